@@ -1,0 +1,184 @@
+"""One error hierarchy for everything that can go wrong talking to Flexiti.
+
+``FlexitiError`` is the root. Each error carries what an engineer on call needs to find the call
+in Flexiti's logs and ours: the HTTP status, Flexiti's ``error`` code and description, its field
+errors and the ``x-reference-id`` of the flow. ``str(err)`` is a sentence a merchant can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One entry of Flexiti's ``field_errors``: which parameter, and what was wrong with it.
+
+    The rejected value is kept for debugging but never shown by ``str``: it may be personal data.
+    """
+
+    param: str
+    msg: str
+    value: Any = None
+
+    def __str__(self) -> str:
+        return f"{self.param}: {self.msg}"
+
+
+class FlexitiError(Exception):
+    """Root of every error this package raises about Flexiti."""
+
+    #: What the merchant can do about it; subclasses say something more precise.
+    advice = "Try again later; if it persists, contact Flexiti with the reference id."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        description: str | None = None,
+        field_errors: tuple[FieldError, ...] = (),
+        reference_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.description = description
+        self.field_errors = field_errors
+        self.reference_id = reference_id
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        parts = [self.message.rstrip(".") + "."]
+        if self.field_errors:
+            parts.append("Fields: " + "; ".join(str(e) for e in self.field_errors) + ".")
+        parts.append(self.advice)
+        if self.reference_id:
+            parts.append(f"(reference id {self.reference_id})")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+            f"reference_id={self.reference_id!r})"
+        )
+
+
+class AuthenticationError(FlexitiError):
+    """Flexiti refused the credentials or the token (invalid client, scope, or token)."""
+
+    advice = "Check the Flexiti client id, secret and environment (training or production)."
+
+
+class InvalidRequestError(FlexitiError):
+    """Flexiti rejected the request's content; ``field_errors`` names the bad fields."""
+
+    advice = "Correct the request and send it again."
+
+
+class NotFoundError(FlexitiError):
+    """Flexiti knows no such order, promo or resource."""
+
+    advice = "Check the identifier; training data is wiped daily."
+
+
+class ConflictError(FlexitiError):
+    """A business refusal (HTTP 409), such as ``not_enough_credit`` or an amount out of range."""
+
+    advice = "This is Flexiti's answer for this request; retrying will not change it."
+
+
+class UnavailableError(FlexitiError):
+    """Flexiti could not be reached or answered with something that is not a usable response.
+
+    ``never_sent`` is true when no connection was made, so the request certainly did not reach
+    Flexiti and even a call that opens an order may be sent again.
+    """
+
+    advice = "Flexiti may be down or slow; try again later."
+
+    def __init__(self, message: str, *, never_sent: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.never_sent = never_sent
+
+
+class RateLimitedError(UnavailableError):
+    """Flexiti asked us to slow down (HTTP 429); ``retry_after`` says for how long, if it said."""
+
+
+class ConfigurationError(FlexitiError, ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+    advice = "Fix the setting and restart."
+
+
+def _field_errors(raw: Any) -> tuple[FieldError, ...]:
+    if not isinstance(raw, list):
+        return ()
+    found = []
+    for item in raw:
+        if isinstance(item, Mapping):
+            param = str(item.get("param") or item.get("field") or "?")
+            found.append(
+                FieldError(
+                    param, str(item.get("msg") or item.get("message") or ""), item.get("value")
+                )
+            )
+    return tuple(found)
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def error_from_response(
+    status: int,
+    body: Any,
+    *,
+    reference_id: str | None,
+    retry_after: float | None = None,
+) -> FlexitiError:
+    """Map one failed Flexiti response to the error class that says what happened.
+
+    Understands both of Flexiti's error shapes (``{code, error, error_description}`` and
+    ``{url, message, error, field_errors}``), and its habit of answering "not found" with a 409
+    whose body says ``"code": 404``.
+    """
+    body = body if isinstance(body, Mapping) else {}
+    code = body.get("error") if isinstance(body.get("error"), str) else None
+    description = body.get("error_description") or body.get("message")
+    description = str(description) if description else None
+    field_errors = _field_errors(body.get("field_errors"))
+    body_code = _as_int(body.get("code"))
+    summary = f"{code}: {description}" if code and description else (code or description or "")
+    detail = f" ({summary})" if summary else ""
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "description": description,
+        "field_errors": field_errors,
+        "reference_id": reference_id,
+        "retry_after": retry_after,
+    }
+
+    if status in (401, 403) or code in ("invalid_client", "invalid_token", "invalid_grant"):
+        return AuthenticationError(f"Flexiti refused the credentials{detail}", **kwargs)
+    if status == 404 or body_code == 404 or code == "not_found":
+        return NotFoundError(f"Flexiti found nothing for this request{detail}", **kwargs)
+    if status == 429:
+        return RateLimitedError(f"Flexiti is rate limiting requests{detail}", **kwargs)
+    if status >= 500:
+        return UnavailableError(f"Flexiti answered with server error {status}{detail}", **kwargs)
+    if status == 409:
+        return ConflictError(f"Flexiti declined the request{detail}", **kwargs)
+    if 400 <= status < 500:
+        return InvalidRequestError(f"Flexiti rejected the request{detail}", **kwargs)
+    return UnavailableError(f"Flexiti answered with unexpected status {status}{detail}", **kwargs)

@@ -1,0 +1,705 @@
+"""FlexitiClient against ``responses``: exactly what goes out, and what every answer becomes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from decimal import Decimal
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+import responses
+
+from flexiti_checkout import (
+    AuthenticationError,
+    ConflictError,
+    FlexitiClient,
+    FlexitiError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+)
+
+ONLINE = "https://online.test/flexiti/online-api"
+POS = "https://pos.test/flexiti/pos-api/v2.5"
+CID = "flexitidemo"
+SECRET = "s3cret-value"
+TOKEN_URL = f"{ONLINE}/oauth/token"
+LOOKUP_URL = f"{ONLINE}/online/client-id/{CID}/notifications/merchant-order-id/A-1"
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def client(clock: FakeClock, sleeps: list[float]) -> FlexitiClient:
+    return FlexitiClient(
+        CID, SECRET, online_api_url=ONLINE, pos_api_url=POS, clock=clock, sleep=sleeps.append
+    )
+
+
+@pytest.fixture
+def mocked():
+    with responses.RequestsMock() as rsps:
+        yield rsps
+
+
+def token_json(n: int = 1, scope: str = "customer", expires_in: int = 1200) -> dict:
+    return {
+        "token_type": "bearer",
+        "access_token": f"access-{n}",
+        "expires_in": expires_in,
+        "refresh_token": f"refresh-{n}",
+        "scope": scope,
+    }
+
+
+def form(call) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(call.request.body).items()}
+
+
+def token_calls(mocked) -> list:
+    return [c for c in mocked.calls if c.request.url == TOKEN_URL]
+
+
+LOOKUP_SUCCESS = {
+    "transaction_id": 131221,
+    "flow": "buy",
+    "callback_url": "",
+    "purchase": {
+        "purchase_status": "Success",
+        "administrative_fee": "0.00",
+        "promo_id": 382712,
+        "term": "3",
+        "plan_id": 4,
+        "purchase_amount": 2,
+        "transaction_total_amount": "2.00",
+        "customer_id": "1293835",
+        "customer_fname": "Tommy",
+        "customer_dob": "06/01/1981",
+        "customer_comparison_result": {"billing_information": {"first_name": 0.33}},
+        "something_new": True,
+    },
+    "date": "2022-06-13T22:20:01.552Z",
+    "unexpected": {"nested": 1},
+}
+
+
+# -- exactly what goes out ---------------------------------------------------------------------
+
+
+def test_token_request_is_form_encoded_with_reference_id(client, mocked):
+    """The token call is form-encoded, names the scope, and carries the flow's reference id."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(
+        f"{ONLINE}/online/v2/client-id/{CID}/systems/init",
+        json={"online_order_id": 1, "redirection_url": "https://flow.test/x"},
+    )
+    client.widget_init("buy", Decimal("10.00"), "en-CA", reference_id="ref-42")
+    token_call = mocked.calls[0]
+    assert token_call.request.method == "POST"
+    assert token_call.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert token_call.request.headers["x-reference-id"] == "ref-42"
+    assert "Authorization" not in token_call.request.headers
+    assert form(token_call) == {
+        "client_id": CID,
+        "client_secret": SECRET,
+        "grant_type": "client_credentials",
+        "scope": "customer",
+    }
+
+
+def test_widget_init_buy_sends_exact_body(client, mocked):
+    """Buy-flow init goes to the /v2 path with a bearer token and amounts as exact numbers."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(
+        f"{ONLINE}/online/v2/client-id/{CID}/systems/init",
+        json={"online_order_id": 131209, "redirection_url": "https://flow.test/x"},
+    )
+    billing = {"first_name": "Tom", "last_name": "Samson", "postal_code": "M5V2T6"}
+    session = client.widget_init(
+        "buy",
+        Decimal("3000.00"),
+        "en-CA",
+        merchant_order_id="A-1",
+        billing_information=billing,
+        shipping_information=billing,
+        email="t@example.com",
+        reference_id="ref-1",
+    )
+    assert session.online_order_id == "131209"
+    assert session.redirection_url == "https://flow.test/x"
+    call = mocked.calls[1]
+    assert call.request.headers["Authorization"] == "Bearer access-1"
+    assert call.request.headers["x-reference-id"] == "ref-1"
+    assert call.request.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert b'"amount_requested":3000.00' in call.request.body
+    assert json.loads(call.request.body) == {
+        "lang": "en-CA",
+        "flow": "buy",
+        "amount_requested": 3000.0,
+        "merchant_orderid": "A-1",
+        "billing_information": billing,
+        "shipping_information": billing,
+        "email": "t@example.com",
+    }
+
+
+def test_json_bodies_are_utf8(client, mocked):
+    """French names travel as UTF-8, not mangled by a default Latin-1 encoding."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(
+        f"{ONLINE}/online/v2/client-id/{CID}/systems/init",
+        json={"online_order_id": 1, "redirection_url": "https://flow.test/x"},
+    )
+    client.widget_init("buy", Decimal(1), "fr-CA", city="Montréal", lname="Lévesque-Œuvre")
+    body = mocked.calls[1].request.body
+    assert isinstance(body, bytes)
+    assert json.loads(body.decode("utf-8"))["lname"] == "Lévesque-Œuvre"
+
+
+def test_widget_init_apply_uses_path_without_v2(client, mocked):
+    """The apply-only flow is initialised on the path without /v2."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(
+        f"{ONLINE}/online/client-id/{CID}/systems/init",
+        json={"online_order_id": "7", "redirection_url": "https://flow.test/a"},
+    )
+    assert client.widget_init("apply", Decimal(500), "fr-CA").online_order_id == "7"
+
+
+@pytest.mark.parametrize("bad", [1.5, True, "abc", "NaN", Decimal("Infinity")])
+def test_amounts_must_be_exact_and_finite(client, bad):
+    """Floats, booleans and non-numbers are refused before anything is sent."""
+    with pytest.raises((TypeError, ValueError)):
+        client.payment_availability(bad)
+
+
+def test_widget_init_rejects_unknown_flow(client):
+    """An unknown flow is a programming error, raised before any request."""
+    with pytest.raises(ValueError, match="flow must be one of"):
+        client.widget_init("borrow", Decimal(1), "en-CA")
+
+
+def test_calculator_query_and_typed_result(client, mocked):
+    """The calculator sends price and lang as query parameters; strings become Decimal and int."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.get(
+        f"{ONLINE}/online/v2/client-id/{CID}/systems/payment-calculator",
+        match=[responses.matchers.query_param_matcher({"price": "499.00", "lang": "fr"})],
+        json={
+            "htmlRender": "<p>41,58 $</p>",
+            "paymentPlan": {"monthlyPayment": "41.58", "months": "12"},
+            "x": 1,
+        },
+    )
+    plan = client.payment_calculator(Decimal("499.00"), "fr")
+    assert plan.monthly_payment == Decimal("41.58")
+    assert isinstance(plan.monthly_payment, Decimal)
+    assert plan.months == 12
+    assert plan.html == "<p>41,58 $</p>"
+
+
+def test_availability_body_and_answer(client, mocked):
+    """Availability posts the amount and returns Flexiti's boolean."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(
+        f"{ONLINE}/online/client-id/{CID}/merchants/payment-availability",
+        match=[responses.matchers.json_params_matcher({"amount_requested": 400})],
+        json={"enable_payment_gateway": False},
+    )
+    assert client.payment_availability(Decimal("400")) is False
+
+
+def test_learn_more_returns_the_url(client, mocked):
+    """Learn-more posts the language and amount and returns the redirect URL."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(
+        f"{ONLINE}/online/client-id/{CID}/systems/learn-more",
+        match=[
+            responses.matchers.json_params_matcher(
+                {"lang": "en-CA", "amount_requested": 99.5, "show_close_button": "true"}
+            )
+        ],
+        json={"redirection_url": "https://flow.test/learn"},
+    )
+    url = client.learn_more("en-CA", amount_requested=Decimal("99.50"), show_close_button="true")
+    assert url == "https://flow.test/learn"
+
+
+def test_lookup_uses_merchant_scope_and_types_the_answer(client, mocked):
+    """Lookups ask for a merchant token; ids become strings, money Decimal, statuses upper case."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    lookup = client.order_by_merchant_order_id("A-1")
+    assert form(mocked.calls[0])["scope"] == "merchant"
+    assert lookup.transaction_id == "131221"
+    assert lookup.status == "SUCCESS"
+    purchase = lookup.purchase
+    assert purchase is not None
+    assert purchase.purchase_amount == Decimal("2")
+    assert purchase.transaction_total_amount == Decimal("2.00")
+    assert purchase.administrative_fee == Decimal("0.00")
+    assert (purchase.promo_id, purchase.plan_id, purchase.term) == ("382712", "4", 3)
+    assert purchase.customer_comparison_result == {
+        "billing_information": {"first_name": Decimal("0.33")}
+    }
+    assert "Tommy" not in repr(lookup) and "1981" not in repr(lookup)
+
+
+def test_lookup_apply_flow_status(client, mocked):
+    """An apply-flow lookup reports the apply status and the new customer id."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(
+        f"{ONLINE}/online/client-id/{CID}/notifications/order-id/131222",
+        json={
+            "transaction_id": 131222,
+            "flow": "apply",
+            "apply": {"customer_id": 1293836, "apply_status": "success"},
+        },
+    )
+    lookup = client.order_by_online_order_id("131222")
+    assert lookup.status == "SUCCESS"
+    assert lookup.apply is not None and lookup.apply.customer_id == "1293836"
+    assert lookup.purchase is None
+
+
+def test_lookup_escapes_identifiers_in_the_path(client, mocked):
+    """A merchant order id with slashes cannot reach another path."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(
+        f"{ONLINE}/online/client-id/{CID}/notifications/merchant-order-id/a%2F..%2Fb",
+        json={"transaction_id": 1, "flow": "buy", "purchase": {"purchase_status": "PENDING"}},
+    )
+    assert client.order_by_merchant_order_id("a/../b").status == "PENDING"
+
+
+def test_promo_lookup_and_test_notification(client, mocked):
+    """Promo lookups and test notifications reach their documented paths."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(
+        f"{ONLINE}/online/client-id/{CID}/notifications/promo-id/382712",
+        json={
+            "fname": "Tommy",
+            "promo_id": 382712,
+            "term": 3,
+            "plan_id": "4",
+            "purchase_amount": "2.00",
+            "transaction_total_amount": 2,
+            "administrative_fee": "0.00",
+        },
+    )
+    mocked.post(
+        f"{ONLINE}/online/client-id/{CID}/notifications/test",
+        match=[
+            responses.matchers.json_params_matcher(
+                {"event": "purchase", "notification_type": "success"}
+            )
+        ],
+        json={"event": "purchase", "notificationType": "Success"},
+    )
+    promo = client.order_by_promo_id("382712")
+    assert promo.purchase_amount == Decimal("2.00") and promo.term == 3
+    assert "Tommy" not in repr(promo)
+    assert client.send_test_notification("Purchase", "Success")["notificationType"] == "Success"
+
+
+def test_merchant_login_uses_pos_api(client, mocked):
+    """merchant_login gets a merchant token from the POS API and posts to merchants/login."""
+    mocked.post(f"{POS}/oauth/token", json=token_json(scope="merchant"))
+    mocked.post(
+        f"{POS}/client-id/{CID}/merchants/login",
+        match=[responses.matchers.query_param_matcher({"lang": "fr"})],
+        json={"merchant_name": "Shop", "merchant_id": 12, "form_values": {}},
+    )
+    info = client.merchant_login("fr")
+    assert (info.merchant_name, info.merchant_id) == ("Shop", "12")
+    assert form(mocked.calls[0])["scope"] == "merchant"
+
+
+def test_fresh_reference_id_when_none_given(client, mocked):
+    """Without a caller's id, a new GUID goes on the token call and the API call alike."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.order_by_merchant_order_id("A-1")
+    ids = {c.request.headers["x-reference-id"] for c in mocked.calls}
+    assert len(ids) == 1
+    uuid.UUID(ids.pop())
+
+
+def test_environments():
+    """for_environment knows training and production, and refuses anything else."""
+    prod = FlexitiClient.for_environment("production", CID, SECRET)
+    assert prod.online_api_url == "https://onlineapi.flexiti.fi/flexiti/online-api"
+    training = FlexitiClient.for_environment("training", CID, SECRET)
+    assert training.pos_api_url == "https://posapi-training.flexiti.fi/flexiti/pos-api/v2.5"
+    with pytest.raises(ValueError, match="training"):
+        FlexitiClient.for_environment("staging", CID, SECRET)
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+ERROR_TABLE = [
+    (
+        400,
+        {
+            "code": 400,
+            "error": "invalid_client",
+            "error_description": "Client credentials are invalid",
+        },
+        AuthenticationError,
+        "invalid_client",
+    ),
+    (401, {"error": "invalid_token"}, AuthenticationError, "invalid_token"),
+    (403, {"code": 403, "error": "insufficient_scope"}, AuthenticationError, "insufficient_scope"),
+    (
+        400,
+        {
+            "url": "/x",
+            "message": "Validation failed",
+            "error": "invalid_request",
+            "field_errors": [{"param": "amount_requested", "msg": "must be > 0", "value": -1}],
+        },
+        InvalidRequestError,
+        "invalid_request",
+    ),
+    (404, {"error": "not_found"}, NotFoundError, "not_found"),
+    (
+        409,
+        {"code": 404, "error": "not_found", "error_description": "Order not found"},
+        NotFoundError,
+        "not_found",
+    ),
+    (
+        409,
+        {"code": 409, "error": "not_enough_credit", "error_description": "No credit"},
+        ConflictError,
+        "not_enough_credit",
+    ),
+    (422, {"message": "Unprocessable"}, InvalidRequestError, None),
+    (429, {"error": "too_many_requests"}, RateLimitedError, "too_many_requests"),
+    (500, {"code": 500, "error": "server_error"}, UnavailableError, "server_error"),
+    (503, None, UnavailableError, None),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "error_class", "code"), ERROR_TABLE)
+def test_error_mapping(client, mocked, status, body, error_class, code):
+    """Each of Flexiti's error answers maps to one error class carrying its code and reference."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    if body is None:
+        mocked.get(LOOKUP_URL, status=status, body=b"")
+    else:
+        mocked.get(LOOKUP_URL, status=status, json=body)
+    with pytest.raises(error_class) as caught:
+        client.order_by_merchant_order_id("A-1", reference_id="ref-err")
+    err = caught.value
+    assert err.status == status
+    assert err.code == code
+    assert err.reference_id == "ref-err"
+    assert "ref-err" in str(err) and "ref-err" in repr(err)
+
+
+def test_field_errors_are_named_but_values_not_shown(client, mocked):
+    """Field errors say which field and why, without echoing the (maybe personal) value."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(
+        f"{ONLINE}/online/v2/client-id/{CID}/systems/init",
+        status=400,
+        json={
+            "url": "/init",
+            "message": "Validation failed",
+            "error": "invalid_request",
+            "field_errors": [{"param": "dob", "msg": "invalid date", "value": "1981-13-45"}],
+        },
+    )
+    with pytest.raises(InvalidRequestError) as caught:
+        client.widget_init("buy", Decimal(10), "en-CA", dob="1981-13-45")
+    assert caught.value.field_errors[0].param == "dob"
+    assert "dob: invalid date" in str(caught.value)
+    assert "1981-13-45" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
+        (200, b"<html>maintenance</html>", "text/html"),
+        (200, b"", "application/json"),
+        (200, b'{"transaction_id": 1, "flow":', "application/json"),
+        (403, b"<html>Forbidden by proxy</html>", "text/html"),
+    ],
+)
+def test_unusable_bodies_are_unavailable(client, mocked, status, body, content_type):
+    """HTML pages, empty and malformed bodies become UnavailableError, never a JSON exception."""
+    client.max_retries = 0
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, status=status, body=body, content_type=content_type)
+    with pytest.raises(UnavailableError):
+        client.order_by_merchant_order_id("A-1")
+
+
+def test_unexpected_shape_is_unavailable(client, mocked):
+    """A 200 without the fields we need is Flexiti misbehaving, reported as unavailable."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(f"{ONLINE}/online/v2/client-id/{CID}/systems/init", json={"status": "ok"})
+    with pytest.raises(UnavailableError, match="redirection_url"):
+        client.widget_init("buy", Decimal(10), "en-CA")
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        requests.ConnectionError("refused"),
+        requests.ReadTimeout("slow"),
+        requests.ConnectTimeout("no route"),
+        requests.exceptions.ChunkedEncodingError("cut"),
+    ],
+)
+def test_network_failures_are_wrapped(client, mocked, exc):
+    """No requests exception escapes: each becomes UnavailableError with the original chained."""
+    client.max_retries = 0
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, body=exc)
+    with pytest.raises(UnavailableError) as caught:
+        client.order_by_merchant_order_id("A-1")
+    assert caught.value.__cause__ is exc
+    assert isinstance(caught.value, FlexitiError)
+
+
+# -- retries -----------------------------------------------------------------------------------
+
+
+def test_lookup_is_retried_on_5xx_with_backoff(client, mocked, sleeps):
+    """A safe call is retried after 5xx answers, waiting longer each time, then succeeds."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, status=503, json={"error": "unavailable"})
+    mocked.get(LOOKUP_URL, status=502, body=b"<html>bad gateway</html>")
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    assert client.order_by_merchant_order_id("A-1").status == "SUCCESS"
+    assert len([c for c in mocked.calls if c.request.url == LOOKUP_URL]) == 3
+    assert len(sleeps) == 2
+    assert 0.125 <= sleeps[0] <= 0.25 and 0.25 <= sleeps[1] <= 0.5
+
+
+def test_retries_stop_at_max_retries(client, mocked, sleeps):
+    """After max_retries the last error is raised."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, status=500, json={})
+    with pytest.raises(UnavailableError):
+        client.order_by_merchant_order_id("A-1")
+    assert len([c for c in mocked.calls if c.request.url == LOOKUP_URL]) == 3
+    assert len(sleeps) == 2
+
+
+def test_retry_after_is_honoured(client, mocked, sleeps):
+    """A 429's Retry-After sets the wait before the next attempt."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, status=429, json={"error": "slow_down"}, headers={"Retry-After": "3"})
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.order_by_merchant_order_id("A-1")
+    assert sleeps == [3.0]
+
+
+def test_client_errors_are_not_retried(client, mocked, sleeps):
+    """A 4xx is Flexiti's answer, not a glitch: no retry."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, status=409, json={"code": 404, "error": "not_found"})
+    with pytest.raises(NotFoundError):
+        client.order_by_merchant_order_id("A-1")
+    assert sleeps == []
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 503, "json": {"error": "unavailable"}},
+        {"body": requests.ReadTimeout("read timed out")},
+        {"body": requests.ConnectionError("connection reset by peer")},
+    ],
+)
+def test_widget_init_is_never_retried_once_it_may_have_arrived(client, mocked, sleeps, failure):
+    """A second init would open a second order, so init is sent once when it may have arrived."""
+    init_url = f"{ONLINE}/online/v2/client-id/{CID}/systems/init"
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(init_url, **failure)
+    with pytest.raises(UnavailableError):
+        client.widget_init("buy", Decimal(10), "en-CA")
+    assert len([c for c in mocked.calls if c.request.url == init_url]) == 1
+    assert sleeps == []
+
+
+def test_widget_init_is_retried_when_no_connection_was_made(client, mocked, sleeps):
+    """A connect timeout proves the init never left, so it is safe to send again."""
+    init_url = f"{ONLINE}/online/v2/client-id/{CID}/systems/init"
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(init_url, body=requests.ConnectTimeout("connect timed out"))
+    mocked.post(init_url, json={"online_order_id": 5, "redirection_url": "https://f.test/"})
+    assert client.widget_init("buy", Decimal(10), "en-CA").online_order_id == "5"
+    assert len(sleeps) == 1
+
+
+def test_timeouts_are_always_set(mocked):
+    """Every request goes out with a connect and a read timeout."""
+    seen = []
+
+    class Recording(requests.Session):
+        def request(self, *args, **kwargs):
+            seen.append(kwargs["timeout"])
+            return super().request(*args, **kwargs)
+
+    client = FlexitiClient(
+        CID, SECRET, online_api_url=ONLINE, pos_api_url=POS, timeout=1.5, session=Recording()
+    )
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.order_by_merchant_order_id("A-1")
+    assert seen == [(1.5, 1.5), (1.5, 1.5)]
+
+
+# -- tokens ------------------------------------------------------------------------------------
+
+
+def test_token_is_reused_per_scope(client, mocked):
+    """One token per scope serves every call until it nears expiry."""
+    mocked.post(TOKEN_URL, json=token_json(1, scope="merchant"))
+    mocked.post(TOKEN_URL, json=token_json(2, scope="customer"))
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    mocked.post(
+        f"{ONLINE}/online/client-id/{CID}/merchants/payment-availability",
+        json={"enable_payment_gateway": True},
+    )
+    for _ in range(3):
+        client.order_by_merchant_order_id("A-1")
+        client.payment_availability(Decimal(100))
+    assert [form(c)["scope"] for c in token_calls(mocked)] == ["merchant", "customer"]
+
+
+def test_token_is_refreshed_before_expiry(client, mocked, clock):
+    """With less than 60 s left, the refresh_token grant renews the token."""
+    mocked.post(TOKEN_URL, json=token_json(1, scope="merchant"))
+    mocked.post(TOKEN_URL, json=token_json(2, scope="merchant"))
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.order_by_merchant_order_id("A-1")
+    clock.now += 1200 - 61
+    client.order_by_merchant_order_id("A-1")
+    assert len(token_calls(mocked)) == 1
+    clock.now += 2
+    client.order_by_merchant_order_id("A-1")
+    calls = token_calls(mocked)
+    assert len(calls) == 2
+    assert form(calls[1])["grant_type"] == "refresh_token"
+    assert form(calls[1])["refresh_token"] == "refresh-1"
+    assert mocked.calls[-1].request.headers["Authorization"] == "Bearer access-2"
+
+
+def test_failed_refresh_falls_back_to_new_grant(client, mocked, clock):
+    """If the refresh is refused, a fresh client_credentials grant is requested."""
+    mocked.post(TOKEN_URL, json=token_json(1, scope="merchant"))
+    mocked.post(TOKEN_URL, status=400, json={"code": 400, "error": "invalid_grant"})
+    mocked.post(TOKEN_URL, json=token_json(3, scope="merchant"))
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.order_by_merchant_order_id("A-1")
+    clock.now += 1190
+    client.order_by_merchant_order_id("A-1")
+    grants = [form(c)["grant_type"] for c in token_calls(mocked)]
+    assert grants == ["client_credentials", "refresh_token", "client_credentials"]
+    assert mocked.calls[-1].request.headers["Authorization"] == "Bearer access-3"
+
+
+def test_expired_token_is_not_refreshed(client, mocked, clock):
+    """After expiry a refresh is pointless (Flexiti refuses it): a new grant is requested."""
+    mocked.post(TOKEN_URL, json=token_json(1, scope="merchant"))
+    mocked.post(TOKEN_URL, json=token_json(2, scope="merchant"))
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.order_by_merchant_order_id("A-1")
+    clock.now += 5000
+    client.order_by_merchant_order_id("A-1")
+    assert [form(c)["grant_type"] for c in token_calls(mocked)] == [
+        "client_credentials",
+        "client_credentials",
+    ]
+
+
+def test_invalid_token_is_dropped_and_call_retried_once(client, mocked):
+    """A 401 invalid_token drops the token, fetches a new one and retries the call once."""
+    mocked.post(TOKEN_URL, json=token_json(1, scope="merchant"))
+    mocked.post(TOKEN_URL, json=token_json(2, scope="merchant"))
+    mocked.get(LOOKUP_URL, status=401, json={"error": "invalid_token"})
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    assert client.order_by_merchant_order_id("A-1").status == "SUCCESS"
+    lookups = [c for c in mocked.calls if c.request.url == LOOKUP_URL]
+    assert [c.request.headers["Authorization"] for c in lookups] == [
+        "Bearer access-1",
+        "Bearer access-2",
+    ]
+
+
+def test_invalid_token_twice_raises(client, mocked):
+    """A second invalid_token in a row is raised instead of looping."""
+    mocked.post(TOKEN_URL, json=token_json(1, scope="merchant"))
+    mocked.post(TOKEN_URL, json=token_json(2, scope="merchant"))
+    mocked.get(LOOKUP_URL, status=401, json={"error": "invalid_token"})
+    with pytest.raises(AuthenticationError):
+        client.order_by_merchant_order_id("A-1")
+    assert len([c for c in mocked.calls if c.request.url == LOOKUP_URL]) == 2
+
+
+def test_bad_credentials_are_authentication_errors(client, mocked):
+    """invalid_client on the token call surfaces as AuthenticationError, not retried."""
+    mocked.post(
+        TOKEN_URL,
+        status=400,
+        json={
+            "code": 400,
+            "error": "invalid_client",
+            "error_description": "Client credentials are invalid",
+        },
+    )
+    with pytest.raises(AuthenticationError, match="client id, secret"):
+        client.order_by_merchant_order_id("A-1")
+    assert len(mocked.calls) == 1
+
+
+# -- logs --------------------------------------------------------------------------------------
+
+
+def test_one_log_line_per_call_without_secrets(client, mocked, caplog):
+    """Each call logs method, path, status, duration and reference id, never secrets or PII."""
+    mocked.post(TOKEN_URL, json=token_json())
+    mocked.post(
+        f"{ONLINE}/online/v2/client-id/{CID}/systems/init",
+        json={"online_order_id": 9, "redirection_url": "https://flow.test/x"},
+    )
+    with caplog.at_level(logging.DEBUG, logger="flexiti_checkout"):
+        client.widget_init(
+            "buy", Decimal(10), "en-CA", fname="Tommy", dob="06/01/1981", reference_id="ref-log"
+        )
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2
+    assert "POST [online]/oauth/token -> 200" in lines[0]
+    assert "POST [online]/online/v2/client-id/flexitidemo/systems/init -> 200" in lines[1]
+    assert all("ref-log" in line and " ms " in line for line in lines)
+    text = "\n".join(lines)
+    for secret in (SECRET, "access-1", "refresh-1", "Tommy", "1981"):
+        assert secret not in text

@@ -1,0 +1,123 @@
+"""The sandbox app factory and the request hooks every API call goes through.
+
+Order of an API call: latency, then ``FAIL_NEXT``, then ``ERROR_RATE`` (faults strike before
+anything else, like a failing gateway), then the ``x-reference-id`` check, then the view with
+its token check; on the way out, ``MALFORMED_JSON_RATE`` and the request log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
+from flexiti_checkout.sandbox import control, hosted, online, pos
+from flexiti_checkout.sandbox.faults import failure_response, take_fail_next, truncate
+from flexiti_checkout.sandbox.shapes import ApiError, ValidationFailed
+from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
+
+API_PREFIXES = (online.ONLINE_API_PREFIX + "/", pos.POS_API_PREFIX + "/")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """A sandbox Flexiti: both APIs, the hosted pages and the control API, in one Flask app.
+
+    ``config`` takes the sandbox keys (``CLIENT_ID``, ``PLANS``, ``CALLBACK_URL``, ``CLOCK``,
+    the fault knobs…); any other key goes to ``app.config`` unchanged.
+    """
+    state, flask_config = state_from_config(config or {})
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATE_DIR),
+        static_folder=str(STATIC_DIR),
+        static_url_path="/sandbox/static",
+    )
+    app.config.update(flask_config)
+    app.extensions[EXTENSION_KEY] = state
+    for blueprint in (online.bp, pos.bp, hosted.bp, control.bp):
+        app.register_blueprint(blueprint)
+    app.before_request(_before_api_request)
+    app.after_request(_after_api_request)
+    app.register_error_handler(ApiError, lambda exc: exc.response())
+    app.register_error_handler(ValidationFailed, lambda exc: exc.response())
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` is an Online or POS API path (where knobs and auth apply)."""
+    return path.startswith(API_PREFIXES)
+
+
+def _before_api_request() -> Response | None:
+    if not is_api_path(request.path):
+        return None
+    g.sandbox_api = True
+    g.sandbox_log = {}
+    state = get_state()
+    knobs = state.knobs
+    if knobs.latency > 0:
+        time.sleep(knobs.latency)
+    failure = take_fail_next(state, request.path)
+    if failure is not None:
+        g.sandbox_fault = "fail_next"
+        return failure_response(failure.status, failure.body, failure.retry_after)
+    if state.chance(knobs.error_rate):
+        g.sandbox_fault = "error_rate"
+        if knobs.html_errors:
+            return failure_response(502, "html")
+        return failure_response(500, "json")
+    if not request.headers.get("x-reference-id", "").strip():
+        raise ApiError(400, "invalid_request", "The x-reference-id header is required.")
+    return None
+
+
+def _after_api_request(response: Response) -> Response:
+    if not g.get("sandbox_api"):
+        return response
+    state = get_state()
+    if (
+        g.get("sandbox_fault") is None
+        and response.mimetype == "application/json"
+        and state.chance(state.knobs.malformed_json_rate)
+    ):
+        g.sandbox_fault = "malformed_json"
+        response.set_data(truncate(response.get_data()))
+    _log_request(state, response)
+    return response
+
+
+def _log_request(state: SandboxState, response: Response) -> None:
+    entry: dict[str, Any] = {
+        "time": state.clock(),
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string.decode("latin-1"),
+        "status": response.status_code,
+        "reference_id": request.headers.get("x-reference-id"),
+        "fault": g.get("sandbox_fault"),
+        "scope": None,
+        "grant_type": None,
+    }
+    entry.update(g.get("sandbox_log") or {})
+    state.requests.append(entry)
+
+
+def _http_error(exc: HTTPException) -> Response | HTTPException:
+    if not is_api_path(request.path):
+        return exc
+    error = (exc.name or "error").lower().replace(" ", "_")
+    return ApiError(exc.code or 500, error, exc.description or exc.name).response()
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    # API clients get a Flexiti-shaped 500; anything else takes Flask's usual path.
+    if not is_api_path(request.path):
+        raise exc
+    current_app.logger.exception("sandbox error on %s %s", request.method, request.path)
+    return ApiError(500, "server_error", "The sandbox failed; see its log.").response()

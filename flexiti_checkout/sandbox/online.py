@@ -1,0 +1,219 @@
+"""The Online API routes, on the same paths as ``onlineapi.flexiti.fi/flexiti/online-api``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from flexiti_checkout.sandbox import callbacks, payloads, plans
+from flexiti_checkout.sandbox.auth import require_token, token_view
+from flexiti_checkout.sandbox.orders import Order
+from flexiti_checkout.sandbox.shapes import ApiError, FieldErrors, json_object_body, money_text
+from flexiti_checkout.sandbox.state import Settings, get_state
+from flexiti_checkout.sandbox.validation import (
+    check_address,
+    check_amount,
+    check_lang,
+    check_prefill,
+)
+
+ONLINE_API_PREFIX = "/flexiti/online-api"
+bp = Blueprint("sandbox_online", __name__, url_prefix=ONLINE_API_PREFIX)
+bp.add_url_rule("/oauth/token", "token", token_view, methods=["POST"])
+
+FLOWS = ("apply", "buy", "apply/buy")
+V2_FLOWS = ("buy", "apply/buy")
+
+
+@bp.post("/online/v2/client-id/<cid>/systems/init")
+@require_token()
+def init_purchase(cid: str) -> ResponseReturnValue:
+    """Start a ``buy`` or ``apply/buy`` hosted flow."""
+    return _init(cid, allowed=V2_FLOWS)
+
+
+@bp.post("/online/client-id/<cid>/systems/init")
+@require_token()
+def init_apply(cid: str) -> ResponseReturnValue:
+    """Start an ``apply`` hosted flow (the path without ``/v2``)."""
+    return _init(cid, allowed=("apply",))
+
+
+def _init(cid: str, *, allowed: tuple[str, ...]) -> ResponseReturnValue:
+    state = get_state()
+    body = json_object_body()
+    errors = FieldErrors()
+    lang = check_lang(errors, body.get("lang"), required=True)
+    flow = body.get("flow")
+    if flow not in FLOWS:
+        errors.add("flow", "flow must be one of apply, buy, apply/buy", flow)
+    elif flow not in allowed:
+        path = (
+            "/online/v2/client-id/{clientId}"
+            if flow in V2_FLOWS
+            else "/online/client-id/{clientId}"
+        )
+        errors.add("flow", f"flow '{flow}' must be started with POST {path}/systems/init", flow)
+    amount = check_amount(errors, "amount_requested", body.get("amount_requested"))
+    check_prefill(errors, body)
+    if flow in V2_FLOWS:
+        check_address(errors, "billing_information", body.get("billing_information"))
+        check_address(errors, "shipping_information", body.get("shipping_information"))
+    errors.raise_if_any()
+    assert amount is not None
+    settings = state.settings
+    _check_range(settings, amount)
+    merchant_orderid = body.get("merchant_orderid")
+    order = state.orders.create(
+        flow=str(flow),
+        lang=lang,
+        amount=amount,
+        merchant_orderid=str(merchant_orderid).strip() if merchant_orderid is not None else None,
+        client_id=cid,
+        details=body,
+        now=state.clock(),
+    )
+    return jsonify(
+        {
+            "online_order_id": order.online_order_id,
+            "redirection_url": f"{_public_url(settings)}/sandbox/flow/{order.flow_token}",
+        }
+    )
+
+
+@bp.post("/online/client-id/<cid>/systems/learn-more")
+@require_token()
+def learn_more(cid: str) -> ResponseReturnValue:
+    """A link to the informational page about the merchant's plans."""
+    body = json_object_body(required=False)
+    errors = FieldErrors()
+    lang = check_lang(errors, body.get("lang"), required=False)
+    query = {"lang": lang}
+    if body.get("amount_requested") not in (None, ""):
+        amount = check_amount(errors, "amount_requested", body["amount_requested"])
+        if amount is not None:
+            query["amount"] = money_text(amount)
+    errors.raise_if_any()
+    url = f"{_public_url(get_state().settings)}/sandbox/learn-more?{urlencode(query)}"
+    return jsonify({"redirection_url": url})
+
+
+@bp.get("/online/v2/client-id/<cid>/systems/payment-calculator")
+@require_token()
+def payment_calculator(cid: str) -> ResponseReturnValue:
+    """The monthly payment of the longest plan ``price`` qualifies for, with its HTML."""
+    errors = FieldErrors()
+    price = check_amount(errors, "price", request.args.get("price"))
+    lang = check_lang(errors, request.args.get("lang"), required=False)
+    errors.raise_if_any()
+    assert price is not None
+    settings = get_state().settings
+    _check_range(settings, price)
+    plan = plans.longest(settings.plans, price)
+    assert plan is not None
+    return jsonify(
+        {
+            "htmlRender": plans.render_calculator(plan, price, lang),
+            "paymentPlan": {
+                "monthlyPayment": money_text(plan.monthly_payment(price)),
+                "months": str(plan.months),
+            },
+        }
+    )
+
+
+@bp.post("/online/client-id/<cid>/merchants/payment-availability")
+@require_token()
+def payment_availability(cid: str) -> ResponseReturnValue:
+    """Whether the total falls within the merchant's plan range."""
+    body = json_object_body()
+    errors = FieldErrors()
+    amount = check_amount(errors, "amount_requested", body.get("amount_requested"))
+    errors.raise_if_any()
+    assert amount is not None
+    return jsonify({"enable_payment_gateway": get_state().settings.in_range(amount)})
+
+
+@bp.get("/online/client-id/<cid>/notifications/order-id/<order_id>")
+@require_token(merchant_only=True)
+def lookup_order(cid: str, order_id: str) -> ResponseReturnValue:
+    """An order's status by Flexiti's ``online_order_id``."""
+    state = get_state()
+    order = state.orders.get(int(order_id)) if order_id.isdigit() else None
+    return _lookup_answer(order)
+
+
+@bp.get("/online/client-id/<cid>/notifications/merchant-order-id/<merchant_orderid>")
+@require_token(merchant_only=True)
+def lookup_merchant_order(cid: str, merchant_orderid: str) -> ResponseReturnValue:
+    """The latest order opened with this ``merchant_orderid``."""
+    return _lookup_answer(get_state().orders.latest_for_merchant(merchant_orderid))
+
+
+@bp.get("/online/client-id/<cid>/notifications/promo-id/<promo_id>")
+@require_token(merchant_only=True)
+def lookup_promo(cid: str, promo_id: str) -> ResponseReturnValue:
+    """An approved purchase by its ``promo_id``."""
+    order = get_state().orders.by_promo(promo_id)
+    if order is None:
+        raise _not_found()
+    return jsonify(payloads.promo(order))
+
+
+@bp.post("/online/client-id/<cid>/notifications/test")
+@require_token(merchant_only=True)
+def send_test_notification(cid: str) -> ResponseReturnValue:
+    """Send a sample notification to CALLBACK_URL and return it."""
+    state = get_state()
+    body = json_object_body()
+    errors = FieldErrors()
+    event = str(body.get("event", "")).lower()
+    kind = str(body.get("notification_type", "")).lower()
+    if event not in ("purchase", "apply"):
+        errors.add("event", "event must be one of purchase, apply", body.get("event"))
+    if kind not in payloads.TEST_TYPES:
+        errors.add(
+            "notification_type",
+            "notification_type must be one of success, error, cancelled",
+            body.get("notification_type"),
+        )
+    errors.raise_if_any()
+    settings = state.settings
+    notification = payloads.sample_notification(
+        event,
+        kind,
+        client_id=settings.client_id,
+        callback_url=settings.callback_url or "",
+        plan=plans.longest(settings.plans, payloads.SAMPLE_AMOUNT),
+    )
+    callbacks.send_sample(state, notification)
+    return jsonify(notification)
+
+
+def _lookup_answer(order: Order | None) -> ResponseReturnValue:
+    if order is None:
+        raise _not_found()
+    return jsonify(payloads.lookup(order, get_state().settings.callback_url))
+
+
+def _not_found() -> ApiError:
+    # Flexiti's own shape: HTTP 409 with a body that says 404.
+    return ApiError(409, "not_found", "Order not found", code=404)
+
+
+def _check_range(settings: Settings, amount: Decimal) -> None:
+    if not settings.in_range(amount):
+        raise ApiError(
+            409,
+            "amount_out_of_range",
+            f"The amount {money_text(amount)} is outside this merchant's range "
+            f"({money_text(settings.min_amount)} to {money_text(settings.max_amount)}).",
+        )
+
+
+def _public_url(settings: Settings) -> str:
+    # url_root keeps a mount prefix (SCRIPT_NAME), so the hosted pages resolve when mounted.
+    return settings.public_url or request.url_root.rstrip("/")

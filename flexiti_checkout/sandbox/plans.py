@@ -1,0 +1,128 @@
+"""The financing plans the sandbox offers and the money math behind them.
+
+Everything is ``Decimal``: monthly payments are rounded half-up to the cent once, at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+
+from markupsafe import Markup
+
+from flexiti_checkout.sandbox.shapes import CENT
+
+NBSP = "\u00a0"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One plan: equal monthly payments over ``months`` at ``apr`` percent a year."""
+
+    plan_id: str
+    months: int
+    apr: Decimal
+    min_amount: Decimal
+
+    def monthly_payment(self, amount: Decimal) -> Decimal:
+        """The payment for ``amount``: a plain split at 0 %, standard amortisation otherwise."""
+        if self.apr == 0:
+            return (amount / self.months).quantize(CENT, ROUND_HALF_UP)
+        with localcontext() as ctx:
+            ctx.prec = 34
+            rate = self.apr / Decimal(100) / Decimal(12)
+            payment = amount * rate / (1 - (1 + rate) ** -self.months)
+        return payment.quantize(CENT, ROUND_HALF_UP)
+
+    def label(self, lang: str) -> str:
+        """``12 months, 0% APR`` / ``12 mois, TAP 0 %``."""
+        if lang == "fr":
+            return f"{self.months} mois, TAP {format_percent(self.apr, lang)}"
+        return f"{self.months} months, {format_percent(self.apr, lang)} APR"
+
+
+DEFAULT_PLANS: tuple[Plan, ...] = (
+    Plan("1", 3, Decimal("0"), Decimal("50")),
+    Plan("2", 6, Decimal("0"), Decimal("150")),
+    Plan("3", 12, Decimal("0"), Decimal("300")),
+    Plan("4", 24, Decimal("9.99"), Decimal("1000")),
+    Plan("5", 36, Decimal("12.99"), Decimal("2500")),
+)
+
+
+def parse_plans(raw: Iterable[Plan | Mapping[str, Any]]) -> tuple[Plan, ...]:
+    """Plans from config dicts (``plan_id``, ``months``, ``apr``, ``min_amount``), by term."""
+    plans = []
+    for item in raw:
+        if isinstance(item, Plan):
+            plans.append(item)
+            continue
+        try:
+            plan = Plan(
+                plan_id=str(item["plan_id"]),
+                months=int(item["months"]),
+                apr=Decimal(str(item.get("apr", "0"))),
+                min_amount=Decimal(str(item.get("min_amount", "0"))),
+            )
+        except (KeyError, ValueError, ArithmeticError) as exc:
+            raise ValueError(f"invalid sandbox plan {item!r}: {exc}") from exc
+        if plan.months < 1 or plan.apr < 0 or plan.min_amount < 0:
+            raise ValueError(f"invalid sandbox plan {item!r}: months >= 1, apr and min >= 0")
+        plans.append(plan)
+    if not plans:
+        raise ValueError("the sandbox needs at least one plan")
+    return tuple(sorted(plans, key=lambda plan: (plan.months, plan.plan_id)))
+
+
+def minimum_amount(plans: Iterable[Plan]) -> Decimal:
+    """The merchant's minimum: the lowest plan minimum."""
+    return min(plan.min_amount for plan in plans)
+
+
+def qualifying(plans: Iterable[Plan], amount: Decimal) -> list[Plan]:
+    """The plans ``amount`` reaches, shortest term first."""
+    return [plan for plan in plans if amount >= plan.min_amount]
+
+
+def longest(plans: Iterable[Plan], amount: Decimal) -> Plan | None:
+    """The longest-term plan ``amount`` qualifies for (what the calculator shows)."""
+    candidates = qualifying(plans, amount)
+    return candidates[-1] if candidates else None
+
+
+def format_money(amount: Decimal, lang: str) -> str:
+    """``$1,234.56`` in English, ``1 234,56 $`` (no-break spaces) in French."""
+    text = f"{amount.quantize(CENT, ROUND_HALF_UP):,.2f}"
+    if lang == "fr":
+        return text.replace(",", NBSP).replace(".", ",") + NBSP + "$"
+    return "$" + text
+
+
+def format_percent(rate: Decimal, lang: str) -> str:
+    """``9.99%`` in English, ``9,99 %`` in French."""
+    text = f"{rate.normalize():f}"
+    if lang == "fr":
+        return text.replace(".", ",") + NBSP + "%"
+    return text + "%"
+
+
+def render_calculator(plan: Plan, amount: Decimal, lang: str) -> str:
+    """The calculator's ``htmlRender`` snippet, in the order's language."""
+    payment = format_money(plan.monthly_payment(amount), lang)
+    if lang == "fr":
+        template = Markup(
+            '<div class="flexiti-calculator" lang="fr-CA"><p>ou <strong>{payment}</strong>/mois'
+            " pendant {months} mois avec Flexiti</p>"
+            '<p class="flexiti-calculator-apr">TAP {apr}</p></div>'
+        )
+    else:
+        template = Markup(
+            '<div class="flexiti-calculator" lang="en-CA"><p>or <strong>{payment}</strong>/month'
+            " for {months} months with Flexiti</p>"
+            '<p class="flexiti-calculator-apr">{apr} APR</p></div>'
+        )
+    return str(
+        template.format(payment=payment, months=plan.months, apr=format_percent(plan.apr, lang))
+    )

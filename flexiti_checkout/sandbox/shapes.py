@@ -1,0 +1,126 @@
+"""Flexiti-shaped JSON: the two error bodies, money on the wire, timestamps.
+
+Views raise :class:`ApiError` or :class:`ValidationFailed`; the app turns them into the bodies
+Flexiti sends, so every endpoint fails the same way the real hosts do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask import Response, jsonify, request
+
+CENT = Decimal("0.01")
+
+
+class ApiError(Exception):
+    """An error answered as ``{"code", "error", "error_description"}``.
+
+    ``code`` may differ from the HTTP status: Flexiti answers some "not found" cases with HTTP 409
+    and ``"code": 404`` in the body.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        description: str,
+        *,
+        code: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {error}: {description}")
+        self.status = status
+        self.error = error
+        self.description = description
+        self.code = status if code is None else code
+        self.headers = dict(headers or {})
+
+    def response(self) -> Response:
+        body = {"code": self.code, "error": self.error, "error_description": self.description}
+        response = jsonify(body)
+        response.status_code = self.status
+        response.headers.update(self.headers)
+        return response
+
+
+class ValidationFailed(Exception):
+    """One or more request fields are invalid; answered 400 with Flexiti's ``field_errors``."""
+
+    def __init__(self, field_errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(field_errors)} invalid field(s)")
+        self.field_errors = field_errors
+
+    def response(self) -> Response:
+        response = jsonify(
+            {
+                "url": request.path,
+                "message": "Validation failed",
+                "error": "invalid_request",
+                "field_errors": self.field_errors,
+            }
+        )
+        response.status_code = 400
+        return response
+
+
+class FieldErrors:
+    """Collects every bad field of a request so the client learns them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, param: str, msg: str, value: Any) -> None:
+        self.items.append({"param": param, "msg": msg, "value": _jsonable(value)})
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ValidationFailed(self.items)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | dict):
+        return value
+    return str(value)
+
+
+def json_object_body(*, required: bool = True) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 ``invalid_request`` if it is not one."""
+    if not request.get_data(cache=True) and not required:
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(
+            400, "invalid_request", "The request body must be a JSON object (application/json)."
+        )
+    return body
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount as Flexiti's string form, two decimals: ``"499.00"``."""
+    return str(amount.quantize(CENT, ROUND_HALF_UP))
+
+
+def money_number(amount: Decimal) -> float:
+    """An amount as a JSON number, the way Flexiti sends most amounts.
+
+    JSON has one number type; the conversion happens only here, at the wire, and a float's
+    shortest repr is exact for any cents value a shop handles.
+    """
+    return float(amount.quantize(CENT, ROUND_HALF_UP))
+
+
+def iso_timestamp(epoch_seconds: float) -> str:
+    """Flexiti's date format: UTC, milliseconds, ``Z`` suffix."""
+    moment = datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,92 @@
+"""Shared fixtures. The sandbox ones take their config from ``@pytest.mark.sandbox_config``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sandbox_server import (
+    CallbackReceiver,
+    FakeClock,
+    SandboxApi,
+    SandboxServer,
+    run_receiver,
+    run_sandbox,
+)
+
+from flexiti_checkout.sandbox import create_app
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sandbox_config(dict): create_app config for the sandbox fixtures of this test",
+    )
+
+
+@pytest.fixture
+def sandbox_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The sandbox config of this test.
+
+    Built from every ``@pytest.mark.sandbox_config({...})`` on the test, its class and module
+    (the closest wins per key), then an indirect parameter (``indirect=["sandbox_config"]``).
+    If the test also uses ``sandbox_clock`` the config's ``CLOCK`` is that fake clock; if it uses
+    ``callback_receiver`` and sets no ``CALLBACK_URL``, callbacks go to the receiver.
+    """
+    config: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("sandbox_config"))):
+        config.update(*marker.args, **marker.kwargs)
+    config.update(getattr(request, "param", None) or {})
+    if "sandbox_clock" in request.fixturenames:
+        config.setdefault("CLOCK", request.getfixturevalue("sandbox_clock"))
+    if "callback_receiver" in request.fixturenames:
+        config.setdefault("CALLBACK_URL", request.getfixturevalue("callback_receiver").url)
+    return config
+
+
+@pytest.fixture
+def sandbox_clock() -> FakeClock:
+    """A fake CLOCK for the sandbox; ``sandbox_clock.advance(seconds)`` moves time."""
+    return FakeClock()
+
+
+@pytest.fixture
+def callback_receiver() -> Iterator[CallbackReceiver]:
+    """A live HTTP endpoint that records the callbacks posted to it (``.wait_for(n)``)."""
+    with run_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def sandbox_app(sandbox_config: dict[str, Any]) -> Iterator[Flask]:
+    """A fresh sandbox Flask app (no server) for the test client."""
+    app = create_app(sandbox_config)
+    yield app
+    app.extensions["flexiti_sandbox"].callbacks.stop()
+
+
+@pytest.fixture
+def sandbox_client(sandbox_app: Flask) -> FlaskClient:
+    return sandbox_app.test_client()
+
+
+@pytest.fixture
+def sandbox_api(sandbox_client: FlaskClient) -> SandboxApi:
+    """Flexiti calls against ``sandbox_app`` through the test client, tokens handled."""
+    return SandboxApi(sandbox_client)
+
+
+@pytest.fixture
+def sandbox(sandbox_config: dict[str, Any]) -> Iterator[SandboxServer]:
+    """A live sandbox on a free localhost port, fresh for each test.
+
+    Yields a ``SandboxServer``: ``.url``, ``.online_api_url``, ``.pos_api_url``, ``.app``,
+    ``.state`` and ``.control(method, path, json=None)``. Configure it with
+    ``@pytest.mark.sandbox_config({"CALLBACK_MODE": "duplicate", ...})`` or
+    ``@pytest.mark.parametrize("sandbox_config", [{...}], indirect=True)``.
+    """
+    with run_sandbox(sandbox_config) as server:
+        yield server

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-PORT   ?= 8001
+PORT   ?= 8000
 
 .PHONY: demo test lint bench clean
 

@@ -142,7 +142,7 @@ class TokenCache:
         fields = issue(refresh_token)
         lifetime = float(fields["expires_in"])
         # Short-lived tokens (sandbox, tests) would never be usable with a fixed minute of margin.
-        margin = min(self._refresh_margin, lifetime / 4)
+        margin = min(self._refresh_margin, lifetime / 10)
         return Token(
             access_token=fields["access_token"],
             refresh_token=fields.get("refresh_token"),

@@ -1,0 +1,81 @@
+"""The built wheel is what users install: it must carry the templates and static files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+# Runs inside a fresh virtual environment that has only the wheel and its dependencies.
+CHECK_INSTALLED = textwrap.dedent(
+    """
+    import pathlib, sys
+    import flask
+    import flexiti_checkout
+    from flexiti_checkout.blueprint import make_blueprint
+    from flexiti_checkout.sandbox import create_app
+
+    package = pathlib.Path(flexiti_checkout.__file__).resolve().parent
+    assert "site-packages" in package.parts, package
+    assert (package / "py.typed").is_file()
+
+    host = flask.Flask("host")
+    host.register_blueprint(make_blueprint(), url_prefix="/flexiti")
+    css = host.test_client().get("/flexiti/static/flexiti_checkout/sandbox.css")
+    assert css.status_code == 200 and css.data.strip(), css.status
+    name = "flexiti_checkout/sandbox/learn_more.html"
+    with host.app_context():
+        _, filename, _ = host.jinja_env.loader.get_source(host.jinja_env, name)
+        assert filename.startswith(str(package)), filename
+
+    sandbox = create_app()
+    page = sandbox.test_client().get("/sandbox/learn-more?lang=fr&amount=499")
+    assert page.status_code == 200, page.status
+    assert b"<html" in page.data.lower()
+    print("wheel ok")
+    """
+)
+
+
+def test_wheel_ships_templates_and_static(tmp_path: Path) -> None:
+    """A wheel installed in a fresh venv renders a shipped template and serves a static file."""
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+    )
+    (wheel,) = dist.glob("flexiti_checkout-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "flexiti_checkout/py.typed" in names
+    assert "flexiti_checkout/static/flexiti_checkout/sandbox.css" in names
+    assert any(n.startswith("flexiti_checkout/templates/flexiti_checkout/") for n in names)
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True)
+    result = subprocess.run(
+        [str(python), "-c", CHECK_INSTALLED], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "wheel ok" in result.stdout

@@ -501,3 +501,39 @@ def test_unknown_api_path_is_flexiti_shaped_404(sandbox_api):
     response = sandbox_api.get("/online/client-id/{cid}/nothing-here")
     assert response.status_code == 404
     assert response.json["code"] == 404 and response.json["error"] == "not_found"
+
+
+def test_home_page_shows_base_urls_and_credentials(sandbox_client):
+    """The URL make demo prints opens a page that says what to point a client at."""
+    page = sandbox_client.get("/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "http://localhost/flexiti/online-api" in text
+    assert "http://localhost/flexiti/pos-api/v2.5" in text
+    assert "flexitidemo" in text and "No orders yet." in text
+
+
+def test_home_page_starts_a_flow_and_lists_it(sandbox_client):
+    """ "Start a test flow" opens a pending order and goes to its hosted page."""
+    started = sandbox_client.post("/sandbox/try", data={"amount": "499.00", "flow": "buy"})
+    assert started.status_code == 303
+    assert "/sandbox/flow/" in started.headers["Location"]
+    flow_page = sandbox_client.get(started.headers["Location"])
+    assert flow_page.status_code == 200 and 'id="sandbox-approve"' in flow_page.get_data(True)
+    home = sandbox_client.get("/").get_data(as_text=True)
+    assert "TRY-1" in home and "PENDING" in home
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"amount": "5", "flow": "buy"}, "Enter an amount from"),
+        ({"amount": "abc", "flow": "buy"}, "Enter an amount from"),
+        ({"amount": "499", "flow": "borrow"}, "Choose buy, apply or apply/buy"),
+    ],
+)
+def test_home_page_refuses_bad_tries(sandbox_client, form, message):
+    """A bad amount or flow re-renders the page with a message saying what to enter."""
+    page = sandbox_client.post("/sandbox/try", data=form)
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)

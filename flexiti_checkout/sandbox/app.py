@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
-from flexiti_checkout.sandbox import control, hosted, online, pos
+from flexiti_checkout.sandbox import control, home, hosted, online, pos
 from flexiti_checkout.sandbox.faults import failure_response, take_fail_next, truncate
 from flexiti_checkout.sandbox.shapes import ApiError, ValidationFailed
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
@@ -38,7 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(flask_config)
     app.extensions[EXTENSION_KEY] = state
-    for blueprint in (online.bp, pos.bp, hosted.bp, control.bp):
+    for blueprint in (online.bp, pos.bp, hosted.bp, home.bp, control.bp):
         app.register_blueprint(blueprint)
     app.before_request(_before_api_request)
     app.after_request(_after_api_request)

@@ -187,7 +187,7 @@ def learn_more() -> ResponseReturnValue:
         )
     return render_template(
         f"{TEMPLATES}/learn_more.html",
-        **_page(lang),
+        **page_context(lang),
         rows=rows,
         amount=plans.format_money(amount, lang) if amount is not None else None,
     )
@@ -211,7 +211,7 @@ def _flow_page(order: Order, *, error: str | None = None, status: int = 200) -> 
     ]
     body = render_template(
         f"{TEMPLATES}/flow.html",
-        **_page(lang),
+        **page_context(lang),
         order=order,
         amount=plans.format_money(order.amount, lang),
         options=options,
@@ -233,7 +233,7 @@ def _result_page(state: SandboxState, order: Order, outcome: str) -> ResponseRet
     }
     return render_template(
         f"{TEMPLATES}/result.html",
-        **_page(order.lang),
+        **page_context(order.lang),
         outcome=outcome,
         message=TEXT[order.lang][f"result_{outcome}"],
         event=event,
@@ -247,10 +247,13 @@ def _message(
     text = TEXT[lang]
     status_name = text.get(f"status_{order_status}", order_status or "")
     message = text[key].format(status=status_name)
-    return render_template(f"{TEMPLATES}/message.html", **_page(lang), message=message), http_status
+    return render_template(
+        f"{TEMPLATES}/message.html", **page_context(lang), message=message
+    ), http_status
 
 
-def _page(lang: str) -> dict[str, Any]:
+def page_context(lang: str) -> dict[str, Any]:
+    """What every sandbox page template needs: its text, language and ``lang`` attribute."""
     return {"t": TEXT[lang], "lang": lang, "html_lang": LANG_CODES[lang]}
 
 

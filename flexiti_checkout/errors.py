@@ -182,3 +182,54 @@ def error_from_response(
     if 400 <= status < 500:
         return InvalidRequestError(f"Flexiti rejected the request{detail}", **kwargs)
     return UnavailableError(f"Flexiti answered with unexpected status {status}{detail}", **kwargs)
+
+
+class InvalidCheckout(ValueError):
+    """The shop asked for a checkout that cannot be started as given.
+
+    Not a ``FlexitiError``: nothing was sent to Flexiti, the shop's own input is at fault.
+    ``errors`` maps each bad field, dotted for nested ones (``"billing.postal_code"``), to what is
+    wrong with it. Messages never repeat the rejected value: it may be personal data.
+    """
+
+    def __init__(self, errors: Mapping[str, list[str]]) -> None:
+        self.errors: dict[str, list[str]] = {field: list(msgs) for field, msgs in errors.items()}
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        problems = "; ".join(
+            f"{field} {message}" for field, messages in self.errors.items() for message in messages
+        )
+        return (
+            f"The checkout request is invalid: {problems}. "
+            "Correct these fields and start the checkout again."
+        )
+
+
+class CheckoutError(FlexitiError):
+    """A checkout cannot start, or an order cannot change, in the state the order is in."""
+
+    advice = "Start the checkout again with a new merchant order id."
+
+
+class OrderAlreadySettledError(CheckoutError):
+    """The merchant order id belongs to an order that has already ended."""
+
+
+class OrderMismatchError(CheckoutError):
+    """A pending order has this merchant order id, but for another amount or flow."""
+
+
+class CheckoutInProgressError(CheckoutError):
+    """Another request is starting this very checkout right now."""
+
+    advice = "Try again in a few seconds."
+
+
+class RedirectRefusedError(CheckoutError):
+    """Flexiti's ``redirection_url`` points at a host that is not Flexiti's: never sent on."""
+
+    advice = (
+        "Check FLEXITI_ONLINE_API_URL; add the host to FLEXITI_ALLOWED_REDIRECT_HOSTS only if it "
+        "really is Flexiti's."
+    )

@@ -1,0 +1,207 @@
+"""Flexiti's callbacks without the customer's personal data, and the order ids they carry.
+
+Every callback delivery is stored before it is acted on, so that nothing is lost to a crash or an
+outage; Flexiti's callbacks carry the customer's name, date of birth, postal code and virtual card
+number, which must not sit in that store (or in logs) in clear. ``redact`` removes them and keeps
+what an engineer needs to replay or debug a delivery: ids, statuses, amounts, plan and match
+scores. ``extract_identifiers`` finds which order a delivery is about, wherever Flexiti put the id.
+
+Payloads come as JSON, form fields or query strings; by the time they get here they are nested
+dicts and lists of strings and numbers. Keys are compared by their letters and digits only, since
+Flexiti's pages spell the same field ``customer_fname``, ``customerFname`` or ``first-name``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["REDACTED", "extract_identifiers", "redact", "redact_text"]
+
+REDACTED = "[redacted]"
+
+#: Keys whose values are personal data, as ``normalise_key`` spells them.
+PERSONAL_KEYS = frozenset(
+    {
+        # names
+        "name", "fullname", "fname", "mname", "lname",
+        "firstname", "middlename", "lastname", "salutation",
+        "customername", "customerfname", "customermname", "customerlname",
+        "customerfirstname", "customermiddlename", "customerlastname",
+        "cardholder", "cardholdername",
+        # date of birth
+        "dob", "customerdob", "dateofbirth", "customerdateofbirth", "birthdate", "birthday",
+        # postal code
+        "postalcode", "customerpostalcode", "postcode", "zip", "zipcode",
+        # address lines
+        "address", "address1", "address2", "addressline1", "addressline2",
+        "customeraddress", "street", "streetaddress",
+        # contact
+        "email", "emailaddress", "customeremail",
+        "phone", "phonenumber", "customerphone", "customerphonenumber", "mobile", "telephone",
+        # cards and government ids
+        "vcc", "cardnumber", "pan", "cc", "ccnumber", "creditcard", "creditcardnumber",
+        "cvv", "cvc", "sin", "socialinsurancenumber",
+    }
+)  # fmt: skip
+
+#: Under this key the values are 0..1 scores of how well the shop's data matched Flexiti's, keyed
+#: by field name ("first_name": 0.33): the scores are kept, they are the fraud signal.
+SCORES_KEY = "customercomparisonresult"
+
+_IDENTIFIER_KEYS = {
+    "merchant_order_id": {"merchantorderid", "merchantorder", "reference"},
+    "online_order_id": {"onlineorderid", "transactionid", "orderid"},
+    "promo_id": {"promoid"},
+}
+MAX_IDENTIFIER = 128
+
+# Digit groups separated by single spaces or dashes: the shape card numbers are written in.
+# Groups of one or two digits are no card's grouping (4-4-4-4, 4-6-5, ...); leaving them out also
+# keeps a hostile "1 1 1 1 ..." from costing more than a glance.
+_DIGIT_RUN = re.compile(r"[0-9]{3,}(?:[ -][0-9]{3,})*")
+_DIGITS = re.compile(r"[0-9]+")
+_CARD_LENGTHS = range(13, 20)
+
+
+def normalise_key(key: Any) -> str:
+    """A key as compared here: its last form-style segment (``purchase[vcc]``), letters and
+    digits only, lower case."""
+    segments = [part for part in re.split(r"[\[\].]", str(key)) if part]
+    last = segments[-1] if segments else ""
+    return re.sub(r"[^0-9a-z]", "", last.lower())
+
+
+def redact(payload: Any) -> Any:
+    """A deep copy of ``payload`` with personal values and card numbers replaced by REDACTED."""
+    return _redact(payload, scores=False)
+
+
+def _redact(value: Any, *, scores: bool) -> Any:
+    if isinstance(value, Mapping):
+        copied = {}
+        for key, item in value.items():
+            name = normalise_key(key)
+            if name in PERSONAL_KEYS and not _is_kept_personal(item, scores=scores):
+                copied[key] = REDACTED
+            else:
+                copied[key] = _redact(item, scores=scores or name == SCORES_KEY)
+        return copied
+    if isinstance(value, list):
+        return [_redact(item, scores=scores) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_redact(item, scores=scores) for item in value)
+    if isinstance(value, str):
+        return redact_text(value)
+    return copy.deepcopy(value)
+
+
+def _is_kept_personal(value: Any, *, scores: bool) -> bool:
+    """Whether a personal key's value reveals nothing and is worth keeping.
+
+    An empty value shows which fields Flexiti left blank; a number among the comparison scores
+    is a score, not the customer's data.
+    """
+    if value is None or value == "":
+        return True
+    is_number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    return scores and is_number
+
+
+def redact_text(text: str) -> str:
+    """``text`` with anything that looks like a card number (13 to 19 digits, possibly grouped
+    by spaces or dashes, passing the Luhn check) replaced by REDACTED."""
+    return _DIGIT_RUN.sub(lambda run: _redact_cards_in_run(run[0]), text)
+
+
+def _redact_cards_in_run(run: str) -> str:
+    """Redact card numbers in one run of digit groups, such as "4111 1111 1111 1111 123".
+
+    A card may start and end at any group, so the longest span from each group is tried.
+    """
+    groups = list(_DIGITS.finditer(run))
+    kept, position, start = [], 0, 0
+    while start < len(groups):
+        end = _card_end(groups, start)
+        if end is None:
+            start += 1
+            continue
+        kept += [run[position : groups[start].start()], REDACTED]
+        position = groups[end].end()
+        start = end + 1
+    kept.append(run[position:])
+    return "".join(kept)
+
+
+def _card_end(groups: list[re.Match[str]], start: int) -> int | None:
+    """The last group of the longest card number starting at ``groups[start]``, if any.
+
+    Stops once past 19 digits, so a long run of short groups costs linear time, not quadratic.
+    """
+    found, digits = None, ""
+    for end in range(start, len(groups)):
+        digits += groups[end][0]
+        if len(digits) > _CARD_LENGTHS[-1]:
+            break
+        if len(digits) in _CARD_LENGTHS and _passes_luhn(digits):
+            found = end
+    return found
+
+
+def _passes_luhn(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def extract_identifiers(payload: Any) -> dict[str, str]:
+    """Every order identifier ``payload`` carries: ``merchant_order_id``, ``online_order_id``,
+    ``promo_id``; for each, the first found at the shallowest depth."""
+    found: dict[str, str] = {}
+    for key, value in _breadth_first(payload):
+        name = normalise_key(key)
+        for kind, keys in _IDENTIFIER_KEYS.items():
+            if kind not in found and name in keys:
+                identifier = _identifier(value)
+                if identifier is not None:
+                    found[kind] = identifier
+    return found
+
+
+def _breadth_first(payload: Any) -> Iterator[tuple[Any, Any]]:
+    """Every (key, value) pair in nested dicts and lists, shallowest first."""
+    level: list[Any] = [payload]
+    while level:
+        deeper: list[Any] = []
+        for node in level:
+            if isinstance(node, Mapping):
+                yield from node.items()
+                deeper.extend(node.values())
+            elif isinstance(node, (list, tuple)):
+                deeper.extend(node)
+        level = deeper
+
+
+def _identifier(value: Any) -> str | None:
+    # A query string parsed with parse_qs (or MultiDict.to_dict(flat=False)) gives lists.
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (float, Decimal)):
+        if not Decimal(value).is_finite():
+            return None
+        if value % 1 == 0:
+            value = int(value)  # 131209.0 from a JSON parser is the id 131209
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()[:MAX_IDENTIFIER] or None
+    return None

@@ -16,6 +16,7 @@ from sandbox_server import (
     run_receiver,
     run_sandbox,
 )
+from shop_server import Shop, run_shop
 
 from flexiti_checkout.sandbox import create_app
 
@@ -25,6 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "sandbox_config(dict): create_app config for the sandbox fixtures of this test",
     )
+    config.addinivalue_line("markers", "shop_config(dict): FLEXITI_* settings of the shop fixture")
 
 
 @pytest.fixture
@@ -90,3 +92,16 @@ def sandbox(sandbox_config: dict[str, Any]) -> Iterator[SandboxServer]:
     """
     with run_sandbox(sandbox_config) as server:
         yield server
+
+
+@pytest.fixture
+def shop(sandbox: SandboxServer, tmp_path, request: pytest.FixtureRequest) -> Iterator[Shop]:
+    """A shop app with the extension on a real port, wired to the live ``sandbox``.
+
+    Extra ``FLEXITI_*`` settings come from ``@pytest.mark.shop_config({...})``.
+    """
+    config: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("shop_config"))):
+        config.update(*marker.args, **marker.kwargs)
+    with run_shop(sandbox, tmp_path, **config) as running:
+        yield running

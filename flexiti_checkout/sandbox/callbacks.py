@@ -26,10 +26,15 @@ USER_AGENT = "flexiti-sandbox-callbacks/1"
 
 
 class CallbackDispatcher:
-    """Background senders plus the log of every delivery attempt."""
+    """Background senders plus the log of every delivery attempt.
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    ``session`` (a ``requests.Session``) lets an app that embeds the sandbox receive callbacks
+    in-process; by default they go over the network.
+    """
+
+    def __init__(self, clock: Callable[[], float], *, session: Any = None) -> None:
         self._clock = clock
+        self._session = session
         self._lock = threading.Lock()
         self._log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
         self._threads: set[threading.Thread] = set()
@@ -118,7 +123,7 @@ class CallbackDispatcher:
         status: int | None = None
         error: str | None = None
         try:
-            response = requests.post(
+            response = (self._session or requests).post(
                 url, json=body, timeout=timeout, headers={"User-Agent": USER_AGENT}
             )
             status = response.status_code

@@ -6,6 +6,8 @@ credentials, the plans, the orders so far, and a button that starts a flow witho
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -50,7 +52,7 @@ def try_flow() -> ResponseReturnValue:
         high = plans.format_money(settings.max_amount, "en")
         return _home_page(f"Enter an amount from {low} to {high}."), 400
     lang = "fr" if request.form.get("lang") == "fr" else "en"
-    details = {"flow": flow, "lang": f"{lang}-CA", "amount_requested": str(amount)}
+    details: dict[str, Any] = {"flow": flow, "lang": f"{lang}-CA", "amount_requested": str(amount)}
     if flow != "apply":
         details["billing_information"] = dict(SAMPLE_ADDRESS)
         details["shipping_information"] = dict(SAMPLE_ADDRESS)

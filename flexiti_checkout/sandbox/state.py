@@ -35,6 +35,7 @@ CONFIG_KEYS = (
     "CALLBACK_TIMEOUT",
     "CLOCK",
     "SEED",
+    "CALLBACK_SESSION",
     *SETTING_KEYS,
     *(name.upper() for name in KNOB_NAMES),
 )
@@ -101,6 +102,7 @@ class SandboxState:
         *,
         clock: Callable[[], float] = time.time,
         seed: Any = None,
+        callback_session: Any = None,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
@@ -111,7 +113,7 @@ class SandboxState:
         self.tokens = TokenBook(clock)
         self.orders = OrderBook()
         self.requests = BoundedLog()
-        self.callbacks = CallbackDispatcher(clock)
+        self.callbacks = CallbackDispatcher(clock, session=callback_session)
 
     def chance(self, rate: float) -> bool:
         """True with probability ``rate``, drawn from the seeded generator."""
@@ -183,5 +185,11 @@ def state_from_config(config: Mapping[str, Any]) -> tuple[SandboxState, dict[str
     clock = own.get("CLOCK", time.time)
     if not callable(clock):
         raise ValueError("CLOCK must be a callable returning epoch seconds")
-    state = SandboxState(settings, knobs, clock=clock, seed=own.get("SEED"))
+    state = SandboxState(
+        settings,
+        knobs,
+        clock=clock,
+        seed=own.get("SEED"),
+        callback_session=own.get("CALLBACK_SESSION"),
+    )
     return state, passthrough

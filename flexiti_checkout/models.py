@@ -1,0 +1,125 @@
+"""The order as the shop sees it, its statuses, and the only transitions allowed between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+
+class OrderStatus(str, Enum):
+    """Where an order is in its life; see the transition table below."""
+
+    CREATED = "created"
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    NEEDS_REVIEW = "needs_review"
+    EXPIRED = "expired"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_settled(self) -> bool:
+        """Final: no event, however late, moves the order again."""
+        return self in SETTLED
+
+
+SETTLED = frozenset(
+    {OrderStatus.APPROVED, OrderStatus.DECLINED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
+)
+
+#: Every move an order may make. Moves only go forward; settled statuses have none.
+#: ``error`` may start again (a failed widget init); ``needs_review`` is decided by a person.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.CREATED: frozenset({OrderStatus.PENDING, OrderStatus.ERROR}),
+    OrderStatus.ERROR: frozenset({OrderStatus.CREATED}),
+    OrderStatus.PENDING: frozenset(
+        {
+            OrderStatus.APPROVED,
+            OrderStatus.DECLINED,
+            OrderStatus.CANCELLED,
+            OrderStatus.NEEDS_REVIEW,
+            OrderStatus.EXPIRED,
+        }
+    ),
+    OrderStatus.NEEDS_REVIEW: frozenset(
+        {OrderStatus.APPROVED, OrderStatus.DECLINED, OrderStatus.CANCELLED}
+    ),
+    OrderStatus.APPROVED: frozenset(),
+    OrderStatus.DECLINED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.EXPIRED: frozenset(),
+}
+
+
+def can_move(current: OrderStatus, new: OrderStatus) -> bool:
+    """Whether the transition table allows ``current`` → ``new``."""
+    return new in TRANSITIONS[current]
+
+
+def utc(timestamp: float | None) -> datetime | None:
+    """An aware UTC datetime from epoch seconds (the store keeps times as numbers)."""
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """One transition in an order's history."""
+
+    at: datetime
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order as the store keeps it. No personal data: only what settles and audits it.
+
+    ``details`` holds what Flexiti granted (promo id, plan, term, fees, total, the address-match
+    scores, the Flexiti customer id) once the order has settled.
+    """
+
+    merchant_order_id: str
+    status: OrderStatus
+    amount: Decimal
+    flow: str
+    lang: str
+    reference_id: str
+    online_order_id: str | None = None
+    redirection_url: str | None = None
+    flexiti_status: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    #: When the order entered its current status.
+    status_since: datetime | None = None
+    #: When Flexiti was last asked about it.
+    checked_at: datetime | None = None
+    currency: str = "CAD"
+    version: int = 0
+    id: int | None = None
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status.is_settled
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """A started checkout: where to send the customer, and how to find the order again."""
+
+    merchant_order_id: str
+    online_order_id: str
+    redirection_url: str
+    reference_id: str
+    status: OrderStatus = OrderStatus.PENDING
+    lang: str = "en"

@@ -1,0 +1,45 @@
+"""The extension's per-app state, and how a view or command finds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from .callbacks import CallbackProcessor
+from .client import FlexitiClient
+from .orders import OrderService
+from .settings import Settings
+from .signing import Signer
+from .store import Store
+
+EXTENSION_KEY = "flexiti_checkout"
+#: The signed token in the customer's session that names their order on the way back.
+RETURN_SESSION_KEY = "flexiti_checkout.order"
+
+
+@dataclass(frozen=True)
+class FlexitiState:
+    """Everything the extension holds for one app."""
+
+    settings: Settings
+    url_prefix: str
+    store: Store
+    client: FlexitiClient
+    orders: OrderService
+    callbacks: CallbackProcessor
+    return_signer: Signer
+    modal_signer: Signer
+    sandbox_app: Flask | None
+
+
+def flexiti_state(app: Flask | None = None) -> FlexitiState:
+    """The extension's state for ``app`` (default: the current app)."""
+    target = app if app is not None else current_app
+    try:
+        state: FlexitiState = target.extensions[EXTENSION_KEY]
+        return state
+    except KeyError:
+        raise RuntimeError(
+            "FlexitiCheckout is not set up on this app: call FlexitiCheckout(app) or init_app(app)"
+        ) from None

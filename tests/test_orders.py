@@ -1,0 +1,193 @@
+"""The lifecycle rules in isolation: what Flexiti's answer means, and how a refresh asks."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+import pytest
+import responses
+
+from flexiti_checkout import FlexitiClient, Order, OrderStatus
+from flexiti_checkout.orders import OrderService, decide
+from flexiti_checkout.redirects import redirect_checker
+from flexiti_checkout.results import ApplyDetails, Lookup, PurchaseDetails
+from flexiti_checkout.store import Store
+
+ONLINE = "https://online.test/flexiti/online-api"
+NOTIFICATIONS = f"{ONLINE}/online/client-id/cid/notifications"
+
+
+def order(flow: str = "buy", amount: str = "499.00") -> Order:
+    return Order(merchant_order_id="M-1", status=OrderStatus.PENDING, amount=Decimal(amount),
+                 flow=flow, lang="en", reference_id="ref-1", online_order_id="131209")  # fmt: skip
+
+
+def purchase_lookup(status: str, amount: str | None = "499.00", flow: str = "buy") -> Lookup:
+    money = Decimal(amount) if amount is not None else None
+    return Lookup(transaction_id="131209", flow=flow, apply=None,
+                  purchase=PurchaseDetails(status=status, purchase_amount=money, promo_id="9",
+                                           plan_id="3", term=12))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lookup", "expected"),
+    [
+        (purchase_lookup("SUCCESS"), OrderStatus.APPROVED),
+        (purchase_lookup("APPROVED"), OrderStatus.APPROVED),
+        (purchase_lookup("DECLINED"), OrderStatus.DECLINED),
+        (purchase_lookup("ERROR"), OrderStatus.DECLINED),
+        (purchase_lookup("CANCELLED"), OrderStatus.CANCELLED),
+        (purchase_lookup("CANCELED"), OrderStatus.CANCELLED),
+        (purchase_lookup("PENDING"), None),
+        (purchase_lookup("SOMETHING_NEW"), None),
+        (purchase_lookup("SUCCESS", amount="500.00"), OrderStatus.NEEDS_REVIEW),
+        (purchase_lookup("SUCCESS", amount="499"), OrderStatus.APPROVED),
+        (purchase_lookup("SUCCESS", amount=None), OrderStatus.NEEDS_REVIEW),
+        (purchase_lookup("SUCCESS", flow="apply/buy"), OrderStatus.NEEDS_REVIEW),
+        (Lookup("131209", "buy", None, None), None),
+    ],
+)
+def test_decide_buy_flow(lookup, expected):
+    """Flexiti's status maps to ours; SUCCESS for another amount or flow needs a person."""
+    assert decide(order(), lookup).status is expected
+
+
+def test_decide_apply_flow_keeps_the_customer_id():
+    """An approved application is approved, with Flexiti's customer id kept on the order."""
+    lookup = Lookup("131209", "apply", None, ApplyDetails("SUCCESS", customer_id="1293836"))
+    decision = decide(order(flow="apply"), lookup)
+    assert decision.status is OrderStatus.APPROVED
+    assert decision.details["customer_id"] == "1293836"
+
+
+def test_decide_keeps_the_granted_terms():
+    """The purchase's promo, plan and term are kept for the shop."""
+    decision = decide(order(), purchase_lookup("SUCCESS"))
+    assert decision.details == {"transaction_id": "131209", "promo_id": "9", "plan_id": "3",
+                                "term": 12, "purchase_amount": "499.00"}  # fmt: skip
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def service(tmp_path, clock):
+    store = Store(f"sqlite:///{tmp_path / 'orders.sqlite3'}", clock=clock)
+    client = FlexitiClient("cid", "secret", online_api_url=ONLINE, pos_api_url="https://pos.test",
+                           max_retries=0)  # fmt: skip
+    notified: list[Order] = []
+    svc = OrderService(store, client, notify=notified.append, check_redirect=redirect_checker([]),
+                       pending_expiry=3600, lookup_interval=5, clock=clock)  # fmt: skip
+    svc.notified = notified  # type: ignore[attr-defined]
+    return svc
+
+
+@pytest.fixture
+def mocked():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.post(f"{ONLINE}/oauth/token",
+                  json={"access_token": "t", "expires_in": 1200, "refresh_token": "r"})  # fmt: skip
+        yield rsps
+
+
+def pending(service) -> Order:
+    created = service.store.insert_order(merchant_order_id="M-1", amount=Decimal("499.00"),
+                                         flow="buy", lang="en", reference_id="ref-1",
+                                         source="test")  # fmt: skip
+    return service.store.transition(created, OrderStatus.PENDING, source="test",
+                                    online_order_id="131209",
+                                    redirection_url="https://x.flexiti.fi/f")  # fmt: skip
+
+
+SUCCESS = {"transaction_id": 131209, "flow": "buy",
+           "purchase": {"purchase_status": "SUCCESS", "purchase_amount": "499.00"}}  # fmt: skip
+OTHER = {"transaction_id": 555, "flow": "buy", "purchase": {"purchase_status": "DECLINED"}}
+
+
+def test_refresh_falls_back_to_flexiti_order_id(service, mocked):
+    """When the merchant-order lookup finds nothing, the Flexiti order id is asked instead."""
+    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", status=409,
+               json={"code": 404, "error": "not_found"})  # fmt: skip
+    mocked.get(f"{NOTIFICATIONS}/order-id/131209", json=SUCCESS)
+    result = service.refresh_order(pending(service), source="test")
+    assert result.changed and result.order.status is OrderStatus.APPROVED
+    assert [o.merchant_order_id for o in service.notified] == ["M-1"]
+    assert all(c.request.headers["x-reference-id"] == "ref-1" for c in mocked.calls)
+
+
+def test_refresh_prefers_our_flexiti_order_over_another_with_the_same_merchant_id(service, mocked):
+    """If the merchant id now names another Flexiti order, ours is looked up by its own id."""
+    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", json=OTHER)
+    mocked.get(f"{NOTIFICATIONS}/order-id/131209", json=SUCCESS)
+    assert service.refresh_order(pending(service), source="test").order.status is (
+        OrderStatus.APPROVED
+    )
+
+
+def test_unknown_everywhere_stays_pending(service, mocked):
+    """Flexiti knowing nothing yet is no news: the order stays pending."""
+    for path in ("merchant-order-id/M-1", "order-id/131209"):
+        mocked.get(f"{NOTIFICATIONS}/{path}", status=409, json={"code": 404, "error": "not_found"})
+    result = service.refresh_order(pending(service), source="test")
+    assert result.looked_up and not result.changed and result.error is None
+    assert result.order.status is OrderStatus.PENDING
+
+
+def test_upstream_failure_is_returned_not_raised(service, mocked, caplog):
+    """A Flexiti outage during a refresh comes back in Refresh.error; the order is unchanged."""
+    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", status=503, json={})
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.orders"):
+        result = service.refresh_order(pending(service), source="test")
+    assert result.error is not None and result.order.status is OrderStatus.PENDING
+    assert "stays pending" in caplog.text
+
+
+def test_lookups_are_throttled_but_news_gets_through(service, mocked, clock):
+    """A second refresh inside the interval is absorbed, unless it brings news."""
+    lookup = mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1",
+                        json={"transaction_id": 131209, "flow": "buy",
+                              "purchase": {"purchase_status": "PENDING"}})  # fmt: skip
+    first = pending(service)
+    assert service.refresh_order(first, source="poll").looked_up
+    clock.now += 1
+    assert service.refresh_order(first, source="poll").throttled
+    assert service.refresh_order(first, source="callback", news_since=clock.now - 2).throttled
+    assert service.refresh_order(first, source="callback", news_since=clock.now).looked_up
+    clock.now += 6
+    assert service.refresh_order(first, source="poll").looked_up
+    assert lookup.call_count == 3
+
+
+def test_failing_signal_receiver_does_not_undo_the_transition(service, mocked, caplog):
+    """A shop's receiver that raises is logged; the order stays approved."""
+
+    def broken(_order: Order) -> None:
+        raise RuntimeError("shop bug")
+
+    service._notify = broken
+    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", json=SUCCESS)
+    with caplog.at_level(logging.ERROR, logger="flexiti_checkout.orders"):
+        result = service.refresh_order(pending(service), source="test")
+    assert result.order.status is OrderStatus.APPROVED
+    assert service.store.get_order("M-1").status is OrderStatus.APPROVED
+    assert "receiver" in caplog.text
+
+
+def test_settled_orders_are_not_looked_up(service, mocked):
+    """Refreshing a settled order asks Flexiti nothing and changes nothing."""
+    lookup = mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", json=SUCCESS)
+    approved = service.refresh_order(pending(service), source="test").order
+    again = service.refresh_order(approved, source="test", force=True)
+    assert again.order.status is OrderStatus.APPROVED and not again.looked_up
+    assert lookup.call_count == 1

@@ -45,16 +45,24 @@ class CallbackProcessor:
         remote_addr: str | None,
         content_type: str | None,
     ) -> Delivery:
-        """Store one delivery, redacted of personal data; nothing else happens before this."""
+        """Store one delivery, redacted of personal data; nothing changes before this.
+
+        A delivery about an order that has already ended is stored as processed: Flexiti often
+        repeats callbacks, and a settled order never moves again, so there is nothing to look up.
+        """
         identifiers = extract_identifiers(payload)
-        delivery_id = self.inbox.add_delivery(
+        order = self._order_named_by(identifiers)
+        settled = None
+        if order is not None and order.status not in (OrderStatus.PENDING, OrderStatus.CREATED):
+            settled = f"order {order.merchant_order_id}: {order.status} already"
+        return self.inbox.add_delivery(
             method=method,
             remote_addr=remote_addr,
             content_type=content_type,
             payload=redact(payload),
             identifiers=identifiers,
+            settled_outcome=settled,
         )
-        return self.inbox.get(delivery_id)
 
     def process(self, delivery: Delivery, *, force: bool = False) -> ProcessResult:
         """Refresh the order(s) a delivery points at; record the outcome on the delivery.
@@ -63,6 +71,8 @@ class CallbackProcessor:
         upstream, or was throttled before any lookup newer than the delivery had run. ``force``
         (an operator's replay) skips the per-order throttle.
         """
+        if delivery.processed_at is not None and not force:
+            return ProcessResult(delivery.outcome or "processed")
         order = self._order_named_by(delivery.identifiers)
         if order is not None:
             result = self._refresh(order, delivery, force)

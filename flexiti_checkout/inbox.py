@@ -43,18 +43,24 @@ class Inbox:
         content_type: str | None,
         payload: Any,
         identifiers: dict[str, str],
-    ) -> int:
-        """Store one callback delivery (already redacted); its id."""
+        settled_outcome: str | None = None,
+    ) -> Delivery:
+        """Store one callback delivery (already redacted) and return it.
+
+        ``settled_outcome`` stores it as already processed, for a delivery about an order that
+        has ended: there is nothing left to look up, so one write is all it costs.
+        """
+        now = self._store.clock()
+        values: dict[str, Any] = {
+            "received_at": now, "method": method, "remote_addr": remote_addr,
+            "content_type": content_type, "payload": payload, "identifiers": identifiers,
+            "attempts": 0, "processed_at": None, "outcome": None, "last_error": None,
+        }  # fmt: skip
+        if settled_outcome is not None:
+            values.update(processed_at=now, outcome=settled_outcome, attempts=1)
         with self._store.begin() as conn:
-            return new_id(
-                conn.execute(
-                    insert(deliveries).values(
-                        received_at=self._store.clock(), method=method, remote_addr=remote_addr,
-                        content_type=content_type, payload=payload, identifiers=identifiers,
-                        attempts=0,
-                    )
-                )
-            )  # fmt: skip
+            values["id"] = new_id(conn.execute(insert(deliveries).values(**values)))
+        return Delivery(values)
 
     def get(self, delivery_id: int) -> Delivery:
         """One stored delivery by id."""

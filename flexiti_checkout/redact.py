@@ -17,6 +17,7 @@ import copy
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["REDACTED", "extract_identifiers", "redact", "redact_text"]
@@ -67,12 +68,17 @@ _DIGITS = re.compile(r"[0-9]+")
 _CARD_LENGTHS = range(13, 20)
 
 
-def normalise_key(key: Any) -> str:
-    """A key as compared here: its last form-style segment (``purchase[vcc]``), letters and
-    digits only, lower case."""
-    segments = [part for part in re.split(r"[\[\].]", str(key)) if part]
+@lru_cache(maxsize=1024)
+def _normalise(key: str) -> str:
+    segments = [part for part in re.split(r"[\[\].]", key) if part]
     last = segments[-1] if segments else ""
     return re.sub(r"[^0-9a-z]", "", last.lower())
+
+
+def normalise_key(key: Any) -> str:
+    """A key as compared here: its last form-style segment (``purchase[vcc]``), letters and
+    digits only, lower case. Cached: callbacks repeat the same few dozen keys."""
+    return _normalise(str(key))
 
 
 def redact(payload: Any) -> Any:

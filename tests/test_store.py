@@ -473,7 +473,23 @@ def add(inbox: Inbox, payload: Any, **identifiers: str) -> int:
         content_type="application/json",
         payload=payload,
         identifiers=identifiers,
+    ).id
+
+
+def test_delivery_about_a_settled_order_is_stored_processed(store: Store) -> None:
+    """A delivery stored with a settled outcome is processed already, in one write."""
+    inbox = Inbox(store)
+    delivery = inbox.add_delivery(
+        method="POST",
+        remote_addr=None,
+        content_type=None,
+        payload={},
+        identifiers={},
+        settled_outcome="order A: approved already",
     )
+    stored = inbox.get(delivery.id)
+    assert stored.processed_at is not None and stored.outcome == "order A: approved already"
+    assert inbox.deliveries(unprocessed_only=True) == []
 
 
 def test_inbox_stores_a_delivery(store: Store, clock: FakeClock) -> None:

@@ -27,7 +27,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.routing import BuildError
 
 from .blueprint import make_blueprint as _bare_blueprint
-from .errors import FlexitiError
+from .errors import FlexitiError, InvalidCheckout
 from .http_errors import FlexitiHTTPError
 from .models import CheckoutSession, Order, OrderStatus
 from .orders import checkout_session
@@ -282,15 +282,19 @@ def render_http_error(error: FlexitiHTTPError) -> ResponseReturnValue:
     """A checkout failure as a page (or JSON for API clients), with the reference id to quote."""
     original = error.original
     reference = original.reference_id if isinstance(original, FlexitiError) else None
+    fields = original.errors if isinstance(original, InvalidCheckout) else {}
     if request.accept_mimetypes.best == "application/json":
         body: dict[str, Any] = {"error": type(error).__name__, "message": error.customer_message}
         if reference:
             body["reference_id"] = reference
+        if fields:
+            body["fields"] = fields
         return jsonify(body), error.code or 500
     page = render_template(
         "flexiti_checkout/error.html",
         t=texts(None),
         message=error.customer_message,
         reference_id=reference,
+        fields=fields,
     )
     return page, error.code or 500

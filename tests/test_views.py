@@ -47,7 +47,16 @@ def test_invalid_checkout_is_a_400_page_not_a_stack_trace(shop):
     answer = pay(shop, "BAD-1", amount="abc")
     assert answer.status_code == 400
     assert "Some checkout details need correcting" in answer.text
+    assert "<code>amount</code>" in answer.text
     assert "Traceback" not in answer.text
+
+
+def test_invalid_checkout_as_json_names_each_field(shop):
+    """Over HTTP a bad checkout is a 400 carrying the same per-field messages."""
+    answer = requests.post(f"{shop.url}/pay/BAD-2?amount=1.234", timeout=10,
+                           headers={"Accept": "application/json"})  # fmt: skip
+    assert answer.status_code == 400
+    assert answer.json()["fields"] == {"amount": ["must have at most 2 decimal places"]}
 
 
 def test_flexiti_down_is_a_502_page_with_the_reference(shop):

@@ -6,6 +6,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml
@@ -17,7 +19,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m flexiti_checkout.sandbox --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP)
+# Browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, Screenshots
 from flask import Flask
 from flask.testing import FlaskClient
 from sandbox_server import (
@@ -105,3 +106,28 @@ def shop(sandbox: SandboxServer, tmp_path, request: pytest.FixtureRequest) -> It
         config.update(*marker.args, **marker.kwargs)
     with run_shop(sandbox, tmp_path, **config) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, shared by the session's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A fresh browser context and page (own cookies), closed after the test."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Screenshots:
+    """Saves numbered screenshots of this test under test-artifacts/screenshots/."""
+    return Screenshots(request.node.name)

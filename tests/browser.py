@@ -1,0 +1,39 @@
+"""Test support for browser tests: Debian's Chromium driven by Playwright, and screenshots.
+
+Playwright must never download a browser of its own: it launches ``/usr/bin/chromium`` (which
+``make test`` installs), with the flags that keep it off the network. Screenshots of each step go
+to ``test-artifacts/screenshots/`` so a person can look at what the customer saw.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+
+class Screenshots:
+    """Numbered screenshots of one test: ``shots.take(page, "modal-open")``."""
+
+    def __init__(self, test_name: str) -> None:
+        self.prefix = re.sub(r"[^A-Za-z0-9_.-]+", "-", test_name).strip("-")
+        self.count = 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(self, page: Any, step: str, *, full_page: bool = True) -> Path:
+        self.count += 1
+        path = ARTIFACTS / f"{self.prefix}-{self.count:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path

@@ -7,23 +7,18 @@ safe to repeat, the mapping of every failure to one error hierarchy, and one log
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
 import requests
 from marshmallow import Schema, ValidationError
 
-from . import _json
-from .errors import AuthenticationError, FlexitiError, UnavailableError, error_from_response
+from .errors import AuthenticationError, UnavailableError
 from .results import Lookup, MerchantInfo, PaymentPlan, PromoDetails, WidgetSession
 from .schemas import (
     AvailabilitySchema,
@@ -35,15 +30,9 @@ from .schemas import (
     WidgetSessionSchema,
 )
 from .tokens import DEFAULT_REFRESH_MARGIN, MemoryTokenStore, Token, TokenCache, TokenStore
+from .transport import Api, Call, Scope, Transport
 
 log = logging.getLogger("flexiti_checkout.client")
-
-
-def _version() -> str:
-    try:
-        return importlib.metadata.version("flexiti-checkout")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a bare tree
-        return "0"
 
 
 #: Base URLs of Flexiti's hosts, per environment: (Online API, POS API v2.5).
@@ -59,9 +48,6 @@ ENVIRONMENTS: dict[str, tuple[str, str]] = {
 }
 
 FLOWS = ("buy", "apply", "apply/buy")
-USER_AGENT = f"flexiti-checkout/{_version()}"
-Api = Literal["online", "pos"]
-Scope = Literal["customer", "merchant"]
 
 _TOKEN_SCHEMA = TokenSchema()
 _WIDGET_SCHEMA = WidgetSessionSchema()
@@ -70,20 +56,6 @@ _AVAILABILITY_SCHEMA = AvailabilitySchema()
 _LOOKUP_SCHEMA = LookupSchema()
 _PROMO_SCHEMA = PromoSchema()
 _MERCHANT_SCHEMA = MerchantInfoSchema()
-
-
-@dataclass(frozen=True)
-class _Call:
-    """One API call as the transport needs to know it."""
-
-    api: Api
-    method: str
-    path: str
-    scope: Scope | None  # None: the token call itself, which carries no bearer token
-    retry_safe: bool
-    json: Any = None
-    form: Mapping[str, str] | None = None
-    params: Mapping[str, str] | None = None
 
 
 class FlexitiClient:
@@ -121,14 +93,15 @@ class FlexitiClient:
         self._client_secret = client_secret
         self.online_api_url = online_api_url.rstrip("/")
         self.pos_api_url = pos_api_url.rstrip("/")
-        self.timeout = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-        self.max_retries = max_retries
-        self._session = session or requests.Session()
-        self._backoff = backoff
-        self._backoff_cap = backoff_cap
-        self._max_retry_after = max_retry_after
-        self._clock = clock
-        self._sleep = sleep
+        self._transport = Transport(
+            session or requests.Session(),
+            timeout=timeout if isinstance(timeout, tuple) else (timeout, timeout),
+            max_retries=max_retries,
+            backoff=backoff,
+            backoff_cap=backoff_cap,
+            max_retry_after=max_retry_after,
+            sleep=sleep,
+        )
         self._tokens = TokenCache(
             token_store or MemoryTokenStore(), clock=clock, refresh_margin=refresh_margin
         )
@@ -146,6 +119,22 @@ class FlexitiClient:
         kwargs.setdefault("online_api_url", online)
         kwargs.setdefault("pos_api_url", pos)
         return cls(client_id, client_secret, **kwargs)
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds of every request."""
+        return self._transport.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Extra attempts for calls that are safe to repeat."""
+        return self._transport.max_retries
+
+    @max_retries.setter
+    def max_retries(self, value: int) -> None:
+        if value < 0:
+            raise ValueError("max_retries cannot be negative")
+        self._transport.max_retries = value
 
     def __repr__(self) -> str:
         return (
@@ -188,7 +177,7 @@ class FlexitiClient:
         version = "" if flow == "apply" else "/v2"
         path = f"/online{version}/client-id/{self._cid}/systems/init"
         data = self._call(
-            _Call("online", "POST", path, "customer", retry_safe=False, json=body), reference_id
+            Call("online", "POST", path, "customer", retry_safe=False, json=body), reference_id
         )
         return self._load(_WIDGET_SCHEMA, data, "widget init", reference_id)
 
@@ -206,7 +195,7 @@ class FlexitiClient:
             body["amount_requested"] = _amount(amount_requested)
         path = f"/online/client-id/{self._cid}/systems/learn-more"
         data = self._call(
-            _Call("online", "POST", path, "customer", retry_safe=False, json=body), reference_id
+            Call("online", "POST", path, "customer", retry_safe=False, json=body), reference_id
         )
         url = _find_url(data)
         if url is None:
@@ -222,7 +211,7 @@ class FlexitiClient:
         path = f"/online/v2/client-id/{self._cid}/systems/payment-calculator"
         params = {"price": format(_amount(price), "f"), "lang": lang}
         data = self._call(
-            _Call("online", "GET", path, "customer", retry_safe=True, params=params), reference_id
+            Call("online", "GET", path, "customer", retry_safe=True, params=params), reference_id
         )
         return self._load(_PLAN_SCHEMA, data, "payment calculator", reference_id)
 
@@ -231,7 +220,7 @@ class FlexitiClient:
         path = f"/online/client-id/{self._cid}/merchants/payment-availability"
         body = {"amount_requested": _amount(amount)}
         data = self._call(
-            _Call("online", "POST", path, "customer", retry_safe=True, json=body), reference_id
+            Call("online", "POST", path, "customer", retry_safe=True, json=body), reference_id
         )
         result = self._load(_AVAILABILITY_SCHEMA, data, "payment availability", reference_id)
         return bool(result["enable_payment_gateway"])
@@ -253,7 +242,7 @@ class FlexitiClient:
     def order_by_promo_id(self, promo_id: str, *, reference_id: str | None = None) -> PromoDetails:
         """The financing terms of the purchase with ``promo_id``."""
         path = f"/online/client-id/{self._cid}/notifications/promo-id/{_segment(promo_id)}"
-        data = self._call(_Call("online", "GET", path, "merchant", retry_safe=True), reference_id)
+        data = self._call(Call("online", "GET", path, "merchant", retry_safe=True), reference_id)
         return self._load(_PROMO_SCHEMA, data, "promo lookup", reference_id)
 
     def send_test_notification(
@@ -269,7 +258,7 @@ class FlexitiClient:
         path = f"/online/client-id/{self._cid}/notifications/test"
         body = {"event": event.lower(), "notification_type": notification_type.lower()}
         data = self._call(
-            _Call("online", "POST", path, "merchant", retry_safe=False, json=body), reference_id
+            Call("online", "POST", path, "merchant", retry_safe=False, json=body), reference_id
         )
         return data if isinstance(data, dict) else {}
 
@@ -279,7 +268,7 @@ class FlexitiClient:
         """Log in to the POS API: the cheapest call that proves merchant credentials work."""
         path = f"/client-id/{self._cid}/merchants/login"
         data = self._call(
-            _Call("pos", "POST", path, "merchant", retry_safe=True, json={}, params={"lang": lang}),
+            Call("pos", "POST", path, "merchant", retry_safe=True, json={}, params={"lang": lang}),
             reference_id,
         )
         return self._load(_MERCHANT_SCHEMA, data, "merchant login", reference_id)
@@ -294,13 +283,15 @@ class FlexitiClient:
         if not str(identifier).strip():
             raise ValueError("an order lookup needs a non-empty identifier")
         path = f"/online/client-id/{self._cid}/notifications/{kind}/{_segment(identifier)}"
-        data = self._call(_Call("online", "GET", path, "merchant", retry_safe=True), reference_id)
+        data = self._call(Call("online", "GET", path, "merchant", retry_safe=True), reference_id)
         return self._load(_LOOKUP_SCHEMA, data, "order lookup", reference_id)
 
-    def _base(self, api: Api) -> str:
-        return self.online_api_url if api == "online" else self.pos_api_url
+    def _send(self, call: Call, reference_id: str, token: Token | None) -> Any:
+        base = self.online_api_url if call.api == "online" else self.pos_api_url
+        bearer = token.access_token if token is not None else None
+        return self._transport.send(call, base + call.path, reference_id, bearer)
 
-    def _call(self, call: _Call, reference_id: str | None) -> Any:
+    def _call(self, call: Call, reference_id: str | None) -> Any:
         """Make an API call with a bearer token; on ``invalid_token``, renew it and retry once."""
         reference_id = reference_id or str(uuid.uuid4())
         assert call.scope is not None
@@ -320,7 +311,7 @@ class FlexitiClient:
                 self._tokens.drop(key, token)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _token(self, key: str, call: _Call, reference_id: str) -> Token:
+    def _token(self, key: str, call: Call, reference_id: str) -> Token:
         api, scope = call.api, call.scope
         assert scope is not None
         # The token call belongs to the flow that needed it: it carries the same reference id.
@@ -337,84 +328,9 @@ class FlexitiClient:
             form.update(grant_type="refresh_token", refresh_token=refresh_token)
         else:
             form["grant_type"] = "client_credentials"
-        call = _Call(api, "POST", "/oauth/token", None, retry_safe=True, form=form)
+        call = Call(api, "POST", "/oauth/token", None, retry_safe=True, form=form)
         data = self._send(call, reference_id, None)
         return self._load(_TOKEN_SCHEMA, data, "token", reference_id)
-
-    def _send(self, call: _Call, reference_id: str, token: Token | None) -> Any:
-        """Send ``call``, retrying what is safe to retry; returns the parsed JSON body."""
-        attempts = 1 + self.max_retries
-        for attempt in range(1, attempts + 1):
-            try:
-                return self._send_once(call, reference_id, token)
-            except FlexitiError as exc:
-                retry = attempt < attempts and self._should_retry(call, exc)
-                if not retry:
-                    raise
-                self._sleep(self._delay(attempt, exc.retry_after))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _should_retry(self, call: _Call, exc: FlexitiError) -> bool:
-        if not isinstance(exc, UnavailableError):
-            return False
-        if call.retry_safe:
-            return True
-        # A call that opens something at Flexiti may be retried only if it never left us.
-        return exc.never_sent
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        delay = min(self._backoff_cap, self._backoff * 2 ** (attempt - 1))
-        delay = random.uniform(delay / 2, delay)  # noqa: S311 - jitter, not cryptography
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self._max_retry_after))
-        return delay
-
-    def _send_once(self, call: _Call, reference_id: str, token: Token | None) -> Any:
-        headers = {
-            "x-reference-id": reference_id,
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token.access_token}"
-        data: bytes | Mapping[str, str] | None = None
-        if call.form is not None:
-            data = call.form  # requests form-encodes a mapping
-        elif call.json is not None:
-            data = _json.dumps(call.json).encode("utf-8")
-            headers["Content-Type"] = "application/json; charset=utf-8"
-        url = self._base(call.api) + call.path
-        started = time.perf_counter()
-        status: int | str = "-"
-        try:
-            response = self._session.request(
-                call.method,
-                url,
-                params=call.params,
-                data=data,
-                headers=headers,
-                timeout=self.timeout,
-            )
-            status = response.status_code
-        except requests.RequestException as exc:
-            status = type(exc).__name__
-            raise UnavailableError(
-                f"Could not reach Flexiti ({_describe(exc)})",
-                reference_id=reference_id,
-                never_sent=_never_sent(exc),
-            ) from exc
-        finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            log.info(
-                "%s %s%s -> %s in %.0f ms (reference id %s)",
-                call.method,
-                _api_prefix(call.api),
-                call.path,
-                status,
-                elapsed_ms,
-                reference_id,
-            )
-        return _parse(response, reference_id)
 
     def _load(self, schema: Schema, data: Any, what: str, reference_id: str | None) -> Any:
         try:
@@ -425,75 +341,6 @@ class FlexitiClient:
                 f"Flexiti's {what} answer did not have the expected shape (fields: {fields})",
                 reference_id=reference_id,
             ) from exc
-
-
-def _parse(response: requests.Response, reference_id: str) -> Any:
-    """The JSON body of a response, or the error that says what was wrong with it."""
-    body: Any = None
-    parse_error: Exception | None = None
-    if response.content:
-        try:
-            body = _json.loads(response.content)
-        except ValueError as exc:
-            parse_error = exc
-    if 200 <= response.status_code < 300:
-        if parse_error is not None or body is None:
-            kind = "an empty body" if not response.content else "a body that is not JSON"
-            raise UnavailableError(
-                f"Flexiti answered {response.status_code} with {kind}",
-                reference_id=reference_id,
-                status=response.status_code,
-            ) from parse_error
-        return body
-    error = error_from_response(
-        response.status_code,
-        body,
-        reference_id=reference_id,
-        retry_after=_retry_after(response.headers.get("Retry-After")),
-    )
-    if parse_error is not None and response.status_code < 500 and response.status_code != 429:
-        # A non-JSON 4xx comes from a proxy or gateway, not from Flexiti's application.
-        error = UnavailableError(
-            f"Flexiti answered {response.status_code} with a body that is not JSON",
-            status=response.status_code,
-            reference_id=reference_id,
-        )
-    raise error
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def _never_sent(exc: requests.RequestException) -> bool:
-    """Whether the request certainly did not reach Flexiti (no connection was made)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError):
-        text = repr(exc.args)
-        return "NewConnectionError" in text or "NameResolutionError" in text
-    return False
-
-
-def _describe(exc: requests.RequestException) -> str:
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.ConnectionError):
-        return "connection failed"
-    return type(exc).__name__
-
-
-def _api_prefix(api: Api) -> str:
-    return "[online]" if api == "online" else "[pos]"
 
 
 def _segment(value: Any) -> str:

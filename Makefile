@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m flexiti_checkout.sandbox --host 127.0.0.1 --port $(PORT)
+	$(PY) -m flexiti_checkout.demo --host 127.0.0.1 --port $(PORT)
 
 # Browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
 $(CHROMIUM):
@@ -34,6 +34,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/token_economy.py
 	$(PY) bench/callbacks.py
+	$(PY) bench/badges.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -21,11 +21,15 @@ from .models import OrderStatus
 from .reconcile import reconcile, unsettled_orders
 from .settings import parse_duration
 from .state import flexiti_state
+from .webhook_cli import webhooks_command
 
 
 @click.group("flexiti", help="Flexiti checkout: settings, orders and callbacks.")
 def flexiti_commands() -> None:
     """The ``flask flexiti`` command group."""
+
+
+flexiti_commands.add_command(webhooks_command)
 
 
 @flexiti_commands.command("check")

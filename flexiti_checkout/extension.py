@@ -15,6 +15,9 @@ from flask import Flask, Response, redirect, render_template, session
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from . import views
+from .badges import is_available as _is_available
+from .badges import payment_plan as _payment_plan
+from .badges import register_badges
 from .callbacks import CallbackProcessor
 from .checkout import CheckoutRequest
 from .cli import flexiti_commands
@@ -31,7 +34,9 @@ from .signals import STATUS_SIGNALS, application_approved
 from .signing import Signer
 from .state import EXTENSION_KEY, RETURN_SESSION_KEY, FlexitiState, flexiti_state
 from .store import Store, default_sqlite_url
+from .storefront import Plan, build_storefront
 from .token_store import DatabaseTokenStore
+from .webhooks import install_webhooks
 from .wsgi_transport import session_for
 
 #: Where an app in sandbox mode serves its own sandbox (hosted pages, control API).
@@ -93,8 +98,24 @@ class FlexitiCheckout:
             return_signer=Signer(settings.signing_keys, salt="flexiti-checkout.return"),
             modal_signer=Signer(settings.signing_keys, salt="flexiti-checkout.modal"),
             sandbox_app=sandbox_app,
+            webhooks=install_webhooks(app, settings, store),
+            storefront=build_storefront(
+                app.config,
+                settings,
+                client,
+                # our own client: the storefront gets a budgeted one sharing its tokens
+                token_store=DatabaseTokenStore(store) if self._client is None else None,
+                session=session_for(sandbox_app, _SANDBOX_ORIGIN, SANDBOX_MOUNT)
+                if sandbox_app is not None
+                else None,
+                check_redirect=redirect_checker(
+                    _trusted_hosts(settings),
+                    local_prefix=SANDBOX_MOUNT if sandbox_app is not None else None,
+                ),
+            ),
         )
         app.register_blueprint(views.make_blueprint(), url_prefix=self.url_prefix)
+        register_badges(app)
         app.cli.add_command(flexiti_commands)
 
     def _embed_sandbox(self, app: Flask, settings: Settings) -> Flask:
@@ -161,6 +182,14 @@ class FlexitiCheckout:
         """Ask Flexiti about the order now (throttled) and apply the answer."""
         result = flexiti_state().orders.refresh(merchant_order_id, source="shop")
         return None if result is None else result.order
+
+    def is_available(self, amount: Any) -> bool:
+        """Whether to offer Flexiti for ``amount``: cached, ``False`` if Flexiti is slow or down."""
+        return _is_available(amount)
+
+    def payment_plan(self, price: Any, lang: str | None = None) -> Plan | None:
+        """What ``price`` costs a month in the shopper's language, or ``None`` (no plan now)."""
+        return _payment_plan(price, lang)
 
 
 def _build_client(settings: Settings, store: Store, sandbox_app: Flask | None) -> FlexitiClient:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from .api import register_api
 from .errors import ConfigurationError
 from .extension import FlexitiCheckout
 from .settings import DEFAULTS
@@ -45,4 +46,5 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.config["SECRET_KEY"] = keys[0]
     app.config["FLEXITI_SIGNING_KEY"] = keys
     FlexitiCheckout(app, url_prefix=env.get("FLEXITI_URL_PREFIX", "/flexiti"))
+    register_api(app)  # the JSON API and its OpenAPI document, under {prefix}/api
     return app

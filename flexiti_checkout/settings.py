@@ -16,6 +16,8 @@ from typing import Any
 from .client import ENVIRONMENTS
 from .errors import ConfigurationError
 from .sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from .service_settings import api_keys as _api_keys
+from .service_settings import shop_webhook as _shop_webhook
 
 ENVIRONMENT_NAMES = ("sandbox", "training", "production")
 
@@ -38,6 +40,15 @@ DEFAULTS: dict[str, Any] = {
     "FLEXITI_DEFAULT_LANG": "en",
     "FLEXITI_MAX_CALLBACK_BYTES": 64 * 1024,
     "FLEXITI_LOOKUP_INTERVAL": 2,
+    "FLEXITI_CACHE_TTL": "10m",
+    "FLEXITI_STOREFRONT_BUDGET": 1.5,
+    "FLEXITI_STOREFRONT_FAILURE_TTL": "30s",
+    "FLEXITI_STOREFRONT_BREAKER_THRESHOLD": 5,
+    "FLEXITI_STOREFRONT_BREAKER_COOLDOWN": "30s",
+    "FLEXITI_STOREFRONT_WORKERS": 16,
+    "FLEXITI_API_KEYS": (),
+    "FLEXITI_SHOP_WEBHOOK_URL": None,
+    "FLEXITI_SHOP_WEBHOOK_SECRET": None,
 }
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -66,6 +77,9 @@ class Settings:
     default_lang: str
     max_callback_bytes: int
     lookup_interval: float
+    api_keys: tuple[str, ...] = ()
+    shop_webhook_url: str | None = None
+    shop_webhook_secret: bytes | None = None  # the HMAC key, decoded from whsec_…
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -128,6 +142,8 @@ def load_settings(config: MutableMapping[str, Any]) -> Settings:
         lookup_interval=parse_duration(
             "FLEXITI_LOOKUP_INTERVAL", config["FLEXITI_LOOKUP_INTERVAL"]
         ),
+        api_keys=_api_keys(config["FLEXITI_API_KEYS"]),
+        **_shop_webhook(config),
     )
 
 

@@ -12,6 +12,8 @@ from .orders import OrderService
 from .settings import Settings
 from .signing import Signer
 from .store import Store
+from .storefront import Storefront
+from .webhooks import Webhooks
 
 EXTENSION_KEY = "flexiti_checkout"
 #: The signed token in the customer's session that names their order on the way back.
@@ -31,6 +33,10 @@ class FlexitiState:
     return_signer: Signer
     modal_signer: Signer
     sandbox_app: Flask | None
+    #: Signed webhooks to the shop; ``None`` unless ``FLEXITI_SHOP_WEBHOOK_URL`` is set.
+    webhooks: Webhooks | None = None
+    #: The availability gate, the calculator and their caches (built by ``init_app``).
+    storefront: Storefront | None = None
 
 
 def flexiti_state(app: Flask | None = None) -> FlexitiState:

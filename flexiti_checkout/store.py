@@ -1,4 +1,4 @@
-"""Where orders, their history, callback deliveries and the shared OAuth tokens live.
+"""Where orders, their history, callback deliveries, webhooks and the shared OAuth tokens live.
 
 SQLAlchemy Core on any URL: a SQLite file (WAL mode) for one host with several workers, PostgreSQL
 for several hosts. Every change of an order's status is one compare-and-set on its row (status and
@@ -49,6 +49,10 @@ log = logging.getLogger("flexiti_checkout.store")
 SCHEMA_VERSION = 1
 #: How often ``ensure_schema`` tries to create the tables when other workers race it.
 _CREATE_ATTEMPTS = 5
+
+
+#: See ``Store.transition_hooks``.
+TransitionHook = Callable[[Connection, Order, Order], Callable[[], None] | None]
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -126,6 +130,27 @@ deliveries = Table(
     Column("last_error", Text),
 )
 
+#: Webhooks to the shop, written in the same transaction as the transition they announce.
+webhook_outbox = Table(
+    "flexiti_webhook_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(64), nullable=False, unique=True),  # webhook-id, kept on retries
+    Column("event_type", String(32), nullable=False),
+    Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
+    Column("merchant_order_id", String(64), nullable=False),
+    Column("body", Text, nullable=False),  # exactly the bytes that are signed and sent
+    Column("created_at", Float, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float, index=True),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+    Column("last_attempt_at", Float),
+    Column("last_result", String(64)),  # "HTTP 500" or an exception's name: never a body
+    Column("delivered_at", Float),
+)
+
 tokens = Table(
     "flexiti_tokens",
     metadata,
@@ -182,6 +207,9 @@ class Store:
         self.clock = clock
         self._ready = False
         self._ready_lock = threading.Lock()
+        #: Called inside each winning transition's transaction with (connection, order before,
+        #: order after); what one returns, if anything, is called once the transaction commits.
+        self.transition_hooks: list[TransitionHook] = []
 
     # -- schema ------------------------------------------------------------------------------
 
@@ -346,7 +374,22 @@ class Store:
                     to_status=new_status.value, source=source, note=note,
                 )
             )  # fmt: skip
+            follow_ups = self._run_transition_hooks(conn, order)
+        for follow_up in follow_ups:
+            try:
+                follow_up()
+            except Exception:  # the transition is committed: its winner must still hear so
+                log.exception("A step after the transition of order %s failed",
+                              order.merchant_order_id)  # fmt: skip
         return self.get_order(order.merchant_order_id)
+
+    def _run_transition_hooks(self, conn: Connection, before: Order) -> list[Callable[[], None]]:
+        if not self.transition_hooks:
+            return []
+        after = _order(conn.execute(select(orders).where(orders.c.id == before.id)).first())
+        assert after is not None
+        found = (hook(conn, before, after) for hook in self.transition_hooks)
+        return [follow_up for follow_up in found if follow_up is not None]
 
     def claim_lookup(
         self, order: Order, interval: float, *, news_since: float | None = None

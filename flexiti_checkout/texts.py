@@ -27,6 +27,9 @@ TEXT: dict[str, dict[str, str]] = {
         "outcome_unknown": "We are confirming your financing with Flexiti. The store will let you know.",
         "error_title": "Flexiti financing",
         "reference": "Reference",
+        "badge_text": "or {payment} a month for {months} months with Flexiti",
+        "badge_more": "Learn more",
+        "badge_label": "{text}. Learn more about Flexiti financing",
     },
     "fr": {
         "modal_title": "Payez au fil du temps avec Flexiti",
@@ -52,6 +55,9 @@ TEXT: dict[str, dict[str, str]] = {
         "outcome_unknown": "Nous confirmons votre financement auprès de Flexiti. Le magasin vous avisera.",
         "error_title": "Financement Flexiti",
         "reference": "Référence",
+        "badge_text": "ou {payment} par mois pendant {months} mois avec Flexiti",
+        "badge_more": "En savoir plus",
+        "badge_label": "{text}. En savoir plus sur le financement Flexiti",
     },
 }
 

@@ -26,8 +26,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.routing import BuildError
 
+from . import storefront_views
 from .blueprint import make_blueprint as _bare_blueprint
 from .errors import FlexitiError, InvalidCheckout
+from .health import healthz
 from .http_errors import FlexitiHTTPError
 from .models import CheckoutSession, Order, OrderStatus
 from .orders import checkout_session
@@ -51,6 +53,8 @@ def make_blueprint() -> Blueprint:
     bp.add_url_rule("/modal/<token>", view_func=modal)
     bp.add_url_rule("/callback", view_func=callback, methods=["GET", "POST"])
     bp.add_url_rule("/callback/<secret>", view_func=callback, methods=["GET", "POST"])
+    bp.add_url_rule("/healthz", view_func=healthz)
+    storefront_views.register(bp)  # availability, calculator, learn-more
     bp.app_errorhandler(FlexitiHTTPError)(render_http_error)
     return bp
 
@@ -135,7 +139,11 @@ def outcome() -> ResponseReturnValue:
 
 
 def modal(token: str) -> ResponseReturnValue:
-    """The modal page for a checkout started elsewhere (the service's API), by signed token."""
+    """The modal page for a checkout started elsewhere (the service's API), by signed token.
+
+    ``?mode=redirect`` sends the browser on to Flexiti's page instead. Either way the customer's
+    session learns its order first, so their return finds it.
+    """
     state = _state()
     try:
         data = state.modal_signer.loads(token, max_age=state.settings.pending_expiry)
@@ -147,6 +155,8 @@ def modal(token: str) -> ResponseReturnValue:
     session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": order.merchant_order_id})
     if order.status is not OrderStatus.PENDING:
         return redirect(next_url(order) or url_for("flexiti.outcome"), code=303)
+    if request.args.get("mode") == "redirect":
+        return redirect(checkout_session(order).redirection_url, code=303)
     return render_template("flexiti_checkout/modal.html", **modal_context(checkout_session(order)))
 
 

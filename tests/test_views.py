@@ -276,3 +276,15 @@ def test_pages_speak_french_for_a_french_order(shop):
     outcome = browser.get(f"{shop.url}/flexiti/outcome").text
     assert '<html lang="fr-CA">' in outcome
     assert "pas pu approuver le financement" in outcome
+
+
+def test_modal_token_can_start_a_full_page_redirect(shop):
+    """``?mode=redirect`` on the signed modal URL remembers the order, then goes to Flexiti."""
+    session = shop.start("TOKEN-2")
+    with shop.app.app_context():
+        token = shop.state.modal_signer.dumps({"m": "TOKEN-2"})
+    browser = requests.Session()
+    answer = browser.get(f"{shop.url}/flexiti/modal/{token}?mode=redirect", allow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == session.redirection_url
+    assert browser.get(f"{shop.url}/flexiti/status").json()["status"] == "pending"

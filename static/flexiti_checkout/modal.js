@@ -6,8 +6,16 @@
   var loading = document.getElementById("flexiti-loading");
   var origin = config.flexitiOrigin || window.location.origin;
   var loaded = false;
+  var leaving = false;
 
-  function go(url) { window.location.assign(url); }
+  function go(url) {
+    if (leaving) { return; }
+    leaving = true;
+    // Remove the frame first: Flexiti's page inside it is about to navigate to the same return
+    // URL, and two top-level navigations would race (the second aborting the first).
+    frame.remove();
+    window.location.assign(url);
+  }
 
   window.addEventListener("message", function (event) {
     if (event.origin !== origin || event.source !== frame.contentWindow) { return; }
@@ -17,7 +25,8 @@
   });
   frame.addEventListener("load", function () { loaded = true; loading.hidden = true; });
   // A frame the browser refuses to show never loads: continue in the full page instead.
-  window.setTimeout(function () { if (!loaded) { go(frame.src); } }, Number(config.frameTimeout) || 15000);
+  var src = frame.src;
+  window.setTimeout(function () { if (!loaded) { go(src); } }, Number(config.frameTimeout) || 15000);
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { go(config.errorUrl); }
   });

@@ -1,0 +1,415 @@
+"""The service's JSON API: keys, starting checkouts, reading orders, the OpenAPI document.
+
+The service is ``service.create_app`` configured by environment, as ``gunicorn wsgi:app`` runs
+it, talking to a live sandbox; requests go through Flask's test client.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_spec_validator import validate
+from sandbox_server import SandboxServer
+from shop_server import checkout_request
+from werkzeug.test import TestResponse
+
+from flexiti_checkout.api import SANDBOX_API_KEY
+from flexiti_checkout.checkout import AddressSchema, CheckoutSchema
+from flexiti_checkout.errors import ConfigurationError
+from flexiti_checkout.service import create_app
+from flexiti_checkout.state import flexiti_state
+
+KEYS = ("first-key-0123456789abcdef", "second-key-0123456789abcdef")
+CHECKOUTS = "/flexiti/api/checkouts"
+
+
+def service_environ(sandbox: SandboxServer, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a service talking to ``sandbox``, with ``KEYS`` as its API keys."""
+    environ = {
+        "FLEXITI_ENVIRONMENT": "sandbox",
+        "FLEXITI_ONLINE_API_URL": sandbox.online_api_url,
+        "FLEXITI_STORE_URL": f"sqlite:///{tmp_path / 'flexiti.sqlite3'}",
+        "FLEXITI_INSTANCE_PATH": str(tmp_path / "instance"),
+        "FLEXITI_SIGNING_KEY": "test-api-signing-key-0123456789",
+        "FLEXITI_API_KEYS": ", ".join(KEYS),
+        "FLEXITI_MAX_RETRIES": "0",
+        "FLEXITI_LOOKUP_INTERVAL": "10ms",
+        "FLEXITI_DEMO": "0",
+    }
+    environ.update(extra)
+    return environ
+
+
+@pytest.fixture
+def service(sandbox: SandboxServer, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(service_environ(sandbox, tmp_path))
+    yield app
+    flexiti_state(app).store.engine.dispose()
+
+
+@pytest.fixture
+def client(service: Flask) -> FlaskClient:
+    return service.test_client()
+
+
+def bearer(key: str = KEYS[0]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def start(client: FlaskClient, body: Any, key: str = KEYS[0]) -> TestResponse:
+    return client.post(CHECKOUTS, json=body, headers=bearer(key))
+
+
+def start_raw(client: FlaskClient, text: str) -> TestResponse:
+    """A checkout posted as JSON text exactly as given (a float stays a JSON number)."""
+    return client.post(CHECKOUTS, data=text, content_type="application/json", headers=bearer())
+
+
+def settle(service: Flask, sandbox: SandboxServer, merchant_order_id: str, outcome: str) -> None:
+    """The customer decides at Flexiti, and the service learns it with a lookup."""
+    state = flexiti_state(service)
+    order = state.store.get_order(merchant_order_id)
+    assert order is not None
+    sandbox.control("POST", f"orders/{order.online_order_id}/settle", {"outcome": outcome})
+    with service.app_context():
+        state.orders.refresh(merchant_order_id, source="shop", force=True)
+
+
+# -- keys ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status", "challenge"),
+    [
+        (None, 401, 'Bearer realm="flexiti-checkout"'),
+        ("Bearer not-a-key-0123456789abcdef", 401, 'error="invalid_token"'),
+        (f"Basic {KEYS[0]}", 401, 'error="invalid_token"'),
+        ("Bearer ", 401, 'error="invalid_token"'),
+        (f"Bearer {KEYS[0]}x", 401, 'error="invalid_token"'),
+        (f"Bearer {KEYS[0]}", 404, None),
+        (f"bearer {KEYS[1]}", 404, None),  # the second key, during a rotation
+    ],
+)
+def test_only_a_configured_key_gets_in(client, authorization, status, challenge):
+    """Every route but the OpenAPI document needs one of FLEXITI_API_KEYS as a bearer token."""
+    headers = {"Authorization": authorization} if authorization is not None else {}
+    for answer in (
+        client.get("/flexiti/api/orders/NOPE", headers=headers),
+        client.post(CHECKOUTS, json={}, headers=headers),
+    ):
+        if status == 401:
+            assert answer.status_code == 401
+            assert answer.json["error"] == "unauthorized"
+            assert challenge in answer.headers["WWW-Authenticate"]
+        else:
+            assert answer.status_code in (status, 400)  # authorised: not found, or bad fields
+
+
+def test_keys_are_compared_in_constant_time_against_every_key(client, monkeypatch):
+    """The key is checked with hmac.compare_digest against each key, even after a match."""
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    assert client.get("/flexiti/api/orders/NOPE", headers=bearer(KEYS[0])).status_code == 404
+    assert compared == [(KEYS[0].encode(), key.encode()) for key in KEYS]
+
+
+def test_service_outside_sandbox_refuses_to_start_without_keys(sandbox, tmp_path):
+    """Outside sandbox mode, no FLEXITI_API_KEYS is a ConfigurationError naming it."""
+    environ = service_environ(
+        sandbox,
+        tmp_path,
+        FLEXITI_ENVIRONMENT="training",
+        FLEXITI_API_KEYS="",
+        FLEXITI_CLIENT_ID="someone",
+        FLEXITI_CLIENT_SECRET="something-secret",
+    )
+    with pytest.raises(ConfigurationError, match="FLEXITI_API_KEYS is required"):
+        create_app(environ)
+
+
+@pytest.mark.parametrize("keys", ["short", "good-key-0123456789abcdef,with space in it"])
+def test_malformed_keys_are_refused_at_start(sandbox, tmp_path, keys):
+    """A key that is too short or holds a space fails naming FLEXITI_API_KEYS, not the key."""
+    with pytest.raises(ConfigurationError, match="FLEXITI_API_KEYS entry") as raised:
+        create_app(service_environ(sandbox, tmp_path, FLEXITI_API_KEYS=keys))
+    assert "short" not in str(raised.value) and "space" not in str(raised.value)
+
+
+def test_sandbox_without_keys_accepts_the_documented_sandbox_key(sandbox, tmp_path, caplog):
+    """In sandbox mode with no keys, the public sandbox key works, and the log says so."""
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.api"):
+        app = create_app(service_environ(sandbox, tmp_path, FLEXITI_API_KEYS=""))
+    assert SANDBOX_API_KEY in caplog.text
+    client = app.test_client()
+    assert client.get("/flexiti/api/orders/N", headers=bearer(SANDBOX_API_KEY)).status_code == 404
+    assert client.get("/flexiti/api/orders/N", headers=bearer(KEYS[0])).status_code == 401
+    flexiti_state(app).store.engine.dispose()
+
+
+def test_the_extension_alone_has_no_api(shop):
+    """A Flask shop using the extension does not serve the service's API."""
+    with shop.app.test_client() as client:
+        assert client.get("/flexiti/api/openapi.json").status_code == 404
+        assert client.post(CHECKOUTS, json={}, headers=bearer()).status_code == 404
+
+
+# -- starting a checkout -------------------------------------------------------------------
+
+
+def test_checkout_is_created(client, sandbox):
+    """201 with both order ids, an absolute redirection URL, a modal URL and the order's URL."""
+    answer = start(client, checkout_request("API-1"))
+    assert answer.status_code == 201, answer.json
+    body = answer.json
+    assert body["merchant_order_id"] == "API-1"
+    assert body["status"] == "pending"
+    assert body["online_order_id"] and body["reference_id"]
+    assert body["redirection_url"].startswith(sandbox.url + "/")
+    assert body["order_url"] == "http://localhost/flexiti/api/orders/API-1"
+    assert answer.headers["Location"] == body["order_url"]
+    assert body["modal_url"].startswith("http://localhost/flexiti/modal/")
+    modal = client.get(body["modal_url"])
+    assert modal.status_code == 200
+    assert body["redirection_url"] in modal.get_data(as_text=True)
+    assert body["redirect_url"] == body["modal_url"] + "?mode=redirect"
+    onward = client.get(body["redirect_url"])
+    assert onward.status_code == 303 and onward.headers["Location"] == body["redirection_url"]
+
+
+def test_starting_a_pending_order_again_returns_it_with_200(client):
+    """The same pending merchant order again: 200 and the same Flexiti order, no second one."""
+    first = start(client, checkout_request("API-2"))
+    again = start(client, checkout_request("API-2"))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json["online_order_id"] == first.json["online_order_id"]
+    assert "Location" not in again.headers
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        ({"amount": None}, {"amount"}),
+        ({"amount": "4.999"}, {"amount"}),
+        ({"amount": "-1"}, {"amount"}),
+        ({"merchant_order_id": 1042}, {"merchant_order_id"}),
+        ({"flow": "lease", "lang": "de"}, {"flow", "lang"}),
+        ({"colour": "blue"}, {"colour"}),
+        (
+            {"billing": {"province": "XX"}},
+            {
+                "billing.first_name",
+                "billing.last_name",
+                "billing.address_1",
+                "billing.city",
+                "billing.province",
+                "billing.postal_code",
+            },
+        ),
+        ({"shipping": None}, {"shipping"}),
+        ({"email": "nobody", "date_of_birth": "2020-01-01"}, {"email", "date_of_birth"}),
+    ],
+)
+def test_bad_fields_are_each_named(client, changes, fields):
+    """A bad checkout is a 400 whose ``fields`` name every bad field and nothing else."""
+    body = checkout_request("API-BAD")
+    body.update(changes)
+    body = {name: value for name, value in body.items() if value is not None}
+    answer = start(client, body)
+    assert answer.status_code == 400
+    assert answer.json["error"] == "invalid_checkout"
+    assert set(answer.json["fields"]) == fields
+    assert "Tommy" not in answer.get_data(as_text=True)  # no personal data echoed back
+
+
+@pytest.mark.parametrize("amount", ["499.99", "4.9999e2", "499.0"])
+def test_a_json_float_amount_is_refused_with_advice(client, amount):
+    """An amount sent as a JSON number with a fraction is refused: send it as a string."""
+    answer = start_raw(client, f'{{"merchant_order_id": "F-1", "amount": {amount}, "flow": "buy"}}')
+    assert answer.status_code == 400
+    assert set(answer.json["fields"]) == {"amount", "billing", "shipping"}
+    assert 'must be a string such as "499.99"' in answer.json["fields"]["amount"][0]
+
+
+def test_a_whole_json_number_amount_is_exact_and_accepted(client):
+    """A whole JSON number is exact, so it is accepted like the Python API accepts an int."""
+    body = checkout_request("API-INT")
+    body["amount"] = 499
+    answer = start(client, body)
+    assert answer.status_code == 201, answer.json
+    order = client.get("/flexiti/api/orders/API-INT", headers=bearer()).json
+    assert order["amount"] == "499.00"
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "error"),
+    [
+        ("{not json", "application/json", 400, "invalid_json"),
+        ('{"amount": NaN}', "application/json", 400, "invalid_json"),
+        ("[1, 2]", "application/json", 400, "invalid_checkout"),
+        (
+            "merchant_order_id=X&amount=1",
+            "application/x-www-form-urlencoded",
+            415,
+            "unsupported_media_type",
+        ),
+    ],
+)
+def test_unreadable_bodies_are_json_errors(client, data, content_type, status, error):
+    """A body that is not a JSON object of fields is refused with a JSON error."""
+    answer = client.post(CHECKOUTS, data=data, content_type=content_type, headers=bearer())
+    assert answer.status_code == status
+    assert answer.json["error"] == error
+
+
+def test_a_huge_body_is_413_json(client):
+    """A body past 64 KiB is refused before it is parsed."""
+    answer = start_raw(client, '{"merchant_order_id": "' + "x" * 70_000 + '"}')
+    assert answer.status_code == 413
+    assert answer.is_json
+
+
+@pytest.mark.parametrize(
+    ("second", "error"),
+    [
+        ({"amount": "500.00"}, "order_mismatch"),
+        ({"flow": "apply"}, "order_mismatch"),
+        ({"settle_first": "approve"}, "order_settled"),
+        ({"settle_first": "decline"}, "order_settled"),
+    ],
+)
+def test_conflicts_are_409(client, service, sandbox, second, error):
+    """A pending order for another amount or flow, or an ended one, cannot start: 409."""
+    assert start(client, checkout_request("API-C")).status_code == 201
+    body = checkout_request(
+        "API-C", amount=second.get("amount", "499.00"), flow=second.get("flow", "buy")
+    )
+    if "settle_first" in second:
+        settle(service, sandbox, "API-C", second["settle_first"])
+    answer = start(client, body)
+    assert answer.status_code == 409
+    assert answer.json["error"] == error
+    assert answer.json["reference_id"]
+
+
+def test_flexiti_down_is_502_with_the_reference_id(client, sandbox):
+    """When Flexiti fails the widget init, 502 names the reference id stored with the order."""
+    sandbox.control("PATCH", "faults", {"fail_next": {"count": 3, "status": 503}})
+    answer = start(client, checkout_request("API-DOWN"))
+    assert answer.status_code == 502
+    assert answer.json["error"] == "flexiti_unavailable"
+    order = client.get("/flexiti/api/orders/API-DOWN", headers=bearer()).json
+    assert answer.json["reference_id"] == order["reference_id"]
+    assert order["reference_id"] in answer.json["message"]
+    assert order["status"] == "error"
+
+
+# -- reading an order ----------------------------------------------------------------------
+
+
+def test_order_with_its_history(client, service, sandbox):
+    """An order reads with its amount as a string, Flexiti's details and every transition."""
+    online_order_id = start(client, checkout_request("API-R", amount="1234.50")).json[
+        "online_order_id"
+    ]
+    settle(service, sandbox, "API-R", "approve")
+    answer = client.get("/flexiti/api/orders/API-R", headers=bearer())
+    assert answer.status_code == 200
+    order = answer.json
+    assert (order["status"], order["amount"], order["flow"]) == ("approved", "1234.50", "buy")
+    assert order["online_order_id"] == online_order_id
+    assert order["details"]["purchase_amount"] == "1234.50"
+    assert order["created_at"] <= order["status_since"] and order["checked_at"]
+    steps = [(step["from_status"], step["to_status"]) for step in order["history"]]
+    assert steps == [(None, "created"), ("created", "pending"), ("pending", "approved")]
+    assert "Tommy" not in answer.get_data(as_text=True)
+
+
+def test_unknown_order_is_a_json_404(client):
+    """An unknown merchant order id is a 404 in JSON."""
+    answer = client.get("/flexiti/api/orders/NOBODY", headers=bearer())
+    assert answer.status_code == 404
+    assert answer.json["error"] == "not_found"
+
+
+def test_merchant_order_ids_with_slashes_read_back(client):
+    """A merchant order id may hold a slash; its order URL still finds it."""
+    created = start(client, checkout_request("2024/A-7")).json
+    assert client.get(created["order_url"], headers=bearer()).json["merchant_order_id"] == (
+        "2024/A-7"
+    )
+
+
+def test_wrong_method_is_a_json_405(client):
+    """The API answers its own errors in JSON, never with an HTML page."""
+    answer = client.put(CHECKOUTS, headers=bearer())
+    assert answer.status_code == 405
+    assert answer.json["error"] == "method_not_allowed"
+
+
+# -- the OpenAPI document ------------------------------------------------------------------
+
+
+def test_openapi_document_is_valid_and_complete(client):
+    """The document needs no key, is valid OpenAPI 3 and describes every path and schema."""
+    answer = client.get("/flexiti/api/openapi.json")
+    assert answer.status_code == 200
+    document = answer.json
+    validate(document)
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) == {
+        "/flexiti/api/checkouts",
+        "/flexiti/api/orders/{merchant_order_id}",
+        "/flexiti/healthz",
+    }
+    schemas = document["components"]["schemas"]
+    assert {
+        "CheckoutRequest",
+        "Address",
+        "CheckoutStarted",
+        "OrderWithHistory",
+        "Error",
+        "Health",
+        "WebhookEvent",
+    } <= set(schemas)
+    post = document["paths"]["/flexiti/api/checkouts"]["post"]
+    assert set(post["responses"]) == {"200", "201", "400", "401", "409", "415", "502"}
+    assert post["security"] == [{"apiKey": []}]
+    assert document["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+
+
+@pytest.mark.parametrize(
+    ("component", "schema"), [("CheckoutRequest", CheckoutSchema), ("Address", AddressSchema)]
+)
+def test_every_request_field_has_a_type(client, component, schema):
+    """Each field of the validating schemas is in the document with a type; amount a string."""
+    properties = client.get("/flexiti/api/openapi.json").json["components"]["schemas"][component][
+        "properties"
+    ]
+    assert set(properties) == set(schema().fields)
+    for name, spec in properties.items():
+        assert "type" in spec or "anyOf" in spec, name
+    if component == "CheckoutRequest":
+        assert properties["amount"]["type"] == "string"
+        assert properties["billing"]["anyOf"][0] == {"$ref": "#/components/schemas/Address"}
+
+
+def test_unknown_api_path_is_a_json_404_but_other_paths_are_untouched(client):
+    """A path under /api that no route takes is a JSON 404; elsewhere 404s stay as they were."""
+    answer = client.get("/flexiti/api/nothing-here", headers=bearer())
+    assert (answer.status_code, answer.json["error"]) == (404, "not_found")
+    elsewhere = client.get("/nothing-here")
+    assert elsewhere.status_code == 404
+    assert not elsewhere.is_json

@@ -45,6 +45,15 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     keys = [key.strip() for key in signing_key.split(",") if key.strip()]
     app.config["SECRET_KEY"] = keys[0]
     app.config["FLEXITI_SIGNING_KEY"] = keys
-    FlexitiCheckout(app, url_prefix=env.get("FLEXITI_URL_PREFIX", "/flexiti"))
+    demo = environment == "sandbox" and env.get("FLEXITI_DEMO", "1").strip() != "0"
+    if demo:
+        # The demo shop is where a customer comes back to once Flexiti has decided.
+        app.config.setdefault("FLEXITI_SUCCESS_ENDPOINT", "demo.success")
+        app.config.setdefault("FLEXITI_FAILURE_ENDPOINT", "demo.failure")
+    flexiti = FlexitiCheckout(app, url_prefix=env.get("FLEXITI_URL_PREFIX", "/flexiti"))
     register_api(app)  # the JSON API and its OpenAPI document, under {prefix}/api
+    if demo:
+        from .demo import make_blueprint as demo_blueprint
+
+        app.register_blueprint(demo_blueprint(flexiti))
     return app

@@ -1,0 +1,113 @@
+"""``python -m flexiti_checkout.demo``: the demo shop and the Flexiti sandbox, ready to use.
+
+What ``make demo`` runs. The sandbox gets a port of its own, next to the shop's, so the shop's
+gunicorn workers never wait on themselves, every worker sees the same sandbox, and
+``flask flexiti reconcile`` from another terminal does too. The shop runs under gunicorn exactly
+as the README tells a merchant to run the service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import requests
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m flexiti_checkout.demo",
+        description="Run the demo shop with the Flexiti sandbox.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="the shop's port (default 8000)")
+    parser.add_argument("--sandbox-port", type=int, help="the sandbox's port (default: port + 1)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    return parser
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # `kill`, systemd and test fixtures send SIGTERM: stop the children as Ctrl+C would.
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    sandbox_port = args.sandbox_port or args.port + 1
+    shop = f"http://{args.host}:{args.port}"
+    sandbox = f"http://{args.host}:{sandbox_port}"
+    python = sys.executable
+    gunicorn = str(Path(python).with_name("gunicorn"))
+    env = dict(os.environ)
+    env.setdefault("FLEXITI_ENVIRONMENT", "sandbox")
+    env.setdefault("FLEXITI_ONLINE_API_URL", f"{sandbox}/flexiti/online-api")
+    env.setdefault("FLEXITI_INSTANCE_PATH", str(Path.cwd() / "instance"))
+    callback = f"{shop}{env.get('FLEXITI_URL_PREFIX', '/flexiti')}/callback"
+    if env.get("FLEXITI_CALLBACK_SECRET"):
+        callback += "/" + env["FLEXITI_CALLBACK_SECRET"]
+    prefix = env.get("FLEXITI_URL_PREFIX", "/flexiti")
+    processes = [
+        subprocess.Popen([  # noqa: S603 - our own interpreter and arguments
+            python, "-m", "flexiti_checkout.sandbox", "--host", args.host,
+            "--port", str(sandbox_port), "--success-url", f"{shop}{prefix}/return/success",
+            "--error-url", f"{shop}{prefix}/return/error", "--callback-url", callback,
+        ], env=env, stdout=subprocess.DEVNULL),
+        subprocess.Popen([  # noqa: S603
+            gunicorn, "--workers", str(args.workers), "--worker-class", "gthread", "--threads",
+            "4", "--bind", f"{args.host}:{args.port}", "--access-logfile", "-",
+            "flexiti_checkout.service:create_app()",
+        ], env=env),
+    ]  # fmt: skip
+    try:
+        if not _wait_until_up([f"{sandbox}/", f"{shop}/"], processes):
+            print("The demo did not start; see the messages above.", file=sys.stderr)
+            return 1
+        reconcile = (
+            f"FLEXITI_ONLINE_API_URL={env['FLEXITI_ONLINE_API_URL']} {Path(python).parent}/flask "
+            "--app 'flexiti_checkout.service:create_app()' flexiti reconcile"
+        )
+        print(
+            f"\n  Demo shop:        {shop}/\n  Flexiti sandbox:  {sandbox}/\n"
+            f"  Settle orders whose outcome never came (from this folder):\n    {reconcile}\n"
+            "  Stop with Ctrl+C.\n",
+            flush=True,
+        )
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_until_up(urls: list[str], processes: list[subprocess.Popen[bytes]]) -> bool:
+    deadline = time.monotonic() + 30
+    pending = list(urls)
+    while pending and time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            return False
+        try:
+            requests.get(pending[0], timeout=1)
+            pending.pop(0)
+        except requests.RequestException:
+            time.sleep(0.2)
+    return not pending
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""The demo shop served by the service in sandbox mode, through Flask's test client."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from flexiti_checkout.demo import catalogue
+from flexiti_checkout.demo.views import SAMPLE_CUSTOMER
+from flexiti_checkout.service import create_app
+
+ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """The service app in sandbox mode with its embedded sandbox, as a test client."""
+    app = create_app({"FLEXITI_INSTANCE_PATH": str(tmp_path), "FLEXITI_LOOKUP_INTERVAL": "0.1s"})
+    return app.test_client()
+
+
+def add(client, sku: str) -> None:
+    assert client.post("/cart", data={"sku": sku}).status_code == 303
+
+
+def warm_badges(client, lang: str = "en") -> None:
+    """What flexiti.js does on the first visit: one batch request that fills the cache."""
+    answer = client.post("/flexiti/calculator", json={"prices": ALL_PRICES, "lang": lang})
+    assert answer.status_code == 200
+
+
+def place_order(client, mode: str = "modal"):
+    """Submit the checkout form as the browser sends it (prefilled with the sample customer)."""
+    return client.post("/checkout", data={**SAMPLE_CUSTOMER, "mode": mode})
+
+
+def test_catalogue_lists_a_dozen_products_on_both_sides_of_the_limits(demo):
+    """Twelve products; those under $50 or over $20,000 show no Flexiti badge."""
+    warm_badges(demo)
+    page = demo.get("/").get_data(as_text=True)
+    cards = re.findall(r'<li class="demo-card">(.*?)</li>', page, re.S)
+    assert len(cards) == len(catalogue.PRODUCTS) == 12
+    by_name = {re.search(r">([^<]+)</a></h2>", card).group(1): card for card in cards}
+    assert "with Flexiti" not in by_name["Merino wool socks"]
+    assert "with Flexiti" not in by_name["Backyard sauna"]
+    assert "or $41.58 a month for 12 months with Flexiti" in by_name["Espresso machine"]
+
+
+def test_laptop_variants_cross_plan_limits():
+    """The laptop's variants sit in three different plan ranges."""
+    prices = [variant.price for variant in catalogue.product("laptop").variants]
+    assert prices[0] < 1000 < prices[1] < 2500 < prices[2]
+
+
+def test_flexiti_is_offered_only_when_the_total_qualifies(demo):
+    """At $29 the checkout explains Flexiti is not available; at $499 it offers it."""
+    add(demo, "phone-case")
+    page = demo.get("/checkout").get_data(as_text=True)
+    assert 'id="demo-flexiti-unavailable"' in page and "demo-place-order" not in page
+    add(demo, "espresso-machine")
+    page = demo.get("/checkout").get_data(as_text=True)
+    assert 'id="demo-pay-flexiti"' in page and "demo-place-order" in page
+
+
+def test_checkout_errors_are_shown_on_the_form(demo):
+    """A bad postal code re-renders the form with the field named, and opens nothing."""
+    add(demo, "espresso-machine")
+    answer = demo.post("/checkout", data={**SAMPLE_CUSTOMER, "postal_code": "12345"})
+    assert answer.status_code == 400
+    assert "billing.postal_code" in answer.get_data(as_text=True)
+
+
+def test_checkout_opens_the_modal_and_reuses_the_pending_order(demo):
+    """Placing the order opens the modal; doing it twice reuses the same Flexiti order."""
+    add(demo, "espresso-machine")
+    first = place_order(demo).get_data(as_text=True)
+    second = place_order(demo).get_data(as_text=True)
+    frame = re.search(r'id="flexiti-frame"[^>]*src="([^"]+)"', first.replace("\n", " "))
+    assert frame and "/flexiti-sandbox/sandbox/flow/" in frame.group(1)
+    assert frame.group(1) in second
+
+
+def test_language_switch_and_orders_views(demo):
+    """The switch turns the shop French; the orders page and its JSON list orders with history."""
+    assert demo.get("/lang/fr").status_code == 303
+    warm_badges(demo, "fr")
+    page = demo.get("/").get_data(as_text=True)
+    assert '<html lang="fr-CA">' in page and "Tous les produits" in page
+    assert "41,58" in page
+    add(demo, "espresso-machine")
+    assert place_order(demo, "redirect").status_code == 303
+    orders = demo.get("/orders.json").get_json()["orders"]
+    assert [event["status"] for event in orders[0]["history"]] == ["created", "pending"]
+    assert "en attente" in demo.get("/orders/table").get_data(as_text=True)
+
+
+def test_unknown_product_and_sku(demo):
+    """Unknown products are 404 and unknown SKUs 400, not errors."""
+    assert demo.get("/products/nope").status_code == 404
+    assert demo.post("/cart", data={"sku": "nope"}).status_code == 400

@@ -149,12 +149,16 @@ def learn_more() -> ResponseReturnValue:
         return redirect(url, code=303)
     parts = urlsplit(url)
     back = _back_url()
+    # The checkout's modal page, where every way out leads back to the page the shopper was on.
     return render_template(
-        "flexiti_checkout/learn_more.html",
+        "flexiti_checkout/modal.html",
         redirection_url=url,
         # postMessage events are trusted only from this origin; "" means the page's own origin
         flexiti_origin=f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
-        back_url=back,
+        success_url=back,
+        error_url=back,
+        close_url=back,
+        close_label=texts(lang)["back_to_store"],
         lang=lang,
         t=texts(lang),
     )

@@ -59,10 +59,6 @@ def make_blueprint() -> Blueprint:
     return bp
 
 
-def _state() -> FlexitiState:
-    return flexiti_state()
-
-
 # -- the customer's way back -----------------------------------------------------------------
 
 
@@ -80,7 +76,7 @@ def _customer_return(*, failed: bool) -> ResponseReturnValue:
     if request.headers.get("Sec-Fetch-Dest") == "iframe":
         # Reached inside the modal's frame: reload this URL in the top window instead.
         return render_template("flexiti_checkout/breakout.html", target=request.url, t=texts(None))
-    state = _state()
+    state = flexiti_state()
     merchant_order_id = _session_order_id()
     hinted = extract_identifiers(request.args.to_dict())
     if merchant_order_id is None:
@@ -111,7 +107,7 @@ def _customer_return(*, failed: bool) -> ResponseReturnValue:
 
 def status() -> ResponseReturnValue:
     """The session's order status for the confirming page's poll; refreshes a pending order."""
-    state = _state()
+    state = flexiti_state()
     merchant_order_id = _session_order_id()
     if merchant_order_id is None:
         return jsonify(error="no_order", message="No Flexiti checkout in this session."), 404
@@ -126,7 +122,7 @@ def status() -> ResponseReturnValue:
 def outcome() -> ResponseReturnValue:
     """The built-in page for a settled order, used when the shop set no endpoint of its own."""
     merchant_order_id = _session_order_id()
-    order = _state().store.get_order(merchant_order_id) if merchant_order_id else None
+    order = flexiti_state().store.get_order(merchant_order_id) if merchant_order_id else None
     if order is None:
         return _unknown_outcome()
     return render_template(
@@ -144,7 +140,7 @@ def modal(token: str) -> ResponseReturnValue:
     ``?mode=redirect`` sends the browser on to Flexiti's page instead. Either way the customer's
     session learns its order first, so their return finds it.
     """
-    state = _state()
+    state = flexiti_state()
     try:
         data = state.modal_signer.loads(token, max_age=state.settings.pending_expiry)
     except BadToken as exc:
@@ -167,7 +163,7 @@ def _unknown_outcome() -> str:
 
 def next_url(order: Order) -> str | None:
     """Where a customer goes once ``order`` has an outcome; ``None`` while it is pending."""
-    settings = _state().settings
+    settings = flexiti_state().settings
     if order.status is OrderStatus.APPROVED:
         return _endpoint_url(settings.success_endpoint, order)
     if order.status in FAILED:
@@ -196,7 +192,7 @@ def _session_order_id() -> str | None:
     token = session.get(RETURN_SESSION_KEY)
     if not isinstance(token, str):
         return None
-    state = _state()
+    state = flexiti_state()
     try:
         data = state.return_signer.loads(token, max_age=state.settings.pending_expiry + 3600)
     except BadToken:
@@ -220,7 +216,7 @@ def _refresh_hinted(state: FlexitiState, hinted: dict[str, str]) -> None:
 
 def callback(secret: str | None = None) -> ResponseReturnValue:
     """Store the delivery first, then refresh the order it names; never a 500 for Flexiti."""
-    state = _state()
+    state = flexiti_state()
     expected = state.settings.callback_secret
     if (expected is None) != (secret is None) or (
         expected is not None and not hmac.compare_digest(secret or "", expected)

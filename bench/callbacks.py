@@ -158,8 +158,8 @@ def notification(merchant_order_id: str, online_order_id: str, outcome: str) -> 
 
 def create_orders(env: Mapping[str, str], count: int, concurrency: int) -> dict[str, str]:
     """Start ``count`` checkouts through the service's order service; merchant → online id."""
-    from flexiti_checkout.service import create_app
-    from flexiti_checkout.state import flexiti_state
+    from flexiti_checkout.service.app import create_app
+    from flexiti_checkout.web.state import flexiti_state
 
     app = create_app(env)
     state = flexiti_state(app)
@@ -185,8 +185,8 @@ def create_orders(env: Mapping[str, str], count: int, concurrency: int) -> dict[
 
 def store_summary(env: Mapping[str, str], ids: list[str]) -> tuple[int, Counter[str]]:
     """Deliveries stored, and the statuses of the orders ``ids``."""
-    from flexiti_checkout.inbox import Inbox
-    from flexiti_checkout.store import Store
+    from flexiti_checkout.store.inbox import Inbox
+    from flexiti_checkout.store.repository import Store
 
     store = Store(env["FLEXITI_STORE_URL"])
     try:

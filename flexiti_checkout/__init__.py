@@ -3,9 +3,18 @@
 This module only names the public surface; the work lives in the modules it imports from.
 """
 
-from .checkout import Address, CheckoutRequest
-from .client import FlexitiClient
-from .errors import (
+from flexiti_checkout.client.flexiti import FlexitiClient
+from flexiti_checkout.client.results import (
+    ApplyDetails,
+    Lookup,
+    MerchantInfo,
+    PaymentPlan,
+    PromoDetails,
+    PurchaseDetails,
+    WidgetSession,
+)
+from flexiti_checkout.client.tokens import MemoryTokenStore, Token, TokenStore
+from flexiti_checkout.errors import (
     AuthenticationError,
     CheckoutError,
     CheckoutInProgressError,
@@ -22,18 +31,9 @@ from .errors import (
     RedirectRefusedError,
     UnavailableError,
 )
-from .extension import FlexitiCheckout
-from .models import CheckoutSession, Order, OrderEvent, OrderStatus
-from .results import (
-    ApplyDetails,
-    Lookup,
-    MerchantInfo,
-    PaymentPlan,
-    PromoDetails,
-    PurchaseDetails,
-    WidgetSession,
-)
-from .tokens import MemoryTokenStore, Token, TokenStore
+from flexiti_checkout.lifecycle.checkout import Address, CheckoutRequest
+from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus
+from flexiti_checkout.web.extension import FlexitiCheckout
 
 __all__ = [
     "Address",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from werkzeug.exceptions import BadGateway, BadRequest, Conflict, HTTPException
 
-from .errors import (
+from flexiti_checkout.errors import (
     CheckoutError,
     CheckoutInProgressError,
     FlexitiError,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from blinker import Namespace
 
-from .models import OrderStatus
+from flexiti_checkout.models import OrderStatus
 
 _signals = Namespace()
 

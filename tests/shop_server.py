@@ -21,7 +21,7 @@ from sandbox_server import SandboxServer
 from flexiti_checkout import FlexitiCheckout, Order
 from flexiti_checkout import signals as flexiti_signals
 from flexiti_checkout.sandbox.server import serve
-from flexiti_checkout.state import FlexitiState, flexiti_state
+from flexiti_checkout.web.state import FlexitiState, flexiti_state
 
 ADDRESS = {
     "first_name": "Tommy",

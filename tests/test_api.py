@@ -20,11 +20,11 @@ from sandbox_server import SandboxServer
 from shop_server import checkout_request
 from werkzeug.test import TestResponse
 
-from flexiti_checkout.api import SANDBOX_API_KEY
-from flexiti_checkout.checkout import AddressSchema, CheckoutSchema
 from flexiti_checkout.errors import ConfigurationError
-from flexiti_checkout.service import create_app
-from flexiti_checkout.state import flexiti_state
+from flexiti_checkout.lifecycle.checkout import AddressSchema, CheckoutSchema
+from flexiti_checkout.service.api import SANDBOX_API_KEY
+from flexiti_checkout.service.app import create_app
+from flexiti_checkout.web.state import flexiti_state
 
 KEYS = ("first-key-0123456789abcdef", "second-key-0123456789abcdef")
 CHECKOUTS = "/flexiti/api/checkouts"
@@ -150,7 +150,7 @@ def test_malformed_keys_are_refused_at_start(sandbox, tmp_path, keys):
 
 def test_sandbox_without_keys_accepts_the_documented_sandbox_key(sandbox, tmp_path, caplog):
     """In sandbox mode with no keys, the public sandbox key works, and the log says so."""
-    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.api"):
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.service.api"):
         app = create_app(service_environ(sandbox, tmp_path, FLEXITI_API_KEYS=""))
     assert SANDBOX_API_KEY in caplog.text
     client = app.test_client()

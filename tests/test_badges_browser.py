@@ -19,7 +19,7 @@ from flask import render_template_string, request
 from shop_server import make_shop_app
 
 from flexiti_checkout.sandbox.server import serve
-from flexiti_checkout.state import flexiti_state
+from flexiti_checkout.web.state import flexiti_state
 
 pytestmark = pytest.mark.browser
 

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from flexiti_checkout.checkout import (
+from flexiti_checkout.client.flexiti import FlexitiClient
+from flexiti_checkout.errors import FlexitiError, InvalidCheckout
+from flexiti_checkout.lifecycle.checkout import (
     Address,
     CheckoutRequest,
     validate_checkout,
     widget_init_arguments,
 )
-from flexiti_checkout.client import FlexitiClient
-from flexiti_checkout.errors import FlexitiError, InvalidCheckout
 
 ADDRESS = {
     "first_name": "Tom",

@@ -15,8 +15,8 @@ from shop_server import Shop, make_shop_app
 from sqlalchemy import update
 
 from flexiti_checkout.models import OrderStatus
-from flexiti_checkout.state import flexiti_state
-from flexiti_checkout.store import SCHEMA_VERSION, Store, meta
+from flexiti_checkout.store.repository import SCHEMA_VERSION, Store, meta
+from flexiti_checkout.web.state import flexiti_state
 
 HOUR = 3600.0
 

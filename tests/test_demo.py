@@ -8,7 +8,7 @@ import pytest
 
 from flexiti_checkout.demo import catalogue
 from flexiti_checkout.demo.views import SAMPLE_CUSTOMER
-from flexiti_checkout.service import create_app
+from flexiti_checkout.service.app import create_app
 
 ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
 

@@ -253,7 +253,7 @@ def test_closed_tab_is_settled_by_the_reconciler(page, demo, shots):
     assert demo.api_order(order_id).json()["status"] == "pending"
     flask = Path(sys.executable).with_name("flask")
     result = subprocess.run(
-        [str(flask), "--app", "flexiti_checkout.service:create_app()", "flexiti", "reconcile"],
+        [str(flask), "--app", "flexiti_checkout.service.app:create_app()", "flexiti", "reconcile"],
         env=demo.env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

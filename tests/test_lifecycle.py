@@ -17,7 +17,7 @@ import requests
 from shop_server import checkout_request
 
 from flexiti_checkout import OrderStatus
-from flexiti_checkout.reconcile import reconcile, unsettled_orders
+from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
 
 OUTCOMES = {
     "approve": (OrderStatus.APPROVED, "order_approved"),

@@ -9,10 +9,10 @@ import pytest
 import responses
 
 from flexiti_checkout import FlexitiClient, Order, OrderStatus
-from flexiti_checkout.orders import OrderService, decide
-from flexiti_checkout.redirects import redirect_checker
-from flexiti_checkout.results import ApplyDetails, Lookup, PurchaseDetails
-from flexiti_checkout.store import Store
+from flexiti_checkout.client.results import ApplyDetails, Lookup, PurchaseDetails
+from flexiti_checkout.lifecycle.orders import OrderService, decide
+from flexiti_checkout.lifecycle.redirects import redirect_checker
+from flexiti_checkout.store.repository import Store
 
 ONLINE = "https://online.test/flexiti/online-api"
 NOTIFICATIONS = f"{ONLINE}/online/client-id/cid/notifications"
@@ -147,7 +147,7 @@ def test_unknown_everywhere_stays_pending(service, mocked):
 def test_upstream_failure_is_returned_not_raised(service, mocked, caplog):
     """A Flexiti outage during a refresh comes back in Refresh.error; the order is unchanged."""
     mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", status=503, json={})
-    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.orders"):
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.lifecycle.orders"):
         result = service.refresh_order(pending(service), source="test")
     assert result.error is not None and result.order.status is OrderStatus.PENDING
     assert "stays pending" in caplog.text
@@ -177,7 +177,7 @@ def test_failing_signal_receiver_does_not_undo_the_transition(service, mocked, c
 
     service._notify = broken
     mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", json=SUCCESS)
-    with caplog.at_level(logging.ERROR, logger="flexiti_checkout.orders"):
+    with caplog.at_level(logging.ERROR, logger="flexiti_checkout.lifecycle.orders"):
         result = service.refresh_order(pending(service), source="test")
     assert result.order.status is OrderStatus.APPROVED
     assert service.store.get_order("M-1").status is OrderStatus.APPROVED

@@ -21,7 +21,7 @@ CHECK_INSTALLED = textwrap.dedent(
     import pathlib, sys
     import flask
     import flexiti_checkout
-    from flexiti_checkout.blueprint import make_blueprint
+    from flexiti_checkout.web.blueprint import make_blueprint
     from flexiti_checkout.sandbox import create_app
 
     package = pathlib.Path(flexiti_checkout.__file__).resolve().parent

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flexiti_checkout.redact import REDACTED, extract_identifiers, redact, redact_text
+from flexiti_checkout.lifecycle.redact import REDACTED, extract_identifiers, redact, redact_text
 
 R = REDACTED
 MERCHANT, ONLINE, PROMO = "merchant_order_id", "online_order_id", "promo_id"

@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 
 from flexiti_checkout import FlexitiCheckout
-from flexiti_checkout.client import ENVIRONMENTS
+from flexiti_checkout.client.flexiti import ENVIRONMENTS
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from flexiti_checkout.settings import DEFAULTS, Settings, load_settings, parse_duration
+from flexiti_checkout.web.settings import DEFAULTS, Settings, load_settings, parse_duration
 
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 #: The bytes key of Flask's quickstart: random bytes, not UTF-8.

@@ -10,7 +10,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 
-from flexiti_checkout.signing import BadToken, Signer
+from flexiti_checkout.web.signing import BadToken, Signer
 
 NOW = 1_700_000_000
 

@@ -12,12 +12,12 @@ import pytest
 from sandbox_server import FakeClock
 from sqlalchemy import insert, select, update
 
+from flexiti_checkout.client.tokens import Token, TokenCache
 from flexiti_checkout.errors import ConfigurationError, UnavailableError
-from flexiti_checkout.inbox import Inbox
 from flexiti_checkout.models import TRANSITIONS, Order, OrderStatus, utc
-from flexiti_checkout.store import SCHEMA_VERSION, Store, meta, tokens
-from flexiti_checkout.token_store import DatabaseTokenStore
-from flexiti_checkout.tokens import Token, TokenCache
+from flexiti_checkout.store.inbox import Inbox
+from flexiti_checkout.store.repository import SCHEMA_VERSION, Store, meta, tokens
+from flexiti_checkout.store.tokens import DatabaseTokenStore
 
 S = OrderStatus
 ALLOWED = [(old, new) for old in S for new in sorted(TRANSITIONS[old])]

@@ -13,7 +13,7 @@ import responses
 from flask import Flask
 
 from flexiti_checkout import FlexitiClient
-from flexiti_checkout.storefront import Storefront, StorefrontSettings
+from flexiti_checkout.storefront.plans import Storefront, StorefrontSettings
 
 ONLINE = "https://online.test/flexiti/online-api"
 CID = "flexitidemo"

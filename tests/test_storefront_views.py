@@ -10,7 +10,7 @@ import requests
 from flask import Flask, g, render_template_string
 
 from flexiti_checkout import ConfigurationError, FlexitiCheckout
-from flexiti_checkout.state import flexiti_state
+from flexiti_checkout.web.state import flexiti_state
 
 
 def get(shop, path: str, **kwargs: Any) -> requests.Response:

@@ -37,13 +37,13 @@ from standardwebhooks import Webhook
 
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.models import Order, OrderStatus
-from flexiti_checkout.outbox import DELIVERED, FAILED, PENDING, Outbox
 from flexiti_checkout.sandbox.server import serve
-from flexiti_checkout.settings import load_settings
-from flexiti_checkout.state import flexiti_state
-from flexiti_checkout.store import Store, webhook_outbox
-from flexiti_checkout.webhook_signing import sign, signature_headers
-from flexiti_checkout.webhooks import Webhooks, event_type
+from flexiti_checkout.store.outbox import DELIVERED, FAILED, PENDING, Outbox
+from flexiti_checkout.store.repository import Store, webhook_outbox
+from flexiti_checkout.web.settings import load_settings
+from flexiti_checkout.web.state import flexiti_state
+from flexiti_checkout.webhooks.dispatcher import Webhooks, event_type
+from flexiti_checkout.webhooks.signing import sign, signature_headers
 
 KEY = bytes(range(32))
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
@@ -469,8 +469,8 @@ EXITING_PROCESS = """
 import sys
 from decimal import Decimal
 from flexiti_checkout.models import OrderStatus
-from flexiti_checkout.store import Store
-from flexiti_checkout.webhooks import Webhooks
+from flexiti_checkout.store.repository import Store
+from flexiti_checkout.webhooks.dispatcher import Webhooks
 
 store = Store(sys.argv[1])
 Webhooks(store, sys.argv[2], bytes(range(32)))

@@ -12,8 +12,8 @@ import time
 
 from flask import Response, jsonify, request
 
-from flexiti_checkout.service import create_app
-from flexiti_checkout.state import flexiti_state
+from flexiti_checkout.service.app import create_app
+from flexiti_checkout.web.state import flexiti_state
 
 ADDRESS = {
     "first_name": "Tommy",

@@ -26,13 +26,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from ..checkout import PROVINCES, validate_checkout
-from ..errors import InvalidCheckout
-from ..extension import FlexitiCheckout
-from ..models import Order, OrderStatus
-from ..state import flexiti_state
-from . import catalogue
-from .texts import STATUS_NAMES, TEXT
+from flexiti_checkout.demo import catalogue
+from flexiti_checkout.demo.texts import STATUS_NAMES, TEXT
+from flexiti_checkout.errors import InvalidCheckout
+from flexiti_checkout.lifecycle.checkout import PROVINCES, validate_checkout
+from flexiti_checkout.models import Order, OrderStatus
+from flexiti_checkout.web.extension import FlexitiCheckout
+from flexiti_checkout.web.state import flexiti_state
 
 CART_KEY = "demo_cart"
 ORDER_KEY = "demo_order"

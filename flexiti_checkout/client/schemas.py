@@ -1,0 +1,184 @@
+"""marshmallow schemas at the border with Flexiti.
+
+What Flexiti sends is read leniently: unknown fields are excluded, numbers may arrive as strings
+("166.33") or numbers, ids as numbers or strings, statuses in any case. Money becomes ``Decimal``
+(the client parses JSON numbers as ``Decimal`` too, so no float is ever involved).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
+
+from flexiti_checkout.client.results import (
+    ApplyDetails,
+    Lookup,
+    MerchantInfo,
+    PaymentPlan,
+    PromoDetails,
+    PurchaseDetails,
+    WidgetSession,
+)
+
+
+class FlexibleId(fields.Field):
+    """An identifier Flexiti sends as a number or a string; always a ``str`` to us."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+            raise ValidationError("Not an identifier.")
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        return str(value).strip()
+
+
+class Money(fields.Field):
+    """An amount as a number or numeric string ("0.00", 2, 166.33); ``Decimal`` to us."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, (bool, float)):
+            raise ValidationError("Not an exact amount.")
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation as exc:
+            raise ValidationError("Not an amount.") from exc
+        if not amount.is_finite():
+            raise ValidationError("Not a finite amount.")
+        return amount
+
+
+class LenientInt(fields.Field):
+    """A count Flexiti sends as 3 or "3"."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int | None:
+        if value is None or value == "":
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation as exc:
+            raise ValidationError("Not a whole number.") from exc
+        if not number.is_finite() or number != number.to_integral_value():
+            raise ValidationError("Not a whole number.")
+        return int(number)
+
+
+class Status(fields.Field):
+    """A status Flexiti spells in any case ("SUCCESS", "Success"); upper-cased to us."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return str(value).strip().upper()
+
+
+class _Lenient(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class TokenSchema(_Lenient):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(load_default=None)
+    expires_in = LenientInt(required=True)
+    scope = fields.String(load_default=None)
+    token_type = fields.String(load_default="bearer")
+
+
+class WidgetSessionSchema(_Lenient):
+    online_order_id = FlexibleId(required=True)
+    redirection_url = fields.String(required=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> WidgetSession:
+        return WidgetSession(**data)
+
+
+class _PlanSchema(_Lenient):
+    monthly_payment = Money(required=True, data_key="monthlyPayment")
+    months = LenientInt(required=True)
+
+
+class PaymentPlanSchema(_Lenient):
+    html = fields.String(load_default="", allow_none=True, data_key="htmlRender")
+    plan = fields.Nested(_PlanSchema, required=True, data_key="paymentPlan")
+
+    @post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> PaymentPlan:
+        plan = data["plan"]
+        return PaymentPlan(plan["monthly_payment"], plan["months"], data.get("html") or "")
+
+
+class AvailabilitySchema(_Lenient):
+    enable_payment_gateway = fields.Boolean(required=True)
+
+
+class _PurchaseSchema(_Lenient):
+    status = Status(required=True, data_key="purchase_status")
+    purchase_amount = Money(load_default=None)
+    transaction_total_amount = Money(load_default=None)
+    administrative_fee = Money(load_default=None)
+    promo_id = FlexibleId(load_default=None)
+    plan_id = FlexibleId(load_default=None)
+    term = LenientInt(load_default=None)
+    customer_id = FlexibleId(load_default=None)
+    customer_comparison_result = fields.Dict(load_default=dict, allow_none=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> PurchaseDetails:
+        data["customer_comparison_result"] = data.get("customer_comparison_result") or {}
+        return PurchaseDetails(**data)
+
+
+class _ApplySchema(_Lenient):
+    status = Status(required=True, data_key="apply_status")
+    customer_id = FlexibleId(load_default=None)
+
+    @post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> ApplyDetails:
+        return ApplyDetails(**data)
+
+
+class LookupSchema(_Lenient):
+    transaction_id = FlexibleId(load_default=None)
+    flow = fields.String(load_default=None, allow_none=True)
+    purchase = fields.Nested(_PurchaseSchema, load_default=None, allow_none=True)
+    apply = fields.Nested(_ApplySchema, load_default=None, allow_none=True)
+    date = fields.String(load_default=None, allow_none=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> Lookup:
+        if data.get("flow"):
+            data["flow"] = data["flow"].strip().lower()
+        return Lookup(**data)
+
+
+class PromoSchema(_Lenient):
+    promo_id = FlexibleId(load_default=None)
+    plan_id = FlexibleId(load_default=None)
+    term = LenientInt(load_default=None)
+    purchase_amount = Money(load_default=None)
+    transaction_total_amount = Money(load_default=None)
+    administrative_fee = Money(load_default=None)
+    customer_comparison_result = fields.Dict(load_default=dict, allow_none=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> PromoDetails:
+        data["customer_comparison_result"] = data.get("customer_comparison_result") or {}
+        return PromoDetails(**data)
+
+
+class MerchantInfoSchema(_Lenient):
+    merchant_name = fields.String(load_default=None, allow_none=True)
+    merchant_id = FlexibleId(load_default=None)
+    offer_types = fields.List(fields.Raw(), load_default=list, allow_none=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> MerchantInfo:
+        data["offer_types"] = data.get("offer_types") or []
+        return MerchantInfo(**data)

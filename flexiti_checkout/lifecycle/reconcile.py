@@ -1,0 +1,95 @@
+"""The reconciler: settle orders whose outcome never arrived, and expire the ones that never will.
+
+Run by ``flask flexiti reconcile`` from cron or any job runner; nothing needs to stay alive
+between runs. Each order goes through the same refresh as a return or a callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from flexiti_checkout.lifecycle.orders import OrderService
+from flexiti_checkout.models import Order, OrderStatus
+
+#: A ``created`` order older than this never finished its widget init (the worker died).
+ABANDONED_START = 120.0
+
+
+@dataclass
+class ReconcileSummary:
+    """What a reconcile sweep did, for its closing line."""
+
+    checked: int = 0
+    settled: int = 0
+    expired: int = 0
+    still_pending: int = 0
+    failed: int = 0
+    abandoned_starts: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def unsettled_orders(
+    service: OrderService, *, older_than: float = 0.0, merchant_order_id: str | None = None
+) -> list[Order]:
+    """The orders a sweep looks at: pending (or stuck starting) for at least ``older_than`` s."""
+    if merchant_order_id is not None:
+        found = service.store.get_order(merchant_order_id)
+        return [found] if found is not None else []
+    return service.store.orders_in(
+        (OrderStatus.PENDING, OrderStatus.CREATED), entered_before=service.clock() - older_than
+    )
+
+
+def reconcile(
+    service: OrderService,
+    targets: Iterable[Order],
+    *,
+    progress: Callable[[Order], None] | None = None,
+) -> ReconcileSummary:
+    """Refresh ``targets`` whose outcome never arrived; expire those past the deadline.
+
+    An order pending for longer than ``service.pending_expiry`` is looked up one last time and,
+    if Flexiti still has no outcome, expired. Orders whose checkout start never finished are
+    marked ``error``. Upstream failures are counted, and the order is left for the next run.
+    """
+    now = service.clock()
+    summary = ReconcileSummary()
+    for order in targets:
+        _reconcile_one(service, order, now, summary)
+        if progress is not None:
+            progress(order)
+    return summary
+
+
+def _reconcile_one(
+    service: OrderService, order: Order, now: float, summary: ReconcileSummary
+) -> None:
+    age = now - order.status_since.timestamp() if order.status_since else 0.0
+    if order.status is OrderStatus.CREATED:
+        if age > ABANDONED_START and service.store.transition(
+            order, OrderStatus.ERROR, source="reconcile",
+            error="the checkout start never finished",
+        ):  # fmt: skip
+            summary.abandoned_starts += 1
+        return
+    if order.status is not OrderStatus.PENDING:
+        return
+    summary.checked += 1
+    result = service.refresh_order(order, source="reconcile", force=True)
+    current = result.order
+    if result.error is not None:
+        summary.failed += 1
+    elif current.status is OrderStatus.PENDING and age >= service.pending_expiry:
+        expired = service.store.transition(
+            current, OrderStatus.EXPIRED, source="reconcile", note=f"no outcome after {int(age)} s"
+        )
+        if expired is not None:
+            service.announce(expired)
+            current = expired
+            summary.expired += 1
+    if current.status is OrderStatus.PENDING:
+        summary.still_pending += 1
+    elif current.status is not OrderStatus.EXPIRED:
+        summary.settled += 1
+    summary.statuses[current.status.value] = summary.statuses.get(current.status.value, 0) + 1

@@ -1,0 +1,262 @@
+"""The standalone service's JSON API, for shops not written in Flask.
+
+``POST {prefix}/api/checkouts`` starts a checkout (201; 200 when the merchant order is already
+pending and its Flexiti order is reused) and ``GET {prefix}/api/orders/<merchant_order_id>`` reads
+an order with its history. Both need ``Authorization: Bearer <key>`` with one of
+``FLEXITI_API_KEYS``; ``GET {prefix}/api/openapi.json`` describes them and needs no key.
+
+``service.create_app`` registers it with ``register_api``; the extension alone does not, because a
+Flask shop uses the Python API instead (it may call ``register_api`` itself to offer both).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, NoReturn
+from urllib.parse import urljoin
+
+from flask import Blueprint, Flask, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from flexiti_checkout.errors import (
+    CheckoutInProgressError,
+    ConfigurationError,
+    FlexitiError,
+    InvalidCheckout,
+    OrderAlreadySettledError,
+    OrderMismatchError,
+)
+from flexiti_checkout.http_errors import CheckoutConflict, as_http_error
+from flexiti_checkout.lifecycle.checkout import validate_checkout
+from flexiti_checkout.models import OrderStatus
+from flexiti_checkout.service.openapi import openapi_document
+from flexiti_checkout.service.schemas import CheckoutStartedSchema, OrderWithHistorySchema
+from flexiti_checkout.web.state import flexiti_state
+
+log = logging.getLogger("flexiti_checkout.api")
+
+#: Accepted in sandbox mode when ``FLEXITI_API_KEYS`` is not set, so the demo needs no setup.
+#: It is public: outside sandbox mode the service refuses to start without keys of its own.
+SANDBOX_API_KEY = "flexiti-sandbox-api-key"
+MAX_BODY_BYTES = 64 * 1024
+FLOAT_AMOUNT = (
+    'must be a string such as "499.99", not a JSON number with a fraction: most JSON libraries '
+    "turn those into binary floats, which cannot hold every amount in cents exactly"
+)
+
+
+class JsonFraction(Decimal):
+    """A JSON number with a fraction or an exponent: read exactly, but known to have been a
+    number, so an amount sent that way is refused rather than trusted."""
+
+
+def register_api(app: Flask) -> None:
+    """Serve the JSON API at ``{prefix}/api`` of an app that has ``FlexitiCheckout``.
+
+    Raises ``ConfigurationError`` outside sandbox mode when ``FLEXITI_API_KEYS`` is empty. In
+    sandbox mode with no keys, the API accepts ``SANDBOX_API_KEY`` and says so in the log.
+    """
+    state = flexiti_state(app)
+    keys = state.settings.api_keys
+    if not keys:
+        if state.settings.environment != "sandbox":
+            raise ConfigurationError(
+                "FLEXITI_API_KEYS is required for the service outside sandbox mode: set one or "
+                "more long random keys, comma-separated (several allow rotation)"
+            )
+        log.warning(
+            "FLEXITI_API_KEYS is not set: in sandbox mode the API accepts the public key %r",
+            SANDBOX_API_KEY,
+        )
+        keys = (SANDBOX_API_KEY,)
+    prefix = f"{state.url_prefix}/api"
+    app.register_blueprint(make_api_blueprint(keys), url_prefix=prefix)
+
+    def routing_error(error: HTTPException) -> ResponseReturnValue:
+        # A path or method no route takes never reaches the blueprint's own handler.
+        if request.path.startswith(prefix + "/"):
+            return _http_error(error)
+        return error
+
+    for code in (404, 405):
+        app.register_error_handler(code, routing_error)
+
+
+def make_api_blueprint(keys: Sequence[str]) -> Blueprint:
+    """The ``flexiti_api`` blueprint, accepting any of ``keys`` as a bearer token."""
+    if not keys:
+        raise ValueError("the API needs at least one key")
+    accepted = tuple(key.encode() for key in keys)
+    bp = Blueprint("flexiti_api", __name__)
+
+    @bp.before_request
+    def authenticate() -> ResponseReturnValue | None:
+        if request.endpoint == "flexiti_api.openapi":
+            return None
+        if _presents_a_key(accepted):
+            return None
+        given = request.headers.get("Authorization") is not None
+        response = jsonify(
+            error="unauthorized",
+            message="Send Authorization: Bearer <key>, with one of the service's FLEXITI_API_KEYS.",
+        )
+        challenge = 'Bearer realm="flexiti-checkout"'
+        if given:
+            challenge += ', error="invalid_token"'
+        response.headers["WWW-Authenticate"] = challenge
+        return response, 401
+
+    bp.add_url_rule("/checkouts", view_func=create_checkout, methods=["POST"])
+    bp.add_url_rule("/orders/<path:merchant_order_id>", view_func=read_order)
+    bp.add_url_rule("/openapi.json", view_func=openapi, endpoint="openapi")
+    bp.register_error_handler(HTTPException, _http_error)
+    return bp
+
+
+def _presents_a_key(accepted: tuple[bytes, ...]) -> bool:
+    """Whether the request carries one of ``accepted`` as a bearer token, in constant time."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    presented = token.strip().encode()
+    if scheme.lower() != "bearer" or not presented:
+        return False
+    found = False
+    for key in accepted:  # every key, always: how long this takes says nothing about which
+        found |= hmac.compare_digest(presented, key)
+    return found
+
+
+# -- the routes ----------------------------------------------------------------------------
+
+
+def create_checkout() -> ResponseReturnValue:
+    """Start a checkout: 201 with where to send the customer (200 when it was already pending)."""
+    state = flexiti_state()
+    body = _json_body()
+    fraction = isinstance(body, dict) and isinstance(body.get("amount"), JsonFraction)
+    if fraction:
+        # Checked with its digits as text, so that every other bad field is named as well.
+        body = {**body, "amount": format(body["amount"], "f")}
+    errors: dict[str, list[str]] = {}
+    try:
+        checkout = validate_checkout(body)
+    except InvalidCheckout as exc:
+        errors = exc.errors
+    if fraction:
+        errors = {**errors, "amount": [FLOAT_AMOUNT]}
+    if errors:
+        invalid = InvalidCheckout(errors)
+        return jsonify(error="invalid_checkout", message=str(invalid), fields=errors), 400
+    before = state.store.get_order(checkout.merchant_order_id)
+    try:
+        started = state.orders.start(checkout)
+    except FlexitiError as exc:
+        return _checkout_failure(exc)
+    reused = before is not None and before.status is OrderStatus.PENDING
+    merchant_order_id = started.merchant_order_id
+    order_url = url_for(".read_order", merchant_order_id=merchant_order_id, _external=True)
+    token = state.modal_signer.dumps({"m": merchant_order_id})
+    response = jsonify(
+        CheckoutStartedSchema().dump(
+            {
+                "merchant_order_id": merchant_order_id,
+                "online_order_id": started.online_order_id,
+                "status": started.status.value,
+                "reference_id": started.reference_id,
+                # The embedded sandbox answers with a path: the shop needs a whole URL.
+                "redirection_url": urljoin(request.url_root, started.redirection_url),
+                "modal_url": url_for("flexiti.modal", token=token, _external=True),
+                "redirect_url": url_for(
+                    "flexiti.modal", token=token, mode="redirect", _external=True
+                ),
+                "order_url": order_url,
+            }
+        )
+    )
+    if reused:
+        return response, 200
+    response.headers["Location"] = order_url
+    return response, 201
+
+
+def read_order(merchant_order_id: str) -> ResponseReturnValue:
+    """The order with its history of transitions, as the store knows it (no Flexiti call)."""
+    state = flexiti_state()
+    order = state.store.get_order(merchant_order_id)
+    if order is None:
+        return _error(404, "not_found", f"No order has merchant order id {merchant_order_id!r}.")
+    fields = {name: getattr(order, name) for name in order.__dataclass_fields__}
+    fields["history"] = state.store.history(order)
+    return jsonify(OrderWithHistorySchema().dump(fields))
+
+
+def openapi() -> ResponseReturnValue:
+    """The OpenAPI 3 document of this API, for generating a client."""
+    return jsonify(openapi_document(flexiti_state().url_prefix, request.url_root))
+
+
+# -- reading requests and answering errors -------------------------------------------------
+
+
+def _json_body() -> Any:
+    """The request's JSON with every fraction kept exact (``JsonFraction``), never a float."""
+    if not request.is_json:
+        _abort(415, "unsupported_media_type", "Send JSON with Content-Type: application/json.")
+    request.max_content_length = MAX_BODY_BYTES
+    raw = request.get_data(cache=False)
+    try:
+        return json.loads(raw, parse_float=JsonFraction, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError):
+        _abort(400, "invalid_json", "The body is not valid JSON (UTF-8).")
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+_CONFLICTS: dict[type[FlexitiError], str] = {
+    OrderAlreadySettledError: "order_settled",
+    OrderMismatchError: "order_mismatch",
+    CheckoutInProgressError: "checkout_in_progress",
+}
+
+
+def _checkout_failure(exc: FlexitiError) -> ResponseReturnValue:
+    """409 for a merchant order that cannot start as asked, 502 when Flexiti failed."""
+    http = as_http_error(exc)
+    if isinstance(http, CheckoutConflict):
+        code = _CONFLICTS.get(type(exc), "conflict")
+    else:
+        code = "flexiti_unavailable"
+        log.warning("A checkout could not start: %r", exc)
+    body: dict[str, Any] = {"error": code, "message": str(exc)}
+    if exc.reference_id:
+        body["reference_id"] = exc.reference_id
+    return jsonify(body), http.code or 502
+
+
+def _error(status: int, code: str, message: str) -> ResponseReturnValue:
+    return jsonify(error=code, message=message), status
+
+
+def _abort(status: int, code: str, message: str) -> NoReturn:
+    raise _ApiError(status, code, message)
+
+
+class _ApiError(HTTPException):
+    """An HTTP error of the API with its machine-readable ``error`` code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = status
+        self.error_code = code
+
+
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    """Every HTTP error under ``/api`` as JSON (405, 413, ...), never an HTML page."""
+    code = getattr(error, "error_code", None) or (error.name or "error").lower().replace(" ", "_")
+    return jsonify(error=code, message=error.description or error.name), error.code or 500

@@ -1,0 +1,59 @@
+"""The standalone checkout service: the extension in an app of its own, configured by environment.
+
+``gunicorn wsgi:app`` runs it for shops written in other languages. Every ``FLEXITI_*`` setting
+of the README is read from the environment under the same name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from flexiti_checkout.errors import ConfigurationError
+from flexiti_checkout.service.api import register_api
+from flexiti_checkout.web.extension import FlexitiCheckout
+from flexiti_checkout.web.settings import DEFAULTS
+
+log = logging.getLogger("flexiti_checkout.service")
+
+#: Only for sandbox mode, so the demo runs with nothing configured; never for real credentials.
+SANDBOX_SIGNING_KEY = "flexiti-checkout-sandbox-only-signing-key"
+
+
+def create_app(environ: Mapping[str, str] | None = None) -> Flask:
+    """The service app, with settings from ``environ`` (default: the process environment)."""
+    env = dict(os.environ if environ is None else environ)
+    instance = Path(env.get("FLEXITI_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+    app = Flask("flexiti_checkout.service.app", instance_path=str(instance))
+    for key in DEFAULTS:
+        if env.get(key, "").strip():
+            app.config[key] = env[key].strip()
+    signing_key = env.get("FLEXITI_SIGNING_KEY") or env.get("SECRET_KEY")
+    environment = env.get("FLEXITI_ENVIRONMENT", "sandbox").strip().lower() or "sandbox"
+    if not signing_key:
+        if environment != "sandbox":
+            raise ConfigurationError(
+                "FLEXITI_SIGNING_KEY is required for the service outside sandbox mode: set it to "
+                "a long random string, the same on every worker and host"
+            )
+        log.warning("FLEXITI_SIGNING_KEY is not set; using the sandbox-only key")
+        signing_key = SANDBOX_SIGNING_KEY
+    keys = [key.strip() for key in signing_key.split(",") if key.strip()]
+    app.config["SECRET_KEY"] = keys[0]
+    app.config["FLEXITI_SIGNING_KEY"] = keys
+    demo = environment == "sandbox" and env.get("FLEXITI_DEMO", "1").strip() != "0"
+    if demo:
+        # The demo shop is where a customer comes back to once Flexiti has decided.
+        app.config.setdefault("FLEXITI_SUCCESS_ENDPOINT", "demo.success")
+        app.config.setdefault("FLEXITI_FAILURE_ENDPOINT", "demo.failure")
+    flexiti = FlexitiCheckout(app, url_prefix=env.get("FLEXITI_URL_PREFIX", "/flexiti"))
+    register_api(app)  # the JSON API and its OpenAPI document, under {prefix}/api
+    if demo:
+        from flexiti_checkout.demo import make_blueprint as demo_blueprint
+
+        app.register_blueprint(demo_blueprint(flexiti))
+    return app

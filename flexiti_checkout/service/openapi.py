@@ -1,0 +1,208 @@
+"""The service's OpenAPI 3 document, generated from the marshmallow schemas with apispec.
+
+The request schema is ``CheckoutSchema`` itself, the one that validates every checkout, so the
+document cannot drift from what the service accepts. Its fields are read by small parsers that
+apispec cannot see through; ``_FIELD_TYPES`` says what each one takes, and a field missing there
+fails the document's generation (and its test) rather than going undocumented.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from functools import lru_cache
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from flexiti_checkout.lifecycle.checkout import (
+    FLOWS,
+    MAX_ORDER_ID,
+    MAX_TEXT,
+    PROVINCES,
+    AddressSchema,
+    CheckoutSchema,
+    _Parsed,
+)
+from flexiti_checkout.service.schemas import (
+    CheckoutStartedSchema,
+    ErrorSchema,
+    HealthSchema,
+    OrderEventSchema,
+    OrderSchema,
+    OrderWithHistorySchema,
+    WebhookEventSchema,
+    WebhookOrderSchema,
+)
+
+_TEXT = {"type": "string", "maxLength": MAX_TEXT}
+_FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
+    CheckoutSchema: {
+        "merchant_order_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_ORDER_ID,
+            "description": "Your order id. One Flexiti order per id: starting it again while "
+            "pending returns the same Flexiti order.",
+        },
+        "amount": {
+            "type": "string",
+            "pattern": r"^[0-9]+(\.[0-9]{1,2})?$",
+            "example": "499.00",
+            "description": "Dollars, as a string (a whole JSON number is accepted; a number "
+            "with a fraction is refused).",
+        },
+        "flow": {"type": "string", "enum": list(FLOWS), "default": "buy"},
+        "lang": {"type": "string", "enum": ["en", "fr", "en-CA", "fr-CA"], "default": "en"},
+        "email": {"type": "string", "format": "email"},
+        "phone": {"type": "string", "example": "647-616-1234"},
+        "first_name": _TEXT,
+        "middle_name": _TEXT,
+        "last_name": _TEXT,
+        "date_of_birth": {"type": "string", "format": "date"},
+        "customer_id": {**_TEXT, "description": "Flexiti's customer id, if you know it"},
+        "vcc": _TEXT,
+        "is_guest": {"type": "boolean"},
+    },
+    AddressSchema: {
+        "first_name": _TEXT,
+        "last_name": _TEXT,
+        "address_1": _TEXT,
+        "address_2": _TEXT,
+        "city": _TEXT,
+        "province": {"type": "string", "enum": list(PROVINCES)},
+        "postal_code": {"type": "string", "example": "M5V 2T6"},
+    },
+}
+_COMPONENTS: list[tuple[str, type[Schema]]] = [
+    ("Address", AddressSchema),
+    ("CheckoutRequest", CheckoutSchema),
+    ("CheckoutStarted", CheckoutStartedSchema),
+    ("OrderEvent", OrderEventSchema),
+    ("Order", OrderSchema),
+    ("OrderWithHistory", OrderWithHistorySchema),
+    ("Error", ErrorSchema),
+    ("Health", HealthSchema),
+    ("WebhookOrder", WebhookOrderSchema),
+    ("WebhookEvent", WebhookEventSchema),
+]
+DESCRIPTION = """\
+Flexiti financing at checkout, as a service. Start a checkout, send the customer to
+`redirection_url` (or open `modal_url` in a frame), and learn the outcome from a signed webhook
+(see the `WebhookEvent` schema: Standard Webhooks headers `webhook-id`, `webhook-timestamp`,
+`webhook-signature`) or by reading the order.
+"""
+
+
+def _parsed_field(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: the OpenAPI type of a field read by a custom parser."""
+    if not isinstance(field, _Parsed):
+        return {}
+    parent = field.parent
+    table = _FIELD_TYPES.get(type(parent)) if isinstance(parent, Schema) else None
+    if table is None or field.name not in table:
+        raise LookupError(f"openapi.py does not say what the {field.name} field takes")
+    return dict(table[field.name])
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("flexiti-checkout")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a bare source tree
+        return "0"
+
+
+def _json(schema: type[Schema], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+@lru_cache(maxsize=8)
+def _document(prefix: str) -> dict[str, Any]:
+    plugin = MarshmallowPlugin()
+    spec = APISpec(
+        title="Flexiti checkout service",
+        version=_version(),
+        openapi_version="3.0.3",
+        plugins=[plugin],
+        info={"description": DESCRIPTION},
+    )
+    plugin.converter.add_attribute_function(_parsed_field)  # type: ignore[union-attr]
+    spec.components.security_scheme(
+        "apiKey",
+        {"type": "http", "scheme": "bearer", "description": "One of the FLEXITI_API_KEYS"},
+    )
+    for name, schema in _COMPONENTS:
+        spec.components.schema(name, schema=schema)
+    unauthorized = _json(ErrorSchema, "No key, or not one of FLEXITI_API_KEYS")
+    spec.path(
+        path=f"{prefix}/api/checkouts",
+        operations={
+            "post": {
+                "operationId": "createCheckout",
+                "summary": "Start a checkout (or get the pending one for this merchant order)",
+                "security": [{"apiKey": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": CheckoutSchema}},
+                },
+                "responses": {
+                    "201": _json(CheckoutStartedSchema, "Started: a new Flexiti order"),
+                    "200": _json(
+                        CheckoutStartedSchema, "Already pending: the same Flexiti order again"
+                    ),
+                    "400": _json(ErrorSchema, "Bad fields, each named in `fields`"),
+                    "401": unauthorized,
+                    "409": _json(
+                        ErrorSchema,
+                        "The merchant order has ended, or is pending for another amount or "
+                        "flow, or is still starting",
+                    ),
+                    "415": _json(ErrorSchema, "Not JSON"),
+                    "502": _json(ErrorSchema, "Flexiti refused or is unreachable"),
+                },
+            }
+        },
+    )
+    spec.path(
+        path=f"{prefix}/api/orders/{{merchant_order_id}}",
+        parameters=[
+            {
+                "name": "merchant_order_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        ],
+        operations={
+            "get": {
+                "operationId": "getOrder",
+                "summary": "An order and its history of transitions",
+                "security": [{"apiKey": []}],
+                "responses": {
+                    "200": _json(OrderWithHistorySchema, "The order"),
+                    "401": unauthorized,
+                    "404": _json(ErrorSchema, "No such merchant order id"),
+                },
+            }
+        },
+    )
+    spec.path(
+        path=f"{prefix}/healthz",
+        operations={
+            "get": {
+                "operationId": "health",
+                "summary": "Whether the store and Flexiti answer",
+                "responses": {
+                    "200": _json(HealthSchema, "The store answers (Flexiti may not: degraded)"),
+                    "503": _json(HealthSchema, "The store does not answer"),
+                },
+            }
+        },
+    )
+    return spec.to_dict()
+
+
+def openapi_document(prefix: str, server_url: str) -> dict[str, Any]:
+    """The OpenAPI document for the API mounted under ``prefix``, served from ``server_url``."""
+    return {**_document(prefix), "servers": [{"url": server_url.rstrip("/") or "/"}]}

@@ -1,0 +1,494 @@
+"""Where orders, their history, callback deliveries, webhooks and the shared OAuth tokens live.
+
+SQLAlchemy Core on any URL: a SQLite file (WAL mode) for one host with several workers, PostgreSQL
+for several hosts. Every change of an order's status is one compare-and-set on its row (status and
+version must still be what the caller read), so exactly one caller wins each transition however
+many workers race for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
+
+from flexiti_checkout.errors import ConfigurationError
+from flexiti_checkout.models import Order, OrderEvent, OrderStatus, can_move, utc
+
+log = logging.getLogger("flexiti_checkout.store")
+
+#: Bumped whenever the tables change; ``Store`` refuses a database written by a newer version.
+SCHEMA_VERSION = 1
+#: How often ``ensure_schema`` tries to create the tables when other workers race it.
+_CREATE_ATTEMPTS = 5
+
+
+#: See ``Store.transition_hooks``.
+TransitionHook = Callable[[Connection, Order, Order], Callable[[], None] | None]
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """Money stored as text: exact on every database (SQLite has no exact numeric type)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else format(Decimal(value), "f")
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+metadata = MetaData()
+
+meta = Table(
+    "flexiti_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+)
+
+orders = Table(
+    "flexiti_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("merchant_order_id", String(64), nullable=False, unique=True),
+    Column("online_order_id", String(64), index=True),
+    Column("reference_id", String(64), nullable=False),
+    Column("flow", String(16), nullable=False),
+    Column("amount", DecimalText, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("redirection_url", Text),
+    Column("flexiti_status", String(32)),
+    Column("details", JSON, nullable=False),
+    Column("error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("status_at", Float, nullable=False),  # when the current status was entered
+    Column("checked_at", Float),  # last lookup at Flexiti
+    Column("lookup_after", Float),  # throttle: no lookup before this time…
+    Column("lookup_claimed_at", Float),  # …unless news arrived after the last one started
+)
+
+order_events = Table(
+    "flexiti_order_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+deliveries = Table(
+    "flexiti_callback_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("received_at", Float, nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("remote_addr", String(64)),
+    Column("content_type", String(128)),
+    Column("payload", JSON, nullable=False),  # redacted of personal data before it gets here
+    Column("identifiers", JSON, nullable=False),
+    Column("processed_at", Float, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("outcome", Text),
+    Column("last_error", Text),
+)
+
+#: Webhooks to the shop, written in the same transaction as the transition they announce.
+webhook_outbox = Table(
+    "flexiti_webhook_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(64), nullable=False, unique=True),  # webhook-id, kept on retries
+    Column("event_type", String(32), nullable=False),
+    Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
+    Column("merchant_order_id", String(64), nullable=False),
+    Column("body", Text, nullable=False),  # exactly the bytes that are signed and sent
+    Column("created_at", Float, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float, index=True),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+    Column("last_attempt_at", Float),
+    Column("last_result", String(64)),  # "HTTP 500" or an exception's name: never a body
+    Column("delivered_at", Float),
+)
+
+tokens = Table(
+    "flexiti_tokens",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("access_token", Text),
+    Column("refresh_token", Text),
+    Column("scope", String(16)),
+    Column("expires_at", Float),
+    Column("renew_at", Float),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+)
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, default=str, sort_keys=True)
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    """The default store: a SQLite file in the app's instance folder."""
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'flexiti.sqlite3'}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL mode and a generous busy timeout for workers."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ConfigurationError(f"FLEXITI_STORE_URL is not a database URL: {exc}") from exc
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps)
+    engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_dumps)
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if parsed.database and parsed.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+class Store:
+    """Every read and write the lifecycle needs, as short transactions."""
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.clock = clock
+        self._ready = False
+        self._ready_lock = threading.Lock()
+        #: Called inside each winning transition's transaction with (connection, order before,
+        #: order after); what one returns, if anything, is called once the transaction commits.
+        self.transition_hooks: list[TransitionHook] = []
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        """Create the tables on first use, and refuse a database from a newer version."""
+        if self._ready:
+            return
+        with self._ready_lock:
+            if self._ready:
+                return
+            self._create_tables()
+            with self.engine.begin() as conn:
+                found = conn.execute(
+                    select(meta.c.value).where(meta.c.key == "schema_version")
+                ).scalar()
+                if found is None:
+                    with suppress(IntegrityError):  # another worker may have written it first
+                        conn.execute(
+                            insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION))
+                        )
+                elif int(found) > SCHEMA_VERSION:
+                    raise ConfigurationError(
+                        f"The Flexiti store at FLEXITI_STORE_URL has schema version {found}, "
+                        f"newer than this flexiti-checkout understands ({SCHEMA_VERSION}). "
+                        "Upgrade flexiti-checkout."
+                    )
+            self._ready = True
+
+    def _create_tables(self) -> None:
+        # create_all looks for each table, then creates the missing ones: workers starting
+        # together on a new database all see none and all but one get "already exists". On the
+        # next try the tables the others made are found, and only what is still missing is made.
+        for attempt in range(_CREATE_ATTEMPTS):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                if attempt == _CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction on the store, with the tables created first if need be."""
+        self.ensure_schema()
+        with self.engine.begin() as conn:
+            yield conn
+
+    def ping(self) -> bool:
+        """Whether the database answers."""
+        try:
+            with self.begin() as conn:
+                conn.execute(select(1))
+            return True
+        except SQLAlchemyError:
+            return False
+
+    # -- orders ------------------------------------------------------------------------------
+
+    def insert_order(
+        self,
+        *,
+        merchant_order_id: str,
+        amount: Decimal,
+        flow: str,
+        lang: str,
+        reference_id: str,
+        source: str,
+    ) -> Order | None:
+        """Store a new order as ``created``; ``None`` if the merchant order id already exists."""
+        now = self.clock()
+        try:
+            with self.begin() as conn:
+                order_id = new_id(
+                    conn.execute(
+                        insert(orders).values(
+                            merchant_order_id=merchant_order_id,
+                            reference_id=reference_id,
+                            flow=flow,
+                            amount=amount,
+                            currency="CAD",
+                            lang=lang,
+                            status=OrderStatus.CREATED.value,
+                            version=0,
+                            details={},
+                            created_at=now,
+                            updated_at=now,
+                            status_at=now,
+                        )
+                    )
+                )
+                conn.execute(
+                    insert(order_events).values(
+                        order_id=order_id, at=now, from_status=None,
+                        to_status=OrderStatus.CREATED.value, source=source, note="",
+                    )
+                )  # fmt: skip
+        except IntegrityError:
+            return None
+        return self.get_order(merchant_order_id)
+
+    def get_order(self, merchant_order_id: str) -> Order | None:
+        with self.begin() as conn:
+            row = conn.execute(
+                select(orders).where(orders.c.merchant_order_id == merchant_order_id)
+            ).first()
+        return _order(row)
+
+    def get_order_by_online_id(self, online_order_id: str) -> Order | None:
+        with self.begin() as conn:
+            row = conn.execute(
+                select(orders)
+                .where(orders.c.online_order_id == online_order_id)
+                .order_by(orders.c.id.desc())
+            ).first()
+        return _order(row)
+
+    def transition(
+        self,
+        order: Order,
+        new_status: OrderStatus,
+        *,
+        source: str,
+        note: str = "",
+        **changes: Any,
+    ) -> Order | None:
+        """Move ``order`` to ``new_status`` if nobody moved it since it was read.
+
+        One compare-and-set on status and version; the transition and its history row commit
+        together. Returns the updated order to the one caller that won, ``None`` to the others.
+        """
+        if not can_move(order.status, new_status):
+            raise ValueError(f"an order cannot move from {order.status} to {new_status}")
+        unknown = set(changes) - {
+            "online_order_id", "redirection_url", "flexiti_status", "details", "error",
+            "reference_id",
+        }  # fmt: skip
+        if unknown:
+            raise TypeError(f"transition cannot change {', '.join(sorted(unknown))}")
+        now = self.clock()
+        with self.begin() as conn:
+            won = conn.execute(
+                update(orders)
+                .where(
+                    orders.c.id == order.id,
+                    orders.c.version == order.version,
+                    orders.c.status == order.status.value,
+                )
+                .values(
+                    status=new_status.value,
+                    version=orders.c.version + 1,
+                    updated_at=now,
+                    status_at=now,
+                    **changes,
+                )
+            ).rowcount
+            if won != 1:
+                return None
+            conn.execute(
+                insert(order_events).values(
+                    order_id=order.id, at=now, from_status=order.status.value,
+                    to_status=new_status.value, source=source, note=note,
+                )
+            )  # fmt: skip
+            follow_ups = self._run_transition_hooks(conn, order)
+        for follow_up in follow_ups:
+            try:
+                follow_up()
+            except Exception:  # the transition is committed: its winner must still hear so
+                log.exception("A step after the transition of order %s failed",
+                              order.merchant_order_id)  # fmt: skip
+        return self.get_order(order.merchant_order_id)
+
+    def _run_transition_hooks(self, conn: Connection, before: Order) -> list[Callable[[], None]]:
+        if not self.transition_hooks:
+            return []
+        after = _order(conn.execute(select(orders).where(orders.c.id == before.id)).first())
+        assert after is not None
+        found = (hook(conn, before, after) for hook in self.transition_hooks)
+        return [follow_up for follow_up in found if follow_up is not None]
+
+    def claim_lookup(
+        self, order: Order, interval: float, *, news_since: float | None = None
+    ) -> bool:
+        """Take the right to look ``order`` up now; false if that would only repeat a lookup.
+
+        Lookups per order are throttled across every worker to one per ``interval``. A caller
+        with news (a callback received at ``news_since``) still gets its lookup unless one has
+        started since that news arrived: duplicates are absorbed, fresh news never is.
+        """
+        now = self.clock()
+        allowed = orders.c.lookup_after.is_(None) | (orders.c.lookup_after <= now)
+        if news_since is not None:
+            allowed = allowed | orders.c.lookup_claimed_at.is_(None)
+            allowed = allowed | (orders.c.lookup_claimed_at < news_since)
+        with self.begin() as conn:
+            claimed = conn.execute(
+                update(orders)
+                .where(orders.c.id == order.id, allowed)
+                .values(lookup_after=now + interval, lookup_claimed_at=now)
+            ).rowcount
+        return claimed == 1
+
+    def record_check(self, order: Order, flexiti_status: str | None) -> None:
+        """Note that Flexiti was asked about ``order`` and what it said (no status change)."""
+        with self.begin() as conn:
+            conn.execute(
+                update(orders)
+                .where(orders.c.id == order.id)
+                .values(checked_at=self.clock(), flexiti_status=flexiti_status)
+            )
+
+    def orders_in(
+        self,
+        statuses: tuple[OrderStatus, ...] | None = None,
+        *,
+        entered_before: float | None = None,
+        entered_after: float | None = None,
+        limit: int = 1000,
+    ) -> list[Order]:
+        """Orders with one of ``statuses``, oldest first, optionally by when they entered it."""
+        query = select(orders).order_by(orders.c.status_at, orders.c.id).limit(limit)
+        if statuses:
+            query = query.where(orders.c.status.in_([s.value for s in statuses]))
+        if entered_before is not None:
+            query = query.where(orders.c.status_at <= entered_before)
+        if entered_after is not None:
+            query = query.where(orders.c.status_at >= entered_after)
+        with self.begin() as conn:
+            rows = conn.execute(query).all()
+        return [order for order in map(_order, rows) if order is not None]
+
+    def history(self, order: Order) -> list[OrderEvent]:
+        """Every transition of ``order``, oldest first."""
+        with self.begin() as conn:
+            rows = conn.execute(
+                select(order_events)
+                .where(order_events.c.order_id == order.id)
+                .order_by(order_events.c.id)
+            ).all()
+        return [
+            OrderEvent(
+                at=datetime.fromtimestamp(row.at, tz=timezone.utc),
+                from_status=OrderStatus(row.from_status) if row.from_status else None,
+                to_status=OrderStatus(row.to_status),
+                source=row.source,
+                note=row.note,
+            )
+            for row in rows
+        ]
+
+
+def _order(row: Any) -> Order | None:
+    if row is None:
+        return None
+    return Order(
+        id=row.id,
+        merchant_order_id=row.merchant_order_id,
+        online_order_id=row.online_order_id,
+        reference_id=row.reference_id,
+        flow=row.flow,
+        amount=row.amount,
+        currency=row.currency,
+        lang=row.lang,
+        status=OrderStatus(row.status),
+        version=row.version,
+        redirection_url=row.redirection_url,
+        flexiti_status=row.flexiti_status,
+        details=row.details or {},
+        error=row.error,
+        created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at),
+        status_since=utc(row.status_at),
+        checked_at=utc(row.checked_at),
+    )
+
+
+def new_id(result: Any) -> int:
+    """The primary key an INSERT created."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

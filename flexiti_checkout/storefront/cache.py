@@ -1,0 +1,260 @@
+"""Answers from Flexiti kept per key: one call per key at a time, stale served while refreshed.
+
+Product and category pages ask the same questions (is $499 financeable? what does it cost a
+month?) thousands of times; Flexiti should hear each once per TTL. ``AnswerCache`` runs calls on a
+small bounded thread pool so a shopper's request only ever *waits* for an answer (up to its
+budget) and a late answer still fills the cache. Failures are remembered briefly, and a
+``Breaker`` stops calling Flexiti for a cool-down after several failures in a row, so a Flexiti
+outage costs shop pages nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flexiti_checkout.errors import AuthenticationError, FlexitiError, UnavailableError
+
+log = logging.getLogger("flexiti_checkout.storefront")
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Refused(Exception):
+    """Flexiti was not called: the breaker is open or too many calls are already queued."""
+
+
+@dataclass(frozen=True)
+class Answer(Generic[V]):
+    """What we know for a key: Flexiti's ``value``, or a failure (``ok`` false) kept briefly."""
+
+    value: V | None
+    ok: bool
+    fresh_until: float
+
+
+class Breaker:
+    """Opens after ``threshold`` failures in a row; after ``cooldown`` lets one probe through."""
+
+    def __init__(self, threshold: int, cooldown: float, clock: Callable[[], float]) -> None:
+        self.threshold = threshold
+        self.cooldown = cooldown
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._probing = False
+
+    @property
+    def is_open(self) -> bool:
+        with self._lock:
+            return self._opened_at is not None
+
+    def allow(self) -> bool:
+        """Whether a call may go to Flexiti now (half-open: only the first caller, as a probe)."""
+        with self._lock:
+            if self._opened_at is None:
+                return True
+            if self._probing or self._clock() < self._opened_at + self.cooldown:
+                return False
+            self._probing = True
+            return True
+
+    def succeeded(self) -> None:
+        with self._lock:
+            if self._opened_at is not None:
+                log.info("Flexiti answers again; the storefront calls it again")
+            self._failures, self._opened_at, self._probing = 0, None, False
+
+    def cancel_probe(self) -> None:
+        """The call ``allow`` let through never went out; let the next caller probe instead."""
+        with self._lock:
+            self._probing = False
+
+    def failed(self) -> None:
+        with self._lock:
+            self._failures += 1
+            reopen = self._probing
+            self._probing = False
+            if reopen or (self._opened_at is None and self._failures >= self.threshold):
+                self._opened_at = self._clock()
+                log.warning(
+                    "Flexiti failed %d times in a row; badges and the gate stay hidden "
+                    "without calling it for %.0f s",
+                    self._failures,
+                    self.cooldown,
+                )
+
+
+class Pool:
+    """A bounded thread pool, created lazily in the process that uses it (safe with pre-fork)."""
+
+    def __init__(self, workers: int, max_queued: int) -> None:
+        self.workers = workers
+        self.max_queued = max_queued
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._queued = 0
+
+    def submit(self, task: Callable[[], None]) -> bool:
+        """Run ``task`` in the pool; ``False`` (task not run) when too much is queued already."""
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid():
+                self._executor = ThreadPoolExecutor(self.workers, "flexiti-storefront")
+                self._pid, self._queued = os.getpid(), 0
+            if self._queued >= self.max_queued:
+                return False
+            self._queued += 1
+            executor = self._executor
+
+        def run() -> None:
+            try:
+                task()
+            finally:
+                with self._lock:
+                    self._queued -= 1
+
+        executor.submit(run)
+        return True
+
+    def shutdown(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+
+class AnswerCache(Generic[K, V]):
+    """Flexiti's answers per key, with single flight and stale-while-revalidate.
+
+    ``fetch(key)`` asks Flexiti. ``definitive`` errors (a 4xx that answers the question, such as
+    "amount out of range") are turned into a value by ``on_refusal`` and cached like one; any
+    other error is a failure: kept ``failure_ttl`` seconds and counted by the breaker.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        fetch: Callable[[K], V],
+        *,
+        pool: Pool,
+        breaker: Breaker,
+        ttl: float,
+        failure_ttl: float,
+        max_entries: int,
+        clock: Callable[[], float],
+        on_refusal: Callable[[FlexitiError], V] | None = None,
+    ) -> None:
+        self.name = name
+        self._fetch = fetch
+        self._pool = pool
+        self._breaker = breaker
+        self._ttl = ttl
+        self._failure_ttl = failure_ttl
+        self._max_entries = max_entries
+        self._clock = clock
+        self._on_refusal = on_refusal
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[K, Answer[V]] = OrderedDict()
+        self._inflight: dict[K, Future[Answer[V]]] = {}
+        self._pid = os.getpid()
+
+    def peek(self, key: K) -> Answer[V] | None:
+        """The answer we hold for ``key`` without waiting; a stale or missing one is fetched."""
+        answer, _ = self.start(key)
+        return answer
+
+    def start(self, key: K) -> tuple[Answer[V] | None, Future[Answer[V]] | None]:
+        """What is known now, and the call to wait for when nothing usable is known.
+
+        A fresh answer comes with no future. A stale value is returned while a refresh runs in
+        the background. With nothing usable, the future of the (one) call for ``key``.
+        """
+        now = self._clock()
+        with self._lock:
+            if self._pid != os.getpid():  # a forked worker: the parent's calls never finish here
+                self._inflight.clear()
+                self._pid = os.getpid()
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+                if now < answer.fresh_until:
+                    return answer, None
+            future = self._inflight.get(key)
+            if future is None:
+                future = self._launch(key)
+        if answer is not None and answer.ok and not future.done():
+            return answer, None  # stale-while-revalidate: the refresh fills the cache later
+        return None, future
+
+    def get(self, key: K, timeout: float) -> Answer[V] | None:
+        """The answer for ``key``, waiting at most ``timeout`` seconds; ``None`` if still out."""
+        answer, future = self.start(key)
+        if future is None:
+            return answer
+        done, _ = wait([future], timeout=max(0.0, timeout))
+        return future.result() if done else None
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait for the calls in flight (tests, and shutting down cleanly)."""
+        with self._lock:
+            pending: Iterable[Future[Answer[V]]] = list(self._inflight.values())
+        wait(pending, timeout=timeout)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+
+    def _launch(self, key: K) -> Future[Answer[V]]:
+        """Start the call for ``key`` (the lock is held); a refused call fails at once, uncached."""
+        future: Future[Answer[V]] = Future()
+        if not self._breaker.allow():
+            # Fail closed while Flexiti is down: a stale "yes" is not served through an outage.
+            failure: Answer[V] = Answer(None, False, self._clock() + self._failure_ttl)
+            self._answers[key] = failure
+            future.set_result(failure)
+            return future
+        self._inflight[key] = future
+        if not self._pool.submit(lambda: self._run(key, future)):
+            del self._inflight[key]
+            self._breaker.cancel_probe()
+            log.warning("Too many Flexiti %s calls queued; answering 'not available'", self.name)
+            future.set_result(Answer(None, False, self._clock()))
+        return future
+
+    def _run(self, key: K, future: Future[Answer[V]]) -> None:
+        try:
+            answer = Answer(self._fetch(key), True, self._clock() + self._ttl)
+            self._breaker.succeeded()
+        except FlexitiError as exc:
+            if self._on_refusal is not None and _definitive(exc):
+                answer = Answer(self._on_refusal(exc), True, self._clock() + self._ttl)
+                self._breaker.succeeded()
+            else:
+                log.warning("Flexiti %s failed for %s: %s", self.name, key, exc)
+                answer = Answer(None, False, self._clock() + self._failure_ttl)
+                self._breaker.failed()
+        except Exception:  # a bug must not leave callers waiting: fail closed, loudly
+            log.exception("Flexiti %s crashed for %s", self.name, key)
+            answer = Answer(None, False, self._clock() + self._failure_ttl)
+            self._breaker.failed()
+        with self._lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > self._max_entries:
+                self._answers.popitem(last=False)
+            self._inflight.pop(key, None)
+        future.set_result(answer)
+
+
+def _definitive(exc: FlexitiError) -> bool:
+    """A refusal that answers the question (4xx) rather than an outage or a credentials problem."""
+    return not isinstance(exc, (UnavailableError, AuthenticationError))

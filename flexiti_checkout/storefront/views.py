@@ -1,0 +1,237 @@
+"""The storefront's routes: availability, the calculator (one price or a batch) and learn-more.
+
+Availability and the calculator are read by ``flexiti.js`` on product pages, possibly on another
+origin than the service (a shop not written in Python), so they answer CORS requests from any
+origin: they expose nothing secret (whether a price is financeable and what it costs a month, as
+Flexiti shows any visitor) and take no credentials or cookies. Answers carry ``Cache-Control``
+and an ``ETag``; a GET with a matching ``If-None-Match`` is answered 304.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from werkzeug.exceptions import BadRequest
+
+from flexiti_checkout.errors import FlexitiError
+from flexiti_checkout.http_errors import as_http_error
+from flexiti_checkout.money import (
+    AmountError,
+    Lang,
+    flexiti_locale,
+    normalize_lang,
+    parse_amount,
+    resolve_lang,
+)
+from flexiti_checkout.storefront.badges import current_storefront
+from flexiti_checkout.texts import texts
+from flexiti_checkout.web.state import flexiti_state
+
+#: Most prices one batch may ask for (a category page; the script splits larger ones).
+MAX_BATCH = 100
+_MAX_BODY = 16 * 1024
+#: How long a browser may reuse a definitive answer before asking again (with its ETag).
+BROWSER_MAX_AGE = 60
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag",
+}
+
+
+class BatchSchema(Schema):
+    """``{"prices": [...], "lang": "en"}`` from a page; anything else is refused."""
+
+    class Meta:
+        unknown = RAISE
+
+    prices = fields.List(fields.Raw(), required=True, validate=validate.Length(1, MAX_BATCH))
+    lang = fields.Raw(load_default=None)
+
+
+_BATCH = BatchSchema()
+
+
+def register(bp: Blueprint) -> None:
+    """Add the storefront's routes to the ``flexiti`` blueprint."""
+    bp.add_url_rule("/availability", view_func=availability, methods=["GET", "OPTIONS"],
+                    provide_automatic_options=False)  # fmt: skip
+    bp.add_url_rule("/calculator", view_func=calculator, methods=["GET", "POST", "OPTIONS"],
+                    provide_automatic_options=False)  # fmt: skip
+    bp.add_url_rule("/learn-more", view_func=learn_more)
+
+
+def availability() -> ResponseReturnValue:
+    """``GET ?amount=123.45`` → ``{"amount": "123.45", "enabled": true}``; fails closed."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    try:
+        amount = parse_amount(request.args.get("amount"), "amount")
+    except AmountError as exc:
+        return _invalid("amount", str(exc))
+    enabled = current_storefront().availability(amount)
+    payload = {"amount": str(amount), "enabled": bool(enabled)}
+    return _answer(payload, definitive=enabled is not None)
+
+
+def calculator() -> ResponseReturnValue:
+    """``GET ?price=499.00&lang=fr`` → one plan; ``POST {"prices": [...]}`` → ``{"plans": [...]}``.
+
+    A price with no plan answers ``{"price": ..., "eligible": false, "reason": ...}``, where
+    ``reason`` is ``not_eligible`` or ``unavailable`` (Flexiti slow or down: try again later).
+    """
+    if request.method == "OPTIONS":
+        return _preflight()
+    if request.method == "POST":
+        return _batch()
+    try:
+        price = parse_amount(request.args.get("price"), "price")
+    except AmountError as exc:
+        return _invalid("price", str(exc))
+    lang = _lang(request.args.get("lang"))
+    if lang is None:
+        return _invalid("lang", "lang must be en or fr")
+    [result] = current_storefront().plans([price], lang)
+    return _answer(
+        result.as_json(),
+        definitive=result.reason != "unavailable",
+        shared=bool(request.args.get("lang")),
+    )
+
+
+def _batch() -> ResponseReturnValue:
+    request.max_content_length = _MAX_BODY
+    body = request.get_json(silent=True)
+    try:
+        data = _BATCH.load(body if isinstance(body, dict) else {})
+    except ValidationError as exc:
+        messages = exc.normalized_messages()
+        if not isinstance(body, dict):
+            messages = {"body": ['send {"prices": ["499.00", ...], "lang": "en"} as JSON']}
+        return _invalid_fields(messages)
+    prices, errors = [], {}
+    for index, value in enumerate(data["prices"]):
+        try:
+            prices.append(parse_amount(value, "price"))
+        except AmountError as exc:
+            errors[f"prices.{index}"] = [str(exc)]
+    lang = _lang(data["lang"])
+    if lang is None:
+        errors["lang"] = ["lang must be en or fr"]
+    if errors:
+        return _invalid_fields(errors)
+    assert lang is not None
+    results = current_storefront().plans(prices, lang)
+    return _answer(
+        {"lang": lang, "plans": [result.as_json() for result in results]},
+        definitive=all(result.reason != "unavailable" for result in results),
+        shared=bool(data["lang"]),
+    )
+
+
+def learn_more() -> ResponseReturnValue:
+    """Open Flexiti's "learn more" flow for an amount, in a modal page or by redirect."""
+    state = flexiti_state()
+    storefront = current_storefront()
+    amount = None
+    if request.args.get("amount"):
+        try:
+            amount = parse_amount(request.args["amount"], "amount")
+        except AmountError as exc:
+            raise BadRequest(str(exc)) from None
+    lang = _lang(request.args.get("lang")) or storefront.default_lang
+    mode = request.args.get("mode", "modal")
+    if mode not in ("modal", "redirect"):
+        raise BadRequest("mode must be modal or redirect")
+    try:
+        url = state.client.learn_more(flexiti_locale(lang), amount_requested=amount)
+        if storefront.check_redirect is not None:
+            storefront.check_redirect(url)
+    except FlexitiError as exc:
+        raise as_http_error(exc) from exc
+    if mode == "redirect":
+        return redirect(url, code=303)
+    parts = urlsplit(url)
+    back = _back_url()
+    # The checkout's modal page, where every way out leads back to the page the shopper was on.
+    return render_template(
+        "flexiti_checkout/modal.html",
+        redirection_url=url,
+        # postMessage events are trusted only from this origin; "" means the page's own origin
+        flexiti_origin=f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
+        success_url=back,
+        error_url=back,
+        close_url=back,
+        close_label=texts(lang)["back_to_store"],
+        lang=lang,
+        t=texts(lang),
+    )
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _lang(value: Any) -> Lang | None:
+    """An explicit ``lang`` (``None`` if it is not en/fr), else the request's language."""
+    if value is None or value == "":
+        return resolve_lang(None, current_storefront().default_lang)
+    return normalize_lang(value)
+
+
+def _back_url() -> str:
+    """Where "return to the store" goes: a same-origin ``return_to`` path, else the referrer."""
+    target = request.args.get("return_to", "")
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    referrer = request.referrer or ""
+    if urlsplit(referrer).scheme in ("http", "https"):
+        return referrer
+    return "/"
+
+
+def _answer(payload: dict[str, Any], *, definitive: bool, shared: bool = True) -> Response:
+    """JSON with caching headers. ``shared`` false: the language came from this shopper's request
+    (``Accept-Language``, or the host's ``g.flexiti_lang``), so only their browser may keep it."""
+    response = jsonify(payload)
+    # A degraded answer ("Flexiti is slow or down") must not outlive the outage in a cache.
+    scope = "public" if shared else "private"
+    response.headers["Cache-Control"] = (
+        f"{scope}, max-age={BROWSER_MAX_AGE}" if definitive else "no-store"
+    )
+    response.vary.add("Accept-Language")
+    response.headers.update(_CORS)
+    response.add_etag()
+    if request.method == "GET":
+        response.make_conditional(request)  # 304 for a matching If-None-Match
+    return response
+
+
+def _invalid(field: str, message: str) -> Response:
+    return _invalid_fields({field: [message]}, message)
+
+
+def _invalid_fields(errors: dict[str, Any], message: str | None = None) -> Response:
+    if message is None:
+        message = "; ".join(f"{name}: {_sentence(problems)}" for name, problems in errors.items())
+    response = jsonify(error="invalid_request", message=message, fields=errors)
+    response.status_code = 400
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(_CORS)
+    return response
+
+
+def _sentence(problems: Any) -> str:
+    return " ".join(map(str, problems)) if isinstance(problems, list) else str(problems)
+
+
+def _preflight() -> Response:
+    """CORS preflight for a POST of JSON from another origin (no credentials are involved)."""
+    response = Response(status=204)
+    response.headers.update(_CORS)
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
+    response.headers["Access-Control-Max-Age"] = "7200"
+    return response

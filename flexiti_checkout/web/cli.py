@@ -1,0 +1,191 @@
+"""``flask flexiti …``: the commands an engineer on call runs.
+
+``check`` proves the settings and credentials work, ``reconcile`` settles orders whose outcome
+never arrived (run it from cron), ``replay`` finishes stored callbacks that were not processed,
+``orders`` lists orders, ``test-notification`` asks Flexiti for a test callback, and ``sandbox``
+runs the local Flexiti.
+"""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+
+import click
+from flask import current_app, url_for
+from flask.cli import with_appcontext
+from sqlalchemy.engine import make_url
+
+from flexiti_checkout.errors import ConfigurationError, FlexitiError
+from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
+from flexiti_checkout.models import OrderStatus
+from flexiti_checkout.web.settings import parse_duration
+from flexiti_checkout.web.state import flexiti_state
+from flexiti_checkout.webhooks.cli import webhooks_command
+
+
+@click.group("flexiti", help="Flexiti checkout: settings, orders and callbacks.")
+def flexiti_commands() -> None:
+    """The ``flask flexiti`` command group."""
+
+
+flexiti_commands.add_command(webhooks_command)
+
+
+@flexiti_commands.command("check")
+@with_appcontext
+def check() -> None:
+    """Show the settings and the URLs to enter in Flexiti's portal; test the credentials live."""
+    state = flexiti_state()
+    settings = state.settings
+    click.echo(f"Environment:     {settings.environment}")
+    click.echo(f"Client id:       {settings.client_id}")
+    click.echo(f"Online API:      {state.client.online_api_url}")
+    click.echo(f"Store:           {make_url(state.store.url).render_as_string(hide_password=True)}")
+    with current_app.test_request_context():
+        prefix = url_for("flexiti.return_success").removesuffix("/return/success")
+    callback = f"{prefix}/callback" + (
+        "/<FLEXITI_CALLBACK_SECRET>" if settings.callback_secret else ""
+    )
+    click.echo("Enter these in Flexiti's developer portal, after your shop's origin (https://…):")
+    click.echo(f"  Success redirection URL:  {prefix}/return/success")
+    click.echo(f"  Error redirection URL:    {prefix}/return/error")
+    click.echo(f"  Callback URL:             {callback}")
+    try:
+        problem = None if state.store.ping() else "the database does not answer"
+    except ConfigurationError as exc:  # a database from a newer flexiti-checkout
+        problem = exc.message
+    if problem is not None:
+        click.echo(f"Store reachable: NO ({problem})")
+        # The client keeps its OAuth tokens in the store, so the credentials cannot be tried.
+        click.echo("FAIL  store: fix FLEXITI_STORE_URL first; credentials not tested")
+        sys.exit(1)
+    click.echo("Store reachable: yes")
+    failures = 0
+    for name, call in (
+        (
+            "customer credentials (payment availability)",
+            lambda: state.client.payment_availability(Decimal(100)),
+        ),
+        ("merchant credentials (POS merchant login)", lambda: state.client.merchant_login()),
+    ):
+        try:
+            call()
+            click.echo(f"OK    {name}")
+        except FlexitiError as exc:
+            failures += 1
+            click.echo(f"FAIL  {name}: {exc}")
+    if failures:
+        sys.exit(1)
+
+
+@flexiti_commands.command("reconcile")
+@click.option("--order", "merchant_order_id", help="Only this merchant order id.")
+@click.option(
+    "--older-than",
+    default="0s",
+    show_default=True,
+    help="Only orders pending at least this long (e.g. 10m, 2h).",
+)
+@with_appcontext
+def reconcile_command(merchant_order_id: str | None, older_than: str) -> None:
+    """Ask Flexiti about pending orders; expire those pending past FLEXITI_PENDING_EXPIRY."""
+    try:
+        age = parse_duration("--older-than", older_than, allow_zero=True)
+    except ConfigurationError:
+        # Not str(exc): its advice is about settings, and click names the option itself.
+        raise click.BadParameter(
+            f"{older_than!r} is not a duration such as 600, 10m or 2h", param_hint="'--older-than'"
+        ) from None
+    service = flexiti_state().orders
+    targets = unsettled_orders(service, older_than=age, merchant_order_id=merchant_order_id)
+    if merchant_order_id is not None and not targets:
+        raise click.ClickException(f"No order with merchant order id {merchant_order_id!r}.")
+    with click.progressbar(length=len(targets), label="Reconciling", file=sys.stderr) as bar:
+        summary = reconcile(service, targets, progress=lambda _order: bar.update(1))
+    click.echo(
+        f"Checked {summary.checked} pending orders: {summary.settled} settled, "
+        f"{summary.expired} expired, {summary.still_pending} still pending, "
+        f"{summary.failed} could not be checked (Flexiti unavailable)."
+    )
+    if summary.abandoned_starts:
+        click.echo(
+            f"{summary.abandoned_starts} checkouts that never finished starting were marked error."
+        )
+    if summary.failed:
+        sys.exit(2)
+
+
+@flexiti_commands.command("replay")
+@click.option(
+    "--all",
+    "include_processed",
+    is_flag=True,
+    help="Also process deliveries that were processed already.",
+)
+@with_appcontext
+def replay(include_processed: bool) -> None:
+    """Process stored callback deliveries again (by default only unprocessed ones)."""
+    done = flexiti_state().callbacks.replay(include_processed=include_processed)
+    for delivery, result in done:
+        mark = "retry" if result.retry else "done "
+        click.echo(f"{mark} delivery {delivery.id}: {result.outcome}")
+    left = sum(result.retry for _, result in done)
+    click.echo(f"Replayed {len(done)} deliveries; {left} still need another try.")
+    if left:
+        sys.exit(2)  # like reconcile: a job runner sees that work is left for the next run
+
+
+@flexiti_commands.command("orders")
+@click.option(
+    "--status", type=click.Choice([s.value for s in OrderStatus]), help="Only this status."
+)
+@click.option("--limit", default=50, show_default=True)
+@with_appcontext
+def orders_command(status: str | None, limit: int) -> None:
+    """List orders, oldest status change first."""
+    statuses = (OrderStatus(status),) if status else None
+    found = flexiti_state().store.orders_in(statuses, limit=limit)
+    if not found:
+        click.echo("No orders.")
+        return
+    header = ("merchant order", "status", "amount", "flow", "Flexiti order", "since")
+    click.echo("{:<24} {:<13} {:>10}  {:<9} {:<14} {}".format(*header))
+    for order in found:
+        since = order.status_since.isoformat(timespec="seconds") if order.status_since else ""
+        click.echo(
+            f"{order.merchant_order_id:<24} {order.status.value:<13} {order.amount:>10}  "
+            f"{order.flow:<9} {order.online_order_id or '':<14} {since}"
+        )
+
+
+@flexiti_commands.command("test-notification")
+@click.option(
+    "--event", type=click.Choice(["purchase", "apply"]), default="purchase", show_default=True
+)
+@click.option(
+    "--type",
+    "notification_type",
+    type=click.Choice(["success", "error", "cancelled"]),
+    default="success",
+    show_default=True,
+)
+@with_appcontext
+def test_notification(event: str, notification_type: str) -> None:
+    """Ask Flexiti (or the sandbox) to send a test callback to the configured callback URL."""
+    try:
+        answer = flexiti_state().client.send_test_notification(event, notification_type)
+    except FlexitiError as exc:
+        raise click.ClickException(str(exc)) from exc
+    kind = str(answer.get("notificationType") or notification_type).lower()
+    click.echo(f"Flexiti sent a test {event} notification of type {kind!r}.")
+
+
+@flexiti_commands.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True)
+def sandbox(host: str, port: int) -> None:
+    """Run the local Flexiti sandbox on its own port."""
+    from flexiti_checkout.sandbox.__main__ import main
+
+    sys.exit(main(["--host", host, "--port", str(port)]))

@@ -1,0 +1,233 @@
+"""``FlexitiCheckout``: the Flask extension that wires the lifecycle into a shop.
+
+It reads the ``FLEXITI_*`` settings once, builds the store, the client and the order service for
+each app, registers the ``flexiti`` blueprint and the ``flask flexiti`` commands, and sends the
+signals. All per-app state lives in ``app.extensions["flexiti_checkout"]``; one extension object
+may serve several apps.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, redirect, render_template, session
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from flexiti_checkout.client.flexiti import FlexitiClient
+from flexiti_checkout.client.wsgi_transport import session_for
+from flexiti_checkout.errors import FlexitiError, InvalidCheckout
+from flexiti_checkout.http_errors import as_http_error
+from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
+from flexiti_checkout.lifecycle.checkout import CheckoutRequest
+from flexiti_checkout.lifecycle.orders import OrderService
+from flexiti_checkout.lifecycle.redirects import redirect_checker
+from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus
+from flexiti_checkout.sandbox import create_app as create_sandbox_app
+from flexiti_checkout.signals import STATUS_SIGNALS, application_approved
+from flexiti_checkout.store.inbox import Inbox
+from flexiti_checkout.store.repository import Store, default_sqlite_url
+from flexiti_checkout.store.tokens import DatabaseTokenStore
+from flexiti_checkout.storefront.badges import is_available as _is_available
+from flexiti_checkout.storefront.badges import payment_plan as _payment_plan
+from flexiti_checkout.storefront.badges import register_badges
+from flexiti_checkout.storefront.plans import Plan, build_storefront
+from flexiti_checkout.web import views
+from flexiti_checkout.web.cli import flexiti_commands
+from flexiti_checkout.web.settings import Settings, load_settings
+from flexiti_checkout.web.signing import Signer
+from flexiti_checkout.web.state import (
+    EXTENSION_KEY,
+    RETURN_SESSION_KEY,
+    FlexitiState,
+    flexiti_state,
+)
+from flexiti_checkout.webhooks.dispatcher import install_webhooks
+
+#: Where an app in sandbox mode serves its own sandbox (hosted pages, control API).
+SANDBOX_MOUNT = "/flexiti-sandbox"
+_SANDBOX_ORIGIN = "http://sandbox.flexiti-checkout.internal"
+_APP_ORIGIN = "http://shop.flexiti-checkout.internal"
+
+
+class FlexitiCheckout:
+    """Flexiti financing for a Flask shop.
+
+    ``FlexitiCheckout(app)`` or ``FlexitiCheckout()`` then ``init_app(app)``. ``url_prefix`` is
+    where the blueprint's routes live; ``client`` replaces the ``FlexitiClient`` built from
+    settings (tests, or a client with custom options).
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        url_prefix: str = "/flexiti",
+        client: FlexitiClient | None = None,
+    ) -> None:
+        self.url_prefix = "/" + url_prefix.strip("/") if url_prefix.strip("/") else ""
+        self._client = client
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Validate the settings and wire the extension into ``app`` (once per app)."""
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError("FlexitiCheckout is already set up on this app; call init_app once")
+        settings = load_settings(app.config)
+        store = Store(settings.store_url or default_sqlite_url(app.instance_path))
+        sandbox_app = None
+        client = self._client
+        if client is None:
+            if settings.embedded_sandbox:
+                sandbox_app = self._embed_sandbox(app, settings)
+            client = _build_client(settings, store, sandbox_app)
+        orders = OrderService(
+            store,
+            client,
+            notify=lambda order: _send_signal(app, order),
+            check_redirect=redirect_checker(
+                _trusted_hosts(settings),
+                local_prefix=SANDBOX_MOUNT if sandbox_app is not None else None,
+            ),
+            pending_expiry=settings.pending_expiry,
+            lookup_interval=settings.lookup_interval,
+        )
+        app.extensions[EXTENSION_KEY] = FlexitiState(
+            settings=settings,
+            url_prefix=self.url_prefix,
+            store=store,
+            client=client,
+            orders=orders,
+            callbacks=CallbackProcessor(Inbox(store), orders),
+            return_signer=Signer(settings.signing_keys, salt="flexiti-checkout.return"),
+            modal_signer=Signer(settings.signing_keys, salt="flexiti-checkout.modal"),
+            sandbox_app=sandbox_app,
+            webhooks=install_webhooks(app, settings, store),
+            storefront=build_storefront(
+                app.config,
+                settings,
+                client,
+                # our own client: the storefront gets a budgeted one sharing its tokens
+                token_store=DatabaseTokenStore(store) if self._client is None else None,
+                session=session_for(sandbox_app, _SANDBOX_ORIGIN, SANDBOX_MOUNT)
+                if sandbox_app is not None
+                else None,
+                check_redirect=redirect_checker(
+                    _trusted_hosts(settings),
+                    local_prefix=SANDBOX_MOUNT if sandbox_app is not None else None,
+                ),
+            ),
+        )
+        app.register_blueprint(views.make_blueprint(), url_prefix=self.url_prefix)
+        register_badges(app)
+        app.cli.add_command(flexiti_commands)
+
+    def _embed_sandbox(self, app: Flask, settings: Settings) -> Flask:
+        """Serve a sandbox from this app at ``/flexiti-sandbox``, talked to in-process."""
+        callback_path = f"{self.url_prefix}/callback"
+        if settings.callback_secret:
+            callback_path += f"/{settings.callback_secret}"
+        sandbox = create_sandbox_app(
+            {
+                "PUBLIC_URL": SANDBOX_MOUNT,
+                "SUCCESS_URL": f"{self.url_prefix}/return/success",
+                "ERROR_URL": f"{self.url_prefix}/return/error",
+                "CALLBACK_URL": _APP_ORIGIN + callback_path,
+                "CALLBACK_SESSION": session_for(app, _APP_ORIGIN),
+            }
+        )
+        app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+            app.wsgi_app, {SANDBOX_MOUNT: sandbox}
+        )
+        return sandbox
+
+    # -- the Python API --------------------------------------------------------------------------
+
+    def start_checkout(self, request: CheckoutRequest | dict[str, Any]) -> CheckoutSession:
+        """Store the order, open Flexiti's hosted flow, and return where to send the customer.
+
+        Starting the same pending merchant order again returns the same Flexiti order.
+        """
+        return flexiti_state().orders.start(request)
+
+    def checkout(
+        self,
+        request: CheckoutRequest | dict[str, Any],
+        mode: Literal["modal", "redirect"] = "modal",
+    ) -> Response:
+        """Start a checkout and answer the customer's browser: Flexiti in a modal, or a redirect.
+
+        Failures become werkzeug HTTP errors (``flexiti_checkout.http_errors``) that render a
+        page the customer can read; restyle them with ``@app.errorhandler``.
+        """
+        if mode not in ("modal", "redirect"):
+            raise ValueError(f"mode must be 'modal' or 'redirect', not {mode!r}")
+        state = flexiti_state()
+        try:
+            started = state.orders.start(request)
+        except (FlexitiError, InvalidCheckout) as exc:
+            raise as_http_error(exc) from exc
+        session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": started.merchant_order_id})
+        if mode == "redirect":
+            return redirect(started.redirection_url, code=303)  # type: ignore[return-value]
+        return Response(
+            render_template("flexiti_checkout/modal.html", **views.modal_context(started))
+        )
+
+    def get_order(self, merchant_order_id: str) -> Order | None:
+        """The order as the store knows it, or ``None``."""
+        return flexiti_state().store.get_order(merchant_order_id)
+
+    def order_history(self, order: Order) -> list[OrderEvent]:
+        """Every transition of ``order``, oldest first."""
+        return flexiti_state().store.history(order)
+
+    def refresh_order(self, merchant_order_id: str) -> Order | None:
+        """Ask Flexiti about the order now (throttled) and apply the answer."""
+        result = flexiti_state().orders.refresh(merchant_order_id, source="shop")
+        return None if result is None else result.order
+
+    def is_available(self, amount: Any) -> bool:
+        """Whether to offer Flexiti for ``amount``: cached, ``False`` if Flexiti is slow or down."""
+        return _is_available(amount)
+
+    def payment_plan(self, price: Any, lang: str | None = None) -> Plan | None:
+        """What ``price`` costs a month in the shopper's language, or ``None`` (no plan now)."""
+        return _payment_plan(price, lang)
+
+
+def _build_client(settings: Settings, store: Store, sandbox_app: Flask | None) -> FlexitiClient:
+    online, pos, http = settings.online_api_url, settings.pos_api_url, None
+    if sandbox_app is not None:
+        base = _SANDBOX_ORIGIN + SANDBOX_MOUNT
+        online, pos = base + "/flexiti/online-api", base + "/flexiti/pos-api/v2.5"
+        http = session_for(sandbox_app, _SANDBOX_ORIGIN, SANDBOX_MOUNT)
+    assert online is not None and pos is not None
+    return FlexitiClient(
+        settings.client_id,
+        settings.client_secret,
+        online_api_url=online,
+        pos_api_url=pos,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        session=http,
+        token_store=DatabaseTokenStore(store),
+    )
+
+
+def _trusted_hosts(settings: Settings) -> tuple[str, ...]:
+    hosts = list(settings.allowed_redirect_hosts)
+    if settings.environment == "sandbox" and settings.online_api_url:
+        parts = urlsplit(settings.online_api_url)
+        hosts.append(parts.netloc.lower())
+    return tuple(hosts)
+
+
+def _send_signal(app: Flask, order: Order) -> None:
+    if order.flow == "apply" and order.status is OrderStatus.APPROVED:
+        application_approved.send(app, order=order, customer_id=order.details.get("customer_id"))
+        return
+    signal = STATUS_SIGNALS.get(order.status)
+    if signal is not None:
+        signal.send(app, order=order)

@@ -1,0 +1,306 @@
+"""The ``flexiti`` blueprint's routes: thin, each handing off to the order service.
+
+The customer's return and Flexiti's callback only trigger a refresh of the order; what the
+customer sees next depends on the order's status after that refresh, never on the request.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from werkzeug.routing import BuildError
+
+from flexiti_checkout.errors import FlexitiError, InvalidCheckout
+from flexiti_checkout.http_errors import FlexitiHTTPError
+from flexiti_checkout.lifecycle.orders import checkout_session
+from flexiti_checkout.lifecycle.redact import extract_identifiers
+from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
+from flexiti_checkout.storefront import views as storefront_views
+from flexiti_checkout.texts import texts
+from flexiti_checkout.web.blueprint import make_blueprint as _bare_blueprint
+from flexiti_checkout.web.health import healthz
+from flexiti_checkout.web.signing import BadToken
+from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
+
+log = logging.getLogger("flexiti_checkout.views")
+
+FAILED = (OrderStatus.DECLINED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.ERROR)
+
+
+def make_blueprint() -> Blueprint:
+    """The ``flexiti`` blueprint with every route of the extension."""
+    bp = _bare_blueprint()
+    bp.add_url_rule("/return/success", view_func=return_success)
+    bp.add_url_rule("/return/error", view_func=return_error)
+    bp.add_url_rule("/status", view_func=status)
+    bp.add_url_rule("/outcome", view_func=outcome)
+    bp.add_url_rule("/modal/<token>", view_func=modal)
+    bp.add_url_rule("/callback", view_func=callback, methods=["GET", "POST"])
+    bp.add_url_rule("/callback/<secret>", view_func=callback, methods=["GET", "POST"])
+    bp.add_url_rule("/healthz", view_func=healthz)
+    storefront_views.register(bp)  # availability, calculator, learn-more
+    bp.app_errorhandler(FlexitiHTTPError)(render_http_error)
+    return bp
+
+
+# -- the customer's way back -----------------------------------------------------------------
+
+
+def return_success() -> ResponseReturnValue:
+    """Flexiti's "success redirection URL": refresh the order, then show what it became."""
+    return _customer_return(failed=False)
+
+
+def return_error() -> ResponseReturnValue:
+    """Flexiti's "error redirection URL" (declined or cancelled): refresh, then move on."""
+    return _customer_return(failed=True)
+
+
+def _customer_return(*, failed: bool) -> ResponseReturnValue:
+    if request.headers.get("Sec-Fetch-Dest") == "iframe":
+        # Reached inside the modal's frame: reload this URL in the top window instead.
+        return render_template("flexiti_checkout/breakout.html", target=request.url, t=texts(None))
+    state = flexiti_state()
+    merchant_order_id = _session_order_id()
+    hinted = extract_identifiers(request.args.to_dict())
+    if merchant_order_id is None:
+        # No session (another browser, cookies blocked): the query string is only a hint.
+        _refresh_hinted(state, hinted)
+        return _unknown_outcome()
+    named = hinted.get("merchant_order_id")
+    if named is not None and named != merchant_order_id:
+        log.warning("A return named order %s, but the session's order is %s; using the session's",
+                    named, merchant_order_id)  # fmt: skip
+    result = state.orders.refresh(merchant_order_id, source="return")
+    if result is None:
+        return _unknown_outcome()
+    order = result.order
+    target = next_url(order)
+    if target is None and failed:
+        # The customer left through the error URL; the order settles when Flexiti says so.
+        target = _endpoint_url(state.settings.failure_endpoint, order)
+    if target is not None:
+        return redirect(target, code=303)
+    return render_template(
+        "flexiti_checkout/confirming.html",
+        t=texts(order.lang),
+        lang=order.lang,
+        status_url=url_for("flexiti.status"),
+    )
+
+
+def status() -> ResponseReturnValue:
+    """The session's order status for the confirming page's poll; refreshes a pending order."""
+    state = flexiti_state()
+    merchant_order_id = _session_order_id()
+    if merchant_order_id is None:
+        return jsonify(error="no_order", message="No Flexiti checkout in this session."), 404
+    result = state.orders.refresh(merchant_order_id, source="return")
+    if result is None:
+        return jsonify(error="no_order", message="No Flexiti checkout in this session."), 404
+    response = jsonify(status=result.order.status.value, next_url=next_url(result.order))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def outcome() -> ResponseReturnValue:
+    """The built-in page for a settled order, used when the shop set no endpoint of its own."""
+    merchant_order_id = _session_order_id()
+    order = flexiti_state().store.get_order(merchant_order_id) if merchant_order_id else None
+    if order is None:
+        return _unknown_outcome()
+    return render_template(
+        "flexiti_checkout/outcome.html",
+        status=order.status.value,
+        t=texts(order.lang),
+        lang=order.lang,
+        order=order,
+    )
+
+
+def modal(token: str) -> ResponseReturnValue:
+    """The modal page for a checkout started elsewhere (the service's API), by signed token.
+
+    ``?mode=redirect`` sends the browser on to Flexiti's page instead. Either way the customer's
+    session learns its order first, so their return finds it.
+    """
+    state = flexiti_state()
+    try:
+        data = state.modal_signer.loads(token, max_age=state.settings.pending_expiry)
+    except BadToken as exc:
+        abort(410 if exc.expired else 404)
+    order = state.store.get_order(str(data.get("m", "")))
+    if order is None:
+        abort(404)
+    session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": order.merchant_order_id})
+    if order.status is not OrderStatus.PENDING:
+        return redirect(next_url(order) or url_for("flexiti.outcome"), code=303)
+    if request.args.get("mode") == "redirect":
+        return redirect(checkout_session(order).redirection_url, code=303)
+    return render_template("flexiti_checkout/modal.html", **modal_context(checkout_session(order)))
+
+
+def _unknown_outcome() -> str:
+    """The neutral page for a return we cannot tie to an order: it reveals nothing."""
+    return render_template("flexiti_checkout/outcome.html", status="unknown", t=texts(None))
+
+
+def next_url(order: Order) -> str | None:
+    """Where a customer goes once ``order`` has an outcome; ``None`` while it is pending."""
+    settings = flexiti_state().settings
+    if order.status is OrderStatus.APPROVED:
+        return _endpoint_url(settings.success_endpoint, order)
+    if order.status in FAILED:
+        return _endpoint_url(settings.failure_endpoint, order)
+    if order.status is OrderStatus.NEEDS_REVIEW:
+        return url_for("flexiti.outcome")
+    return None
+
+
+def _endpoint_url(endpoint: str | None, order: Order) -> str:
+    """The shop's page for an outcome: an endpoint name or a URL, told the merchant order id."""
+    if endpoint is None:
+        return url_for("flexiti.outcome")
+    if endpoint.startswith(("/", "http://", "https://")):
+        separator = "&" if "?" in endpoint else "?"
+        return f"{endpoint}{separator}{urlencode({'merchant_order_id': order.merchant_order_id})}"
+    try:
+        return url_for(endpoint, merchant_order_id=order.merchant_order_id)
+    except BuildError:
+        log.error("FLEXITI_SUCCESS_ENDPOINT/FAILURE_ENDPOINT %r is not an endpoint of this app; "
+                  "showing the built-in page", endpoint)  # fmt: skip
+        return url_for("flexiti.outcome")
+
+
+def _session_order_id() -> str | None:
+    token = session.get(RETURN_SESSION_KEY)
+    if not isinstance(token, str):
+        return None
+    state = flexiti_state()
+    try:
+        data = state.return_signer.loads(token, max_age=state.settings.pending_expiry + 3600)
+    except BadToken:
+        return None
+    value = data.get("m")
+    return value if isinstance(value, str) else None
+
+
+def _refresh_hinted(state: FlexitiState, hinted: dict[str, str]) -> None:
+    order = None
+    if hinted.get("merchant_order_id"):
+        order = state.store.get_order(hinted["merchant_order_id"])
+    if order is None and hinted.get("online_order_id"):
+        order = state.store.get_order_by_online_id(hinted["online_order_id"])
+    if order is not None:
+        state.orders.refresh_order(order, source="return")
+
+
+# -- Flexiti's callback ----------------------------------------------------------------------
+
+
+def callback(secret: str | None = None) -> ResponseReturnValue:
+    """Store the delivery first, then refresh the order it names; never a 500 for Flexiti."""
+    state = flexiti_state()
+    expected = state.settings.callback_secret
+    if (expected is None) != (secret is None) or (
+        expected is not None and not hmac.compare_digest(secret or "", expected)
+    ):
+        abort(404)
+    request.max_content_length = state.settings.max_callback_bytes
+    try:
+        payload = _callback_payload()
+    except ValueError as exc:
+        return jsonify(error="unreadable_callback", message=str(exc)), 400
+    delivery = state.callbacks.receive(
+        payload,
+        method=request.method,
+        remote_addr=request.remote_addr,
+        content_type=request.content_type,
+    )
+    try:
+        result = state.callbacks.process(delivery)
+        outcome_text = result.outcome
+    except Exception:  # the delivery is stored: replay or the reconciler will finish it
+        log.exception("Processing callback delivery %s failed; it is kept for replay", delivery.id)
+        outcome_text = "kept for replay"
+    return jsonify(received=True, delivery_id=delivery.id, outcome=outcome_text), 200
+
+
+def _callback_payload() -> Any:
+    """The delivery as data: JSON, form fields or the query string (or all of them)."""
+    body = request.get_data(cache=True)
+    query = request.args.to_dict()
+    payload: Any
+    if request.mimetype == "application/x-www-form-urlencoded" or request.mimetype.startswith(
+        "multipart/"
+    ):
+        payload = request.form.to_dict()
+    elif body.strip():
+        try:
+            payload = json.loads(body, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(
+                "The callback body is neither JSON nor form fields; send application/json"
+            ) from exc
+    else:
+        payload = {}
+    if query:
+        payload = {**query, **payload} if isinstance(payload, dict) else {"body": payload, **query}
+    return payload
+
+
+def modal_context(started: CheckoutSession) -> dict[str, Any]:
+    """What ``flexiti_checkout/modal.html`` needs to frame Flexiti's flow."""
+    url = started.redirection_url
+    parts = urlsplit(url)
+    return {
+        "redirection_url": url,
+        # postMessage events are trusted only from this origin; "" means the page's own origin
+        "flexiti_origin": f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
+        "success_url": url_for("flexiti.return_success"),
+        "error_url": url_for("flexiti.return_error"),
+        "merchant_order_id": started.merchant_order_id,
+        "lang": started.lang,
+        "t": texts(started.lang),
+    }
+
+
+# -- errors shown to customers ---------------------------------------------------------------
+
+
+def render_http_error(error: FlexitiHTTPError) -> ResponseReturnValue:
+    """A checkout failure as a page (or JSON for API clients), with the reference id to quote."""
+    original = error.original
+    reference = original.reference_id if isinstance(original, FlexitiError) else None
+    fields = original.errors if isinstance(original, InvalidCheckout) else {}
+    if request.accept_mimetypes.best == "application/json":
+        body: dict[str, Any] = {"error": type(error).__name__, "message": error.customer_message}
+        if reference:
+            body["reference_id"] = reference
+        if fields:
+            body["fields"] = fields
+        return jsonify(body), error.code or 500
+    page = render_template(
+        "flexiti_checkout/error.html",
+        t=texts(None),
+        message=error.customer_message,
+        reference_id=reference,
+        fields=fields,
+    )
+    return page, error.code or 500

@@ -1,0 +1,301 @@
+"""Webhooks to the shop: one signed event per settling transition, delivered at least once.
+
+The event is written to the outbox by a store hook, inside the transaction of the transition it
+announces, so a committed transition always has its event and a lost compare-and-set never does.
+Right after the commit, a dispatcher thread in the same process (started lazily, one per worker)
+tries to deliver it; failures are retried with backoff (10 s, 1 min, 5 min, 30 min, 2 h, then
+every 6 h) until a day has passed, then the event is marked failed for ``flask flexiti webhooks
+--replay``. No process has to stay alive for this: an event left behind by a process that
+stopped is picked up by any worker's next poll.
+
+Logs name the event id, type and HTTP status, never the body or the secret.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import requests
+from flask import Flask
+from sqlalchemy.engine import Connection
+
+from flexiti_checkout.models import Order, OrderStatus
+from flexiti_checkout.service.schemas import WebhookEventSchema
+from flexiti_checkout.store.outbox import FAILED, PENDING, Outbox, OutboxEvent
+from flexiti_checkout.store.repository import Store
+from flexiti_checkout.web.settings import Settings
+from flexiti_checkout.webhooks.signing import signature_headers
+
+log = logging.getLogger("flexiti_checkout.webhooks")
+
+#: Waits after each failed attempt; the last one repeats until ``MAX_AGE``.
+RETRY_DELAYS: tuple[float, ...] = (10, 60, 300, 1800, 7200, 21600)
+#: How long an event is tried before it is marked failed (a last attempt happens at this age).
+MAX_AGE = 24 * 3600.0
+#: Connect and read timeouts of one attempt; the shop should answer 2xx at once and work later.
+TIMEOUT = (3.05, 10.0)
+#: A lease outlives the longest attempt, so a live worker never loses the event it is sending.
+LEASE = 60.0
+POLL_INTERVAL = 5.0
+USER_AGENT = "flexiti-checkout-webhooks"
+
+_SCHEMA = WebhookEventSchema()
+
+
+def event_type(order: Order) -> str | None:
+    """The webhook event a transition into ``order``'s status sends, if any."""
+    if order.status is OrderStatus.APPROVED and order.flow == "apply":
+        return "application.approved"
+    if order.status in (
+        OrderStatus.APPROVED,
+        OrderStatus.DECLINED,
+        OrderStatus.CANCELLED,
+        OrderStatus.EXPIRED,
+        OrderStatus.NEEDS_REVIEW,
+    ):
+        return f"order.{order.status.value}"
+    return None
+
+
+def event_body(kind: str, before: Order, after: Order) -> str:
+    """The JSON text of an event: exactly what is signed and sent on every attempt."""
+    order = {name: getattr(after, name) for name in after.__dataclass_fields__}
+    data = {**order, "previous_status": before.status.value}
+    payload = _SCHEMA.dump({"type": kind, "timestamp": after.status_since, "data": data})
+    # default=str: an odd value in ``details`` must not make the transition itself fail.
+    return json.dumps(payload, separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one delivery attempt did."""
+
+    event: OutboxEvent
+    delivered: bool
+    result: str  # "HTTP 204", or the name of the network error
+
+
+class Webhooks:
+    """The outbox hook and the dispatcher of one app.
+
+    ``retry_delays``, ``max_age``, ``clock``, ``poll_interval`` and ``autostart`` are there for
+    tests; ``session`` is the ``requests.Session`` attempts go through.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        url: str,
+        secret: bytes,
+        *,
+        session: requests.Session | None = None,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        max_age: float = MAX_AGE,
+        timeout: tuple[float, float] = TIMEOUT,
+        poll_interval: float = POLL_INTERVAL,
+        clock: Callable[[], float] = time.time,
+        autostart: bool = True,
+    ) -> None:
+        self.outbox = Outbox(store)
+        self.url = url
+        self._secret = secret
+        self._session = session or requests.Session()
+        self.retry_delays = tuple(retry_delays)
+        self.max_age = max_age
+        self.timeout = timeout
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.autostart = autostart
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._thread_pid: int | None = None
+        self._start_lock = threading.Lock()
+        #: Events this process wrote and has not finished trying (see ``_finish_at_exit``).
+        self._unsent: set[str] = set()
+        self._exit_hook = False
+        store.transition_hooks.append(self._on_transition)
+
+    def __repr__(self) -> str:  # the secret stays out of reprs and logs
+        return f"Webhooks(url={self.url!r})"
+
+    # -- writing events ------------------------------------------------------------------------
+
+    def _on_transition(
+        self, conn: Connection, before: Order, after: Order
+    ) -> Callable[[], None] | None:
+        """Store hook: add the event of this transition to the outbox, in its transaction."""
+        kind = event_type(after)
+        if kind is None:
+            return None
+        assert after.id is not None
+        event_id = f"msg_{uuid.uuid4().hex}"
+        self.outbox.add(
+            conn,
+            event_id=event_id,
+            event_type=kind,
+            order_id=after.id,
+            merchant_order_id=after.merchant_order_id,
+            body=event_body(kind, before, after),
+            now=self.clock(),
+        )
+        self._unsent.add(event_id)
+        if self.autostart and not self._exit_hook:
+            self._exit_hook = True
+            atexit.register(self._finish_at_exit)
+        return self.kick
+
+    # -- the dispatcher ------------------------------------------------------------------------
+
+    def kick(self) -> None:
+        """Ask the dispatcher to look for due events now (starting it if need be)."""
+        if self.autostart:
+            self.ensure_started()
+        self._wake.set()
+
+    def ensure_started(self) -> None:
+        """Start this process's dispatcher thread unless it runs (cheap; once per request)."""
+        if not self.autostart or self._stopping.is_set() or self._running_here():
+            return
+        with self._start_lock:
+            if self._running_here():
+                return
+            self._thread = threading.Thread(target=self._run, name="flexiti-webhooks", daemon=True)
+            self._thread_pid = os.getpid()
+            self._thread.start()
+
+    def _running_here(self) -> bool:
+        # A forked worker inherits the attribute but not the thread: the pid tells.
+        thread = self._thread
+        return thread is not None and thread.is_alive() and self._thread_pid == os.getpid()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the dispatcher thread and close its connections (tests, app teardown)."""
+        self._stopping.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        self._session.close()
+
+    def _finish_at_exit(self) -> None:
+        """Before a process that wrote events exits (a ``flask flexiti reconcile`` run), let its
+        thread finish the attempt it is making, then try what it has not: otherwise the event
+        would wait for its lease to run out and another worker's poll."""
+        if self._stopping.is_set() or not self._unsent:
+            return
+        self._stopping.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(sum(self.timeout) + 1)
+        try:
+            if self._unsent:
+                self.run_due()
+        except Exception:
+            log.exception("Sending webhooks before exit failed; a worker will send them")
+        finally:
+            self._session.close()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            attempted = 0
+            try:
+                attempted = self.run_due()
+                wait = self._idle_wait() if attempted == 0 else 0.0
+            except Exception:  # the store may be down for a while: keep the thread alive
+                log.exception("The webhook dispatcher failed; it tries again shortly")
+                wait = self.poll_interval
+            if wait > 0:
+                self._wake.wait(wait)
+                self._wake.clear()
+
+    def _idle_wait(self) -> float:
+        due = self.outbox.next_due()
+        if due is None:
+            return self.poll_interval
+        return min(self.poll_interval, max(0.05, due - self.clock()))
+
+    def run_due(self, limit: int = 20) -> int:
+        """Attempt every due event this worker can lease (up to ``limit``); how many it tried."""
+        owner = f"{os.getpid()}:{uuid.uuid4().hex}"
+        events = self.outbox.claim_due(owner, now=self.clock(), lease=LEASE, limit=limit)
+        for event in events:
+            self._attempt(event, owner)
+        return len(events)
+
+    def replay(self, event: OutboxEvent) -> Attempt | None:
+        """Send ``event`` again now, whatever its status; ``None`` if a worker is sending it.
+
+        A failed event stays failed if this attempt fails too; a pending one keeps its schedule.
+        """
+        owner = f"{os.getpid()}:{uuid.uuid4().hex}"
+        if not self.outbox.claim(event, owner, now=self.clock(), lease=LEASE):
+            return None
+        return self._attempt(event, owner, keep_failed=event.status != PENDING)
+
+    def _attempt(self, event: OutboxEvent, owner: str, *, keep_failed: bool = False) -> Attempt:
+        delivered, result = self._send(event)
+        now = self.clock()
+        retry_at = None if delivered or keep_failed else self._retry_at(event, now)
+        self.outbox.finish(
+            event, owner, now=now, result=result, delivered=delivered, retry_at=retry_at
+        )
+        self._unsent.discard(event.event_id)
+        attempt_no = event.attempts + 1
+        if delivered:
+            log.info("Webhook %s (%s) delivered on attempt %d: %s",
+                     event.event_id, event.event_type, attempt_no, result)  # fmt: skip
+        elif retry_at is None:
+            log.error("Webhook %s (%s) failed on attempt %d (%s); it is marked %s: "
+                      "`flask flexiti webhooks --replay %s` sends it again",
+                      event.event_id, event.event_type, attempt_no, result, FAILED,
+                      event.event_id)  # fmt: skip
+        else:
+            log.warning("Webhook %s (%s) failed on attempt %d (%s); next try in %.0f s",
+                        event.event_id, event.event_type, attempt_no, result,
+                        retry_at - now)  # fmt: skip
+        return Attempt(event, delivered, result)
+
+    def _retry_at(self, event: OutboxEvent, now: float) -> float | None:
+        """When to try again after a failed attempt; ``None`` once a day has passed."""
+        deadline = event.created_at + self.max_age
+        if now >= deadline:
+            return None
+        index = min(event.attempts, len(self.retry_delays) - 1)
+        return min(now + self.retry_delays[index], deadline)
+
+    def _send(self, event: OutboxEvent) -> tuple[bool, str]:
+        body = event.body.encode("utf-8")
+        headers = signature_headers(self._secret, event.event_id, int(self.clock()), body)
+        headers.update({"Content-Type": "application/json", "User-Agent": USER_AGENT})
+        try:
+            response = self._session.post(
+                self.url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.RequestException as exc:
+            # The name only: the message may carry the URL, and the URL may carry a token.
+            return False, type(exc).__name__
+        with response:
+            return 200 <= response.status_code < 300, f"HTTP {response.status_code}"
+
+
+def install_webhooks(app: Flask, settings: Settings, store: Store) -> Webhooks | None:
+    """Webhooks for ``app`` when ``FLEXITI_SHOP_WEBHOOK_URL`` is set; ``None`` otherwise."""
+    if settings.shop_webhook_url is None or settings.shop_webhook_secret is None:
+        return None
+    webhooks = Webhooks(store, settings.shop_webhook_url, settings.shop_webhook_secret)
+    # Lazily, in each worker: events left by a stopped process go out once a request comes in.
+    app.before_request(webhooks.ensure_started)
+    return webhooks
+
+
+__all__ = ["FAILED", "PENDING", "Attempt", "Webhooks", "event_body", "event_type"]

@@ -3,7 +3,7 @@
 This module only names the public surface; the work lives in the modules it imports from.
 """
 
-from flexiti_checkout.client.flexiti import FlexitiClient
+from flexiti_checkout.client import FlexitiClient, MemoryTokenStore, Token, TokenStore
 from flexiti_checkout.client.results import (
     ApplyDetails,
     Lookup,
@@ -13,7 +13,6 @@ from flexiti_checkout.client.results import (
     PurchaseDetails,
     WidgetSession,
 )
-from flexiti_checkout.client.tokens import MemoryTokenStore, Token, TokenStore
 from flexiti_checkout.errors import (
     AuthenticationError,
     CheckoutError,
@@ -31,11 +30,14 @@ from flexiti_checkout.errors import (
     RedirectRefusedError,
     UnavailableError,
 )
-from flexiti_checkout.lifecycle.checkout import Address, CheckoutRequest
+from flexiti_checkout.lifecycle.checkout import PROVINCES, Address, CheckoutRequest
+from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus
+from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web.extension import FlexitiCheckout
 
 __all__ = [
+    "PROVINCES",
     "Address",
     "ApplyDetails",
     "AuthenticationError",
@@ -61,6 +63,7 @@ __all__ = [
     "OrderMismatchError",
     "OrderStatus",
     "PaymentPlan",
+    "Plan",
     "PromoDetails",
     "PurchaseDetails",
     "RateLimitedError",
@@ -69,4 +72,5 @@ __all__ = [
     "TokenStore",
     "UnavailableError",
     "WidgetSession",
+    "validate_checkout",
 ]

@@ -8,6 +8,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+#: Flexiti's flows: a purchase, a credit application, or an application then a purchase.
+FLOWS = ("buy", "apply", "apply/buy")
+#: Flows that move money, for which Flexiti requires billing and shipping addresses.
+PURCHASE_FLOWS = ("buy", "apply/buy")
+
 
 class OrderStatus(str, Enum):
     """Where an order is in its life; see the transition table below."""

@@ -1,18 +1,18 @@
-"""Amounts a shopper's page sends us, money as each locale writes it, and the shopper's language.
+"""Money and language: the one place amounts are parsed and languages are named.
 
-Storefront amounts come from product pages, query strings and JavaScript, so they are parsed
+Amounts come from shop code, product pages, query strings, JSON and Flexiti, so they are parsed
 strictly into ``Decimal`` cents here, once, with a message that says what was wrong. Money is
-formatted with Babel (``$41.58`` in English, ``41,58 $`` in Canadian French); the language is the
-caller's, else the host's request, else ``FLEXITI_DEFAULT_LANG``.
+formatted with Babel (``$41.58`` in English, ``41,58 $`` in Canadian French). Nothing here knows
+Flask: the shopper's language for a request is chosen in ``storefront.context``.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from babel.numbers import format_currency
-from flask import g, has_app_context, has_request_context, request
 
 Lang = Literal["en", "fr"]
 LANGS: tuple[Lang, ...] = ("en", "fr")
@@ -20,42 +20,67 @@ CENT = Decimal("0.01")
 #: Far above any financing plan; larger amounts are typos or probes, not prices.
 MAX_AMOUNT = Decimal("1000000.00")
 _MAX_TEXT = 32  # "1000000.00" is 10 characters; longer text is not a price
+# Plain decimal notation only: Decimal() would also take "1e3", "1_000", "NaN" and "Infinity".
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+#: ``en``/``fr``, optionally with Canada as the region (``fr-CA``, ``fr_ca``), in any case.
+_LANG = re.compile(r"(en|fr)(?:[-_]ca)?")
 _BABEL_LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 _FLEXITI_LOCALES = {"en": "en-CA", "fr": "fr-CA"}
+FLOAT_ADVICE = (
+    'must not be a float: send a string such as "499.99" or a Decimal '
+    "(parse JSON with parse_float=Decimal)"
+)
 
 
 class AmountError(ValueError):
-    """An amount we refuse; ``str()`` is a sentence for the shop's developer."""
+    """An amount we refuse; ``str()`` is a sentence for the shop's developer.
+
+    ``reason`` is the sentence without the field's name, for forms that name the field apart.
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name} {reason}")
+        self.reason = reason
 
 
 def parse_amount(value: Any, name: str = "amount") -> Decimal:
     """``value`` as a positive ``Decimal`` with cents (``"499"`` → ``Decimal("499.00")``).
 
-    Refuses what is not a plain number, zero, negative, NaN or infinite, sub-cent, or above
-    ``MAX_AMOUNT``. A float goes through ``str`` (``19.99`` → ``"19.99"``), so a template that
-    holds prices as floats still works and binary noise (``0.30000000000000004``) is refused.
+    Takes a ``Decimal``, an ``int`` or a string in plain decimal notation. Refuses floats (binary
+    fractions are not money: ``0.1 + 0.2`` is not ``0.30``), exponents, zero, negative, NaN or
+    infinite, sub-cent, and anything above ``MAX_AMOUNT``.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise AmountError(f"{name} is required")
-    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise AmountError(f"{name} must be a number such as 499.00")
-    text = str(value).strip()
-    if len(text) > _MAX_TEXT:
-        raise AmountError(f"{name} is too long to be an amount")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise AmountError(f"{name} must be a number such as 499.00, not {text!r}") from None
+        raise AmountError(name, "is required")
+    if isinstance(value, float):
+        raise AmountError(name, FLOAT_ADVICE)
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise AmountError(name, "must be a number such as 499.00")
+    # Only comparisons until the amount is known to be small: 1E+999999999 must not be computed.
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, int):
+        amount = Decimal(value)
+    else:
+        text = str(value).strip()
+        if len(text) > _MAX_TEXT:
+            raise AmountError(name, "is too long to be an amount")
+        if not _PLAIN_NUMBER.fullmatch(text):
+            raise AmountError(name, f"must be a number such as 499.00, not {text!r}")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
+            raise AmountError(name, f"must be a number such as 499.00, not {text!r}") from None
     if not amount.is_finite():
-        raise AmountError(f"{name} must be a finite number, not {text!r}")
+        raise AmountError(name, f"must be a finite number, not {value!r}")
     if amount < 0:
-        raise AmountError(f"{name} cannot be negative")
+        raise AmountError(name, "cannot be negative")
     if amount == 0:
-        raise AmountError(f"{name} must be greater than zero")
+        raise AmountError(name, "must be greater than zero")
     if amount > MAX_AMOUNT:
-        raise AmountError(f"{name} must be at most {MAX_AMOUNT}")
+        raise AmountError(name, f"must be at most {MAX_AMOUNT}")
     if amount != amount.quantize(CENT):
-        raise AmountError(f"{name} must have at most 2 decimal places")
+        raise AmountError(name, "must have at most 2 decimal places")
     return amount.quantize(CENT)
 
 
@@ -74,25 +99,15 @@ def format_money(amount: Decimal, lang: str) -> str:
 
 
 def normalize_lang(value: Any) -> Lang | None:
-    """``"en"`` or ``"fr"`` for ``en``/``fr``/``en-CA``/``fr_CA``/... in any case, else ``None``."""
+    """``"en"`` or ``"fr"`` for ``en``/``fr``/``en-CA``/``fr_CA`` in any case, else ``None``.
+
+    Flexiti speaks Canadian English and French only, so another region (``en-US``) is refused
+    rather than guessed.
+    """
     if not isinstance(value, str):
         return None
-    prefix = value.strip().lower()[:2]
-    return "fr" if prefix == "fr" else "en" if prefix == "en" else None
-
-
-def resolve_lang(explicit: Any = None, default: str = "en") -> Lang:
-    """The shopper's language: ``explicit``, else the host's choice, else the request's.
-
-    The host chooses by setting ``g.flexiti_lang`` (for example from its own locale selector);
-    otherwise the request's ``Accept-Language`` decides; otherwise ``default``.
-    """
-    lang = normalize_lang(explicit)
-    if lang is None and has_app_context():
-        lang = normalize_lang(g.get("flexiti_lang"))
-    if lang is None and has_request_context() and request.accept_languages:
-        lang = normalize_lang(request.accept_languages.best_match(LANGS))
-    return lang or normalize_lang(default) or "en"
+    match = _LANG.fullmatch(value.strip().lower())
+    return "fr" if match and match[1] == "fr" else "en" if match else None
 
 
 def flexiti_locale(lang: str) -> str:

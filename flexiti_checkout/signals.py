@@ -32,7 +32,8 @@ order_needs_review = _signals.signal("flexiti-order-needs-review")
 #: An apply-only flow ended with an approved application; ``customer_id=`` is Flexiti's id.
 application_approved = _signals.signal("flexiti-application-approved")
 
-#: The signal each status sends when an order enters it (apply flows: see ``signal_for``).
+#: The signal each status sends when an order enters it. An apply flow that ends approved sends
+#: ``application_approved`` instead of ``order_approved`` (``web.extension``).
 STATUS_SIGNALS = {
     OrderStatus.APPROVED: order_approved,
     OrderStatus.DECLINED: order_declined,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flexiti_checkout.money import normalize_lang
+
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "modal_title": "Pay over time with Flexiti",
@@ -64,4 +66,4 @@ TEXT: dict[str, dict[str, str]] = {
 
 def texts(lang: str | None) -> dict[str, str]:
     """The page texts for ``lang`` (``en``/``fr``, ``en-CA``/``fr-CA``); English otherwise."""
-    return TEXT["fr"] if (lang or "").lower().startswith("fr") else TEXT["en"]
+    return TEXT[normalize_lang(lang) or "en"]

@@ -21,7 +21,7 @@ from shop_server import checkout_request
 from werkzeug.test import TestResponse
 
 from flexiti_checkout.errors import ConfigurationError
-from flexiti_checkout.lifecycle.checkout import AddressSchema, CheckoutSchema
+from flexiti_checkout.lifecycle.validation import AddressSchema, CheckoutSchema
 from flexiti_checkout.service.api import SANDBOX_API_KEY
 from flexiti_checkout.service.app import create_app
 from flexiti_checkout.web.state import flexiti_state

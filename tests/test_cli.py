@@ -15,7 +15,8 @@ from shop_server import Shop, make_shop_app
 from sqlalchemy import update
 
 from flexiti_checkout.models import OrderStatus
-from flexiti_checkout.store.repository import SCHEMA_VERSION, Store, meta
+from flexiti_checkout.store.repository import Store
+from flexiti_checkout.store.tables import SCHEMA_VERSION, meta
 from flexiti_checkout.web.state import flexiti_state
 
 HOUR = 3600.0

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from flexiti_checkout.errors import UnavailableError
-from flexiti_checkout.web.health import FlexitiProbe
+from flexiti_checkout.web.probe import FlexitiProbe
 
 
 class Clock:

@@ -14,8 +14,8 @@ from flexiti_checkout.money import (
     format_money,
     normalize_lang,
     parse_amount,
-    resolve_lang,
 )
+from flexiti_checkout.storefront.context import resolve_lang
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,6 @@ from flexiti_checkout.money import (
         (" 12.5 ", Decimal("12.50")),
         (499, Decimal("499.00")),
         (Decimal("19.99"), Decimal("19.99")),
-        (19.99, Decimal("19.99")),  # a float price in a template, read through its text
         ("1000000", Decimal("1000000.00")),
         ("499.000", Decimal("499.00")),  # trailing zeros are not sub-cent precision
     ],
@@ -45,15 +44,19 @@ def test_amounts_that_parse(value, expected):
         ("$499", "amount must be a number such as 499.00"),
         (True, "amount must be a number such as 499.00"),
         ([499], "amount must be a number such as 499.00"),
-        ("NaN", "amount must be a finite number"),
-        ("-Infinity", "amount must be a finite number"),
+        ("NaN", "amount must be a number such as 499.00, not 'NaN'"),
+        ("-Infinity", "amount must be a number such as 499.00, not '-Infinity'"),
+        (Decimal("NaN"), "amount must be a finite number"),
+        (19.99, "amount must not be a float"),  # the same rule as a checkout's amount
         ("-5", "amount cannot be negative"),
         ("0", "amount must be greater than zero"),
         ("-0.00", "amount must be greater than zero"),
         ("1.234", "amount must have at most 2 decimal places"),
-        (0.1 + 0.2, "amount must have at most 2 decimal places"),
+        (0.1 + 0.2, "amount must not be a float"),
+        ("1e3", "amount must be a number such as 499.00"),
         ("1000000.01", "amount must be at most 1000000.00"),
-        ("1e400", "amount must be at most 1000000.00"),
+        ("1e400", "amount must be a number such as 499.00, not '1e400'"),
+        (Decimal("1e999999999"), "amount must be at most 1000000.00"),
         ("9" * 40, "amount is too long to be an amount"),
     ],
 )
@@ -83,7 +86,18 @@ def test_money_is_formatted_per_locale(amount, lang, text):
 
 @pytest.mark.parametrize(
     ("value", "lang"),
-    [("en", "en"), ("FR", "fr"), ("fr-CA", "fr"), ("en_CA", "en"), ("de", None), (None, None)],
+    [
+        ("en", "en"),
+        ("FR", "fr"),
+        ("fr-CA", "fr"),
+        ("en_CA", "en"),
+        ("de", None),
+        (None, None),
+        ("en-US", None),
+        ("english", None),
+        ("fr-FR", None),
+        ("", None),
+    ],
 )
 def test_languages_are_normalised(value, lang):
     assert normalize_lang(value) == lang

@@ -16,7 +16,8 @@ from flexiti_checkout.client.tokens import Token, TokenCache
 from flexiti_checkout.errors import ConfigurationError, UnavailableError
 from flexiti_checkout.models import TRANSITIONS, Order, OrderStatus, utc
 from flexiti_checkout.store.inbox import Inbox
-from flexiti_checkout.store.repository import SCHEMA_VERSION, Store, meta, tokens
+from flexiti_checkout.store.repository import Store
+from flexiti_checkout.store.tables import SCHEMA_VERSION, meta, tokens
 from flexiti_checkout.store.tokens import DatabaseTokenStore
 
 S = OrderStatus

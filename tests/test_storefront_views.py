@@ -56,7 +56,7 @@ def test_availability_answers_the_gate(shop):
         ("abc", "amount must be a number such as 499.00, not 'abc'"),
         ("-1", "amount cannot be negative"),
         ("0", "amount must be greater than zero"),
-        ("NaN", "amount must be a finite number, not 'NaN'"),
+        ("NaN", "amount must be a number such as 499.00, not 'NaN'"),
         ("1.234", "amount must have at most 2 decimal places"),
         ("99999999999", "amount must be at most 1000000.00"),
     ],

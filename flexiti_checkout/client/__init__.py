@@ -4,3 +4,21 @@ It owns the transport (timeouts, retries, parsing, logs), tokens per scope, the 
 and the typed results. It knows neither Flask nor the store (a ``TokenStore`` is passed in).
 May import: the core (``errors``, ``money``, ``_json``).
 """
+
+from flexiti_checkout.client.flexiti import (
+    ENVIRONMENTS,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    FlexitiClient,
+)
+from flexiti_checkout.client.tokens import MemoryTokenStore, Token, TokenStore
+
+__all__ = [
+    "ENVIRONMENTS",
+    "SANDBOX_CLIENT_ID",
+    "SANDBOX_CLIENT_SECRET",
+    "FlexitiClient",
+    "MemoryTokenStore",
+    "Token",
+    "TokenStore",
+]

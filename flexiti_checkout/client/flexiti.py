@@ -43,6 +43,7 @@ from flexiti_checkout.client.tokens import (
 )
 from flexiti_checkout.client.transport import Api, Call, Scope, Transport
 from flexiti_checkout.errors import AuthenticationError, UnavailableError
+from flexiti_checkout.models import FLOWS
 
 log = logging.getLogger("flexiti_checkout.client")
 
@@ -59,7 +60,9 @@ ENVIRONMENTS: dict[str, tuple[str, str]] = {
     ),
 }
 
-FLOWS = ("buy", "apply", "apply/buy")
+#: The sandbox's public demo credentials: sandbox mode needs none of the merchant's own.
+SANDBOX_CLIENT_ID = "flexitidemo"
+SANDBOX_CLIENT_SECRET = "77fde15a-9d33-4e15-930a-76e4b3ae33e9"  # noqa: S105 - public demo credential
 
 _TOKEN_SCHEMA = TokenSchema()
 _WIDGET_SCHEMA = WidgetSessionSchema()

@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         subprocess.Popen([  # noqa: S603
             gunicorn, "--workers", str(args.workers), "--worker-class", "gthread", "--threads",
             "4", "--bind", f"{args.host}:{args.port}", "--access-logfile", "-",
-            "flexiti_checkout.service:create_app()",
+            "flexiti_checkout.service.app:create_app()",
         ], env=env),
     ]  # fmt: skip
     try:
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         reconcile = (
             f"FLEXITI_ONLINE_API_URL={env['FLEXITI_ONLINE_API_URL']} {Path(python).parent}/flask "
-            "--app 'flexiti_checkout.service:create_app()' flexiti reconcile"
+            "--app 'flexiti_checkout.service.app:create_app()' flexiti reconcile"
         )
         print(
             f"\n  Demo shop:        {shop}/\n  Flexiti sandbox:  {sandbox}/\n"

@@ -26,13 +26,16 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from flexiti_checkout import (
+    PROVINCES,
+    FlexitiCheckout,
+    InvalidCheckout,
+    Order,
+    OrderStatus,
+    validate_checkout,
+)
 from flexiti_checkout.demo import catalogue
 from flexiti_checkout.demo.texts import STATUS_NAMES, TEXT
-from flexiti_checkout.errors import InvalidCheckout
-from flexiti_checkout.lifecycle.checkout import PROVINCES, validate_checkout
-from flexiti_checkout.models import Order, OrderStatus
-from flexiti_checkout.web.extension import FlexitiCheckout
-from flexiti_checkout.web.state import flexiti_state
 
 CART_KEY = "demo_cart"
 ORDER_KEY = "demo_order"
@@ -109,7 +112,7 @@ def make_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
         if request.method == "POST":
             form.update({key: request.form.get(key, "").strip() for key in SAMPLE_CUSTOMER})
             if available:
-                data = _checkout_request(form, total)
+                data = _checkout_request(flexiti, form, total)
                 try:
                     validate_checkout(data)
                 except InvalidCheckout as exc:
@@ -125,7 +128,7 @@ def make_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
 
     @bp.get("/success")
     def success() -> str:
-        order = _session_order()
+        order = _session_order(flexiti)
         if order is not None and order.status is OrderStatus.APPROVED:
             session.pop(CART_KEY, None)
             session.pop(ORDER_KEY, None)
@@ -134,23 +137,25 @@ def make_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
 
     @bp.get("/failure")
     def failure() -> str:
-        order = _session_order()
+        order = _session_order(flexiti)
         return render_template("flexiti_checkout/demo/result.html", order=order, success=False,
                                status_name=_status_name(order))  # fmt: skip
 
     @bp.get("/orders")
     def orders() -> str:
-        return render_template("flexiti_checkout/demo/orders.html", orders=_orders_view())
+        return render_template("flexiti_checkout/demo/orders.html", orders=_orders_view(flexiti))
 
     @bp.get("/orders/table")
     def orders_table() -> Response:
         """The orders table alone, which the orders page fetches every two seconds."""
-        html = render_template("flexiti_checkout/demo/orders_table.html", orders=_orders_view())
+        html = render_template(
+            "flexiti_checkout/demo/orders_table.html", orders=_orders_view(flexiti)
+        )
         return Response(html, headers={"Cache-Control": "no-store"})
 
     @bp.get("/orders.json")
     def orders_json() -> Response:
-        response = jsonify(orders=_orders_view())
+        response = jsonify(orders=_orders_view(flexiti))
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -195,7 +200,9 @@ def _lines() -> tuple[list[dict[str, Any]], Decimal]:
     return lines, total
 
 
-def _checkout_request(form: dict[str, str], total: Decimal) -> dict[str, Any]:
+def _checkout_request(
+    flexiti: FlexitiCheckout, form: dict[str, str], total: Decimal
+) -> dict[str, Any]:
     address = {
         "first_name": form["first_name"],
         "last_name": form["last_name"],
@@ -205,7 +212,7 @@ def _checkout_request(form: dict[str, str], total: Decimal) -> dict[str, Any]:
         "postal_code": form["postal_code"],
     }
     return {
-        "merchant_order_id": _merchant_order_id(total),
+        "merchant_order_id": _merchant_order_id(flexiti, total),
         "amount": str(total),
         "flow": "buy",
         "lang": _lang(),
@@ -219,12 +226,12 @@ def _checkout_request(form: dict[str, str], total: Decimal) -> dict[str, Any]:
     }
 
 
-def _merchant_order_id(total: Decimal) -> str:
+def _merchant_order_id(flexiti: FlexitiCheckout, total: Decimal) -> str:
     """The cart's order id: reused while its Flexiti order is pending for this total."""
     remembered = session.get(ORDER_KEY) or {}
     order_id = remembered.get("id")
     if order_id and remembered.get("total") == str(total):
-        order = flexiti_state().store.get_order(order_id)
+        order = flexiti.get_order(order_id)
         if order is None or order.status is OrderStatus.PENDING:
             return str(order_id)
     order_id = f"DEMO-{secrets.token_hex(3).upper()}"
@@ -232,11 +239,11 @@ def _merchant_order_id(total: Decimal) -> str:
     return order_id
 
 
-def _session_order() -> Order | None:
+def _session_order(flexiti: FlexitiCheckout) -> Order | None:
     """The order this browser started (the query string is not trusted to name one)."""
     remembered = session.get(ORDER_KEY) or {}
     order_id = remembered.get("id")
-    return flexiti_state().store.get_order(order_id) if order_id else None
+    return flexiti.get_order(order_id) if order_id else None
 
 
 def _status_name(order: Order | None) -> str:
@@ -245,11 +252,10 @@ def _status_name(order: Order | None) -> str:
     return STATUS_NAMES[_lang()].get(order.status.value, order.status.value)
 
 
-def _orders_view() -> list[dict[str, Any]]:
-    store = flexiti_state().store
+def _orders_view(flexiti: FlexitiCheckout) -> list[dict[str, Any]]:
     lang = _lang()
     view = []
-    for order in reversed(store.orders_in(limit=100)):
+    for order in flexiti.orders(limit=100):
         view.append({
             "merchant_order_id": order.merchant_order_id,
             "status": order.status.value,
@@ -259,7 +265,7 @@ def _orders_view() -> list[dict[str, Any]]:
                 {"at": event.at.isoformat(timespec="seconds"), "status": event.to_status.value,
                  "status_name": STATUS_NAMES[lang].get(event.to_status.value, ""),
                  "source": event.source}
-                for event in store.history(order)
+                for event in flexiti.order_history(order)
             ],
         })  # fmt: skip
     return view

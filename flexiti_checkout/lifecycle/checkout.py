@@ -1,61 +1,24 @@
 """What a shop asks for when it starts a Flexiti checkout, checked before anything is sent.
 
 Shop code builds a ``CheckoutRequest`` (Python) or posts the same fields as JSON (the service);
-both go through one strict schema, so a typo in a field name, a float amount or an impossible
-postal code is refused here with a message naming the field, not later by Flexiti with an opaque
-error in the middle of the customer's flow. ``widget_init_arguments`` then spells the validated
-request the way Flexiti's widget init wants it.
-
-Money is never a float: JSON must be parsed with ``parse_float=Decimal`` (``flask.request.
-get_json()`` gives floats), and a float that still gets here is refused rather than rounded.
+``lifecycle.validation.validate_checkout`` checks both with one strict schema.
+``widget_init_arguments`` then spells the validated request the way Flexiti's widget init wants it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import (
-    RAISE,
-    Schema,
-    ValidationError,
-    fields,
-    post_load,
-    pre_load,
-    validates_schema,
-)
-from marshmallow.validate import Email
+from flexiti_checkout.money import CENT
 
-from flexiti_checkout.errors import InvalidCheckout
+__all__ = ["PROVINCES", "Address", "CheckoutRequest", "widget_init_arguments"]
 
-__all__ = ["Address", "CheckoutRequest", "validate_checkout", "widget_init_arguments"]
-
+#: Canada's provinces and territories, as Flexiti's addresses name them.
 PROVINCES = ("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT")
-FLOWS = ("buy", "apply", "apply/buy")
-#: Flows that move money, for which Flexiti requires billing and shipping addresses.
-PURCHASE_FLOWS = ("buy", "apply/buy")
-LANGS = {"en": "en", "en-ca": "en", "fr": "fr", "fr-ca": "fr"}
-
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal(1_000_000)
-MAX_ORDER_ID = 64
-MAX_TEXT = 200
-MIN_AGE, MAX_AGE = 18, 120
-
-# Canada Post never uses D F I O Q U, nor W or Z as the first letter.
-_POSTAL_CODE = re.compile(
-    r"([ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z])[ -]?([0-9][ABCEGHJ-NPRSTV-Z][0-9])"
-)
-_PHONE_SEPARATORS = re.compile(r"[\s.()-]")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# Plain decimal notation only: Decimal() would also take "1e3", "1_000" and "NaN".
-_AMOUNT = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
-_is_email = Email()
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -105,20 +68,6 @@ class CheckoutRequest:
         )
 
 
-def validate_checkout(data: CheckoutRequest | Mapping[str, Any]) -> CheckoutRequest:
-    """Check a checkout request from shop code or JSON, and return it normalised.
-
-    Raises ``InvalidCheckout`` naming every bad field at once.
-    """
-    if isinstance(data, CheckoutRequest):
-        data = _fields_of(data)
-    try:
-        request: CheckoutRequest = _SCHEMA.load(data)
-    except ValidationError as exc:
-        raise InvalidCheckout(_flatten(exc.messages)) from None
-    return request
-
-
 def widget_init_arguments(request: CheckoutRequest) -> dict[str, Any]:
     """The keyword arguments of ``FlexitiClient.widget_init`` for a validated request.
 
@@ -132,9 +81,9 @@ def widget_init_arguments(request: CheckoutRequest) -> dict[str, Any]:
         "merchant_order_id": request.merchant_order_id,
     }
     if request.billing is not None:
-        arguments["billing_information"] = _fields_of(request.billing)
+        arguments["billing_information"] = fields_of(request.billing)
     if request.shipping is not None:
-        arguments["shipping_information"] = _fields_of(request.shipping)
+        arguments["shipping_information"] = fields_of(request.shipping)
     dob = request.date_of_birth
     prefill = {
         "email": request.email,
@@ -151,258 +100,6 @@ def widget_init_arguments(request: CheckoutRequest) -> dict[str, Any]:
     return arguments
 
 
-# -- one parser per kind of value: each returns the normalised value or raises ----------------
-
-
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValidationError("must be a string")
-    return value.strip()
-
-
-def _text(value: Any) -> str:
-    text = _string(value)
-    if not text:
-        raise ValidationError("must not be blank")
-    if len(text) > MAX_TEXT:
-        raise ValidationError(f"must have at most {MAX_TEXT} characters")
-    return text
-
-
-def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """Read a blank string as absent, as HTML forms send an empty optional field."""
-
-    def parse_optional(value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else parse(value)
-
-    return parse_optional
-
-
-def _merchant_order_id(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValidationError('must be a string (send order numbers as strings, e.g. "1042")')
-    if not 1 <= len(value) <= MAX_ORDER_ID:
-        raise ValidationError(f"must have 1 to {MAX_ORDER_ID} characters")
-    # Refused rather than stripped: the shop looks its order up by this exact id later.
-    if value != value.strip():
-        raise ValidationError("must not start or end with whitespace")
-    if not value.isprintable():
-        raise ValidationError("must contain only printable characters")
-    return value
-
-
-def _amount(value: Any) -> Decimal:
-    if isinstance(value, float):
-        raise ValidationError(
-            'must not be a float: send a string such as "499.99" or a Decimal '
-            "(parse JSON with parse_float=Decimal)"
-        )
-    if isinstance(value, str) and _AMOUNT.fullmatch(value.strip()):
-        value = Decimal(value.strip())
-    elif isinstance(value, int) and not isinstance(value, bool):
-        value = Decimal(value)
-    if not (isinstance(value, Decimal) and value.is_finite()):
-        raise ValidationError('must be a number such as "499.99"')
-    amount = value
-    if amount <= 0:
-        raise ValidationError("must be greater than 0")
-    if amount > MAX_AMOUNT:
-        raise ValidationError("must be at most 1,000,000")
-    if amount != amount.quantize(CENT):
-        raise ValidationError("must have at most 2 decimal places")
-    return amount.quantize(CENT)
-
-
-def _flow(value: Any) -> str:
-    flow = _string(value).lower()
-    if flow not in FLOWS:
-        raise ValidationError(f"must be one of {', '.join(FLOWS)}")
-    return flow
-
-
-def _lang(value: Any) -> str:
-    lang = LANGS.get(_string(value).lower())
-    if lang is None:
-        raise ValidationError("must be one of en, fr, en-CA, fr-CA")
-    return lang
-
-
-def _email(value: Any) -> str:
-    email = _text(value)
-    try:
-        _is_email(email)
-    except ValidationError:
-        raise ValidationError("is not an email address like name@example.com") from None
-    return email
-
-
-def _phone(value: Any) -> str:
-    digits = _PHONE_SEPARATORS.sub("", _string(value)).removeprefix("+")
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if not (len(digits) == 10 and digits.isdigit() and digits.isascii()):
-        raise ValidationError("is not a 10-digit phone number like 647-616-1234")
-    return digits
-
-
-def _date_of_birth(value: Any) -> date:
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-        try:
-            value = date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError("is not a real date") from None
-    # A datetime is a date too, but its time zone would make the day ambiguous.
-    if type(value) is not date:
-        raise ValidationError("must be a date written YYYY-MM-DD")
-    today = date.today()
-    if value >= today:
-        raise ValidationError("must be in the past")
-    age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
-    if age < MIN_AGE:
-        raise ValidationError(f"must be the birth date of someone at least {MIN_AGE} years old")
-    if age > MAX_AGE:
-        raise ValidationError(f"must be the birth date of someone at most {MAX_AGE} years old")
-    return value
-
-
-def _province(value: Any) -> str:
-    province = _string(value).upper()
-    if province not in PROVINCES:
-        raise ValidationError(f"must be a province or territory code: {', '.join(PROVINCES)}")
-    return province
-
-
-def _postal_code(value: Any) -> str:
-    match = _POSTAL_CODE.fullmatch(_string(value).upper())
-    if match is None:
-        raise ValidationError("is not a Canadian postal code like M5V 2T6")
-    return match[1] + match[2]
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValidationError("must be true or false")
-    return value
-
-
-# -- the schemas --------------------------------------------------------------------------------
-
-
-class _Parsed(fields.Field[Any]):
-    """A field read by one of the parsers above."""
-
-    def __init__(self, parse: Callable[[Any], Any], **kwargs: Any) -> None:
-        messages: dict[str, Any] = {"required": "is required", "null": "is required"}
-        super().__init__(error_messages=messages, **kwargs)
-        self.parse = parse
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
-        return self.parse(value)
-
-
-def _optional_field(parse: Callable[[Any], Any]) -> _Parsed:
-    return _Parsed(_optional(parse), load_default=None)
-
-
-class AddressSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    # marshmallow reads this class attribute; it is never mutated.
-    error_messages = {  # noqa: RUF012
-        "unknown": "is not an address field",
-        "type": "must be an address (first_name, last_name, address_1, city, province, "
-        "postal_code)",
-    }
-
-    first_name = _Parsed(_text, required=True)
-    last_name = _Parsed(_text, required=True)
-    address_1 = _Parsed(_text, required=True)
-    address_2 = _Parsed(_optional(_text), load_default="", allow_none=True)
-    city = _Parsed(_text, required=True)
-    province = _Parsed(_province, required=True)
-    postal_code = _Parsed(_postal_code, required=True)
-
-    @pre_load
-    def from_address(self, data: Any, **kwargs: Any) -> Any:
-        return _fields_of(data) if isinstance(data, Address) else data
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> Address:
-        data["address_2"] = data.get("address_2") or ""
-        return Address(**data)
-
-
-class CheckoutSchema(Schema):
-    """Strict: an unknown field is an error, so a misspelt one is not silently dropped."""
-
-    class Meta:
-        unknown = RAISE
-
-    # marshmallow reads this class attribute; it is never mutated.
-    error_messages = {  # noqa: RUF012
-        "unknown": "is not a checkout field",
-        "type": "must be an object of checkout fields",
-    }
-
-    merchant_order_id = _Parsed(_merchant_order_id, required=True)
-    amount = _Parsed(_amount, required=True)
-    flow = _Parsed(_flow, load_default="buy")
-    lang = _Parsed(_lang, load_default="en")
-    email = _optional_field(_email)
-    phone = _optional_field(_phone)
-    first_name = _optional_field(_text)
-    middle_name = _optional_field(_text)
-    last_name = _optional_field(_text)
-    date_of_birth = _optional_field(_date_of_birth)
-    billing = fields.Nested(AddressSchema, load_default=None)
-    shipping = fields.Nested(AddressSchema, load_default=None)
-    customer_id = _optional_field(_text)
-    vcc = _optional_field(_text)
-    is_guest = _Parsed(_boolean, load_default=None)
-
-    @validates_schema(pass_original=True, skip_on_field_errors=False)
-    def addresses_for_purchases(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
-        flow = data.get("flow")
-        if flow not in PURCHASE_FLOWS or not isinstance(original, Mapping):
-            return
-        # Looked up in the original: an address that is present but invalid has its own errors.
-        missing = {
-            name: [f"is required for the {flow} flow"]
-            for name in ("billing", "shipping")
-            if original.get(name) is None
-        }
-        if missing:
-            raise ValidationError(missing)
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> CheckoutRequest:
-        return CheckoutRequest(**data)
-
-
-_SCHEMA = CheckoutSchema()
-
-
-def _fields_of(instance: Any) -> dict[str, Any]:
+def fields_of(instance: Any) -> dict[str, Any]:
     """A dataclass's fields, one level deep (``asdict`` would also copy nested addresses)."""
     return {field.name: getattr(instance, field.name) for field in dataclasses.fields(instance)}
-
-
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages as ``{"billing.postal_code": [...]}``."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, Mapping):
-        for key, nested in messages.items():
-            name = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
-            for field, found in _flatten(nested, name).items():
-                flat.setdefault(field, []).extend(found)
-    elif isinstance(messages, list):
-        for item in messages:
-            if isinstance(item, str):
-                flat.setdefault(prefix or "request", []).append(item)
-            else:
-                for field, found in _flatten(item, prefix).items():
-                    flat.setdefault(field, []).extend(found)
-    else:
-        flat.setdefault(prefix or "request", []).append(str(messages))
-    return flat

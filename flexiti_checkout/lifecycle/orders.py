@@ -15,8 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
 from flexiti_checkout.client.flexiti import FlexitiClient
@@ -28,31 +27,16 @@ from flexiti_checkout.errors import (
     OrderAlreadySettledError,
     OrderMismatchError,
 )
-from flexiti_checkout.lifecycle.checkout import (
-    CheckoutRequest,
-    validate_checkout,
-    widget_init_arguments,
-)
+from flexiti_checkout.lifecycle.checkout import CheckoutRequest, widget_init_arguments
+from flexiti_checkout.lifecycle.decisions import Decision, decide
+from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.repository import Store
 
 log = logging.getLogger("flexiti_checkout.orders")
 
-APPROVED_STATUSES = frozenset({"SUCCESS", "APPROVED", "COMPLETED", "COMPLETE"})
-DECLINED_STATUSES = frozenset({"DECLINED", "DECLINE", "REJECTED", "DENIED", "ERROR", "FAILED"})
-CANCELLED_STATUSES = frozenset({"CANCELLED", "CANCELED", "CANCEL", "ABANDONED"})
-
 #: Called once per transition, by the winner, after commit: (the order as it is now).
 Notify = Callable[[Order], None]
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What Flexiti's answer means for an order: a new status (or none yet) and why."""
-
-    status: OrderStatus | None
-    note: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,84 +48,6 @@ class Refresh:
     changed: bool = False
     throttled: bool = False
     error: FlexitiError | None = None
-
-
-def decide(order: Order, lookup: Lookup) -> Decision:
-    """Map Flexiti's lookup answer to the status ``order`` should move to, if any.
-
-    SUCCESS moves to ``approved`` only when Flexiti approved exactly the order's amount and flow;
-    otherwise a person must look (``needs_review``). Unknown statuses change nothing.
-    """
-    status = (lookup.status or "").upper()
-    if status in DECLINED_STATUSES:
-        return Decision(OrderStatus.DECLINED, f"Flexiti status {status}")
-    if status in CANCELLED_STATUSES:
-        return Decision(OrderStatus.CANCELLED, f"Flexiti status {status}")
-    if status not in APPROVED_STATUSES:
-        if status and status not in ("PENDING", "IN_PROGRESS", "STARTED", "INITIATED"):
-            log.warning(
-                "Flexiti reported an unknown status %r for order %s; it stays pending",
-                status, order.merchant_order_id,
-            )  # fmt: skip
-        return Decision(None)
-    details = _granted_details(lookup)
-    problems = []
-    if lookup.flow and lookup.flow != order.flow:
-        problems.append(f"Flexiti reports the {lookup.flow} flow, the order is {order.flow}")
-    if order.flow != "apply":
-        purchase = lookup.purchase
-        approved = None
-        if purchase is not None:
-            approved = purchase.purchase_amount
-            if approved is None:
-                approved = purchase.transaction_total_amount
-        if approved is None:
-            problems.append("Flexiti did not say which amount it approved")
-        elif approved != order.amount:
-            problems.append(
-                f"Flexiti approved {_cents(approved)}, the order is for {_cents(order.amount)}"
-            )
-    if problems:
-        return Decision(OrderStatus.NEEDS_REVIEW, "; ".join(problems), details)
-    return Decision(OrderStatus.APPROVED, f"Flexiti status {status}", details)
-
-
-def _granted_details(lookup: Lookup) -> dict[str, Any]:
-    details: dict[str, Any] = {"transaction_id": lookup.transaction_id}
-    if lookup.purchase is not None:
-        p = lookup.purchase
-        details.update(
-            promo_id=p.promo_id,
-            plan_id=p.plan_id,
-            term=p.term,
-            administrative_fee=_text(p.administrative_fee),
-            purchase_amount=_text(p.purchase_amount),
-            transaction_total_amount=_text(p.transaction_total_amount),
-            customer_id=p.customer_id,
-            address_match=_plain(p.customer_comparison_result),
-        )
-    if lookup.apply is not None:
-        details["customer_id"] = lookup.apply.customer_id or details.get("customer_id")
-    return {key: value for key, value in details.items() if value not in (None, {}, "")}
-
-
-def _cents(amount: Decimal) -> Decimal:
-    """``500.0`` as ``500.00`` for people to read; amounts with finer digits stay as they are."""
-    cents = amount.quantize(Decimal("0.01"))
-    return cents if cents == amount else amount
-
-
-def _text(amount: Decimal | None) -> str | None:
-    return None if amount is None else format(_cents(amount), "f")
-
-
-def _plain(value: Any) -> Any:
-    """Match scores as JSON-safe values (Decimal → str), for the store."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return value
 
 
 class OrderService:
@@ -158,6 +64,7 @@ class OrderService:
         lookup_interval: float = 2.0,
         start_wait: float = 15.0,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store
         self.client = client
@@ -167,6 +74,7 @@ class OrderService:
         self.lookup_interval = lookup_interval
         self.start_wait = start_wait
         self.clock = clock
+        self.sleep = sleep
         self._flights: dict[str, threading.Event] = {}
         self._flights_lock = threading.Lock()
 
@@ -180,7 +88,7 @@ class OrderService:
         and ``FlexitiError`` subclasses when Flexiti refuses or cannot be reached.
         """
         checkout = validate_checkout(request)
-        deadline = time.monotonic() + self.start_wait
+        deadline = self.clock() + self.start_wait
         while True:
             order = self.store.get_order(checkout.merchant_order_id)
             if order is None:
@@ -206,12 +114,12 @@ class OrderService:
                     return self._open(retry, checkout)
                 continue
             if order.status is OrderStatus.CREATED:
-                if time.monotonic() > deadline:
+                if self.clock() > deadline:
                     raise CheckoutInProgressError(
                         f"Merchant order {order.merchant_order_id} is still being started by "
                         "another request", reference_id=order.reference_id,
                     )  # fmt: skip
-                time.sleep(0.05)  # a double click: wait for the first request's widget init
+                self.sleep(0.05)  # a double click: wait for the first request's widget init
                 continue
             raise OrderAlreadySettledError(
                 f"Merchant order {order.merchant_order_id} has already ended ({order.status})",

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 
+from flexiti_checkout.client.flexiti import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from flexiti_checkout.sandbox.callbacks import CallbackDispatcher
 from flexiti_checkout.sandbox.faults import KNOB_NAMES, Knobs
 from flexiti_checkout.sandbox.orders import OrderBook
@@ -24,8 +25,8 @@ from flexiti_checkout.sandbox.plans import DEFAULT_PLANS, Plan, minimum_amount, 
 from flexiti_checkout.sandbox.tokens import TokenBook
 
 EXTENSION_KEY = "flexiti_sandbox"
-DEFAULT_CLIENT_ID = "flexitidemo"
-DEFAULT_CLIENT_SECRET = "77fde15a-9d33-4e15-930a-76e4b3ae33e9"  # noqa: S105 - public demo credential
+DEFAULT_CLIENT_ID = SANDBOX_CLIENT_ID
+DEFAULT_CLIENT_SECRET = SANDBOX_CLIENT_SECRET
 SETTING_KEYS = ("SUCCESS_URL", "ERROR_URL", "CALLBACK_URL", "PUBLIC_URL")
 CONFIG_KEYS = (
     "CLIENT_ID",

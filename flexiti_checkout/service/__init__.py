@@ -1,10 +1,10 @@
-"""The service room: the standalone checkout service (``gunicorn wsgi:app``)."""
+"""The service room: the standalone checkout service (``gunicorn wsgi:app``).
 
-from typing import Any
+``app.create_app`` builds a Flask app around the extension from environment variables; ``api``
+is its JSON API, ``schemas`` the API's shapes and ``openapi`` its OpenAPI document.
+May import: ``web`` and every room below it.
+"""
 
+from flexiti_checkout.service.app import create_app
 
-def create_app(*args: Any, **kwargs: Any) -> Any:
-    """The service app (see ``service.app.create_app``)."""
-    from flexiti_checkout.service.app import create_app as create
-
-    return create(*args, **kwargs)
+__all__ = ["create_app"]

@@ -32,7 +32,7 @@ from flexiti_checkout.errors import (
     OrderMismatchError,
 )
 from flexiti_checkout.http_errors import CheckoutConflict, as_http_error
-from flexiti_checkout.lifecycle.checkout import validate_checkout
+from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.service.openapi import openapi_document
 from flexiti_checkout.service.schemas import CheckoutStartedSchema, OrderWithHistorySchema

@@ -16,25 +16,23 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from flexiti_checkout.lifecycle.checkout import (
-    FLOWS,
+from flexiti_checkout.lifecycle.checkout import PROVINCES
+from flexiti_checkout.lifecycle.validation import (
     MAX_ORDER_ID,
     MAX_TEXT,
-    PROVINCES,
     AddressSchema,
     CheckoutSchema,
     _Parsed,
 )
+from flexiti_checkout.models import FLOWS
+from flexiti_checkout.order_json import OrderEventSchema, OrderSchema
 from flexiti_checkout.service.schemas import (
     CheckoutStartedSchema,
     ErrorSchema,
     HealthSchema,
-    OrderEventSchema,
-    OrderSchema,
     OrderWithHistorySchema,
-    WebhookEventSchema,
-    WebhookOrderSchema,
 )
+from flexiti_checkout.webhooks.events import WebhookEventSchema, WebhookOrderSchema
 
 _TEXT = {"type": "string", "maxLength": MAX_TEXT}
 _FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {

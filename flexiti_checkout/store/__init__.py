@@ -5,3 +5,7 @@ transitions, ``inbox`` the callback deliveries, ``outbox`` the webhook events, `
 shared OAuth tokens. SQLAlchemy Core on any URL; nothing here knows Flask or Flexiti's API.
 May import: the core (``errors``, ``models``) and ``client.tokens`` (the token record).
 """
+
+from flexiti_checkout.store.repository import Store, default_sqlite_url
+
+__all__ = ["Store", "default_sqlite_url"]

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from flexiti_checkout.store.repository import Store, deliveries, new_id
+from flexiti_checkout.store.repository import Store, new_id
+from flexiti_checkout.store.tables import deliveries
 
 
 class Delivery:

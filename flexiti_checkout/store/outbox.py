@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from flexiti_checkout.store.repository import Store, webhook_outbox
+from flexiti_checkout.store.repository import Store
+from flexiti_checkout.store.tables import webhook_outbox
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 STATES = (PENDING, DELIVERED, FAILED)

@@ -12,7 +12,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flexiti_checkout.client.tokens import Token
-from flexiti_checkout.store.repository import Store, tokens
+from flexiti_checkout.store.repository import Store
+from flexiti_checkout.store.tables import tokens
 
 
 class DatabaseTokenStore:

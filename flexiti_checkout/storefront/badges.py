@@ -13,20 +13,12 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request, url_for
 from markupsafe import Markup
 
-from flexiti_checkout.money import AmountError, parse_amount, resolve_lang
-from flexiti_checkout.storefront.plans import Plan, Storefront
+from flexiti_checkout.money import AmountError, parse_amount
+from flexiti_checkout.storefront.context import current_storefront, resolve_lang
+from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.texts import texts
-from flexiti_checkout.web.state import flexiti_state
 
 BADGE_TEMPLATE = "flexiti_checkout/badge.html"
-
-
-def current_storefront() -> Storefront:
-    """The current app's storefront (the gate, the calculator and their caches)."""
-    storefront = flexiti_state().storefront
-    if storefront is None:  # pragma: no cover - init_app always builds one
-        raise RuntimeError("FlexitiCheckout set up this app without a storefront")
-    return storefront
 
 
 def is_available(amount: Any) -> bool:

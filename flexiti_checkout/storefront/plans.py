@@ -9,25 +9,20 @@ only if the gate says the merchant finances it and the calculator answers.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-import requests
 from flask import g, has_app_context
 from markupsafe import Markup
-from requests.adapters import HTTPAdapter
 
 from flexiti_checkout.client.flexiti import FlexitiClient
-from flexiti_checkout.client.tokens import TokenStore
-from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.money import AmountError, Lang, cents, format_money, from_cents, parse_amount
 from flexiti_checkout.storefront.cache import Answer, AnswerCache, Breaker, Pool
 from flexiti_checkout.storefront.sanitize import sanitize_html
 from flexiti_checkout.texts import texts
-from flexiti_checkout.web.settings import Settings, parse_duration
 
 Reason = Literal["not_eligible", "unavailable"]
 #: Calls that may wait in the pool's queue; beyond this a price answers "not available".
@@ -37,7 +32,7 @@ _DEADLINE_KEY = "_flexiti_storefront_deadline"
 
 @dataclass(frozen=True)
 class StorefrontSettings:
-    """The ``FLEXITI_*`` settings of the gate, the calculator and the badges."""
+    """The settings of the gate, the calculator and the badges (read by ``web.settings``)."""
 
     cache_ttl: float = 600.0
     budget: float = 1.5
@@ -46,30 +41,6 @@ class StorefrontSettings:
     breaker_cooldown: float = 30.0
     workers: int = 16
     max_entries: int = 10_000
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> StorefrontSettings:
-        """Validate the storefront keys (defaults come from ``settings.DEFAULTS``)."""
-        budget = parse_duration("FLEXITI_STOREFRONT_BUDGET", config["FLEXITI_STOREFRONT_BUDGET"])
-        if budget > 30:
-            raise ConfigurationError(
-                f"FLEXITI_STOREFRONT_BUDGET must be at most 30 seconds, not {budget:g}: it is how "
-                "long a shop page may wait for Flexiti"
-            )
-        return cls(
-            cache_ttl=parse_duration("FLEXITI_CACHE_TTL", config["FLEXITI_CACHE_TTL"]),
-            budget=budget,
-            failure_ttl=parse_duration(
-                "FLEXITI_STOREFRONT_FAILURE_TTL",
-                config["FLEXITI_STOREFRONT_FAILURE_TTL"],
-                allow_zero=True,
-            ),
-            breaker_threshold=_whole(config, "FLEXITI_STOREFRONT_BREAKER_THRESHOLD", 1, 1000),
-            breaker_cooldown=parse_duration(
-                "FLEXITI_STOREFRONT_BREAKER_COOLDOWN", config["FLEXITI_STOREFRONT_BREAKER_COOLDOWN"]
-            ),
-            workers=_whole(config, "FLEXITI_STOREFRONT_WORKERS", 1, 128),
-        )
 
 
 @dataclass(frozen=True)
@@ -287,55 +258,3 @@ def _combine(
 
 def _remaining(deadline: float) -> float:
     return max(0.0, deadline - time.monotonic())
-
-
-def _whole(config: Mapping[str, Any], key: str, low: int, high: int) -> int:
-    value = config[key]
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ConfigurationError(f"{key} must be a whole number, not {value!r}") from None
-    if isinstance(value, bool) or not low <= number <= high:
-        raise ConfigurationError(f"{key} must be between {low} and {high}, not {value!r}")
-    return number
-
-
-def build_storefront(
-    config: MutableMapping[str, Any],
-    settings: Settings,
-    client: FlexitiClient,
-    *,
-    token_store: TokenStore | None,
-    session: requests.Session | None = None,
-    check_redirect: Callable[[str], None] | None = None,
-) -> Storefront:
-    """The storefront of an app, with a client of its own for budgeted calls.
-
-    With a ``token_store`` (the extension built ``client`` from settings) the storefront gets
-    its own ``FlexitiClient``: no retries, a timeout within the budget, a connection pool as
-    large as its thread pool, and the same tokens. Without one, the host's own ``client`` is
-    used as is: its retries only delay when a late answer reaches the cache.
-    """
-    own = StorefrontSettings.from_config(config)
-    if token_store is not None:
-        client = FlexitiClient(
-            settings.client_id,
-            settings.client_secret,
-            online_api_url=client.online_api_url,
-            pos_api_url=client.pos_api_url,
-            timeout=(min(3.05, own.budget), own.budget),
-            max_retries=0,
-            session=session or _pooled_session(own.workers),
-            token_store=token_store,
-        )
-    lang: Lang = "fr" if settings.default_lang == "fr" else "en"
-    return Storefront(client, own, default_lang=lang, check_redirect=check_redirect)
-
-
-def _pooled_session(size: int) -> requests.Session:
-    """A session that keeps a connection per pool thread (requests keeps 10 per host)."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=size)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session

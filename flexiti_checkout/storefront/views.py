@@ -17,19 +17,12 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import BadRequest
 
+from flexiti_checkout._json import loads
 from flexiti_checkout.errors import FlexitiError
 from flexiti_checkout.http_errors import as_http_error
-from flexiti_checkout.money import (
-    AmountError,
-    Lang,
-    flexiti_locale,
-    normalize_lang,
-    parse_amount,
-    resolve_lang,
-)
-from flexiti_checkout.storefront.badges import current_storefront
+from flexiti_checkout.money import AmountError, Lang, flexiti_locale, normalize_lang, parse_amount
+from flexiti_checkout.storefront.context import current_storefront, resolve_lang
 from flexiti_checkout.texts import texts
-from flexiti_checkout.web.state import flexiti_state
 
 #: Most prices one batch may ask for (a category page; the script splits larger ones).
 MAX_BATCH = 100
@@ -104,7 +97,7 @@ def calculator() -> ResponseReturnValue:
 
 def _batch() -> ResponseReturnValue:
     request.max_content_length = _MAX_BODY
-    body = request.get_json(silent=True)
+    body = _json_body()
     try:
         data = _BATCH.load(body if isinstance(body, dict) else {})
     except ValidationError as exc:
@@ -134,7 +127,6 @@ def _batch() -> ResponseReturnValue:
 
 def learn_more() -> ResponseReturnValue:
     """Open Flexiti's "learn more" flow for an amount, in a modal page or by redirect."""
-    state = flexiti_state()
     storefront = current_storefront()
     amount = None
     if request.args.get("amount"):
@@ -147,7 +139,7 @@ def learn_more() -> ResponseReturnValue:
     if mode not in ("modal", "redirect"):
         raise BadRequest("mode must be modal or redirect")
     try:
-        url = state.client.learn_more(flexiti_locale(lang), amount_requested=amount)
+        url = storefront.client.learn_more(flexiti_locale(lang), amount_requested=amount)
         if storefront.check_redirect is not None:
             storefront.check_redirect(url)
     except FlexitiError as exc:
@@ -190,6 +182,16 @@ def _back_url() -> str:
     if urlsplit(referrer).scheme in ("http", "https"):
         return referrer
     return "/"
+
+
+def _json_body() -> Any:
+    """The request's JSON with exact numbers (a price sent as a JSON number is a ``Decimal``)."""
+    if not request.is_json:
+        return None
+    try:
+        return loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):
+        return None
 
 
 def _answer(payload: dict[str, Any], *, definitive: bool, shared: bool = True) -> Response:

@@ -8,33 +8,28 @@ may serve several apps.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, redirect, render_template, session
-from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from flexiti_checkout.client.flexiti import FlexitiClient
-from flexiti_checkout.client.wsgi_transport import session_for
 from flexiti_checkout.errors import FlexitiError, InvalidCheckout
 from flexiti_checkout.http_errors import as_http_error
 from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.redirects import redirect_checker
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus
-from flexiti_checkout.sandbox import create_app as create_sandbox_app
 from flexiti_checkout.signals import STATUS_SIGNALS, application_approved
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store, default_sqlite_url
 from flexiti_checkout.store.tokens import DatabaseTokenStore
-from flexiti_checkout.storefront.badges import is_available as _is_available
-from flexiti_checkout.storefront.badges import payment_plan as _payment_plan
-from flexiti_checkout.storefront.badges import register_badges
-from flexiti_checkout.storefront.plans import Plan, build_storefront
+from flexiti_checkout.storefront import badges
+from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web import views
 from flexiti_checkout.web.cli import flexiti_commands
-from flexiti_checkout.web.settings import Settings, load_settings
+from flexiti_checkout.web.probe import FlexitiProbe
+from flexiti_checkout.web.settings import load_settings
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.web.state import (
     EXTENSION_KEY,
@@ -42,12 +37,16 @@ from flexiti_checkout.web.state import (
     FlexitiState,
     flexiti_state,
 )
+from flexiti_checkout.web.wiring import (
+    build_client,
+    build_redirect_checker,
+    build_storefront,
+    embed_sandbox,
+)
 from flexiti_checkout.webhooks.dispatcher import install_webhooks
 
-#: Where an app in sandbox mode serves its own sandbox (hosted pages, control API).
-SANDBOX_MOUNT = "/flexiti-sandbox"
-_SANDBOX_ORIGIN = "http://sandbox.flexiti-checkout.internal"
-_APP_ORIGIN = "http://shop.flexiti-checkout.internal"
+#: The amount the health probe asks payment availability for.
+_PROBE_AMOUNT = Decimal(100)
 
 
 class FlexitiCheckout:
@@ -76,23 +75,23 @@ class FlexitiCheckout:
             raise RuntimeError("FlexitiCheckout is already set up on this app; call init_app once")
         settings = load_settings(app.config)
         store = Store(settings.store_url or default_sqlite_url(app.instance_path))
+        token_store = DatabaseTokenStore(store)
         sandbox_app = None
         client = self._client
         if client is None:
             if settings.embedded_sandbox:
-                sandbox_app = self._embed_sandbox(app, settings)
-            client = _build_client(settings, store, sandbox_app)
+                sandbox_app = embed_sandbox(app, settings, self.url_prefix)
+            client = build_client(settings, token_store, sandbox_app)
+        check_redirect = build_redirect_checker(settings, sandbox_app)
         orders = OrderService(
             store,
             client,
             notify=lambda order: _send_signal(app, order),
-            check_redirect=redirect_checker(
-                _trusted_hosts(settings),
-                local_prefix=SANDBOX_MOUNT if sandbox_app is not None else None,
-            ),
+            check_redirect=check_redirect,
             pending_expiry=settings.pending_expiry,
             lookup_interval=settings.lookup_interval,
         )
+        probe_client = client
         app.extensions[EXTENSION_KEY] = FlexitiState(
             settings=settings,
             url_prefix=self.url_prefix,
@@ -102,45 +101,24 @@ class FlexitiCheckout:
             callbacks=CallbackProcessor(Inbox(store), orders),
             return_signer=Signer(settings.signing_keys, salt="flexiti-checkout.return"),
             modal_signer=Signer(settings.signing_keys, salt="flexiti-checkout.modal"),
-            sandbox_app=sandbox_app,
-            webhooks=install_webhooks(app, settings, store),
+            check_redirect=check_redirect,
             storefront=build_storefront(
-                app.config,
                 settings,
                 client,
                 # our own client: the storefront gets a budgeted one sharing its tokens
-                token_store=DatabaseTokenStore(store) if self._client is None else None,
-                session=session_for(sandbox_app, _SANDBOX_ORIGIN, SANDBOX_MOUNT)
-                if sandbox_app is not None
-                else None,
-                check_redirect=redirect_checker(
-                    _trusted_hosts(settings),
-                    local_prefix=SANDBOX_MOUNT if sandbox_app is not None else None,
-                ),
+                token_store=token_store if self._client is None else None,
+                sandbox_app=sandbox_app,
+                check_redirect=check_redirect,
+            ),
+            probe=FlexitiProbe(lambda: probe_client.payment_availability(_PROBE_AMOUNT)),
+            sandbox_app=sandbox_app,
+            webhooks=install_webhooks(
+                app, store, settings.shop_webhook_url, settings.shop_webhook_secret
             ),
         )
         app.register_blueprint(views.make_blueprint(), url_prefix=self.url_prefix)
-        register_badges(app)
+        badges.register_badges(app)
         app.cli.add_command(flexiti_commands)
-
-    def _embed_sandbox(self, app: Flask, settings: Settings) -> Flask:
-        """Serve a sandbox from this app at ``/flexiti-sandbox``, talked to in-process."""
-        callback_path = f"{self.url_prefix}/callback"
-        if settings.callback_secret:
-            callback_path += f"/{settings.callback_secret}"
-        sandbox = create_sandbox_app(
-            {
-                "PUBLIC_URL": SANDBOX_MOUNT,
-                "SUCCESS_URL": f"{self.url_prefix}/return/success",
-                "ERROR_URL": f"{self.url_prefix}/return/error",
-                "CALLBACK_URL": _APP_ORIGIN + callback_path,
-                "CALLBACK_SESSION": session_for(app, _APP_ORIGIN),
-            }
-        )
-        app.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
-            app.wsgi_app, {SANDBOX_MOUNT: sandbox}
-        )
-        return sandbox
 
     # -- the Python API --------------------------------------------------------------------------
 
@@ -188,40 +166,18 @@ class FlexitiCheckout:
         result = flexiti_state().orders.refresh(merchant_order_id, source="shop")
         return None if result is None else result.order
 
+    def orders(self, status: OrderStatus | str | None = None, *, limit: int = 100) -> list[Order]:
+        """The most recent orders (in ``status`` if given), newest first."""
+        statuses = None if status is None else (OrderStatus(status),)
+        return flexiti_state().store.orders_in(statuses, limit=limit, newest_first=True)
+
     def is_available(self, amount: Any) -> bool:
         """Whether to offer Flexiti for ``amount``: cached, ``False`` if Flexiti is slow or down."""
-        return _is_available(amount)
+        return badges.is_available(amount)
 
     def payment_plan(self, price: Any, lang: str | None = None) -> Plan | None:
         """What ``price`` costs a month in the shopper's language, or ``None`` (no plan now)."""
-        return _payment_plan(price, lang)
-
-
-def _build_client(settings: Settings, store: Store, sandbox_app: Flask | None) -> FlexitiClient:
-    online, pos, http = settings.online_api_url, settings.pos_api_url, None
-    if sandbox_app is not None:
-        base = _SANDBOX_ORIGIN + SANDBOX_MOUNT
-        online, pos = base + "/flexiti/online-api", base + "/flexiti/pos-api/v2.5"
-        http = session_for(sandbox_app, _SANDBOX_ORIGIN, SANDBOX_MOUNT)
-    assert online is not None and pos is not None
-    return FlexitiClient(
-        settings.client_id,
-        settings.client_secret,
-        online_api_url=online,
-        pos_api_url=pos,
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
-        session=http,
-        token_store=DatabaseTokenStore(store),
-    )
-
-
-def _trusted_hosts(settings: Settings) -> tuple[str, ...]:
-    hosts = list(settings.allowed_redirect_hosts)
-    if settings.environment == "sandbox" and settings.online_api_url:
-        parts = urlsplit(settings.online_api_url)
-        hosts.append(parts.netloc.lower())
-    return tuple(hosts)
+        return badges.payment_plan(price, lang)
 
 
 def _send_signal(app: Flask, order: Order) -> None:

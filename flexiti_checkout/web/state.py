@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask
 
+from flexiti_checkout._app import EXTENSION_KEY, extension_state
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.storefront.plans import Storefront
+from flexiti_checkout.web.probe import FlexitiProbe
 from flexiti_checkout.web.settings import Settings
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.webhooks.dispatcher import Webhooks
 
-EXTENSION_KEY = "flexiti_checkout"
+__all__ = ["EXTENSION_KEY", "RETURN_SESSION_KEY", "FlexitiState", "flexiti_state"]
+
 #: The signed token in the customer's session that names their order on the way back.
 RETURN_SESSION_KEY = "flexiti_checkout.order"
 
 
 @dataclass(frozen=True)
 class FlexitiState:
-    """Everything the extension holds for one app."""
+    """Everything the extension holds for one app; nothing else keeps per-app state."""
 
     settings: Settings
     url_prefix: str
@@ -32,20 +36,18 @@ class FlexitiState:
     callbacks: CallbackProcessor
     return_signer: Signer
     modal_signer: Signer
-    sandbox_app: Flask | None
+    #: Raises ``RedirectRefusedError`` for a URL the customer's browser must not be sent to.
+    check_redirect: Callable[[str], None]
+    #: The availability gate, the calculator and their caches.
+    storefront: Storefront
+    #: Whether Flexiti answers, asked at most every 30 s (the health check).
+    probe: FlexitiProbe
+    sandbox_app: Flask | None = None
     #: Signed webhooks to the shop; ``None`` unless ``FLEXITI_SHOP_WEBHOOK_URL`` is set.
     webhooks: Webhooks | None = None
-    #: The availability gate, the calculator and their caches (built by ``init_app``).
-    storefront: Storefront | None = None
 
 
 def flexiti_state(app: Flask | None = None) -> FlexitiState:
     """The extension's state for ``app`` (default: the current app)."""
-    target = app if app is not None else current_app
-    try:
-        state: FlexitiState = target.extensions[EXTENSION_KEY]
-        return state
-    except KeyError:
-        raise RuntimeError(
-            "FlexitiCheckout is not set up on this app: call FlexitiCheckout(app) or init_app(app)"
-        ) from None
+    state: FlexitiState = extension_state(app)
+    return state

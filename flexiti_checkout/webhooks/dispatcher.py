@@ -14,7 +14,6 @@ Logs name the event id, type and HTTP status, never the body or the secret.
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import threading
@@ -27,11 +26,10 @@ import requests
 from flask import Flask
 from sqlalchemy.engine import Connection
 
-from flexiti_checkout.models import Order, OrderStatus
-from flexiti_checkout.service.schemas import WebhookEventSchema
+from flexiti_checkout.models import Order
 from flexiti_checkout.store.outbox import FAILED, PENDING, Outbox, OutboxEvent
 from flexiti_checkout.store.repository import Store
-from flexiti_checkout.web.settings import Settings
+from flexiti_checkout.webhooks.events import event_body, event_type
 from flexiti_checkout.webhooks.signing import signature_headers
 
 log = logging.getLogger("flexiti_checkout.webhooks")
@@ -46,32 +44,6 @@ TIMEOUT = (3.05, 10.0)
 LEASE = 60.0
 POLL_INTERVAL = 5.0
 USER_AGENT = "flexiti-checkout-webhooks"
-
-_SCHEMA = WebhookEventSchema()
-
-
-def event_type(order: Order) -> str | None:
-    """The webhook event a transition into ``order``'s status sends, if any."""
-    if order.status is OrderStatus.APPROVED and order.flow == "apply":
-        return "application.approved"
-    if order.status in (
-        OrderStatus.APPROVED,
-        OrderStatus.DECLINED,
-        OrderStatus.CANCELLED,
-        OrderStatus.EXPIRED,
-        OrderStatus.NEEDS_REVIEW,
-    ):
-        return f"order.{order.status.value}"
-    return None
-
-
-def event_body(kind: str, before: Order, after: Order) -> str:
-    """The JSON text of an event: exactly what is signed and sent on every attempt."""
-    order = {name: getattr(after, name) for name in after.__dataclass_fields__}
-    data = {**order, "previous_status": before.status.value}
-    payload = _SCHEMA.dump({"type": kind, "timestamp": after.status_since, "data": data})
-    # default=str: an odd value in ``details`` must not make the transition itself fail.
-    return json.dumps(payload, separators=(",", ":"), default=str)
 
 
 @dataclass(frozen=True)
@@ -288,14 +260,16 @@ class Webhooks:
             return 200 <= response.status_code < 300, f"HTTP {response.status_code}"
 
 
-def install_webhooks(app: Flask, settings: Settings, store: Store) -> Webhooks | None:
-    """Webhooks for ``app`` when ``FLEXITI_SHOP_WEBHOOK_URL`` is set; ``None`` otherwise."""
-    if settings.shop_webhook_url is None or settings.shop_webhook_secret is None:
+def install_webhooks(
+    app: Flask, store: Store, url: str | None, secret: bytes | None
+) -> Webhooks | None:
+    """Webhooks for ``app`` to ``url`` (``FLEXITI_SHOP_WEBHOOK_URL``); ``None`` without one."""
+    if url is None or secret is None:
         return None
-    webhooks = Webhooks(store, settings.shop_webhook_url, settings.shop_webhook_secret)
+    webhooks = Webhooks(store, url, secret)
     # Lazily, in each worker: events left by a stopped process go out once a request comes in.
     app.before_request(webhooks.ensure_started)
     return webhooks
 
 
-__all__ = ["FAILED", "PENDING", "Attempt", "Webhooks", "event_body", "event_type"]
+__all__ = ["FAILED", "PENDING", "Attempt", "Webhooks", "install_webhooks"]

@@ -1,0 +1,176 @@
+"""The store's tables: one schema for SQLite and PostgreSQL, and the engine that reaches it.
+
+Money is stored as text (exact on every database); times as epoch seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import make_url
+
+from flexiti_checkout.errors import ConfigurationError
+
+#: Bumped whenever the tables change; ``Store`` refuses a database written by a newer version.
+SCHEMA_VERSION = 1
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """Money stored as text: exact on every database (SQLite has no exact numeric type)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else format(Decimal(value), "f")
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+metadata = MetaData()
+
+meta = Table(
+    "flexiti_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+)
+
+orders = Table(
+    "flexiti_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("merchant_order_id", String(64), nullable=False, unique=True),
+    Column("online_order_id", String(64), index=True),
+    Column("reference_id", String(64), nullable=False),
+    Column("flow", String(16), nullable=False),
+    Column("amount", DecimalText, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("redirection_url", Text),
+    Column("flexiti_status", String(32)),
+    Column("details", JSON, nullable=False),
+    Column("error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("status_at", Float, nullable=False),  # when the current status was entered
+    Column("checked_at", Float),  # last lookup at Flexiti
+    Column("lookup_after", Float),  # throttle: no lookup before this time…
+    Column("lookup_claimed_at", Float),  # …unless news arrived after the last one started
+)
+
+order_events = Table(
+    "flexiti_order_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+deliveries = Table(
+    "flexiti_callback_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("received_at", Float, nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("remote_addr", String(64)),
+    Column("content_type", String(128)),
+    Column("payload", JSON, nullable=False),  # redacted of personal data before it gets here
+    Column("identifiers", JSON, nullable=False),
+    Column("processed_at", Float, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("outcome", Text),
+    Column("last_error", Text),
+)
+
+#: Webhooks to the shop, written in the same transaction as the transition they announce.
+webhook_outbox = Table(
+    "flexiti_webhook_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(64), nullable=False, unique=True),  # webhook-id, kept on retries
+    Column("event_type", String(32), nullable=False),
+    Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
+    Column("merchant_order_id", String(64), nullable=False),
+    Column("body", Text, nullable=False),  # exactly the bytes that are signed and sent
+    Column("created_at", Float, nullable=False),
+    Column("status", String(16), nullable=False, index=True),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float, index=True),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+    Column("last_attempt_at", Float),
+    Column("last_result", String(64)),  # "HTTP 500" or an exception's name: never a body
+    Column("delivered_at", Float),
+)
+
+tokens = Table(
+    "flexiti_tokens",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("access_token", Text),
+    Column("refresh_token", Text),
+    Column("scope", String(16)),
+    Column("expires_at", Float),
+    Column("renew_at", Float),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
+)
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, default=str, sort_keys=True)
+
+
+def default_sqlite_url(instance_path: str) -> str:
+    """The default store: a SQLite file in the app's instance folder."""
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'flexiti.sqlite3'}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL mode and a generous busy timeout for workers."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ConfigurationError(f"FLEXITI_STORE_URL is not a database URL: {exc}") from exc
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps)
+    engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_dumps)
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if parsed.database and parsed.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine

@@ -6,20 +6,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, Screenshots
 from flask import Flask
 from flask.testing import FlaskClient
-from sandbox_server import (
+
+from flexiti_checkout.sandbox import create_app
+from support.browser import CHROMIUM, CHROMIUM_ARGS, Screenshots
+from support.clocks import FakeClock
+from support.sandbox_server import (
     CallbackReceiver,
-    FakeClock,
     SandboxApi,
     SandboxServer,
     run_receiver,
     run_sandbox,
 )
-from shop_server import Shop, run_shop
-
-from flexiti_checkout.sandbox import create_app
+from support.shop_server import Shop, run_shop
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
 from flexiti_checkout.sandbox import control, home, hosted, online, pos
-from flexiti_checkout.sandbox.faults import failure_response, take_fail_next, truncate
+from flexiti_checkout.sandbox.faults import failure_response, truncate
 from flexiti_checkout.sandbox.shapes import ApiError, ValidationFailed
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
 
@@ -63,7 +63,7 @@ def _before_api_request() -> Response | None:
     knobs = state.knobs
     if knobs.latency > 0:
         time.sleep(knobs.latency)
-    failure = take_fail_next(state, request.path)
+    failure = state.take_fail_next(request.path)
     if failure is not None:
         g.sandbox_fault = "fail_next"
         return failure_response(failure.status, failure.body, failure.retry_after)

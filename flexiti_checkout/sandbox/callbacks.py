@@ -11,15 +11,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
-
-from flexiti_checkout.sandbox import payloads
-
-if TYPE_CHECKING:
-    from flexiti_checkout.sandbox.orders import Order
-    from flexiti_checkout.sandbox.state import SandboxState
 
 LOG_LIMIT = 10_000
 USER_AGENT = "flexiti-sandbox-callbacks/1"
@@ -159,33 +153,3 @@ class CallbackDispatcher:
     def _clock_now() -> float:
         # Waiting is real time even when the sandbox clock is simulated.
         return time.monotonic()
-
-
-def notify_settled(state: SandboxState, order: Order) -> None:
-    """Send the settled order's notification to CALLBACK_URL as the callback knobs say."""
-    settings, knobs = state.settings, state.knobs
-    url = settings.callback_url
-    if not url:
-        return
-    body = payloads.notification(order, client_id=settings.client_id, callback_url=url)
-    bodies = [("notification", body)]
-    if knobs.callback_mode == "duplicate":
-        bodies += [("duplicate", body)] * (knobs.callback_copies - 1)
-    elif knobs.callback_mode == "out_of_order":
-        stale = payloads.stale_notification(order, client_id=settings.client_id, callback_url=url)
-        bodies.append(("stale", stale))
-    if knobs.callback_without_ids:
-        bodies = [(kind, payloads.without_ids(item)) for kind, item in bodies]
-    if knobs.callback_mode == "drop":
-        for kind, item in bodies:
-            state.callbacks.record_dropped(url, kind, item)
-        return
-    delay = knobs.callback_delay if knobs.callback_mode == "delay" else 0.0
-    state.callbacks.schedule(url, bodies, delay=delay, timeout=settings.callback_timeout)
-
-
-def send_sample(state: SandboxState, body: dict[str, Any]) -> None:
-    """Deliver a ``notifications/test`` body once, now; the callback knobs do not apply."""
-    url = state.settings.callback_url
-    if url:
-        state.callbacks.schedule(url, [("test", body)], timeout=state.settings.callback_timeout)

@@ -11,12 +11,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Response, json
-
-if TYPE_CHECKING:
-    from flexiti_checkout.sandbox.state import SandboxState
 
 CALLBACK_MODES = ("normal", "drop", "duplicate", "delay", "out_of_order")
 FAIL_BODIES = ("json", "html", "malformed", "empty")
@@ -184,17 +181,6 @@ _PARSERS = {
     "return_with_ids": _flag,
 }
 KNOB_NAMES = tuple(item.name for item in fields(Knobs))
-
-
-def take_fail_next(state: SandboxState, path: str) -> FailNext | None:
-    """Consume one ``FAIL_NEXT`` failure if it applies to ``path``."""
-    with state.lock:
-        failure = state.knobs.fail_next
-        if failure is None or not failure.matches(path):
-            return None
-        left = replace(failure, count=failure.count - 1) if failure.count > 1 else None
-        state.knobs = replace(state.knobs, fail_next=left)
-        return failure
 
 
 def failure_response(status: int, body: str, retry_after: int | None = None) -> Response:

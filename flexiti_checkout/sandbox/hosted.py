@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
-from flexiti_checkout.sandbox import callbacks, plans
+from flexiti_checkout.sandbox import notify, plans
 from flexiti_checkout.sandbox.orders import OUTCOMES, AlreadySettled, Order
 from flexiti_checkout.sandbox.state import SandboxState, get_state
 from flexiti_checkout.sandbox.validation import LANG_CODES, parse_amount, parse_lang
@@ -133,7 +133,7 @@ def settle_order(
         amount_delta=state.knobs.approved_amount_delta,
         now=state.clock(),
     )
-    callbacks.notify_settled(state, settled)
+    notify.notify_settled(state, settled)
     return settled
 
 

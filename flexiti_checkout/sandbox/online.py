@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from flexiti_checkout.sandbox import callbacks, payloads, plans
+from flexiti_checkout.sandbox import notify, payloads, plans
 from flexiti_checkout.sandbox.auth import require_token, token_view
 from flexiti_checkout.sandbox.orders import Order
 from flexiti_checkout.sandbox.shapes import ApiError, FieldErrors, json_object_body, money_text
@@ -189,7 +189,7 @@ def send_test_notification(cid: str) -> ResponseReturnValue:
         callback_url=settings.callback_url or "",
         plan=plans.longest(settings.plans, payloads.SAMPLE_AMOUNT),
     )
-    callbacks.send_sample(state, notification)
+    notify.send_sample(state, notification)
     return jsonify(notification)
 
 

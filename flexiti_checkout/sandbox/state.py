@@ -19,7 +19,7 @@ from flask import current_app
 
 from flexiti_checkout.client.flexiti import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from flexiti_checkout.sandbox.callbacks import CallbackDispatcher
-from flexiti_checkout.sandbox.faults import KNOB_NAMES, Knobs
+from flexiti_checkout.sandbox.faults import KNOB_NAMES, FailNext, Knobs
 from flexiti_checkout.sandbox.orders import OrderBook
 from flexiti_checkout.sandbox.plans import DEFAULT_PLANS, Plan, minimum_amount, parse_plans
 from flexiti_checkout.sandbox.tokens import TokenBook
@@ -115,6 +115,16 @@ class SandboxState:
         self.orders = OrderBook()
         self.requests = BoundedLog()
         self.callbacks = CallbackDispatcher(clock, session=callback_session)
+
+    def take_fail_next(self, path: str) -> FailNext | None:
+        """Consume one ``FAIL_NEXT`` failure if it applies to ``path``."""
+        with self.lock:
+            failure = self.knobs.fail_next
+            if failure is None or not failure.matches(path):
+                return None
+            left = replace(failure, count=failure.count - 1) if failure.count > 1 else None
+            self.knobs = replace(self.knobs, fail_next=left)
+            return failure
 
     def chance(self, rate: float) -> bool:
         """True with probability ``rate``, drawn from the seeded generator."""

@@ -6,9 +6,9 @@ import threading
 from decimal import Decimal
 
 import pytest
-from sandbox_server import ADDRESS
 
 from flexiti_checkout import AuthenticationError, FlexitiClient, UnavailableError
+from support.sandbox_server import ADDRESS
 
 
 def make_client(sandbox, **kwargs) -> FlexitiClient:

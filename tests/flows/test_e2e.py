@@ -31,7 +31,7 @@ from flexiti_checkout.sandbox.server import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "e2e-api-key-0123456789"
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"e2e-webhook-secret-0123456789ab").decode()
 

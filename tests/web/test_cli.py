@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from sandbox_server import SandboxServer
-from shop_server import Shop, make_shop_app
 from sqlalchemy import update
 
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tables import SCHEMA_VERSION, meta
 from flexiti_checkout.web.state import flexiti_state
+from support.sandbox_server import SandboxServer
+from support.shop_server import Shop, make_shop_app
 
 HOUR = 3600.0
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from flask import render_template_string, request
-from shop_server import make_shop_app
 
 from flexiti_checkout.sandbox.server import serve
 from flexiti_checkout.web.state import flexiti_state
+from support.shop_server import make_shop_app
 
 pytestmark = pytest.mark.browser
 

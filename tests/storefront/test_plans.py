@@ -14,6 +14,7 @@ from flask import Flask
 
 from flexiti_checkout import FlexitiClient
 from flexiti_checkout.storefront.plans import Storefront, StorefrontSettings
+from support.clocks import FakeClock
 
 ONLINE = "https://online.test/flexiti/online-api"
 CID = "flexitidemo"
@@ -23,22 +24,9 @@ CALC_URL = f"{ONLINE}/online/v2/client-id/{CID}/systems/payment-calculator"
 TOKEN = {"token_type": "bearer", "access_token": "a-1", "expires_in": 1200, "scope": "customer"}
 
 
-class FakeClock:
-    """The storefront's clock for freshness and cool-downs; moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1000.0)
 
 
 @pytest.fixture

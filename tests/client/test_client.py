@@ -22,6 +22,7 @@ from flexiti_checkout import (
     RateLimitedError,
     UnavailableError,
 )
+from support.clocks import FakeClock
 
 ONLINE = "https://online.test/flexiti/online-api"
 POS = "https://pos.test/flexiti/pos-api/v2.5"
@@ -31,19 +32,9 @@ TOKEN_URL = f"{ONLINE}/oauth/token"
 LOOKUP_URL = f"{ONLINE}/online/client-id/{CID}/notifications/merchant-order-id/A-1"
 
 
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_000_000.0)
 
 
 @pytest.fixture

@@ -30,8 +30,6 @@ import requests
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
-from sandbox_server import FakeClock, SandboxServer
-from shop_server import Shop, checkout_request, make_shop_app, run_shop
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
@@ -45,6 +43,9 @@ from flexiti_checkout.web.settings import load_settings
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.webhooks.dispatcher import Webhooks, event_type
 from flexiti_checkout.webhooks.signing import sign, signature_headers
+from support.clocks import FakeClock
+from support.sandbox_server import SandboxServer
+from support.shop_server import Shop, checkout_request, make_shop_app, run_shop
 
 KEY = bytes(range(32))
 SECRET = "whsec_" + base64.b64encode(KEY).decode()
@@ -225,7 +226,7 @@ def test_signature_is_the_standard_webhooks_one(event_id, timestamp, body):
 
 def readme_receiver(monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
     """The plain-Python receiver of the README, run as written, keyed with ``SECRET``."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     code = re.search(r"```python\n(import base64, hashlib, hmac.*?)```", readme, re.S)
     assert code is not None, "the README's webhook receiver is gone"
     monkeypatch.setenv("FLEXITI_SHOP_WEBHOOK_SECRET", SECRET)
@@ -563,7 +564,7 @@ def test_fifty_duplicate_callbacks_send_one_webhook(webhook_shop, receiver):
 def test_two_gunicorn_workers_deliver_each_event_once(sandbox, tmp_path, receiver):
     """Under gunicorn, each worker's dispatcher shares the outbox: every event arrives once,
     including one that a process which has since stopped left behind."""
-    from test_workers import run_gunicorn, service_env, wait_for_workers
+    from support.gunicorn import run_gunicorn, service_env, wait_for_workers
 
     env = service_env(sandbox, tmp_path)
     env.update(

@@ -13,6 +13,7 @@ from flexiti_checkout.client.results import ApplyDetails, Lookup, PurchaseDetail
 from flexiti_checkout.lifecycle.orders import OrderService, decide
 from flexiti_checkout.lifecycle.redirects import redirect_checker
 from flexiti_checkout.store.repository import Store
+from support.clocks import FakeClock
 
 ONLINE = "https://online.test/flexiti/online-api"
 NOTIFICATIONS = f"{ONLINE}/online/client-id/cid/notifications"
@@ -68,17 +69,9 @@ def test_decide_keeps_the_granted_terms():
                                 "term": 12, "purchase_amount": "499.00"}  # fmt: skip
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(1_800_000_000.0)
 
 
 @pytest.fixture

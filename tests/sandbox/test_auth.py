@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sandbox_server import ONLINE_API, POS_API
+
+from support.sandbox_server import ONLINE_API, POS_API
 
 CALC = "/online/v2/client-id/{cid}/systems/payment-calculator?price=499"
 LOOKUP = "/online/client-id/{cid}/notifications/order-id/131209"

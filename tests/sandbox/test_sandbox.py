@@ -8,7 +8,8 @@ from decimal import Decimal
 from html import escape as html_escape
 
 import pytest
-from sandbox_server import ADDRESS, POS_API, buy_body
+
+from support.sandbox_server import ADDRESS, POS_API, buy_body
 
 V2_INIT = "/online/v2/client-id/{cid}/systems/init"
 APPLY_INIT = "/online/client-id/{cid}/systems/init"

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from sandbox_server import ONLINE_API, buy_body
+
+from support.sandbox_server import ONLINE_API, buy_body
 
 CALC = "/online/v2/client-id/{cid}/systems/payment-calculator?price=499"
 AVAILABILITY = "/online/client-id/{cid}/merchants/payment-availability"

@@ -1,8 +1,9 @@
 """Test support for the sandbox: a live server on a free port, a callback receiver, a fake clock
 and a small Flexiti-speaking wrapper around Flask's test client.
 
-Imported by ``conftest.py`` and the sandbox tests (``tests/`` is on ``sys.path`` under pytest's
-default import mode). Everything here shuts down cleanly so ``filterwarnings = error`` stays quiet.
+Imported by ``conftest.py`` and the tests as ``support.sandbox_server`` (``tests/`` is on
+``sys.path``, see ``pythonpath`` in pyproject.toml). Everything here shuts down cleanly so
+``filterwarnings = error`` stays quiet.
 """
 
 from __future__ import annotations
@@ -32,19 +33,6 @@ ADDRESS = {
     "province": "ON",
     "postal_code": "M2A2A2",
 }
-
-
-class FakeClock:
-    """A CLOCK for the sandbox that only moves when a test says so."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class SandboxServer:

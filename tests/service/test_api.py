@@ -16,8 +16,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
-from sandbox_server import SandboxServer
-from shop_server import checkout_request
 from werkzeug.test import TestResponse
 
 from flexiti_checkout.errors import ConfigurationError
@@ -25,6 +23,8 @@ from flexiti_checkout.lifecycle.validation import AddressSchema, CheckoutSchema
 from flexiti_checkout.service.api import SANDBOX_API_KEY
 from flexiti_checkout.service.app import create_app
 from flexiti_checkout.web.state import flexiti_state
+from support.sandbox_server import SandboxServer
+from support.shop_server import checkout_request
 
 KEYS = ("first-key-0123456789abcdef", "second-key-0123456789abcdef")
 CHECKOUTS = "/flexiti/api/checkouts"

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sandbox_server import FakeClock
 from sqlalchemy import insert, select, update
 
 from flexiti_checkout.client.tokens import Token, TokenCache
@@ -19,6 +18,7 @@ from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tables import SCHEMA_VERSION, meta, tokens
 from flexiti_checkout.store.tokens import DatabaseTokenStore
+from support.clocks import FakeClock
 
 S = OrderStatus
 ALLOWED = [(old, new) for old in S for new in sorted(TRANSITIONS[old])]

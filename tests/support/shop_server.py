@@ -16,12 +16,12 @@ from typing import Any
 
 import requests
 from flask import Flask
-from sandbox_server import SandboxServer
 
 from flexiti_checkout import FlexitiCheckout, Order
 from flexiti_checkout import signals as flexiti_signals
 from flexiti_checkout.sandbox.server import serve
 from flexiti_checkout.web.state import FlexitiState, flexiti_state
+from support.sandbox_server import SandboxServer
 
 ADDRESS = {
     "first_name": "Tommy",

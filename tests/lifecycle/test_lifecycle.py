@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from shop_server import checkout_request
 
 from flexiti_checkout import OrderStatus
 from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
+from support.shop_server import checkout_request
 
 OUTCOMES = {
     "approve": (OrderStatus.APPROVED, "order_approved"),

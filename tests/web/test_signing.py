@@ -11,23 +11,14 @@ from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 
 from flexiti_checkout.web.signing import BadToken, Signer
+from support.clocks import FakeClock
 
 NOW = 1_700_000_000
 
 
-class Clock:
-    """The time itsdangerous sees, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self, _signer: Any = None) -> int:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    clock = FakeClock(NOW)
     monkeypatch.setattr(TimestampSigner, "get_timestamp", clock)
     return clock
 
@@ -105,7 +96,7 @@ def test_salts_separate_purposes() -> None:
         (3600, 60, False),
     ],
 )
-def test_expiry(clock: Clock, age: int, max_age: float, valid: bool) -> None:
+def test_expiry(clock: FakeClock, age: int, max_age: float, valid: bool) -> None:
     """A token is good for max_age seconds after signing, then refused as expired."""
     signer = returns("key")
     token = signer.dumps({"order": "A-1"})
@@ -119,7 +110,7 @@ def test_expiry(clock: Clock, age: int, max_age: float, valid: bool) -> None:
         assert "expired" in str(caught.value)
 
 
-def test_expired_token_signed_with_old_key_is_expired(clock: Clock) -> None:
+def test_expired_token_signed_with_old_key_is_expired(clock: FakeClock) -> None:
     """Expiry is told apart from forgery for tokens signed with a rotated-out-but-listed key."""
     token = returns("old").dumps({"order": "A-1"})
     clock.now += 120
@@ -167,7 +158,7 @@ def _flip_last_signature_char(token: str) -> str:
         "prefixed",
     ],
 )
-def test_tampered_token_is_invalid(clock: Clock, tamper: Any) -> None:
+def test_tampered_token_is_invalid(clock: FakeClock, tamper: Any) -> None:
     """Any change to a token makes it invalid (not expired)."""
     signer = returns("key")
     token = signer.dumps({"order": "A-1"})

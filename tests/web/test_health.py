@@ -9,14 +9,7 @@ from sqlalchemy import create_engine
 
 from flexiti_checkout.errors import UnavailableError
 from flexiti_checkout.web.probe import FlexitiProbe
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from support.clocks import FakeClock
 
 
 def health(shop) -> tuple[int, dict]:
@@ -66,7 +59,7 @@ def test_flexiti_is_asked_once_per_30_seconds(shop):
 )
 def test_probe_caches_each_answer_for_its_ttl(outcomes, advance, expected, checks):
     """The probe's answer is reused for ``ttl`` seconds; any failure counts as unreachable."""
-    clock = Clock()
+    clock = FakeClock(1000.0)
     calls = []
 
     def check() -> None:

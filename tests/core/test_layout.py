@@ -1,0 +1,145 @@
+"""The package's shape: rooms that import only downwards, small modules, no cycles, one settings
+reader, and optional parts (sandbox, demo) off the import path."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "flexiti_checkout"
+#: Modules of the package root: the public face and the shared vocabulary.
+CORE = {
+    "__init__", "_app", "_json", "_resources", "errors", "http_errors", "models", "money",
+    "order_json", "signals", "texts",
+}  # fmt: skip
+#: What each room may import besides itself and the core (DESIGN.md, "Layers").
+ALLOWED = {
+    "core": set(),
+    "client": set(),
+    "store": {"client"},
+    "lifecycle": {"client", "store"},
+    "storefront": {"client"},
+    "webhooks": {"store"},
+    "web": {"client", "store", "lifecycle", "storefront", "webhooks", "sandbox"},
+    "service": {"client", "store", "lifecycle", "storefront", "webhooks", "web", "demo"},
+    "sandbox": {"client"},
+    "demo": set(),
+}
+MAX_LINES = 400
+
+
+def modules() -> dict[str, Path]:
+    """Every module of the package by dotted name (``flexiti_checkout.web.views``)."""
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
+    """The package modules ``name`` imports anywhere in its text (also under TYPE_CHECKING and
+    inside functions): ``from a import b`` counts as ``a.b`` when that is a module."""
+    found = set()
+    is_package = path.name == "__init__.py"
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = name.split(".") if is_package else name.split(".")[:-1]
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
+    return {module for module in found if module in known and module != name}
+
+
+def room(name: str) -> str:
+    parts = name.split(".")
+    return "core" if len(parts) == 1 or parts[1] in CORE else parts[1]
+
+
+GRAPH = {name: imports_of(name, path, set(modules())) for name, path in modules().items()}
+
+
+def test_importing_the_package_loads_neither_the_sandbox_nor_the_demo():
+    """The sandbox and the demo load only when used (sandbox mode, the demo's own command)."""
+    code = (
+        "import flexiti_checkout, sys; "
+        "print([m for m in sys.modules if 'sandbox' in m or 'demo' in m])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", sorted(modules()))
+def test_each_module_stays_small(name):
+    """A module over 400 lines is probably two concerns."""
+    lines = len(modules()[name].read_text().splitlines())
+    assert lines <= MAX_LINES, f"{name} has {lines} lines"
+
+
+def test_rooms_import_only_downwards():
+    """web → lifecycle/storefront/webhooks → store/client → core; the core imports no room."""
+    wrong = []
+    for name, imported in GRAPH.items():
+        if name == "flexiti_checkout":  # the public face re-exports from every room
+            continue
+        mine = room(name)
+        for target in imported:
+            theirs = room(target)
+            if theirs not in ("core", mine) and theirs not in ALLOWED[mine]:
+                wrong.append(f"{name} imports {target}")
+            if mine == "demo" and theirs not in ("demo",) and target != "flexiti_checkout":
+                wrong.append(f"{name} imports {target}: the demo uses the public API only")
+    assert wrong == []
+
+
+def test_there_is_no_import_cycle():
+    """No module imports itself through others, not even under TYPE_CHECKING."""
+    cycles = []
+
+    def visit(node: str, stack: list[str], done: set[str]) -> None:
+        for target in sorted(GRAPH[node]):
+            if target in stack:
+                cycles.append(" → ".join([*stack[stack.index(target) :], target]))
+            elif target not in done:
+                visit(target, [*stack, target], done)
+        done.add(node)
+
+    done: set[str] = set()
+    for name in sorted(GRAPH):
+        if name not in done:
+            visit(name, [name], done)
+    assert cycles == []
+
+
+def test_only_the_settings_read_flexiti_keys_from_the_config():
+    """One settings record: no other module reads ``app.config["FLEXITI_…"]``."""
+    # A read is config["FLEXITI_…"] not being assigned to, or config.get("FLEXITI_…").
+    reading = re.compile(
+        r"config(?:\[\s*[\"']FLEXITI_\w+[\"']\](?!\s*=[^=])|\.get\(\s*[\"']FLEXITI_)"
+    )
+    readers = {
+        name
+        for name, path in modules().items()
+        if reading.search(path.read_text()) and ".sandbox" not in name
+    }
+    assert "flexiti_checkout.web.settings" in readers  # the pattern does find reads
+    assert readers <= {"flexiti_checkout.web.settings", "flexiti_checkout.web.setting_values"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, p in modules().items() if p.name == "__init__.py"))
+def test_each_room_says_what_it_owns(name):
+    """Every subpackage opens with a docstring saying what it owns and may import."""
+    docstring = ast.get_docstring(ast.parse(modules()[name].read_text()))
+    assert docstring, f"{name} has no docstring"

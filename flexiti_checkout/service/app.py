@@ -15,6 +15,7 @@ from flask import Flask
 
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.service.api import register_api
+from flexiti_checkout.web.admin.access import SANDBOX_ADMIN_KEY
 from flexiti_checkout.web.extension import FlexitiCheckout
 from flexiti_checkout.web.settings import DEFAULTS
 
@@ -50,6 +51,13 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         # The demo shop is where a customer comes back to once Flexiti has decided.
         app.config.setdefault("FLEXITI_SUCCESS_ENDPOINT", "demo.success")
         app.config.setdefault("FLEXITI_FAILURE_ENDPOINT", "demo.failure")
+    if environment == "sandbox" and not env.get("FLEXITI_ADMIN_KEYS", "").strip():
+        log.warning(
+            "FLEXITI_ADMIN_KEYS is not set: in sandbox mode the admin console accepts the public "
+            "key %r",
+            SANDBOX_ADMIN_KEY,
+        )
+        app.config["FLEXITI_ADMIN_KEYS"] = SANDBOX_ADMIN_KEY
     flexiti = FlexitiCheckout(app, url_prefix=env.get("FLEXITI_URL_PREFIX", "/flexiti"))
     register_api(app)  # the JSON API and its OpenAPI document, under {prefix}/api
     if demo:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    func,
     insert,
     select,
     update,
@@ -293,6 +294,34 @@ class Store:
         with self.begin() as conn:
             rows = conn.execute(query).all()
         return [order for order in map(_order, rows) if order is not None]
+
+    def search_orders(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        text: str = "",
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[Order], int]:
+        """A page of orders, newest first, and how many match in all.
+
+        ``text`` matches part of a merchant order id, or a whole Flexiti order id.
+        """
+        query = select(orders)
+        if status is not None:
+            query = query.where(orders.c.status == status.value)
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(
+                orders.c.merchant_order_id.like(f"%{escaped}%", escape="\\")
+                | (orders.c.online_order_id == text)
+            )
+        counted = select(func.count()).select_from(query.subquery())
+        page = query.order_by(orders.c.created_at.desc(), orders.c.id.desc())
+        with self.begin() as conn:
+            total = int(conn.execute(counted).scalar_one())
+            rows = conn.execute(page.offset(offset).limit(limit)).all()
+        return [order for order in map(_order, rows) if order is not None], total
 
     def history(self, order: Order) -> list[OrderEvent]:
         """Every transition of ``order``, oldest first."""

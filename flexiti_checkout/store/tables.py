@@ -129,6 +129,18 @@ webhook_outbox = Table(
     Column("delivered_at", Float),
 )
 
+#: What staff did in the admin console, and who: the audit trail of every action.
+admin_actions = Table(
+    "flexiti_admin_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Float, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("merchant_order_id", String(64), nullable=False, index=True),
+    Column("outcome", Text, nullable=False),
+)
+
 tokens = Table(
     "flexiti_tokens",
     metadata,

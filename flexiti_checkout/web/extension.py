@@ -21,12 +21,15 @@ from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus
 from flexiti_checkout.signals import STATUS_SIGNALS, application_approved
+from flexiti_checkout.store.audit import AuditLog
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store, default_sqlite_url
 from flexiti_checkout.store.tokens import DatabaseTokenStore
 from flexiti_checkout.storefront import badges
 from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web import views
+from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
+from flexiti_checkout.web.admin.views import make_admin_blueprint
 from flexiti_checkout.web.cli import flexiti_commands
 from flexiti_checkout.web.probe import FlexitiProbe
 from flexiti_checkout.web.settings import load_settings
@@ -54,7 +57,9 @@ class FlexitiCheckout:
 
     ``FlexitiCheckout(app)`` or ``FlexitiCheckout()`` then ``init_app(app)``. ``url_prefix`` is
     where the blueprint's routes live; ``client`` replaces the ``FlexitiClient`` built from
-    settings (tests, or a client with custom options).
+    settings (tests, or a client with custom options). ``admin_access`` turns on the admin
+    console at ``{url_prefix}/admin/``: a callable that returns the signed-in staff member's name
+    (or ``True``) when the current request may use it, and ``None``/``False`` otherwise.
     """
 
     def __init__(
@@ -63,9 +68,11 @@ class FlexitiCheckout:
         *,
         url_prefix: str = "/flexiti",
         client: FlexitiClient | None = None,
+        admin_access: AdminAccess | None = None,
     ) -> None:
         self.url_prefix = "/" + url_prefix.strip("/") if url_prefix.strip("/") else ""
         self._client = client
+        self._admin_access = admin_access
         if app is not None:
             self.init_app(app)
 
@@ -92,6 +99,11 @@ class FlexitiCheckout:
             lookup_interval=settings.lookup_interval,
         )
         probe_client = client
+        admin = None
+        if self._admin_access is not None or settings.admin_keys:
+            admin = AdminConsole(
+                AuditLog(store), access=self._admin_access, keys=settings.admin_keys
+            )
         app.extensions[EXTENSION_KEY] = FlexitiState(
             settings=settings,
             url_prefix=self.url_prefix,
@@ -115,8 +127,11 @@ class FlexitiCheckout:
             webhooks=install_webhooks(
                 app, store, settings.shop_webhook_url, settings.shop_webhook_secret
             ),
+            admin=admin,
         )
         app.register_blueprint(views.make_blueprint(), url_prefix=self.url_prefix)
+        if admin is not None:
+            app.register_blueprint(make_admin_blueprint(), url_prefix=f"{self.url_prefix}/admin")
         badges.register_badges(app)
         app.cli.add_command(flexiti_commands)
 

@@ -199,8 +199,9 @@ def storefront_settings(config: Mapping[str, Any]) -> StorefrontSettings:
     )
 
 
-def api_keys(value: Any) -> tuple[str, ...]:
-    """``FLEXITI_API_KEYS``: a comma-separated string or a list; several keys allow rotation."""
+def api_keys(value: Any, name: str = "FLEXITI_API_KEYS") -> tuple[str, ...]:
+    """Keys such as ``FLEXITI_API_KEYS``: a comma-separated string or a list; several keys
+    allow rotation."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -209,8 +210,7 @@ def api_keys(value: Any) -> tuple[str, ...]:
         items = list(value)
     else:
         raise ConfigurationError(
-            f"FLEXITI_API_KEYS must be a comma-separated string or a list, not "
-            f"{type(value).__name__}"
+            f"{name} must be a comma-separated string or a list, not {type(value).__name__}"
         )
     keys = []
     for position, item in enumerate(items, start=1):
@@ -220,7 +220,7 @@ def api_keys(value: Any) -> tuple[str, ...]:
         if not (isinstance(key, str) and _API_KEY.fullmatch(key)):
             # The key itself is a secret: say which one is wrong, never what it is.
             raise ConfigurationError(
-                f"FLEXITI_API_KEYS entry #{position} must be 16 to 256 letters, digits or "
+                f"{name} entry #{position} must be 16 to 256 letters, digits or "
                 "'._~+/=-' (make one with: python -c 'import secrets; "
                 "print(secrets.token_urlsafe(32))')"
             )

@@ -60,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "FLEXITI_STOREFRONT_BREAKER_COOLDOWN": StorefrontSettings.breaker_cooldown,
     "FLEXITI_STOREFRONT_WORKERS": StorefrontSettings.workers,
     "FLEXITI_API_KEYS": (),
+    "FLEXITI_ADMIN_KEYS": (),
     "FLEXITI_SHOP_WEBHOOK_URL": None,
     "FLEXITI_SHOP_WEBHOOK_SECRET": None,
 }
@@ -87,6 +88,8 @@ class Settings:
     max_callback_bytes: int
     lookup_interval: float
     api_keys: tuple[str, ...] = ()
+    #: Keys staff sign in to the service's admin console with (``service`` only).
+    admin_keys: tuple[str, ...] = ()
     shop_webhook_url: str | None = None
     shop_webhook_secret: bytes | None = None  # the HMAC key, decoded from whsec_…
     storefront: StorefrontSettings = field(default_factory=StorefrontSettings)
@@ -133,6 +136,7 @@ def load_settings(config: MutableMapping[str, Any]) -> Settings:
             "FLEXITI_LOOKUP_INTERVAL", config["FLEXITI_LOOKUP_INTERVAL"]
         ),
         api_keys=api_keys(config["FLEXITI_API_KEYS"]),
+        admin_keys=api_keys(config["FLEXITI_ADMIN_KEYS"], "FLEXITI_ADMIN_KEYS"),
         storefront=storefront_settings(config),
         **shop_webhook(config),
     )

@@ -13,6 +13,7 @@ from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.storefront.plans import Storefront
+from flexiti_checkout.web.admin.access import AdminConsole
 from flexiti_checkout.web.probe import FlexitiProbe
 from flexiti_checkout.web.settings import Settings
 from flexiti_checkout.web.signing import Signer
@@ -45,6 +46,8 @@ class FlexitiState:
     sandbox_app: Flask | None = None
     #: Signed webhooks to the shop; ``None`` unless ``FLEXITI_SHOP_WEBHOOK_URL`` is set.
     webhooks: Webhooks | None = None
+    #: The admin console; ``None`` (off) without ``admin_access`` or ``FLEXITI_ADMIN_KEYS``.
+    admin: AdminConsole | None = None
 
 
 def flexiti_state(app: Flask | None = None) -> FlexitiState:

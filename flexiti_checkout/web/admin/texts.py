@@ -1,0 +1,121 @@
+"""The admin console's words, in English and Canadian French."""
+
+from __future__ import annotations
+
+from flexiti_checkout.money import normalize_lang
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Flexiti orders",
+        "orders": "Orders",
+        "sign_in": "Sign in",
+        "sign_out": "Sign out",
+        "key": "Admin key",
+        "name": "Your name (recorded with each action)",
+        "bad_key": "That key is not one of this service's admin keys.",
+        "too_many": "Too many failed sign-ins from this address. Try again in {seconds} seconds.",
+        "status": "Status",
+        "all": "All",
+        "search": "Order number",
+        "filter": "Filter",
+        "order": "Order",
+        "amount": "Amount",
+        "flow": "Flow",
+        "created": "Created",
+        "since": "In this status since",
+        "checked": "Last asked Flexiti",
+        "none": "No orders match.",
+        "page": "Page {page} of {pages} ({total} orders)",
+        "previous": "Previous",
+        "next": "Next",
+        "history": "History",
+        "details": "What Flexiti granted",
+        "address_match": "Address match (0 to 1)",
+        "actions": "Actions",
+        "audit": "Staff actions",
+        "actor": "By",
+        "when": "When",
+        "outcome": "Outcome",
+        "confirm": "Confirm",
+        "cancel": "Go back",
+        "confirm_title": "Please confirm",
+        "recheck": "Ask Flexiti now",
+        "recheck_confirm": "Ask Flexiti about order {order} now and apply its answer?",
+        "no_actions": "Nothing can be done on an order in this status.",
+        "not_found": "There is no order {order}.",
+        "bad_form": "This form expired. Reload the page and try again.",
+        "done": "Done: {outcome}",
+        "reference": "Reference id (for Flexiti's support)",
+        "flexiti_order": "Flexiti order",
+        "flexiti_status": "Flexiti status",
+        "error": "Error",
+        "language": "Français",
+    },
+    "fr": {
+        "title": "Commandes Flexiti",
+        "orders": "Commandes",
+        "sign_in": "Se connecter",
+        "sign_out": "Se déconnecter",
+        "key": "Clé d'administration",
+        "name": "Votre nom (noté avec chaque action)",
+        "bad_key": "Cette clé n'est pas une clé d'administration de ce service.",
+        "too_many": "Trop d'échecs de connexion depuis cette adresse. Réessayez dans {seconds} secondes.",
+        "status": "Statut",
+        "all": "Tous",
+        "search": "Numéro de commande",
+        "filter": "Filtrer",
+        "order": "Commande",
+        "amount": "Montant",
+        "flow": "Parcours",
+        "created": "Créée",
+        "since": "Dans ce statut depuis",
+        "checked": "Dernière demande à Flexiti",
+        "none": "Aucune commande ne correspond.",
+        "page": "Page {page} de {pages} ({total} commandes)",
+        "previous": "Précédente",
+        "next": "Suivante",
+        "history": "Historique",
+        "details": "Ce que Flexiti a accordé",
+        "address_match": "Correspondance des adresses (0 à 1)",
+        "actions": "Actions",
+        "audit": "Actions du personnel",
+        "actor": "Par",
+        "when": "Quand",
+        "outcome": "Résultat",
+        "confirm": "Confirmer",
+        "cancel": "Retour",
+        "confirm_title": "Veuillez confirmer",
+        "recheck": "Interroger Flexiti maintenant",
+        "recheck_confirm": "Interroger Flexiti sur la commande {order} maintenant et appliquer sa réponse?",
+        "no_actions": "Aucune action n'est possible pour une commande dans ce statut.",
+        "not_found": "La commande {order} n'existe pas.",
+        "bad_form": "Ce formulaire a expiré. Rechargez la page et réessayez.",
+        "done": "Fait : {outcome}",
+        "reference": "Identifiant de référence (pour le soutien de Flexiti)",
+        "flexiti_order": "Commande Flexiti",
+        "flexiti_status": "Statut chez Flexiti",
+        "error": "Erreur",
+        "language": "English",
+    },
+}
+
+STATUS_NAMES: dict[str, dict[str, str]] = {
+    "en": {
+        "created": "Starting", "pending": "Pending", "approved": "Approved",
+        "declined": "Declined", "cancelled": "Cancelled", "needs_review": "Needs review",
+        "expired": "Expired", "error": "Error",
+    },
+    "fr": {
+        "created": "En démarrage", "pending": "En attente", "approved": "Approuvée",
+        "declined": "Refusée", "cancelled": "Annulée", "needs_review": "À examiner",
+        "expired": "Expirée", "error": "Erreur",
+    },
+}  # fmt: skip
+
+
+def admin_texts(lang: str | None) -> dict[str, str]:
+    return TEXT[normalize_lang(lang) or "en"]
+
+
+def status_names(lang: str | None) -> dict[str, str]:
+    return STATUS_NAMES[normalize_lang(lang) or "en"]

@@ -27,6 +27,7 @@ from flexiti_checkout.errors import (
     OrderAlreadySettledError,
     OrderMismatchError,
 )
+from flexiti_checkout.lifecycle.background import Background
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest, widget_init_arguments
 from flexiti_checkout.lifecycle.decisions import Decision, decide
 from flexiti_checkout.lifecycle.validation import validate_checkout
@@ -48,6 +49,8 @@ class Refresh:
     changed: bool = False
     throttled: bool = False
     error: FlexitiError | None = None
+    #: The lookup outlived the caller's budget and goes on in the background.
+    unfinished: bool = False
 
 
 class OrderService:
@@ -65,6 +68,7 @@ class OrderService:
         start_wait: float = 15.0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        background: Background | None = None,
     ) -> None:
         self.store = store
         self.client = client
@@ -75,6 +79,7 @@ class OrderService:
         self.start_wait = start_wait
         self.clock = clock
         self.sleep = sleep
+        self.background = background or Background()
         self._flights: dict[str, threading.Event] = {}
         self._flights_lock = threading.Lock()
 
@@ -162,11 +167,27 @@ class OrderService:
     # -- learning the outcome ------------------------------------------------------------------
 
     def refresh(
-        self, merchant_order_id: str, *, source: str, force: bool = False
+        self,
+        merchant_order_id: str,
+        *,
+        source: str,
+        force: bool = False,
+        budget: float | None = None,
     ) -> Refresh | None:
-        """Refresh the order with ``merchant_order_id`` from Flexiti; ``None`` if there is none."""
+        """Refresh the order with ``merchant_order_id`` from Flexiti; ``None`` if there is none.
+
+        With a ``budget`` (seconds) the caller waits at most that long: a slower lookup goes on
+        in the background and the answer is the order as it is now, marked ``unfinished``.
+        """
         order = self.store.get_order(merchant_order_id)
-        return None if order is None else self.refresh_order(order, source=source, force=force)
+        if order is None:
+            return None
+        if budget is None or order.status is not OrderStatus.PENDING:
+            return self.refresh_order(order, source=source, force=force)
+        done = self.background.within(
+            lambda: self.refresh_order(order, source=source, force=force), budget
+        )
+        return done if done is not None else Refresh(self._reread(order), unfinished=True)
 
     def refresh_order(
         self,

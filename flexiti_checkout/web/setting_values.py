@@ -175,6 +175,17 @@ def lang(value: Any) -> Lang:
     return found
 
 
+def request_budget(value: Any) -> float:
+    """``FLEXITI_REQUEST_BUDGET``: under gunicorn's 30-s worker timeout, with room to answer."""
+    budget = parse_duration("FLEXITI_REQUEST_BUDGET", value)
+    if budget > 25:
+        raise ConfigurationError(
+            f"FLEXITI_REQUEST_BUDGET must be at most 25 seconds, not {budget:g}: a request "
+            "that waits longer is killed by gunicorn's worker timeout"
+        )
+    return budget
+
+
 def storefront_settings(config: Mapping[str, Any]) -> StorefrontSettings:
     """The gate's, the calculator's and the badges' keys."""
     budget = parse_duration("FLEXITI_STOREFRONT_BUDGET", config["FLEXITI_STOREFRONT_BUDGET"])

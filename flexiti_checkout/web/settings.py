@@ -23,6 +23,7 @@ from flexiti_checkout.web.setting_values import (
     lang,
     optional_text,
     parse_duration,
+    request_budget,
     shop_webhook,
     signing_keys,
     storefront_settings,
@@ -53,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "FLEXITI_DEFAULT_LANG": "en",
     "FLEXITI_MAX_CALLBACK_BYTES": 64 * 1024,
     "FLEXITI_LOOKUP_INTERVAL": 2,
+    "FLEXITI_REQUEST_BUDGET": 5,
     "FLEXITI_CACHE_TTL": StorefrontSettings.cache_ttl,
     "FLEXITI_STOREFRONT_BUDGET": StorefrontSettings.budget,
     "FLEXITI_STOREFRONT_FAILURE_TTL": StorefrontSettings.failure_ttl,
@@ -87,6 +89,8 @@ class Settings:
     default_lang: Lang
     max_callback_bytes: int
     lookup_interval: float
+    #: The longest a customer's request (return, status poll, callback) waits on Flexiti.
+    request_budget: float = 5.0
     api_keys: tuple[str, ...] = ()
     #: Keys staff sign in to the service's admin console with (``service`` only).
     admin_keys: tuple[str, ...] = ()
@@ -135,6 +139,7 @@ def load_settings(config: MutableMapping[str, Any]) -> Settings:
         lookup_interval=parse_duration(
             "FLEXITI_LOOKUP_INTERVAL", config["FLEXITI_LOOKUP_INTERVAL"]
         ),
+        request_budget=request_budget(config["FLEXITI_REQUEST_BUDGET"]),
         api_keys=api_keys(config["FLEXITI_API_KEYS"]),
         admin_keys=api_keys(config["FLEXITI_ADMIN_KEYS"], "FLEXITI_ADMIN_KEYS"),
         storefront=storefront_settings(config),

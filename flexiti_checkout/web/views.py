@@ -31,6 +31,7 @@ from flexiti_checkout.http_errors import FlexitiHTTPError
 from flexiti_checkout.lifecycle.orders import checkout_session
 from flexiti_checkout.lifecycle.redact import extract_identifiers
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
+from flexiti_checkout.store.inbox import Delivery
 from flexiti_checkout.storefront import views as storefront_views
 from flexiti_checkout.texts import texts
 from flexiti_checkout.web.blueprint import make_blueprint as _bare_blueprint
@@ -87,7 +88,9 @@ def _customer_return(*, failed: bool) -> ResponseReturnValue:
     if named is not None and named != merchant_order_id:
         log.warning("A return named order %s, but the session's order is %s; using the session's",
                     named, merchant_order_id)  # fmt: skip
-    result = state.orders.refresh(merchant_order_id, source="return")
+    result = state.orders.refresh(
+        merchant_order_id, source="return", budget=state.settings.request_budget
+    )
     if result is None:
         return _unknown_outcome()
     order = result.order
@@ -111,7 +114,9 @@ def status() -> ResponseReturnValue:
     merchant_order_id = _session_order_id()
     if merchant_order_id is None:
         return jsonify(error="no_order", message="No Flexiti checkout in this session."), 404
-    result = state.orders.refresh(merchant_order_id, source="return")
+    result = state.orders.refresh(
+        merchant_order_id, source="return", budget=state.settings.request_budget
+    )
     if result is None:
         return jsonify(error="no_order", message="No Flexiti checkout in this session."), 404
     response = jsonify(status=result.order.status.value, next_url=next_url(result.order))
@@ -208,7 +213,8 @@ def _refresh_hinted(state: FlexitiState, hinted: dict[str, str]) -> None:
     if order is None and hinted.get("online_order_id"):
         order = state.store.get_order_by_online_id(hinted["online_order_id"])
     if order is not None:
-        state.orders.refresh_order(order, source="return")
+        state.orders.refresh(order.merchant_order_id, source="return",
+                             budget=state.settings.request_budget)  # fmt: skip
 
 
 # -- Flexiti's callback ----------------------------------------------------------------------
@@ -233,13 +239,20 @@ def callback(secret: str | None = None) -> ResponseReturnValue:
         remote_addr=request.remote_addr,
         content_type=request.content_type,
     )
+    result = state.orders.background.within(
+        lambda: _process(state, delivery), state.settings.request_budget
+    )
+    # Past the budget the work goes on here; a worker that dies leaves it for replay/reconcile.
+    outcome_text = result if result is not None else "processing"
+    return jsonify(received=True, delivery_id=delivery.id, outcome=outcome_text), 200
+
+
+def _process(state: FlexitiState, delivery: Delivery) -> str:
     try:
-        result = state.callbacks.process(delivery)
-        outcome_text = result.outcome
+        return state.callbacks.process(delivery).outcome
     except Exception:  # the delivery is stored: replay or the reconciler will finish it
         log.exception("Processing callback delivery %s failed; it is kept for replay", delivery.id)
-        outcome_text = "kept for replay"
-    return jsonify(received=True, delivery_id=delivery.id, outcome=outcome_text), 200
+        return "kept for replay"
 
 
 def _callback_payload() -> Any:

@@ -135,6 +135,8 @@ def test_repr_shows_no_secret() -> None:
         ("FLEXITI_PENDING_EXPIRY", float("nan")),
         ("FLEXITI_PENDING_EXPIRY", float("inf")),
         ("FLEXITI_LOOKUP_INTERVAL", "2 weeks"),
+        ("FLEXITI_REQUEST_BUDGET", "30s"),
+        ("FLEXITI_REQUEST_BUDGET", "0"),
         ("FLEXITI_TIMEOUT", "fast"),
         ("FLEXITI_TIMEOUT", 0),
         ("FLEXITI_TIMEOUT", (3, "slow")),
@@ -245,6 +247,7 @@ def test_allowed_redirect_hosts(value: Any, hosts: tuple[str, ...]) -> None:
         ("FLEXITI_STORE_URL", " sqlite:///shop.db ", "store_url", "sqlite:///shop.db"),
         ("FLEXITI_SUCCESS_ENDPOINT", "shop.thanks", "success_endpoint", "shop.thanks"),
         ("FLEXITI_LOOKUP_INTERVAL", "500ms", "lookup_interval", 0.5),
+        ("FLEXITI_REQUEST_BUDGET", "2s", "request_budget", 2.0),
     ],
 )
 def test_good_values(key: str, value: Any, attribute: str, expected: Any) -> None:

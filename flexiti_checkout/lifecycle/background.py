@@ -1,0 +1,66 @@
+"""Lifecycle work a customer's request waits for only up to its budget.
+
+A return page, a status poll or a callback asks Flexiti about an order; when Flexiti is slow the
+request stops waiting after ``FLEXITI_REQUEST_BUDGET`` and answers ("confirming", or "received")
+while the lookup finishes on this pool and lands in the store. The pool and its queue are bounded:
+when both are full a request does not wait at all, and the reconciler or the next poll catches up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as WaitedTooLong
+from typing import TypeVar
+
+log = logging.getLogger("flexiti_checkout.orders")
+
+T = TypeVar("T")
+
+
+class Background:
+    """A small thread pool with a bounded queue, started on first use (so forks stay clean)."""
+
+    def __init__(self, workers: int = 4, max_queued: int = 256) -> None:
+        self._workers = workers
+        self._slots = threading.BoundedSemaphore(workers + max_queued)
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def within(self, work: Callable[[], T], budget: float) -> T | None:
+        """``work()``'s result if it ends within ``budget`` seconds; else ``None`` (it goes on)."""
+        future = self.submit(work)
+        if future is None:
+            return None
+        try:
+            return future.result(timeout=budget)
+        except WaitedTooLong:
+            return None
+
+    def submit(self, work: Callable[[], T]) -> Future[T] | None:
+        """Run ``work`` on the pool; ``None`` when pool and queue are full."""
+        if not self._slots.acquire(blocking=False):
+            log.warning("Lifecycle work is backing up; this request does not wait for Flexiti")
+            return None
+        try:
+            future = self._executor().submit(work)
+        except RuntimeError:  # shutting down
+            self._slots.release()
+            return None
+        future.add_done_callback(lambda _: self._slots.release())
+        return future
+
+    def shutdown(self) -> None:
+        """Stop after the work in flight (tests, app teardown)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="flexiti-work")
+            return self._pool

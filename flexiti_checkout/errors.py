@@ -93,6 +93,18 @@ class ConflictError(FlexitiError):
     advice = "This is Flexiti's answer for this request; retrying will not change it."
 
 
+class NotEnoughCreditError(ConflictError):
+    """The customer's available credit does not cover the amount (``not_enough_credit``)."""
+
+    advice = "Ask the customer for a smaller amount or another way to pay."
+
+
+class ExceedsAmountError(ConflictError):
+    """A return asks for more than what can still be returned on the transaction."""
+
+    advice = "Return at most what remains on the transaction (its balance, from Flexiti)."
+
+
 class UnavailableError(FlexitiError):
     """Flexiti could not be reached or answered with something that is not a usable response.
 
@@ -171,12 +183,22 @@ def error_from_response(
 
     if status in (401, 403) or code in ("invalid_client", "invalid_token", "invalid_grant"):
         return AuthenticationError(f"Flexiti refused the credentials{detail}", **kwargs)
-    if status == 404 or body_code == 404 or code == "not_found":
+    # Seed 000 titles no_returns_found (no purchase left to return) "409 - Not Found".
+    if status == 404 or body_code == 404 or code in ("not_found", "no_returns_found"):
         return NotFoundError(f"Flexiti found nothing for this request{detail}", **kwargs)
     if status == 429:
         return RateLimitedError(f"Flexiti is rate limiting requests{detail}", **kwargs)
     if status >= 500:
         return UnavailableError(f"Flexiti answered with server error {status}{detail}", **kwargs)
+    if code in ("wrong_inputs", "wrong_input"):
+        # Flexiti answers bad input with 409 as often as 400; either way the request is at fault.
+        return InvalidRequestError(f"Flexiti rejected the request{detail}", **kwargs)
+    if status == 409 and code == "not_enough_credit":
+        return NotEnoughCreditError(f"Flexiti declined the amount{detail}", **kwargs)
+    if status == 409 and code and "exceed" in code:
+        # The seeds name this refusal "Refund - Exceeds Amount" without its body; Flexiti's
+        # other pages spell it capture_amount_exceeded or refunds_limit_exceeded_amount.
+        return ExceedsAmountError(f"Flexiti refused the return amount{detail}", **kwargs)
     if status == 409:
         return ConflictError(f"Flexiti declined the request{detail}", **kwargs)
     if 400 <= status < 500:

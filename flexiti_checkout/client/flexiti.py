@@ -18,9 +18,10 @@ from urllib.parse import quote
 import requests
 from marshmallow import Schema, ValidationError
 
+from flexiti_checkout.client.pos import PosApi
+from flexiti_checkout.client.pos_calls import pos_base
 from flexiti_checkout.client.results import (
     Lookup,
-    MerchantInfo,
     PaymentPlan,
     PromoDetails,
     WidgetSession,
@@ -28,7 +29,6 @@ from flexiti_checkout.client.results import (
 from flexiti_checkout.client.schemas import (
     AvailabilitySchema,
     LookupSchema,
-    MerchantInfoSchema,
     PaymentPlanSchema,
     PromoSchema,
     TokenSchema,
@@ -48,7 +48,8 @@ from flexiti_checkout.models import FLOWS
 log = logging.getLogger("flexiti_checkout.client")
 
 
-#: Base URLs of Flexiti's hosts, per environment: (Online API, POS API v2.5).
+#: Base URLs of Flexiti's hosts, per environment: (Online API, POS API v2.5). The POS calls that
+#: the seeds write with ``pos-api/v2`` use the same base with ``v2`` (see ``client.pos``).
 ENVIRONMENTS: dict[str, tuple[str, str]] = {
     "production": (
         "https://onlineapi.flexiti.fi/flexiti/online-api",
@@ -70,11 +71,13 @@ _PLAN_SCHEMA = PaymentPlanSchema()
 _AVAILABILITY_SCHEMA = AvailabilitySchema()
 _LOOKUP_SCHEMA = LookupSchema()
 _PROMO_SCHEMA = PromoSchema()
-_MERCHANT_SCHEMA = MerchantInfoSchema()
 
 
-class FlexitiClient:
-    """A client for Flexiti's Online API (e-commerce) and POS API v2.5 (merchant back office).
+class FlexitiClient(PosApi):
+    """A client for Flexiti's Online API (e-commerce) and POS API (merchant back office).
+
+    The POS methods (customers, applications, transactions, post/cancel/return) come from
+    ``client.pos.PosApi``.
 
     ``timeout`` is ``(connect, read)`` seconds or one number for both. ``max_retries`` applies only
     to calls that are safe to repeat (tokens, lookups, calculator, availability), and only after
@@ -277,17 +280,6 @@ class FlexitiClient:
         )
         return data if isinstance(data, dict) else {}
 
-    # -- POS API ----------------------------------------------------------------------------
-
-    def merchant_login(self, lang: str = "en", *, reference_id: str | None = None) -> MerchantInfo:
-        """Log in to the POS API: the cheapest call that proves merchant credentials work."""
-        path = f"/client-id/{self._cid}/merchants/login"
-        data = self._call(
-            Call("pos", "POST", path, "merchant", retry_safe=True, json={}, params={"lang": lang}),
-            reference_id,
-        )
-        return self._load(_MERCHANT_SCHEMA, data, "merchant login", reference_id)
-
     # -- internals --------------------------------------------------------------------------
 
     @property
@@ -302,7 +294,10 @@ class FlexitiClient:
         return self._load(_LOOKUP_SCHEMA, data, "order lookup", reference_id)
 
     def _send(self, call: Call, reference_id: str, token: Token | None) -> Any:
-        base = self.online_api_url if call.api == "online" else self.pos_api_url
+        if call.api == "online":
+            base = self.online_api_url
+        else:
+            base = pos_base(self.pos_api_url, call.version)
         bearer = token.access_token if token is not None else None
         return self._transport.send(call, base + call.path, reference_id, bearer)
 
@@ -349,7 +344,7 @@ class FlexitiClient:
 
     def _load(self, schema: Schema, data: Any, what: str, reference_id: str | None) -> Any:
         try:
-            return schema.load(data if isinstance(data, Mapping) else {})
+            return schema.load(data if isinstance(data, (Mapping, list)) else {})
         except ValidationError as exc:
             fields = ", ".join(sorted(str(k) for k in exc.normalized_messages()))
             raise UnavailableError(

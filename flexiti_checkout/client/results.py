@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flexiti_checkout.client.pos_results import OfferType
+
 
 @dataclass(frozen=True)
 class WidgetSession:
@@ -87,8 +89,11 @@ class PromoDetails:
 
 @dataclass(frozen=True)
 class MerchantInfo:
-    """Who Flexiti says the credentials belong to (POS merchants/login)."""
+    """Who Flexiti says the credentials belong to, and what it offers (POS merchants/login)."""
 
     merchant_name: str | None
     merchant_id: str | None
-    offer_types: list[Any] = field(default_factory=list)
+    #: The plans and terms the merchant offers (seed 000 nests them inside ``form_values``).
+    offer_types: tuple[OfferType, ...] = ()
+    #: The application form's option lists (salutations, provinces, security questions, ids).
+    form_values: dict[str, Any] = field(default_factory=dict)

@@ -15,7 +15,6 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 from flexiti_checkout.client.results import (
     ApplyDetails,
     Lookup,
-    MerchantInfo,
     PaymentPlan,
     PromoDetails,
     PurchaseDetails,
@@ -171,14 +170,3 @@ class PromoSchema(_Lenient):
     def make(self, data: dict[str, Any], **kwargs: Any) -> PromoDetails:
         data["customer_comparison_result"] = data.get("customer_comparison_result") or {}
         return PromoDetails(**data)
-
-
-class MerchantInfoSchema(_Lenient):
-    merchant_name = fields.String(load_default=None, allow_none=True)
-    merchant_id = FlexibleId(load_default=None)
-    offer_types = fields.List(fields.Raw(), load_default=list, allow_none=True)
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> MerchantInfo:
-        data["offer_types"] = data.get("offer_types") or []
-        return MerchantInfo(**data)

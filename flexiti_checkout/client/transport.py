@@ -50,6 +50,10 @@ class Call:
     json: Any = None
     form: Mapping[str, str] | None = None
     params: Mapping[str, str] | None = None
+    #: POS API only: the version segment of the URL, as the seeds write it per endpoint.
+    version: str = "v2.5"
+    #: The answer is a document (HTML), not JSON: returned as text.
+    text: bool = False
 
 
 class Transport:
@@ -146,7 +150,21 @@ class Transport:
                 elapsed_ms,
                 reference_id,
             )
+        if call.text and 200 <= response.status_code < 300:
+            return parse_text(response)
         return parse_response(response, reference_id)
+
+
+def parse_text(response: requests.Response) -> str:
+    """A document answer: its text, or the string a JSON-encoded answer carries."""
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        try:
+            body = _json.loads(response.content)
+        except ValueError:
+            body = None
+        if isinstance(body, str):
+            return body
+    return response.text
 
 
 def parse_response(response: requests.Response, reference_id: str) -> Any:

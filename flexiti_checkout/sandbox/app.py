@@ -15,12 +15,13 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
-from flexiti_checkout.sandbox import control, home, hosted, online, pos
+from flexiti_checkout.sandbox import control, home, hosted, online, pos, pos_transactions
 from flexiti_checkout.sandbox.faults import failure_response, truncate
-from flexiti_checkout.sandbox.shapes import ApiError, ValidationFailed
+from flexiti_checkout.sandbox.pos_rules import POS_V2_PREFIX
+from flexiti_checkout.sandbox.shapes import ApiError, UrlError, ValidationFailed
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
 
-API_PREFIXES = (online.ONLINE_API_PREFIX + "/", pos.POS_API_PREFIX + "/")
+API_PREFIXES = (online.ONLINE_API_PREFIX + "/", pos.POS_API_PREFIX + "/", POS_V2_PREFIX + "/")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,12 +39,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(flask_config)
     app.extensions[EXTENSION_KEY] = state
-    for blueprint in (online.bp, pos.bp, hosted.bp, home.bp, control.bp):
+    for blueprint in (online.bp, pos.bp, pos_transactions.bp, hosted.bp, home.bp, control.bp):
         app.register_blueprint(blueprint)
     app.before_request(_before_api_request)
     app.after_request(_after_api_request)
     app.register_error_handler(ApiError, lambda exc: exc.response())
     app.register_error_handler(ValidationFailed, lambda exc: exc.response())
+    app.register_error_handler(UrlError, lambda exc: exc.response())
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app

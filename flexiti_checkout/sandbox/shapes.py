@@ -14,6 +14,8 @@ from typing import Any
 from flask import Response, jsonify, request
 
 CENT = Decimal("0.01")
+#: Seed 000's description of every ``wrong_inputs`` refusal.
+WRONG_INPUTS = "Some inputs are wrong!"
 
 
 class ApiError(Exception):
@@ -31,6 +33,7 @@ class ApiError(Exception):
         *,
         code: int | None = None,
         headers: Mapping[str, str] | None = None,
+        field_errors: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(f"{status} {error}: {description}")
         self.status = status
@@ -38,12 +41,52 @@ class ApiError(Exception):
         self.description = description
         self.code = status if code is None else code
         self.headers = dict(headers or {})
+        self.field_errors = field_errors
 
     def response(self) -> Response:
-        body = {"code": self.code, "error": self.error, "error_description": self.description}
+        body: dict[str, Any] = {
+            "code": self.code,
+            "error": self.error,
+            "error_description": self.description,
+        }
+        if self.field_errors:
+            body["field_errors"] = self.field_errors
         response = jsonify(body)
         response.status_code = self.status
         response.headers.update(self.headers)
+        return response
+
+
+class UrlError(Exception):
+    """An error answered in Flexiti's other shape: ``{"url", "message", "error"}``.
+
+    Seed 000 uses it for customer lookups, verifications and customer transactions.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        *,
+        field_errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {error}: {message}")
+        self.status = status
+        self.error = error
+        self.message = message
+        self.field_errors = field_errors
+
+    def response(self) -> Response:
+        body: dict[str, Any] = {
+            "url": request.full_path.rstrip("?"),
+            "message": self.message,
+            "error": self.error,
+        }
+        if self.field_errors is not None:
+            body["field_errors"] = self.field_errors
+        response = jsonify(body)
+        response.status_code = self.status
         return response
 
 
@@ -82,6 +125,11 @@ class FieldErrors:
     def raise_if_any(self) -> None:
         if self.items:
             raise ValidationFailed(self.items)
+
+    def raise_wrong_inputs(self) -> None:
+        """Refuse as the POS API does: 409 ``wrong_inputs``, the fields named in field_errors."""
+        if self.items:
+            raise ApiError(409, "wrong_inputs", WRONG_INPUTS, field_errors=self.items)
 
 
 def _jsonable(value: Any) -> Any:

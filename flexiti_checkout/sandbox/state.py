@@ -20,6 +20,7 @@ from flask import current_app
 from flexiti_checkout.client.flexiti import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from flexiti_checkout.sandbox.callbacks import CallbackDispatcher
 from flexiti_checkout.sandbox.faults import KNOB_NAMES, FailNext, Knobs
+from flexiti_checkout.sandbox.ledger import POSTED, Ledger
 from flexiti_checkout.sandbox.orders import OrderBook
 from flexiti_checkout.sandbox.plans import DEFAULT_PLANS, Plan, minimum_amount, parse_plans
 from flexiti_checkout.sandbox.tokens import TokenBook
@@ -37,6 +38,7 @@ CONFIG_KEYS = (
     "CLOCK",
     "SEED",
     "CALLBACK_SESSION",
+    "ONLINE_PURCHASES",
     *SETTING_KEYS,
     *(name.upper() for name in KNOB_NAMES),
 )
@@ -104,6 +106,7 @@ class SandboxState:
         clock: Callable[[], float] = time.time,
         seed: Any = None,
         callback_session: Any = None,
+        online_purchases: str = POSTED,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
@@ -113,6 +116,7 @@ class SandboxState:
         self.rng = random.Random(seed)  # noqa: S311 - fault simulation, not security
         self.tokens = TokenBook(clock)
         self.orders = OrderBook()
+        self.ledger = Ledger(seed, online_status=online_purchases)
         self.requests = BoundedLog()
         self.callbacks = CallbackDispatcher(clock, session=callback_session)
 
@@ -158,6 +162,7 @@ class SandboxState:
             self.rng.seed(seed)
         self.tokens.revoke_all()
         self.orders.clear()
+        self.ledger.clear()
         self.requests.clear()
         self.callbacks.clear()
 
@@ -202,5 +207,6 @@ def state_from_config(config: Mapping[str, Any]) -> tuple[SandboxState, dict[str
         clock=clock,
         seed=own.get("SEED"),
         callback_session=own.get("CALLBACK_SESSION"),
+        online_purchases=str(own.get("ONLINE_PURCHASES", POSTED)),
     )
     return state, passthrough

@@ -9,12 +9,12 @@ import flexiti_checkout
 PUBLIC = [
     "PROVINCES", "Address", "ApplyDetails", "AuthenticationError", "CheckoutError",
     "CheckoutInProgressError", "CheckoutRequest", "CheckoutSession", "ConfigurationError",
-    "ConflictError", "FieldError", "FlexitiCheckout", "FlexitiClient", "FlexitiError",
-    "InvalidCheckout", "InvalidRequestError", "Lookup", "MemoryTokenStore", "MerchantInfo",
-    "NotFoundError", "Order", "OrderAlreadySettledError", "OrderEvent", "OrderMismatchError",
-    "OrderStatus", "PaymentPlan", "Plan", "PromoDetails", "PurchaseDetails", "RateLimitedError",
-    "RedirectRefusedError", "Token", "TokenStore", "UnavailableError", "WidgetSession",
-    "validate_checkout",
+    "ConflictError", "ExceedsAmountError", "FieldError", "FlexitiCheckout", "FlexitiClient",
+    "FlexitiError", "InvalidCheckout", "InvalidRequestError", "Lookup", "MemoryTokenStore",
+    "MerchantInfo", "NotEnoughCreditError", "NotFoundError", "Order", "OrderAlreadySettledError",
+    "OrderEvent", "OrderMismatchError", "OrderStatus", "PaymentPlan", "Plan", "PromoDetails",
+    "PurchaseDetails", "RateLimitedError", "RedirectRefusedError", "Token", "TokenStore",
+    "UnavailableError", "WidgetSession", "validate_checkout",
 ]  # fmt: skip
 
 

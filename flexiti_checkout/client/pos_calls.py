@@ -1,0 +1,144 @@
+"""What every POS call shares: the URL version, the merchant-scope call, and field helpers.
+
+``pos_api_url`` is the v2.5 base; the v2 base is the same URL with ``v2`` as its last segment
+(``client.pos`` lists which endpoint the seeds write with which version).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from marshmallow import Schema
+
+from flexiti_checkout.client.pos_results import Verification
+from flexiti_checkout.client.transport import Call
+from flexiti_checkout.errors import UnavailableError
+
+V2 = "v2"
+V2_5 = "v2.5"
+TRANSACTION_TYPES = (
+    "promotional_purchase",
+    "regular_purchase",
+    "deposit",
+    "instore_payment",
+    "tradein",
+)
+VERIFY_FORMATS = ("sms", "email", "merchant_override", "security_question")
+ACCOUNT_VERIFY_FORMATS = (*VERIFY_FORMATS, "regular_purchase_bypass")
+CENT = Decimal("0.01")
+_VERSION_SUFFIX = re.compile(r"/v2(?:\.5)?$")
+
+
+def pos_base(pos_api_url: str, version: str) -> str:
+    """The POS base URL for ``version`` (``v2`` or ``v2.5``) from the configured v2.5 base."""
+    root = _VERSION_SUFFIX.sub("", pos_api_url.rstrip("/"))
+    return f"{root}/{version}"
+
+
+class PosBase:
+    """Sends POS calls; ``FlexitiClient`` supplies the token, transport and parsing."""
+
+    client_id: str
+
+    def _call(self, call: Call, reference_id: str | None) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def _load(self, schema: Schema, data: Any, what: str, reference_id: str | None) -> Any:
+        raise NotImplementedError  # pragma: no cover
+
+    def _pos(
+        self,
+        method: str,
+        path: str,
+        version: str,
+        reference_id: str | None,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        text: bool = False,
+    ) -> Any:
+        safe = method == "GET" or path.endswith("/merchants/login")
+        path = f"/client-id/{segment(self.client_id)}{path}"
+        call = Call(
+            "pos",
+            method,
+            path,
+            "merchant",
+            retry_safe=safe,
+            json=json,
+            params=params,
+            version=version,
+            text=text,
+        )
+        return self._call(call, reference_id)
+
+
+def segment(value: Any) -> str:
+    return quote(str(value).strip(), safe="")
+
+
+def present(**values: Any) -> dict[str, Any]:
+    """The given keyword arguments without the ``None`` ones."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def money(value: Any, name: str) -> Decimal:
+    """A positive amount in cents from a Decimal, int or string; floats are refused."""
+    if isinstance(value, (float, bool)):
+        raise TypeError(f"{name} must be Decimal, int or str, never float")
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{name} {value!r} is not an amount") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError(f"{name} must be a positive amount, not {value!r}")
+    if amount != amount.quantize(CENT):
+        raise ValueError(f"{name} has more than 2 decimal places: {value!r}")
+    return amount
+
+
+def amounts(fields: Mapping[str, Any]) -> dict[str, Any]:
+    body = dict(fields)
+    for name in ("amount", "amount_requested"):
+        if body.get(name) is not None:
+            body[name] = money(body[name], name)
+    return body
+
+
+def dob_text(value: date | str | None) -> str | None:
+    # Seed 000 writes dates of birth YYYY/MM/DD in the search and lookup queries.
+    if isinstance(value, date):
+        return value.strftime("%Y/%m/%d")
+    return value
+
+
+def verification(data: Any) -> Verification:
+    raw = data.get("verification_code") if isinstance(data, Mapping) else None
+    if isinstance(raw, str) and raw.startswith("verification_sent_to_"):
+        return Verification(None, raw.removeprefix("verification_sent_to_"))
+    if isinstance(raw, Decimal) and raw == raw.to_integral_value():
+        raw = int(raw)
+    return Verification(str(raw) if raw not in (None, "") else None)
+
+
+def json_object(data: Any, what: str, reference_id: str | None) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise UnavailableError(
+            f"Flexiti's {what} answer was not a JSON object", reference_id=reference_id
+        )
+    return dict(data)
+
+
+def query_value(url: str, name: str) -> str | None:
+    values = parse_qs(urlsplit(url).query).get(name)
+    return values[0] if values else None

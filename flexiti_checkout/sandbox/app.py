@@ -15,7 +15,18 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
-from flexiti_checkout.sandbox import control, home, hosted, online, pos, pos_transactions
+from flexiti_checkout.sandbox import (
+    control,
+    home,
+    hosted,
+    online,
+    pos,
+    pos_applications,
+    pos_control,
+    pos_customers,
+    pos_deprecated,
+    pos_transactions,
+)
 from flexiti_checkout.sandbox.faults import failure_response, truncate
 from flexiti_checkout.sandbox.pos_rules import POS_V2_PREFIX
 from flexiti_checkout.sandbox.shapes import ApiError, UrlError, ValidationFailed
@@ -39,7 +50,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(flask_config)
     app.extensions[EXTENSION_KEY] = state
-    for blueprint in (online.bp, pos.bp, pos_transactions.bp, hosted.bp, home.bp, control.bp):
+    for blueprint in (
+        online.bp,
+        pos.bp,
+        pos_customers.bp_v2,
+        pos_customers.bp_v25,
+        pos_applications.bp,
+        pos_applications.pages,
+        pos_transactions.bp,
+        pos_deprecated.bp,
+        hosted.bp,
+        home.bp,
+        control.bp,
+        pos_control.bp,
+    ):
         app.register_blueprint(blueprint)
     app.before_request(_before_api_request)
     app.after_request(_after_api_request)

@@ -9,6 +9,7 @@ runs the local Flexiti.
 from __future__ import annotations
 
 import sys
+import uuid
 from decimal import Decimal
 
 import click
@@ -16,7 +17,8 @@ from flask import current_app, url_for
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
-from flexiti_checkout.errors import ConfigurationError, FlexitiError
+from flexiti_checkout.client import FlexitiClient
+from flexiti_checkout.errors import ConfigurationError, FlexitiError, NotFoundError
 from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.web.settings import parse_duration
@@ -67,6 +69,7 @@ def check() -> None:
             "customer credentials (payment availability)",
             lambda: state.client.payment_availability(Decimal(100)),
         ),
+        ("merchant credentials (Online API lookups)", lambda: _lookup_probe(state.client)),
         ("merchant credentials (POS merchant login)", lambda: state.client.merchant_login()),
     ):
         try:
@@ -189,3 +192,15 @@ def sandbox(host: str, port: int) -> None:
     from flexiti_checkout.sandbox.__main__ import main
 
     sys.exit(main(["--host", host, "--port", str(port)]))
+
+
+def _lookup_probe(client: FlexitiClient) -> None:
+    """Look up an order nobody made: "not found" proves the Online API's merchant-scope token.
+
+    Order lookups (and so every settlement) depend on that token, which merchants/login, on the
+    POS API, does not prove.
+    """
+    try:
+        client.order_by_merchant_order_id(f"flexiti-check-{uuid.uuid4().hex}")
+    except NotFoundError:
+        return

@@ -10,6 +10,7 @@ import pytest
 import responses
 
 from flexiti_checkout import (
+    AuthenticationError,
     ConflictError,
     ExceedsAmountError,
     FlexitiClient,
@@ -201,3 +202,60 @@ def test_wrong_inputs_carry_their_field_errors(client, mocked):
         ("transaction_id", "is posted")
     ]
     assert "transaction_id: is posted" in str(caught.value)
+
+
+URL = "/flexiti/pos-api/v2/client-id/flexitidemo/customers/43353/verify"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error_class", "code"),
+    [
+        (409, {"code": 409, "error": "user_not_active", "error_description": "activate"},
+         ConflictError, "user_not_active"),
+        (409, {"code": 409, "error": "user_not_able_to_purchase", "error_description": "call"},
+         ConflictError, "user_not_able_to_purchase"),
+        (409, {"code": 409, "error": "verification_code_required",
+               "error_description": "verification_code_required"},
+         ConflictError, "verification_code_required"),
+        (409, {"code": 409, "error": "wrong_verification_code",
+               "error_description": "wrong_verification_code"},
+         ConflictError, "wrong_verification_code"),
+        (409, {"code": 409, "error": "invalid_transaction_type",
+               "error_description": "invalid_transaction_type"},
+         ConflictError, "invalid_transaction_type"),
+        (409, {"url": URL, "message": "The answer you provided did not match our records.",
+               "error": "secret_answer_mismatch"},
+         ConflictError, "secret_answer_mismatch"),
+        (409, {"url": URL, "message": "We\u2019re sorry, account number can\u2019t be found.",
+               "error": "not_found"},
+         NotFoundError, "not_found"),
+        (409, {"url": URL, "message": "<h1>There are no purchases…</h1>",
+               "error": "no_returns_found"},
+         NotFoundError, "no_returns_found"),
+        (400, {"url": URL, "message": "It has been following errors:", "error": "wrong_input",
+               "field_errors": [{"param": "email", "msg": "invalid", "value": ""}]},
+         InvalidRequestError, "wrong_input"),
+        (409, {"url": URL, "message": "Some inputs are wrong!", "error": "wrong_input",
+               "field_errors": [{"param": "email", "msg": "invalid", "value": ""}]},
+         InvalidRequestError, "wrong_input"),
+        (401, {"code": 401, "error": "unauthorized", "error_description": "Unauthorized"},
+         AuthenticationError, "unauthorized"),
+        (400, {"code": 400, "error": "invalid_client",
+               "error_description": "Client credentials are invalid"},
+         AuthenticationError, "invalid_client"),
+    ],
+)  # fmt: skip
+def test_documented_pos_refusals_map_to_error_classes(
+    client, mocked, status, body, error_class, code
+):
+    """Each refusal seeds 000-003 document, in either body shape, raises its class."""
+    mocked.post(f"{V2}/client-id/{CID}/customers/43353/verify", status=status, json=body)
+    with pytest.raises(error_class) as caught:
+        client.verify_customer("43353", "email", reference_id=REF)
+    assert (caught.value.status, caught.value.code, caught.value.reference_id) == (
+        status,
+        code,
+        REF,
+    )
+    if "field_errors" in body:
+        assert [e.param for e in caught.value.field_errors] == ["email"]

@@ -11,6 +11,7 @@ from flexiti_checkout import (
     ExceedsAmountError,
     FlexitiClient,
     InvalidRequestError,
+    NotEnoughCreditError,
     NotFoundError,
 )
 from support.sandbox_server import ADDRESS
@@ -110,3 +111,105 @@ def test_unknown_transaction_is_not_found(client):
         with pytest.raises(NotFoundError) as caught:
             call("999999")
         assert (caught.value.status, caught.value.code) == (409, "not_found")
+
+
+TOMMY = "43353"
+LICENCE = "@\n\u001e\rANSI\nDCSSAMSON\nDACTOMMY\nDBB19900101\nDAJON\nDAKM5V 2T6\nDAQS1234\n"
+QUEBEC_APPLICANT = {
+    "amount_requested": Decimal("2500.00"), "phone_number": "5551231231", "email": "j@example.com",
+    "salutation": "mr", "first_name": "Jean", "last_name": "Roy", "dob": "1980-02-02",
+    "address_1": "1 Rue Principale", "city": "Québec", "province": "QC", "postal_code": "G1A0A1",
+    "personal_income": 60000, "household_income": 90000, "monthly_housing_expenses": 1500,
+    "housing_type": "Rent", "occupation_id": "FE", "occupation_title": "Teacher",
+    "security_qid": "5", "security_answer": "Japan", "piw": "Sun", "tos_agreement": True,
+}  # fmt: skip
+
+
+def test_reference_data_round_trip(client):
+    """Login, terms, i18n, information and the POS widget each answer through the client."""
+    info = client.merchant_login("fr")
+    assert [offer.plan_id for offer in info.offer_types] == ["1", "2", "3", "4", "5"]
+    assert info.offer_types[2].term_options == (12,)
+    assert info.form_values["province"]["options"]["QC"] == "Québec"
+    assert "data-region='qc'" in client.terms_and_conditions("en", province="QC")
+    assert client.i18n("en", key="salutations") == {
+        "salutations": {"mr": "Mr.", "ms": "Ms.", "mrs": "Mrs.", "mss": "Miss."}
+    }
+    assert client.information(note="hello") == {}
+    widget = client.pos_widget_init(amount=Decimal("100.00"))
+    assert widget.widget_session_id and widget.widget_session_id in widget.redirect_url
+
+
+def test_customer_round_trip(client):
+    """Search, lookup, both verifications and the licence decoder through the client."""
+    [summary] = client.search_customers("Tommy", "Samson", "1990/01/01")
+    assert (summary.customer_id, summary.can_purchase) == (TOMMY, True)
+    assert summary.available_credit == Decimal("5000.00")
+    account = client.lookup_customer(vcc_number="6374980100408234")
+    assert (account.customer_id, account.account_number) == (TOMMY, "20035156")
+    assert client.verify_customer(TOMMY, "email").sent_to == "email"
+    assert client.verify_account("20035156", "merchant_override").code.isdigit()
+    licence = client.decode_drivers_licence(LICENCE)
+    assert (licence.last_name, licence.dob, licence.postal_code) == (
+        "Samson",
+        "1990-01-01",
+        "M5V 2T6",
+    )
+
+
+def test_quebec_application_round_trip(client):
+    """An application opens an account the lookup finds; both closes work on Quebec accounts."""
+    application = client.apply(QUEBEC_APPLICANT)
+    assert application.credit_limit == Decimal("2500") and application.debt_ratio == Decimal("0.2")
+    assert (
+        client.lookup_customer(account_number=application.account_number).available_credit == 2500
+    )
+    client.close_account(application.account_number)
+    with pytest.raises(NotFoundError):
+        client.close_customer_account(application.account_number)
+
+
+def test_transaction_round_trip(client):
+    """Create unconfirmed, confirm with PUT, post, then return: balance and credit follow."""
+    code = client.verify_customer(TOMMY, "merchant_override").code
+    created = client.create_transaction(
+        Decimal("300.00"), verification_code=code, plan_id="3", term=12, customer_id=TOMMY
+    )
+    assert created.customer_confirmed is False and created.payment_value == Decimal("25.00")
+    updated = client.update_transaction(
+        created.transaction_id, validation=code, amount=Decimal("600.00"), customer_confirmed=True
+    )
+    assert (updated.status, updated.total_amount, updated.customer_confirmed) == (
+        "pending", Decimal("600.0"), True,
+    )  # fmt: skip
+    client.post_transaction(created.transaction_id)
+    client.return_transaction(created.transaction_id, Decimal("0.99"))
+    assert balance(client, created.transaction_id, TOMMY) == Decimal("599.01")
+    assert client.lookup_customer(customer_id=TOMMY).available_credit == Decimal("4400.99")
+
+
+def test_deprecated_endpoints_round_trip(client):
+    """calculate-interest quotes the plans; an authorization without capture is held."""
+    quote = client.calculate_interest("20035156", Decimal("1200.00"))
+    assert {q.plan_id for q in quote.promotional} == {"1", "2", "3", "4"}
+    auth = client.authorization(
+        "20035156", Decimal("150.00"), auto_capture=False, plan_id="2", term=6, reference="A-7"
+    )
+    assert (auth.status, auth.capture_id, auth.reference) == ("opened", None, "A-7")
+    held = client.authorized_transactions()
+    assert [(h.transaction_id, h.amount) for h in held] == [
+        (auth.authorization_id, Decimal("150.00"))
+    ]
+    client.cancel_transaction(auth.authorization_id)
+    assert client.authorized_transactions() == []
+
+
+def test_purchase_beyond_the_available_credit_is_refused(client):
+    """A purchase over the account's available credit raises NotEnoughCreditError."""
+    code = client.verify_customer(TOMMY, "merchant_override").code
+    with pytest.raises(NotEnoughCreditError) as caught:
+        client.create_transaction(
+            Decimal("5000.01"), verification_code=code, plan_id="5", term=36,
+            customer_id=TOMMY, customer_confirmed=True,
+        )  # fmt: skip
+    assert caught.value.code == "not_enough_credit"

@@ -487,14 +487,16 @@ def test_approved_amount_delta_in_lookup(sandbox_api):
 
 @pytest.mark.parametrize(("lang", "province"), [("en", "Quebec"), ("fr", "Québec")])
 def test_pos_merchant_login(sandbox_api, lang, province):
-    """Merchant login answers the merchant, small form values and one offer type per plan."""
+    """Merchant login answers the merchant, its form values and, inside them, one offer type
+    per plan (seed 000 nests offer_types in form_values)."""
     response = sandbox_api.post(f"/client-id/{{cid}}/merchants/login?lang={lang}", {}, base=POS_API)
     assert response.status_code == 200
     body = response.json
     assert body["merchant_name"] == "Sandbox Store" and body["merchant_id"] == 1
     assert body["form_values"]["province"]["options"]["QC"] == province
-    assert [offer["plan_id"] for offer in body["offer_types"]] == ["1", "2", "3", "4", "5"]
-    assert body["offer_types"][2]["terms_options"] == [12]
+    offers = body["form_values"]["offer_types"]
+    assert [offer["plan_id"] for offer in offers] == ["1", "2", "3", "4", "5"]
+    assert offers[2]["term_options"] == [12]
 
 
 def test_unknown_api_path_is_flexiti_shaped_404(sandbox_api):

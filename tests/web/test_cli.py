@@ -332,7 +332,8 @@ def test_replay_with_flexiti_down_keeps_the_delivery(shop: Shop) -> None:
 
 
 def test_check_against_the_sandbox(shop: Shop) -> None:
-    """``check`` prints the settings and portal URLs and proves both credentials work."""
+    """``check`` prints the settings and portal URLs and proves the customer token, the Online
+    API's merchant token (order lookups) and the POS merchant login."""
     result = flexiti(shop, "check")
 
     assert result.exit_code == 0, result.output
@@ -349,6 +350,25 @@ def test_check_against_the_sandbox(shop: Shop) -> None:
         "  Callback URL:             /flexiti/callback",
         "Store reachable: yes",
         "OK    customer credentials (payment availability)",
+        "OK    merchant credentials (Online API lookups)",
+        "OK    merchant credentials (POS merchant login)",
+    ]
+
+
+def test_check_fails_when_lookups_are_refused(shop: Shop) -> None:
+    """A merchant token refused on order lookups fails check even though POS login works."""
+    fail = {"count": 1, "status": 403, "body": "json", "paths": ["notifications"]}
+    shop.sandbox.control("PATCH", "faults", {"fail_next": fail})
+
+    result = flexiti(shop, "check")
+
+    assert result.exit_code == 1
+    verdicts = [
+        line.split(":")[0] for line in result.output.splitlines() if line[:4] in ("OK  ", "FAIL")
+    ]
+    assert verdicts == [
+        "OK    customer credentials (payment availability)",
+        "FAIL  merchant credentials (Online API lookups)",
         "OK    merchant credentials (POS merchant login)",
     ]
 
@@ -406,6 +426,7 @@ def test_check_with_a_wrong_secret_fails(shop: Shop) -> None:
     fails = [line for line in result.output.splitlines() if line.startswith("FAIL")]
     assert [line.split(":")[0] for line in fails] == [
         "FAIL  customer credentials (payment availability)",
+        "FAIL  merchant credentials (Online API lookups)",
         "FAIL  merchant credentials (POS merchant login)",
     ]
     assert "OK " not in result.output

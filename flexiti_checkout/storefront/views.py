@@ -18,6 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import BadRequest
 
 from flexiti_checkout._json import loads
+from flexiti_checkout._urls import local_path, web_origin
 from flexiti_checkout.errors import FlexitiError
 from flexiti_checkout.http_errors import as_http_error
 from flexiti_checkout.money import AmountError, Lang, flexiti_locale, normalize_lang, parse_amount
@@ -97,7 +98,10 @@ def calculator() -> ResponseReturnValue:
 
 def _batch() -> ResponseReturnValue:
     request.max_content_length = _MAX_BODY
-    body = _json_body()
+    try:
+        body = _json_body()
+    except ValueError as exc:
+        return _invalid_fields({"body": [str(exc)]})
     try:
         data = _BATCH.load(body if isinstance(body, dict) else {})
     except ValidationError as exc:
@@ -174,24 +178,28 @@ def _lang(value: Any) -> Lang | None:
 
 
 def _back_url() -> str:
-    """Where "return to the store" goes: a same-origin ``return_to`` path, else the referrer."""
-    target = request.args.get("return_to", "")
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Where "return to the store" goes: a same-origin ``return_to`` path, else the referrer.
+
+    The path is taken as the browser will read it: ``/%09/evil.example/`` is ``//evil.example/``
+    to a browser, another site, so it is refused like ``//evil.example/``.
+    """
+    target = local_path(request.args.get("return_to", ""))
+    if target is not None:
         return target
     referrer = request.referrer or ""
-    if urlsplit(referrer).scheme in ("http", "https"):
+    if web_origin(referrer) is not None:
         return referrer
     return "/"
 
 
 def _json_body() -> Any:
-    """The request's JSON with exact numbers (a price sent as a JSON number is a ``Decimal``)."""
+    """The request's JSON with exact numbers (a price sent as a JSON number is a ``Decimal``).
+
+    ``None`` when it is not JSON; raises ``ValueError`` saying why for JSON that is refused.
+    """
     if not request.is_json:
         return None
-    try:
-        return loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
-        return None
+    return loads(request.get_data(cache=False))
 
 
 def _answer(payload: dict[str, Any], *, definitive: bool, shared: bool = True) -> Response:

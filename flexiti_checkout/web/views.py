@@ -7,9 +7,7 @@ customer sees next depends on the order's status after that refresh, never on th
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -26,6 +24,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.routing import BuildError
 
+from flexiti_checkout._json import loads
 from flexiti_checkout.errors import FlexitiError, InvalidCheckout
 from flexiti_checkout.http_errors import FlexitiHTTPError
 from flexiti_checkout.lifecycle.orders import checkout_session
@@ -143,7 +142,9 @@ def modal(token: str) -> ResponseReturnValue:
     """The modal page for a checkout started elsewhere (the service's API), by signed token.
 
     ``?mode=redirect`` sends the browser on to Flexiti's page instead. Either way the customer's
-    session learns its order first, so their return finds it.
+    session learns its order first, so their return finds it, unless the session already has a
+    checkout of its own in progress: a link is all it takes to open this page, and a stranger's
+    link must not swap the visitor's order for the stranger's.
     """
     state = flexiti_state()
     try:
@@ -153,12 +154,22 @@ def modal(token: str) -> ResponseReturnValue:
     order = state.store.get_order(str(data.get("m", "")))
     if order is None:
         abort(404)
-    session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": order.merchant_order_id})
+    if not _busy_with_another_order(state, order):
+        session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": order.merchant_order_id})
     if order.status is not OrderStatus.PENDING:
         return redirect(next_url(order) or url_for("flexiti.outcome"), code=303)
     if request.args.get("mode") == "redirect":
         return redirect(checkout_session(order).redirection_url, code=303)
     return render_template("flexiti_checkout/modal.html", **modal_context(checkout_session(order)))
+
+
+def _busy_with_another_order(state: FlexitiState, order: Order) -> bool:
+    """Whether this browser's session holds another order that is still starting or pending."""
+    current = _session_order_id()
+    if current is None or current == order.merchant_order_id:
+        return False
+    held = state.store.get_order(current)
+    return held is not None and held.status in (OrderStatus.CREATED, OrderStatus.PENDING)
 
 
 def _unknown_outcome() -> str:
@@ -229,15 +240,21 @@ def callback(secret: str | None = None) -> ResponseReturnValue:
     ):
         abort(404)
     request.max_content_length = state.settings.max_callback_bytes
+    method, remote_addr, content_type = request.method, request.remote_addr, request.content_type
     try:
         payload = _callback_payload()
     except ValueError as exc:
-        return jsonify(error="unreadable_callback", message=str(exc)), 400
+        # Stored all the same (without its content): nothing is lost, nothing personal is kept.
+        unreadable = state.callbacks.receive_unreadable(
+            str(exc),
+            request.get_data(cache=True),
+            method=method,
+            remote_addr=remote_addr,
+            content_type=content_type,
+        )
+        return jsonify(received=True, delivery_id=unreadable.id, outcome=unreadable.outcome), 200
     delivery = state.callbacks.receive(
-        payload,
-        method=request.method,
-        remote_addr=request.remote_addr,
-        content_type=request.content_type,
+        payload, method=method, remote_addr=remote_addr, content_type=content_type
     )
     result = state.orders.background.within(
         lambda: _process(state, delivery), state.settings.request_budget
@@ -266,10 +283,10 @@ def _callback_payload() -> Any:
         payload = request.form.to_dict()
     elif body.strip():
         try:
-            payload = json.loads(body, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
+            payload = loads(body)
+        except ValueError as exc:
             raise ValueError(
-                "The callback body is neither JSON nor form fields; send application/json"
+                f"The callback body {exc}: send JSON (application/json) or form fields"
             ) from exc
     else:
         payload = {}

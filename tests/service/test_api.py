@@ -7,10 +7,12 @@ it, talking to a live sandbox; requests go through Flask's test client.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -22,7 +24,7 @@ from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.lifecycle.validation import AddressSchema, CheckoutSchema
 from flexiti_checkout.service.api import SANDBOX_API_KEY
 from flexiti_checkout.service.app import create_app
-from flexiti_checkout.web.state import flexiti_state
+from flexiti_checkout.web.state import RETURN_SESSION_KEY, flexiti_state
 from support.sandbox_server import SandboxServer
 from support.shop_server import checkout_request
 
@@ -276,6 +278,60 @@ def test_unreadable_bodies_are_json_errors(client, data, content_type, status, e
     assert answer.json["error"] == error
 
 
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ('{"merchant_order_id": "D-1", "x": ' + "[" * 5000 + "]" * 5000 + "}", "nested deeper"),
+        ("[" * 300 + "]" * 300, "nested deeper"),
+        ('{"merchant_order_id": "D-1", "amount": 1e999999999}', "out of range"),
+        ('{"merchant_order_id": "D-1", "amount": 1e-999999999}', "out of range"),
+        ('{"merchant_order_id": 1e28, "amount": "10.00"}', "out of range"),
+    ],
+)
+def test_hostile_json_is_a_400_that_says_why(client, data, reason):
+    """Deep nesting and numbers out of range are refused while parsing, with the reason."""
+    answer = start_raw(client, data)
+    assert answer.status_code == 400
+    assert answer.json["error"] == "invalid_json"
+    assert reason in answer.json["message"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("merchant_order_id", r"A-1\u0000"),
+        ("merchant_order_id", r"\ud800"),
+        ("first_name", r"Tom\u0000my"),
+        ("last_name", r"\udc00"),
+    ],
+)
+def test_text_no_database_stores_is_a_named_field_error(client, field, value):
+    """NUL, control characters and lone surrogates in a field are a 400 naming that field."""
+    body = checkout_request("CTRL-1")
+    del body[field]
+    text = json.dumps(body)[:-1] + f', "{field}": "{value}"}}'
+    answer = start_raw(client, text)
+    assert answer.status_code == 400
+    assert set(answer.json["fields"]) == {field}
+
+
+@pytest.mark.parametrize("path", ["A%00B", "%ED%A0%80", "A%0A"])
+def test_order_ids_no_database_stores_are_a_404(client, path):
+    """Reading an order by an id with NUL or invalid UTF-8 is a JSON 404, never a 500."""
+    answer = client.get(f"/flexiti/api/orders/{path}", headers=bearer())
+    assert answer.status_code == 404
+    assert answer.json["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json\x00", "application/json; " + "x" * 9000]
+)
+def test_hostile_content_types_are_never_a_500(client, content_type):
+    """A Content-Type with NUL or of absurd length is refused as a 4xx."""
+    answer = client.post(CHECKOUTS, data="{}", headers={**bearer(), "Content-Type": content_type})
+    assert 400 <= answer.status_code < 500
+
+
 def test_a_huge_body_is_413_json(client):
     """A body past 64 KiB is refused before it is parsed."""
     answer = start_raw(client, '{"merchant_order_id": "' + "x" * 70_000 + '"}')
@@ -359,6 +415,63 @@ def test_wrong_method_is_a_json_405(client):
     answer = client.put(CHECKOUTS, headers=bearer())
     assert answer.status_code == 405
     assert answer.json["error"] == "method_not_allowed"
+
+
+# -- the session cookie --------------------------------------------------------------------
+
+
+def session_order(browser: FlaskClient, service: Flask) -> str | None:
+    """The merchant order id this browser's session remembers."""
+    with browser.session_transaction() as stored:
+        token = stored.get(RETURN_SESSION_KEY)
+    if token is None:
+        return None
+    return flexiti_state(service).return_signer.loads(token, max_age=3600)["m"]
+
+
+def modal_path(started: dict[str, Any]) -> str:
+    return urlsplit(started["modal_url"]).path
+
+
+def test_the_sandbox_session_cookie_is_lax_and_not_secure(client, service):
+    """In sandbox mode (plain http on a laptop) the cookie is SameSite=Lax, without Secure."""
+    started = start(client, checkout_request("COOKIE-1")).json
+    answer = service.test_client().get(modal_path(started))
+    cookie = answer.headers["Set-Cookie"]
+    assert "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_outside_the_sandbox_the_session_cookie_is_secure(sandbox, tmp_path):
+    """With real credentials the service's session cookie is Secure and SameSite=Lax."""
+    app = create_app(
+        service_environ(
+            sandbox,
+            tmp_path,
+            FLEXITI_ENVIRONMENT="training",
+            FLEXITI_CLIENT_ID="client",
+            FLEXITI_CLIENT_SECRET="secret",
+        )
+    )
+    try:
+        with app.test_request_context():
+            assert app.session_interface.get_cookie_secure(app) is True
+            assert app.session_interface.get_cookie_samesite(app) == "Lax"
+    finally:
+        flexiti_state(app).store.engine.dispose()
+
+
+def test_a_strangers_modal_link_does_not_take_over_a_pending_checkout(client, service, sandbox):
+    """A visitor mid-checkout who opens another order's modal link keeps their own order."""
+    own = start(client, checkout_request("MINE-1")).json
+    strangers = start(client, checkout_request("THEIRS-1")).json
+    browser = service.test_client()
+    assert browser.get(modal_path(own)).status_code == 200
+    assert browser.get(modal_path(strangers)).status_code == 200
+    assert session_order(browser, service) == "MINE-1"
+    settle(service, sandbox, "MINE-1", "approve")
+    flexiti_state(service).orders.refresh("MINE-1", source="return")
+    browser.get(modal_path(strangers))
+    assert session_order(browser, service) == "THEIRS-1"  # their own checkout has ended
 
 
 # -- the OpenAPI document ------------------------------------------------------------------

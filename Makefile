@@ -8,7 +8,7 @@ PORT   ?= 8000
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean postgresql
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ demo: $(STAMP)
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(STAMP) $(CHROMIUM)
+# The store tests run on SQLite and on a throwaway PostgreSQL cluster that the tests start
+# themselves from Debian's postgresql (or on FLEXITI_TEST_STORE_URL when it is set).
+postgresql:
+	@test -n "$$FLEXITI_TEST_STORE_URL" || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+
+test: $(STAMP) $(CHROMIUM) postgresql
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from flexiti_checkout.sandbox import create_app
 from support.browser import CHROMIUM, CHROMIUM_ARGS, Screenshots
 from support.clocks import FakeClock
+from support.postgres import fresh_schema, postgres_server
 from support.sandbox_server import (
     CallbackReceiver,
     SandboxApi,
@@ -28,6 +29,44 @@ def pytest_configure(config: pytest.Config) -> None:
         "sandbox_config(dict): create_app config for the sandbox fixtures of this test",
     )
     config.addinivalue_line("markers", "shop_config(dict): FLEXITI_* settings of the shop fixture")
+    config.addinivalue_line(
+        "markers", "sqlite_only: a test about SQLite itself (its file, its locking)"
+    )
+
+
+#: The databases every test that uses a store runs on.
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that uses ``store_url`` (even through ``shop``) once per database.
+
+    Browser tests stay on SQLite: what they check is the page, and the store under them is
+    covered by the same flows without a browser.
+    """
+    if "store_url" not in metafunc.fixturenames:
+        return
+    only_sqlite = metafunc.definition.get_closest_marker(
+        "sqlite_only"
+    ) or metafunc.definition.get_closest_marker("browser")
+    metafunc.parametrize("store_url", DATABASES[:1] if only_sqlite else DATABASES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The PostgreSQL server of the session: a throwaway cluster, or FLEXITI_TEST_STORE_URL."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """An empty store for this test: a SQLite file, or a fresh schema on the PostgreSQL server."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'flexiti.sqlite3'}"
+        return
+    with fresh_schema(request.getfixturevalue("postgres_url")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -96,12 +135,15 @@ def sandbox(sandbox_config: dict[str, Any]) -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def shop(sandbox: SandboxServer, tmp_path, request: pytest.FixtureRequest) -> Iterator[Shop]:
+def shop(
+    sandbox: SandboxServer, tmp_path, store_url: str, request: pytest.FixtureRequest
+) -> Iterator[Shop]:
     """A shop app with the extension on a real port, wired to the live ``sandbox``.
 
-    Extra ``FLEXITI_*`` settings come from ``@pytest.mark.shop_config({...})``.
+    Its store is ``store_url`` (each test runs on SQLite and PostgreSQL). Extra ``FLEXITI_*``
+    settings come from ``@pytest.mark.shop_config({...})``.
     """
-    config: dict[str, Any] = {}
+    config: dict[str, Any] = {"FLEXITI_STORE_URL": store_url}
     for marker in reversed(list(request.node.iter_markers("shop_config"))):
         config.update(*marker.args, **marker.kwargs)
     with run_shop(sandbox, tmp_path, **config) as running:

@@ -14,7 +14,7 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from flexiti_checkout.store.repository import Store
-from flexiti_checkout.store.tables import webhook_outbox
+from flexiti_checkout.store.tables import storable_key, webhook_outbox
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 STATES = (PENDING, DELIVERED, FAILED)
@@ -140,6 +140,8 @@ class Outbox:
     def get(self, ident: str | int) -> OutboxEvent | None:
         """One event by its row id or its ``webhook-id``."""
         text = str(ident)
+        if not storable_key(text):
+            return None
         where = _t.id == int(text) if text.isdigit() else _t.event_id == text
         with self.store.begin() as conn:
             row = conn.execute(select(webhook_outbox).where(where)).first()

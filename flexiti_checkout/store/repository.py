@@ -36,6 +36,7 @@ from flexiti_checkout.store.tables import (
     metadata,
     order_events,
     orders,
+    storable_key,
 )
 
 log = logging.getLogger("flexiti_checkout.store")
@@ -60,6 +61,10 @@ class Store:
         #: Called inside each winning transition's transaction with (connection, order before,
         #: order after); what one returns, if anything, is called once the transaction commits.
         self.transition_hooks: list[TransitionHook] = []
+
+    def close(self) -> None:
+        """Close the store's pooled connections; it opens new ones if it is used again."""
+        self.engine.dispose()
 
     # -- schema ------------------------------------------------------------------------------
 
@@ -162,6 +167,9 @@ class Store:
         return self.get_order(merchant_order_id)
 
     def get_order(self, merchant_order_id: str) -> Order | None:
+        """The order with this merchant order id, if any."""
+        if not storable_key(merchant_order_id):
+            return None  # no row can hold it, and PostgreSQL would refuse to compare it
         with self.begin() as conn:
             row = conn.execute(
                 select(orders).where(orders.c.merchant_order_id == merchant_order_id)
@@ -169,6 +177,9 @@ class Store:
         return _order(row)
 
     def get_order_by_online_id(self, online_order_id: str) -> Order | None:
+        """The newest order Flexiti knows by this order id, if any."""
+        if not storable_key(online_order_id):
+            return None
         with self.begin() as conn:
             row = conn.execute(
                 select(orders)

@@ -1,11 +1,17 @@
 """The store's tables: one schema for SQLite and PostgreSQL, and the engine that reaches it.
 
-Money is stored as text (exact on every database); times as epoch seconds.
+Money is stored as text (exact on every database); times as epoch seconds. Text that came from
+outside is made storable on its way in: no database stores a NUL character or a lone UTF-16
+surrogate (PostgreSQL refuses both, SQLite cannot encode the second), so each becomes U+FFFD,
+and a value that only describes (Flexiti's status word, a token's scope, a header) is cut to its
+column's length, which PostgreSQL enforces and SQLite does not. Identifiers are never cut: the
+store refuses to look up one that no row can hold (``storable_key``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,6 +52,55 @@ class DecimalText(TypeDecorator[Decimal]):
         return None if value is None else Decimal(value)
 
 
+#: NUL and lone UTF-16 surrogates: what no database stores.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: The same inside JSON text, as ``json.dumps`` escapes it (a backslash that is itself escaped
+#: does not start an escape; a high surrogate followed by a low one is a character, kept).
+_UNSTORABLE_ESCAPE = re.compile(
+    r"(?<!\\)((?:\\\\)*)"
+    r"(\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
+    r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2})"
+)
+REPLACEMENT = "\ufffd"
+
+
+def storable(value: str) -> str:
+    """``value`` with each NUL and lone surrogate replaced by U+FFFD, so any database takes it."""
+    return _UNSTORABLE.sub(REPLACEMENT, value)
+
+
+def storable_key(value: str, length: int = 64) -> bool:
+    """Whether ``value`` can be an identifier in the store (a lookup of any other finds nothing)."""
+    return len(value) <= length and _UNSTORABLE.search(value) is None
+
+
+class CleanText(TypeDecorator[str]):
+    """Text as it came, made storable (see the module's docstring)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else storable(str(value))
+
+
+class Label(TypeDecorator[str]):
+    """A short describing text from outside: made storable and cut to the column's length."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int) -> None:
+        super().__init__(length)
+        self.length = length
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        text = storable(str(value))
+        return text if len(text) <= self.length else text[: self.length - 1] + "…"
+
+
 metadata = MetaData()
 
 meta = Table(
@@ -68,10 +123,10 @@ orders = Table(
     Column("lang", String(8), nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("version", Integer, nullable=False),
-    Column("redirection_url", Text),
-    Column("flexiti_status", String(32)),
+    Column("redirection_url", CleanText),
+    Column("flexiti_status", Label(32)),
     Column("details", JSON, nullable=False),
-    Column("error", Text),
+    Column("error", CleanText),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("status_at", Float, nullable=False),  # when the current status was entered
@@ -88,8 +143,8 @@ order_events = Table(
     Column("at", Float, nullable=False),
     Column("from_status", String(16)),
     Column("to_status", String(16), nullable=False),
-    Column("source", String(32), nullable=False),
-    Column("note", Text, nullable=False),
+    Column("source", Label(32), nullable=False),
+    Column("note", CleanText, nullable=False),
 )
 
 deliveries = Table(
@@ -97,15 +152,15 @@ deliveries = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("received_at", Float, nullable=False),
-    Column("method", String(8), nullable=False),
-    Column("remote_addr", String(64)),
-    Column("content_type", String(128)),
+    Column("method", Label(8), nullable=False),
+    Column("remote_addr", Label(64)),
+    Column("content_type", Label(128)),
     Column("payload", JSON, nullable=False),  # redacted of personal data before it gets here
     Column("identifiers", JSON, nullable=False),
     Column("processed_at", Float, index=True),
     Column("attempts", Integer, nullable=False),
-    Column("outcome", Text),
-    Column("last_error", Text),
+    Column("outcome", CleanText),
+    Column("last_error", CleanText),
 )
 
 #: Webhooks to the shop, written in the same transaction as the transition they announce.
@@ -114,10 +169,10 @@ webhook_outbox = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("event_id", String(64), nullable=False, unique=True),  # webhook-id, kept on retries
-    Column("event_type", String(32), nullable=False),
+    Column("event_type", Label(32), nullable=False),
     Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
     Column("merchant_order_id", String(64), nullable=False),
-    Column("body", Text, nullable=False),  # exactly the bytes that are signed and sent
+    Column("body", CleanText, nullable=False),  # exactly the bytes that are signed and sent
     Column("created_at", Float, nullable=False),
     Column("status", String(16), nullable=False, index=True),  # pending, delivered, failed
     Column("attempts", Integer, nullable=False),
@@ -125,7 +180,7 @@ webhook_outbox = Table(
     Column("lease_owner", String(64)),
     Column("lease_until", Float),
     Column("last_attempt_at", Float),
-    Column("last_result", String(64)),  # "HTTP 500" or an exception's name: never a body
+    Column("last_result", Label(64)),  # "HTTP 500" or an exception's name: never a body
     Column("delivered_at", Float),
 )
 
@@ -145,9 +200,9 @@ tokens = Table(
     "flexiti_tokens",
     metadata,
     Column("key", String(64), primary_key=True),
-    Column("access_token", Text),
-    Column("refresh_token", Text),
-    Column("scope", String(16)),
+    Column("access_token", CleanText),
+    Column("refresh_token", CleanText),
+    Column("scope", Label(16)),
     Column("expires_at", Float),
     Column("renew_at", Float),
     Column("lease_owner", String(64)),
@@ -156,7 +211,8 @@ tokens = Table(
 
 
 def _json_dumps(value: Any) -> str:
-    return json.dumps(value, default=str, sort_keys=True)
+    text = json.dumps(value, default=str, sort_keys=True)
+    return _UNSTORABLE_ESCAPE.sub(lambda m: m[1] + "\\ufffd", text) if "\\u" in text else text
 
 
 def default_sqlite_url(instance_path: str) -> str:

@@ -186,6 +186,16 @@ class FlexitiCheckout:
         statuses = None if status is None else (OrderStatus(status),)
         return flexiti_state().store.orders_in(statuses, limit=limit, newest_first=True)
 
+    def close(self, app: Flask | None = None) -> None:
+        """Stop the webhook dispatcher and close the store's connections (app shutdown, tests).
+
+        The app keeps working: the store opens new connections when it is used again.
+        """
+        state = flexiti_state(app)
+        if state.webhooks is not None:
+            state.webhooks.stop()
+        state.store.close()
+
     def is_available(self, amount: Any) -> bool:
         """Whether to offer Flexiti for ``amount``: cached, ``False`` if Flexiti is slow or down."""
         return badges.is_available(amount)

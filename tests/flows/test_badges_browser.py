@@ -89,7 +89,7 @@ def storefront_shop(sandbox, tmp_path) -> Iterator[Storefront]:
             yield Storefront(f"http://127.0.0.1:{server.server_port}", app, sandbox)
         finally:
             flexiti_state(app).storefront.wait_idle()
-            flexiti_state(app).store.engine.dispose()
+            flexiti_state(app).store.close()
 
 
 @pytest.fixture

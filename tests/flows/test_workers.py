@@ -49,9 +49,11 @@ def early_notification(merchant_order_id: str, online_order_id: str) -> dict[str
     }
 
 
-def test_two_workers_share_one_token_per_scope(sandbox: SandboxServer, tmp_path: Path) -> None:
+def test_two_workers_share_one_token_per_scope(
+    sandbox: SandboxServer, tmp_path: Path, store_url: str
+) -> None:
     """Two gunicorn workers on one SQLite store ask Flexiti for one token per scope in all."""
-    with run_gunicorn("worker_app:app", service_env(sandbox, tmp_path), tmp_path) as url:
+    with run_gunicorn("worker_app:app", service_env(sandbox, tmp_path, store_url), tmp_path) as url:
         workers = wait_for_workers(url, 2)
         sandbox.control("PATCH", "settings", {"callback_url": f"{url}/flexiti/callback"})
         ids = [f"W-{n:03d}" for n in range(ORDERS)]
@@ -107,9 +109,9 @@ def test_two_workers_share_one_token_per_scope(sandbox: SandboxServer, tmp_path:
     assert set(calls) == {("customer", "init"), ("merchant", "lookup")}
 
 
-def test_cold_store(sandbox: SandboxServer, tmp_path: Path) -> None:
+def test_cold_store(sandbox: SandboxServer, tmp_path: Path, store_url: str) -> None:
     """Two fresh workers' first requests, racing to create the store's tables, all succeed."""
-    with run_gunicorn("worker_app:app", service_env(sandbox, tmp_path), tmp_path) as url:
+    with run_gunicorn("worker_app:app", service_env(sandbox, tmp_path, store_url), tmp_path) as url:
         wait_for_workers(url, 2)
         started = in_parallel(
             [lambda n=n: requests.post(f"{url}/start/C-{n}", timeout=15) for n in range(CLIENTS)]

@@ -75,15 +75,16 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def service(tmp_path, clock):
-    store = Store(f"sqlite:///{tmp_path / 'orders.sqlite3'}", clock=clock)
+def service(store_url, clock):
+    store = Store(store_url, clock=clock)
     client = FlexitiClient("cid", "secret", online_api_url=ONLINE, pos_api_url="https://pos.test",
                            max_retries=0)  # fmt: skip
     notified: list[Order] = []
     svc = OrderService(store, client, notify=notified.append, check_redirect=redirect_checker([]),
                        pending_expiry=3600, lookup_interval=5, clock=clock)  # fmt: skip
     svc.notified = notified  # type: ignore[attr-defined]
-    return svc
+    yield svc
+    store.close()
 
 
 @pytest.fixture

@@ -30,12 +30,14 @@ KEYS = ("first-key-0123456789abcdef", "second-key-0123456789abcdef")
 CHECKOUTS = "/flexiti/api/checkouts"
 
 
-def service_environ(sandbox: SandboxServer, tmp_path: Path, **extra: str) -> dict[str, str]:
+def service_environ(
+    sandbox: SandboxServer, tmp_path: Path, store_url: str | None = None, **extra: str
+) -> dict[str, str]:
     """The environment of a service talking to ``sandbox``, with ``KEYS`` as its API keys."""
     environ = {
         "FLEXITI_ENVIRONMENT": "sandbox",
         "FLEXITI_ONLINE_API_URL": sandbox.online_api_url,
-        "FLEXITI_STORE_URL": f"sqlite:///{tmp_path / 'flexiti.sqlite3'}",
+        "FLEXITI_STORE_URL": store_url or f"sqlite:///{tmp_path / 'flexiti.sqlite3'}",
         "FLEXITI_INSTANCE_PATH": str(tmp_path / "instance"),
         "FLEXITI_SIGNING_KEY": "test-api-signing-key-0123456789",
         "FLEXITI_API_KEYS": ", ".join(KEYS),
@@ -48,10 +50,10 @@ def service_environ(sandbox: SandboxServer, tmp_path: Path, **extra: str) -> dic
 
 
 @pytest.fixture
-def service(sandbox: SandboxServer, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(service_environ(sandbox, tmp_path))
+def service(sandbox: SandboxServer, tmp_path: Path, store_url: str) -> Iterator[Flask]:
+    app = create_app(service_environ(sandbox, tmp_path, store_url))
     yield app
-    flexiti_state(app).store.engine.dispose()
+    flexiti_state(app).store.close()
 
 
 @pytest.fixture
@@ -156,7 +158,7 @@ def test_sandbox_without_keys_accepts_the_documented_sandbox_key(sandbox, tmp_pa
     client = app.test_client()
     assert client.get("/flexiti/api/orders/N", headers=bearer(SANDBOX_API_KEY)).status_code == 404
     assert client.get("/flexiti/api/orders/N", headers=bearer(KEYS[0])).status_code == 401
-    flexiti_state(app).store.engine.dispose()
+    flexiti_state(app).store.close()
 
 
 def test_the_extension_alone_has_no_api(shop):

@@ -1,4 +1,4 @@
-"""Store, Inbox and DatabaseTokenStore on a SQLite file: orders, transitions, deliveries, tokens."""
+"""Store, Inbox and DatabaseTokenStore on SQLite and PostgreSQL: orders, deliveries, tokens."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ def move_id(pair: tuple[OrderStatus, OrderStatus]) -> str:
 
 
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'flexiti.sqlite3'}"
+def db_url(store_url: str) -> str:
+    return store_url
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def open_store(db_url: str) -> Iterator[Callable[..., Store]]:
 
     yield open_one
     for store in opened:
-        store.engine.dispose()
+        store.close()
 
 
 @pytest.fixture
@@ -383,6 +383,7 @@ def three_orders(store: Store, clock: FakeClock) -> Store:
 )
 def test_orders_in_filters(three_orders: Store, arguments: dict, expected: list[str]) -> None:
     """orders_in filters by status and by when the status was entered, oldest first."""
+    arguments = dict(arguments)  # the table is shared by both databases' runs
     statuses = arguments.pop("statuses", None)
 
     found = three_orders.orders_in(statuses, **arguments)
@@ -454,14 +455,16 @@ def set_up_together(workers: list[Store]) -> list[Exception]:
 
 
 @pytest.mark.parametrize("database", range(3))
-def test_workers_starting_together_on_a_new_database_all_start(tmp_path, database: int) -> None:
+def test_workers_starting_together_on_a_new_database_all_start(
+    store_url: str, database: int
+) -> None:
     """Several workers creating the tables of one new database at once all succeed."""
-    workers = [Store(f"sqlite:///{tmp_path / 'new.sqlite3'}") for _ in range(4)]
+    workers = [Store(store_url) for _ in range(4)]
     try:
         assert set_up_together(workers) == []
     finally:
         for worker in workers:
-            worker.engine.dispose()
+            worker.close()
 
 
 # -- the callback inbox --------------------------------------------------------------------------

@@ -68,13 +68,13 @@ def run_gunicorn(
             proc.wait()
 
 
-def service_env(sandbox: SandboxServer, workdir: Path) -> dict[str, str]:
-    """The environment of the service: sandbox credentials, the sandbox's URL, one SQLite file."""
+def service_env(sandbox: SandboxServer, workdir: Path, store_url: str) -> dict[str, str]:
+    """The environment of the service: sandbox credentials, the sandbox's URL, ``store_url``."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("FLEXITI_")}
     env.update(
         FLEXITI_ENVIRONMENT="sandbox",
         FLEXITI_ONLINE_API_URL=sandbox.online_api_url,
-        FLEXITI_STORE_URL=f"sqlite:///{workdir / 'flexiti.sqlite3'}",
+        FLEXITI_STORE_URL=store_url,
         FLEXITI_INSTANCE_PATH=str(workdir / "instance"),
         FLEXITI_SIGNING_KEY="test-workers-signing-key-0123456789",
         FLEXITI_LOOKUP_INTERVAL=f"{LOOKUP_INTERVAL * 1000:g}ms",
@@ -97,6 +97,6 @@ def wait_for_workers(url: str, count: int, timeout: float = 15.0) -> set[int]:
             for future in futures:
                 try:
                     seen.add(future.result().json()["pid"])
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # a worker still booting
                     time.sleep(0.1)
     return seen

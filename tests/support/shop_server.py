@@ -174,7 +174,7 @@ def run_shop(sandbox: SandboxServer, tmp_path: Path, **config: Any) -> Iterator[
             sandbox.state.callbacks.stop()
             for name, receiver in zip(names, receivers, strict=True):
                 getattr(flexiti_signals, name).disconnect(receiver, app)
-            flexiti_state(app).store.engine.dispose()
+            flexiti.close(app)
 
 
 __all__ = ["ADDRESS", "Decimal", "Shop", "checkout_request", "make_shop_app", "run_shop"]

@@ -359,7 +359,7 @@ def newer_schema(path: Path) -> str:
     store = Store(url)
     with store.begin() as conn:
         conn.execute(update(meta).values(value=str(SCHEMA_VERSION + 1)))
-    store.engine.dispose()
+    store.close()
     return url
 
 
@@ -383,7 +383,7 @@ def test_check_fails_when_the_store_is_unusable(
     store_line, fail_line = result.output.splitlines()[-2:]
     assert store_line.startswith("Store reachable: NO (") and problem in store_line
     assert fail_line == "FAIL  store: fix FLEXITI_STORE_URL first; credentials not tested"
-    flexiti_state(app).store.engine.dispose()
+    flexiti_state(app).store.close()
 
 
 @pytest.mark.shop_config({"FLEXITI_CALLBACK_SECRET": "cb-secret-0123456789abcdef"})

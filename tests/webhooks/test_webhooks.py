@@ -120,10 +120,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'flexiti.sqlite3'}")
+def store(store_url: str) -> Iterator[Store]:
+    store = Store(store_url)
     yield store
-    store.engine.dispose()
+    store.close()
 
 
 @pytest.fixture
@@ -371,11 +371,19 @@ DAY_OF_ATTEMPTS = [0, 10, 70, 370, 2170, 9370, 30970, 52570, 74170, 86400]
 
 @pytest.fixture
 def webhook_app(
-    sandbox: SandboxServer, tmp_path: Path, receiver: WebhookReceiver, clock: FakeClock
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    store_url: str,
+    receiver: WebhookReceiver,
+    clock: FakeClock,
 ) -> Iterator[Flask]:
     """A shop app with webhooks to ``receiver`` on the fake clock, its thread kept off."""
     app, _ = make_shop_app(
-        sandbox, tmp_path, FLEXITI_SHOP_WEBHOOK_URL=receiver.url, FLEXITI_SHOP_WEBHOOK_SECRET=SECRET
+        sandbox,
+        tmp_path,
+        FLEXITI_STORE_URL=store_url,
+        FLEXITI_SHOP_WEBHOOK_URL=receiver.url,
+        FLEXITI_SHOP_WEBHOOK_SECRET=SECRET,
     )
     webhooks = flexiti_state(app).webhooks
     assert webhooks is not None
@@ -383,7 +391,7 @@ def webhook_app(
     webhooks.clock = clock
     yield app
     webhooks.stop()
-    flexiti_state(app).store.engine.dispose()
+    flexiti_state(app).store.close()
 
 
 def flexiti(app: Flask, *args: str) -> Result:
@@ -501,11 +509,15 @@ def test_a_process_that_exits_sends_its_events_first(store, receiver):
 
 @pytest.fixture
 def webhook_shop(
-    sandbox: SandboxServer, tmp_path: Path, receiver: WebhookReceiver
+    sandbox: SandboxServer, tmp_path: Path, store_url: str, receiver: WebhookReceiver
 ) -> Iterator[Shop]:
     """The ``shop`` fixture, with signed webhooks to ``receiver``."""
     with run_shop(
-        sandbox, tmp_path, FLEXITI_SHOP_WEBHOOK_URL=receiver.url, FLEXITI_SHOP_WEBHOOK_SECRET=SECRET
+        sandbox,
+        tmp_path,
+        FLEXITI_STORE_URL=store_url,
+        FLEXITI_SHOP_WEBHOOK_URL=receiver.url,
+        FLEXITI_SHOP_WEBHOOK_SECRET=SECRET,
     ) as shop:
         try:
             yield shop
@@ -561,12 +573,12 @@ def test_fifty_duplicate_callbacks_send_one_webhook(webhook_shop, receiver):
 
 
 @pytest.mark.slow
-def test_two_gunicorn_workers_deliver_each_event_once(sandbox, tmp_path, receiver):
+def test_two_gunicorn_workers_deliver_each_event_once(sandbox, tmp_path, store_url, receiver):
     """Under gunicorn, each worker's dispatcher shares the outbox: every event arrives once,
     including one that a process which has since stopped left behind."""
     from support.gunicorn import run_gunicorn, service_env, wait_for_workers
 
-    env = service_env(sandbox, tmp_path)
+    env = service_env(sandbox, tmp_path, store_url)
     env.update(
         FLEXITI_SHOP_WEBHOOK_URL=receiver.url,
         FLEXITI_SHOP_WEBHOOK_SECRET=SECRET,
@@ -576,7 +588,7 @@ def test_two_gunicorn_workers_deliver_each_event_once(sandbox, tmp_path, receive
     left_behind = Store(env["FLEXITI_STORE_URL"])
     Webhooks(left_behind, receiver.url, KEY, autostart=False)  # writes, never sends
     left_behind.transition(pending_order(left_behind, "LEFT"), OrderStatus.EXPIRED, source="cron")
-    left_behind.engine.dispose()
+    left_behind.close()
     ids = [f"GW-{n}" for n in range(8)]
     with run_gunicorn("worker_app:app", env, tmp_path) as url:
         wait_for_workers(url, 2)

@@ -32,6 +32,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: a test about SQLite itself (its file, its locking)"
     )
+    config.addinivalue_line(
+        "markers", "postgresql_only: several hosts, which share a store only through a server"
+    )
 
 
 #: The databases every test that uses a store runs on.
@@ -46,10 +49,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """
     if "store_url" not in metafunc.fixturenames:
         return
-    only_sqlite = metafunc.definition.get_closest_marker(
-        "sqlite_only"
-    ) or metafunc.definition.get_closest_marker("browser")
-    metafunc.parametrize("store_url", DATABASES[:1] if only_sqlite else DATABASES, indirect=True)
+    marked = metafunc.definition.get_closest_marker
+    databases = DATABASES
+    if marked("sqlite_only") or marked("browser"):
+        databases = DATABASES[:1]
+    elif marked("postgresql_only"):
+        databases = DATABASES[1:]
+    metafunc.parametrize("store_url", databases, indirect=True)
 
 
 @pytest.fixture(scope="session")

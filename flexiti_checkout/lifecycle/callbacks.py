@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.redact import extract_identifiers, redact, storable
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery, Inbox
+from flexiti_checkout.store.sweeps import count_deliveries, each_delivery
 
 log = logging.getLogger("flexiti_checkout.callbacks")
 
@@ -114,15 +117,28 @@ class CallbackProcessor:
         )
         return result
 
-    def replay(self, *, include_processed: bool = False) -> list[tuple[Delivery, ProcessResult]]:
+    def replay(
+        self, *, include_processed: bool = False, limit: int | None = None
+    ) -> list[tuple[Delivery, ProcessResult]]:
         """Process stored deliveries again (by default only those not processed yet).
 
-        An operator asked for this, so the per-order lookup throttle does not apply.
+        All of them, newest first (the freshest news about an order settles it soonest), or the
+        ``limit`` newest. An operator asked for this, so the per-order lookup throttle does not
+        apply.
         """
-        done = []
-        for delivery in self.inbox.deliveries(unprocessed_only=not include_processed):
-            done.append((delivery, self.process(delivery, force=True)))
-        return done
+        return list(self.each_replayed(include_processed=include_processed, limit=limit))
+
+    def each_replayed(
+        self, *, include_processed: bool = False, limit: int | None = None
+    ) -> Iterator[tuple[Delivery, ProcessResult]]:
+        """``replay`` one delivery at a time, for a progress bar."""
+        found = each_delivery(self.inbox.store, unprocessed_only=not include_processed)
+        for delivery in islice(found, limit):
+            yield delivery, self.process(delivery, force=True)
+
+    def replay_count(self, *, include_processed: bool = False) -> int:
+        """How many deliveries ``replay`` would process now."""
+        return count_deliveries(self.inbox.store, unprocessed_only=not include_processed)
 
     def _order_named_by(self, identifiers: dict[str, str]) -> Order | None:
         store = self.orders.store

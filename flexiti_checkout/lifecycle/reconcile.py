@@ -6,11 +6,13 @@ between runs. Each order goes through the same refresh as a return or a callback
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.models import Order, OrderStatus
+from flexiti_checkout.store.sweeps import count_orders, each_order
 
 #: A ``created`` order older than this never finished its widget init (the worker died).
 ABANDONED_START = 120.0
@@ -27,18 +29,43 @@ class ReconcileSummary:
     failed: int = 0
     abandoned_starts: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+    #: Orders the sweep found but did not reach (``limit``): work for the next run.
+    not_reached: int = 0
+
+    @property
+    def left_undone(self) -> int:
+        """Orders that still need a run: Flexiti could not be asked, or they were not reached."""
+        return self.failed + self.not_reached
+
+
+class UnsettledOrders:
+    """The orders a sweep looks at, every one of them, the most recent status change first.
+
+    ``len()`` is how many there were when the sweep began (for a progress bar); iterating reads
+    them a page at a time, so however many there are, all are seen once.
+    """
+
+    def __init__(self, service: OrderService, *, entered_before: float) -> None:
+        self._service = service
+        self._entered_before = entered_before
+        self._statuses = (OrderStatus.PENDING, OrderStatus.CREATED)
+        self._count = count_orders(service.store, self._statuses, entered_before=entered_before)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Order]:
+        return each_order(self._service.store, self._statuses, entered_before=self._entered_before)
 
 
 def unsettled_orders(
     service: OrderService, *, older_than: float = 0.0, merchant_order_id: str | None = None
-) -> list[Order]:
+) -> UnsettledOrders | list[Order]:
     """The orders a sweep looks at: pending (or stuck starting) for at least ``older_than`` s."""
     if merchant_order_id is not None:
         found = service.store.get_order(merchant_order_id)
         return [found] if found is not None else []
-    return service.store.orders_in(
-        (OrderStatus.PENDING, OrderStatus.CREATED), entered_before=service.clock() - older_than
-    )
+    return UnsettledOrders(service, entered_before=service.clock() - older_than)
 
 
 def reconcile(
@@ -46,19 +73,26 @@ def reconcile(
     targets: Iterable[Order],
     *,
     progress: Callable[[Order], None] | None = None,
+    limit: int | None = None,
 ) -> ReconcileSummary:
     """Refresh ``targets`` whose outcome never arrived; expire those past the deadline.
 
     An order pending for longer than ``service.pending_expiry`` is looked up one last time and,
     if Flexiti still has no outcome, expired. Orders whose checkout start never finished are
-    marked ``error``. Upstream failures are counted, and the order is left for the next run.
+    marked ``error``. Upstream failures are counted, and the order is left for the next run; so
+    are the orders past ``limit`` (``not_reached``).
     """
     now = service.clock()
     summary = ReconcileSummary()
-    for order in targets:
+    seen = 0
+    found = iter(targets)
+    for order in islice(found, limit):
+        seen += 1
         _reconcile_one(service, order, now, summary)
         if progress is not None:
             progress(order)
+    if limit is not None and seen == limit:
+        summary.not_reached = sum(1 for _ in found)
     return summary
 
 

@@ -34,7 +34,7 @@ class Inbox:
     """Reads and writes of stored callback deliveries."""
 
     def __init__(self, store: Store) -> None:
-        self._store = store
+        self.store = store
 
     def add_delivery(
         self,
@@ -51,7 +51,7 @@ class Inbox:
         ``settled_outcome`` stores it as already processed, for a delivery about an order that
         has ended: there is nothing left to look up, so one write is all it costs.
         """
-        now = self._store.clock()
+        now = self.store.clock()
         values: dict[str, Any] = {
             "received_at": now, "method": method, "remote_addr": remote_addr,
             "content_type": content_type, "payload": payload, "identifiers": identifiers,
@@ -59,13 +59,13 @@ class Inbox:
         }  # fmt: skip
         if settled_outcome is not None:
             values.update(processed_at=now, outcome=settled_outcome, attempts=1)
-        with self._store.begin() as conn:
+        with self.store.begin() as conn:
             values["id"] = new_id(conn.execute(insert(deliveries).values(**values)))
         return Delivery(values)
 
     def get(self, delivery_id: int) -> Delivery:
         """One stored delivery by id."""
-        with self._store.begin() as conn:
+        with self.store.begin() as conn:
             row = conn.execute(select(deliveries).where(deliveries.c.id == delivery_id)).one()
         return Delivery(row._mapping)
 
@@ -77,8 +77,8 @@ class Inbox:
             "last_error": error,
         }
         if error is None:
-            values["processed_at"] = self._store.clock()
-        with self._store.begin() as conn:
+            values["processed_at"] = self.store.clock()
+        with self.store.begin() as conn:
             conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
 
     def deliveries(self, *, unprocessed_only: bool = True, limit: int = 1000) -> list[Delivery]:
@@ -86,10 +86,10 @@ class Inbox:
         query = select(deliveries).order_by(deliveries.c.id).limit(limit)
         if unprocessed_only:
             query = query.where(deliveries.c.processed_at.is_(None))
-        with self._store.begin() as conn:
+        with self.store.begin() as conn:
             rows = conn.execute(query).all()
         return [Delivery(row._mapping) for row in rows]
 
     def count_deliveries(self) -> int:
-        with self._store.begin() as conn:
+        with self.store.begin() as conn:
             return int(conn.execute(select(func.count()).select_from(deliveries)).scalar_one())

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -24,16 +24,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.models import Order, OrderEvent, OrderStatus, can_move, utc
+from flexiti_checkout.store.schema import ready_or_refuse
 from flexiti_checkout.store.tables import (
     SCHEMA_VERSION,
     default_sqlite_url,
     make_engine,
-    meta,
-    metadata,
     order_events,
     orders,
     storable_key,
@@ -43,9 +41,6 @@ log = logging.getLogger("flexiti_checkout.store")
 
 #: See ``Store.transition_hooks``.
 TransitionHook = Callable[[Connection, Order, Order], Callable[[], None] | None]
-#: How often ``ensure_schema`` tries to create the tables when other workers race it.
-_CREATE_ATTEMPTS = 5
-
 __all__ = ["SCHEMA_VERSION", "Store", "TransitionHook", "default_sqlite_url", "new_id"]
 
 
@@ -69,42 +64,14 @@ class Store:
     # -- schema ------------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
-        """Create the tables on first use, and refuse a database from a newer version."""
+        """Create an empty database at the newest schema on first use; refuse one that is behind
+        (naming ``flask flexiti db upgrade``) or newer than this flexiti-checkout."""
         if self._ready:
             return
         with self._ready_lock:
-            if self._ready:
-                return
-            self._create_tables()
-            with self.engine.begin() as conn:
-                found = conn.execute(
-                    select(meta.c.value).where(meta.c.key == "schema_version")
-                ).scalar()
-                if found is None:
-                    with suppress(IntegrityError):  # another worker may have written it first
-                        conn.execute(
-                            insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION))
-                        )
-                elif int(found) > SCHEMA_VERSION:
-                    raise ConfigurationError(
-                        f"The Flexiti store at FLEXITI_STORE_URL has schema version {found}, "
-                        f"newer than this flexiti-checkout understands ({SCHEMA_VERSION}). "
-                        "Upgrade flexiti-checkout."
-                    )
-            self._ready = True
-
-    def _create_tables(self) -> None:
-        # create_all looks for each table, then creates the missing ones: workers starting
-        # together on a new database all see none and all but one get "already exists". On the
-        # next try the tables the others made are found, and only what is still missing is made.
-        for attempt in range(_CREATE_ATTEMPTS):
-            try:
-                metadata.create_all(self.engine)
-                return
-            except (OperationalError, ProgrammingError, IntegrityError):
-                if attempt == _CREATE_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+            if not self._ready:
+                ready_or_refuse(self.engine)
+                self._ready = True
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -174,7 +141,7 @@ class Store:
             row = conn.execute(
                 select(orders).where(orders.c.merchant_order_id == merchant_order_id)
             ).first()
-        return _order(row)
+        return order_from_row(row)
 
     def get_order_by_online_id(self, online_order_id: str) -> Order | None:
         """The newest order Flexiti knows by this order id, if any."""
@@ -186,7 +153,7 @@ class Store:
                 .where(orders.c.online_order_id == online_order_id)
                 .order_by(orders.c.id.desc())
             ).first()
-        return _order(row)
+        return order_from_row(row)
 
     def transition(
         self,
@@ -247,7 +214,7 @@ class Store:
     def _run_transition_hooks(self, conn: Connection, before: Order) -> list[Callable[[], None]]:
         if not self.transition_hooks:
             return []
-        after = _order(conn.execute(select(orders).where(orders.c.id == before.id)).first())
+        after = order_from_row(conn.execute(select(orders).where(orders.c.id == before.id)).first())
         assert after is not None
         found = (hook(conn, before, after) for hook in self.transition_hooks)
         return [follow_up for follow_up in found if follow_up is not None]
@@ -304,7 +271,7 @@ class Store:
             query = query.where(orders.c.status_at >= entered_after)
         with self.begin() as conn:
             rows = conn.execute(query).all()
-        return [order for order in map(_order, rows) if order is not None]
+        return [order for order in map(order_from_row, rows) if order is not None]
 
     def search_orders(
         self,
@@ -332,7 +299,7 @@ class Store:
         with self.begin() as conn:
             total = int(conn.execute(counted).scalar_one())
             rows = conn.execute(page.offset(offset).limit(limit)).all()
-        return [order for order in map(_order, rows) if order is not None], total
+        return [order for order in map(order_from_row, rows) if order is not None], total
 
     def history(self, order: Order) -> list[OrderEvent]:
         """Every transition of ``order``, oldest first."""
@@ -354,7 +321,7 @@ class Store:
         ]
 
 
-def _order(row: Any) -> Order | None:
+def order_from_row(row: Any) -> Order | None:
     if row is None:
         return None
     return Order(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -35,8 +36,9 @@ from sqlalchemy.engine import make_url
 
 from flexiti_checkout.errors import ConfigurationError
 
-#: Bumped whenever the tables change; ``Store`` refuses a database written by a newer version.
-SCHEMA_VERSION = 1
+#: Bumped with each migration that changes the tables (``store/migrations``); ``Store`` refuses a
+#: database written by a newer version, as flexiti-checkout releases before migrations did too.
+SCHEMA_VERSION = 2
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -133,6 +135,8 @@ orders = Table(
     Column("checked_at", Float),  # last lookup at Flexiti
     Column("lookup_after", Float),  # throttle: no lookup before this time…
     Column("lookup_claimed_at", Float),  # …unless news arrived after the last one started
+    # The reconciler's sweep: pending orders, newest status change first (revision 0002).
+    Index("ix_flexiti_orders_status_status_at", "status", "status_at"),
 )
 
 order_events = Table(
@@ -190,10 +194,10 @@ admin_actions = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("at", Float, nullable=False),
-    Column("actor", Text, nullable=False),
+    Column("actor", CleanText, nullable=False),
     Column("action", String(32), nullable=False),
     Column("merchant_order_id", String(64), nullable=False, index=True),
-    Column("outcome", Text, nullable=False),
+    Column("outcome", CleanText, nullable=False),
 )
 
 tokens = Table(

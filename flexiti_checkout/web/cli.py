@@ -21,6 +21,8 @@ from flexiti_checkout.client import FlexitiClient
 from flexiti_checkout.errors import ConfigurationError, FlexitiError, NotFoundError
 from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
 from flexiti_checkout.models import OrderStatus
+from flexiti_checkout.store import schema
+from flexiti_checkout.store.sweeps import prune
 from flexiti_checkout.web.settings import parse_duration
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.webhooks.cli import webhooks_command
@@ -90,9 +92,15 @@ def check() -> None:
     show_default=True,
     help="Only orders pending at least this long (e.g. 10m, 2h).",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Check at most this many orders, newest first; exit 2 if others were left.",
+)
 @with_appcontext
-def reconcile_command(merchant_order_id: str | None, older_than: str) -> None:
-    """Ask Flexiti about pending orders; expire those pending past FLEXITI_PENDING_EXPIRY."""
+def reconcile_command(merchant_order_id: str | None, older_than: str, limit: int | None) -> None:
+    """Ask Flexiti about pending orders, newest first; expire those pending past
+    FLEXITI_PENDING_EXPIRY. Exits 2 when some were left for the next run."""
     try:
         age = parse_duration("--older-than", older_than, allow_zero=True)
     except ConfigurationError:
@@ -104,8 +112,9 @@ def reconcile_command(merchant_order_id: str | None, older_than: str) -> None:
     targets = unsettled_orders(service, older_than=age, merchant_order_id=merchant_order_id)
     if merchant_order_id is not None and not targets:
         raise click.ClickException(f"No order with merchant order id {merchant_order_id!r}.")
-    with click.progressbar(length=len(targets), label="Reconciling", file=sys.stderr) as bar:
-        summary = reconcile(service, targets, progress=lambda _order: bar.update(1))
+    length = len(targets) if limit is None else min(limit, len(targets))
+    with click.progressbar(length=length, label="Reconciling", file=sys.stderr) as bar:
+        summary = reconcile(service, targets, progress=lambda _order: bar.update(1), limit=limit)
     click.echo(
         f"Checked {summary.checked} pending orders: {summary.settled} settled, "
         f"{summary.expired} expired, {summary.still_pending} still pending, "
@@ -115,7 +124,10 @@ def reconcile_command(merchant_order_id: str | None, older_than: str) -> None:
         click.echo(
             f"{summary.abandoned_starts} checkouts that never finished starting were marked error."
         )
-    if summary.failed:
+    if summary.not_reached:
+        click.echo(f"{summary.not_reached} orders were not reached (--limit {limit}).")
+    if summary.left_undone:
+        click.echo(f"Left for the next run: {summary.left_undone} orders.")
         sys.exit(2)
 
 
@@ -126,17 +138,111 @@ def reconcile_command(merchant_order_id: str | None, older_than: str) -> None:
     is_flag=True,
     help="Also process deliveries that were processed already.",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Process at most this many deliveries, newest first; exit 2 if others were left.",
+)
 @with_appcontext
-def replay(include_processed: bool) -> None:
-    """Process stored callback deliveries again (by default only unprocessed ones)."""
-    done = flexiti_state().callbacks.replay(include_processed=include_processed)
-    for delivery, result in done:
-        mark = "retry" if result.retry else "done "
-        click.echo(f"{mark} delivery {delivery.id}: {result.outcome}")
-    left = sum(result.retry for _, result in done)
-    click.echo(f"Replayed {len(done)} deliveries; {left} still need another try.")
-    if left:
+def replay(include_processed: bool, limit: int | None) -> None:
+    """Process stored callback deliveries again, newest first (by default only unprocessed
+    ones). Exits 2 when some still need another try or were left for the next run."""
+    callbacks = flexiti_state().callbacks
+    total = callbacks.replay_count(include_processed=include_processed)
+    done = retry = 0
+    length = total if limit is None else min(limit, total)
+    with click.progressbar(length=length, label="Replaying", file=sys.stderr) as bar:
+        for delivery, result in callbacks.each_replayed(
+            include_processed=include_processed, limit=limit
+        ):
+            done += 1
+            retry += result.retry
+            mark = "retry" if result.retry else "done "
+            click.echo(f"{mark} delivery {delivery.id}: {result.outcome}")
+            bar.update(1)
+    not_reached = max(total - done, 0) if limit is not None and done == limit else 0
+    click.echo(f"Replayed {done} deliveries; {retry} still need another try.")
+    if not_reached:
+        click.echo(f"{not_reached} deliveries were not reached (--limit {limit}).")
+    if retry or not_reached:
         sys.exit(2)  # like reconcile: a job runner sees that work is left for the next run
+
+
+@flexiti_commands.group("db")
+def db_commands() -> None:
+    """The store's schema: where it stands, and upgrading it after a new flexiti-checkout."""
+
+
+@db_commands.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the store's schema revision and the one this flexiti-checkout needs."""
+    state = schema.current(flexiti_state().store.engine)
+    if state.current is None:
+        click.echo(f"Store: empty (created at revision {state.head} on first use)")
+    elif state.up_to_date:
+        click.echo(f"Store: revision {state.current} (up to date)")
+    elif not state.known:
+        click.echo(f"Store: revision {state.current}, newer than this flexiti-checkout knows")
+        sys.exit(1)
+    else:
+        click.echo(
+            f"Store: revision {state.current}; this flexiti-checkout needs {state.head}. "
+            f"Back the database up, then run `{schema.UPGRADE_COMMAND}`."
+        )
+        sys.exit(1)
+
+
+@db_commands.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply the schema migrations the store does not have yet (back it up first)."""
+    store = flexiti_state().store
+    try:
+        before, after = schema.upgrade(store.engine)
+    except ConfigurationError as exc:
+        raise click.ClickException(exc.message) from exc
+    if before is None:
+        click.echo(f"Created the store at revision {after}.")
+    elif before == after:
+        click.echo(f"The store is at revision {after} already.")
+    else:
+        click.echo(f"Upgraded the store from revision {before} to {after}.")
+
+
+@flexiti_commands.command("prune")
+@click.option(
+    "--older-than",
+    help="Delete what finished longer ago than this (e.g. 90d); default FLEXITI_RETENTION.",
+)
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@with_appcontext
+def prune_command(older_than: str | None, dry_run: bool) -> None:
+    """Delete processed callback deliveries, delivered webhook events and dead token rows.
+
+    Orders and their history are kept. Run it from cron, like reconcile.
+    """
+    state = flexiti_state()
+    age = state.settings.retention
+    if older_than is not None:
+        try:
+            age = parse_duration("--older-than", older_than)
+        except ConfigurationError:
+            raise click.BadParameter(
+                f"{older_than!r} is not a duration such as 90d, 12h or 3600",
+                param_hint="'--older-than'",
+            ) from None
+    pruned = prune(state.store, before=state.store.clock() - age, dry_run=dry_run)
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(
+        f"{verb} {pruned.deliveries} processed callback deliveries, {pruned.webhook_events} "
+        f"delivered webhook events and {pruned.tokens} expired tokens older than "
+        f"{_days(age)}. Orders and their history are kept."
+    )
+
+
+def _days(seconds: float) -> str:
+    return f"{seconds / 86400:g} days" if seconds >= 86400 else f"{seconds:g} s"
 
 
 @flexiti_commands.command("orders")

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "FLEXITI_SUCCESS_ENDPOINT": None,
     "FLEXITI_FAILURE_ENDPOINT": None,
     "FLEXITI_PENDING_EXPIRY": "2h",
+    "FLEXITI_RETENTION": "90d",
     "FLEXITI_TIMEOUT": 10,
     "FLEXITI_MAX_RETRIES": 2,
     "FLEXITI_ALLOWED_REDIRECT_HOSTS": (),
@@ -91,6 +92,8 @@ class Settings:
     lookup_interval: float
     #: The longest a customer's request (return, status poll, callback) waits on Flexiti.
     request_budget: float = 5.0
+    #: How old processed deliveries, delivered webhooks and dead tokens get before ``prune``.
+    retention: float = 90 * 86400.0
     api_keys: tuple[str, ...] = ()
     #: Keys staff sign in to the service's admin console with (``service`` only).
     admin_keys: tuple[str, ...] = ()
@@ -140,6 +143,7 @@ def load_settings(config: MutableMapping[str, Any]) -> Settings:
             "FLEXITI_LOOKUP_INTERVAL", config["FLEXITI_LOOKUP_INTERVAL"]
         ),
         request_budget=request_budget(config["FLEXITI_REQUEST_BUDGET"]),
+        retention=parse_duration("FLEXITI_RETENTION", config["FLEXITI_RETENTION"]),
         api_keys=api_keys(config["FLEXITI_API_KEYS"]),
         admin_keys=api_keys(config["FLEXITI_ADMIN_KEYS"], "FLEXITI_ADMIN_KEYS"),
         storefront=storefront_settings(config),

@@ -1,4 +1,4 @@
-"""The built wheel is what users install: it must carry the templates and static files."""
+"""The built wheel is what users install: it must carry templates, static files, migrations."""
 
 from __future__ import annotations
 
@@ -49,6 +49,16 @@ CHECK_INSTALLED = textwrap.dedent(
     import flexiti_checkout.demo.__main__
     shop = service_app().test_client().get("/")
     assert shop.status_code == 200 and b"data-flexiti-price" in shop.data, shop.status
+    # The migrations ship too: every revision runs from the installed package.
+    import tempfile
+    from alembic import command
+    from sqlalchemy import create_engine
+    from flexiti_checkout.store import schema
+
+    engine = create_engine(f"sqlite:///{tempfile.mkdtemp()}/store.sqlite3")
+    with engine.begin() as conn:
+        command.upgrade(schema._config(conn), "head")
+    assert schema.current(engine).up_to_date
     print("wheel ok")
     """
 )
@@ -77,6 +87,8 @@ def test_wheel_ships_templates_and_static(tmp_path: Path) -> None:
     assert "flexiti_checkout/py.typed" in names
     assert "flexiti_checkout/static/flexiti_checkout/sandbox.css" in names
     assert any(n.startswith("flexiti_checkout/templates/flexiti_checkout/") for n in names)
+    assert "flexiti_checkout/store/migrations/versions/0001_first_release.py" in names
+    assert "flexiti_checkout/store/migrations/script.py.mako" in names
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)

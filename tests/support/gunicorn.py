@@ -83,7 +83,7 @@ def service_env(sandbox: SandboxServer, workdir: Path, store_url: str) -> dict[s
     return env
 
 
-def wait_for_workers(url: str, count: int, timeout: float = 15.0) -> set[int]:
+def wait_for_workers(url: str, count: int, timeout: float = 60.0) -> set[int]:
     """Pids of the workers once ``count`` of them answered (requests held briefly to spread)."""
     seen: set[int] = set()
     deadline = time.monotonic() + timeout

@@ -59,6 +59,13 @@ def start(merchant_order_id: str) -> Response:
     )
 
 
+@app.post("/return/<merchant_order_id>")
+def customer_returns(merchant_order_id: str) -> Response:
+    """What the customer's return does: a refresh of the order (the session token aside)."""
+    result = flexiti_state().orders.refresh(merchant_order_id, source="return")
+    return jsonify(status=None if result is None else result.order.status.value)
+
+
 @app.get("/order/<merchant_order_id>")
 def order(merchant_order_id: str) -> Response | tuple[Response, int]:
     """The order's status as the store knows it (no lookup)."""

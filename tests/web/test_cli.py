@@ -219,7 +219,10 @@ def test_reconcile_when_flexiti_is_down_expires_nothing(shop: Shop) -> None:
     result = flexiti(shop, "reconcile")
 
     assert result.exit_code == 2
-    assert result.stdout == summary(checked=2, settled=0, expired=0, pending=2, failed=2) + "\n"
+    assert result.stdout == (
+        summary(checked=2, settled=0, expired=0, pending=2, failed=2)
+        + "\nLeft for the next run: 2 orders.\n"
+    )
     assert shop.order("OLD").status is OrderStatus.PENDING
     assert shop.order("YOUNG").status is OrderStatus.PENDING
     assert shop.signals.names("OLD") == []
@@ -266,12 +269,12 @@ def test_replay_processes_a_stored_delivery(shop: Shop) -> None:
     again = flexiti(shop, "replay")
 
     assert first.exit_code == 0, first.output
-    assert first.output == (
+    assert first.stdout == (
         f"done  delivery {delivery.id}: order A-1: approved\n"
         "Replayed 1 deliveries; 0 still need another try.\n"
     )
     assert shop.order("A-1").status is OrderStatus.APPROVED
-    assert again.output == "Replayed 0 deliveries; 0 still need another try.\n"
+    assert again.stdout == "Replayed 0 deliveries; 0 still need another try.\n"
     assert shop.signals.names("A-1") == ["order_approved"]
 
 
@@ -292,8 +295,8 @@ def test_replay_all_includes_processed_deliveries(shop: Shop) -> None:
     unprocessed = flexiti(shop, "replay")
     everything = flexiti(shop, "replay", "--all")
 
-    assert unprocessed.output == "Replayed 0 deliveries; 0 still need another try.\n"
-    assert everything.output == (
+    assert unprocessed.stdout == "Replayed 0 deliveries; 0 still need another try.\n"
+    assert everything.stdout == (
         f"done  delivery {delivery.id}: order A-1: approved\n"
         "Replayed 1 deliveries; 0 still need another try.\n"
     )
@@ -319,12 +322,12 @@ def test_replay_with_flexiti_down_keeps_the_delivery(shop: Shop) -> None:
     back = flexiti(shop, "replay")
 
     assert down.exit_code == 2
-    assert down.output == (
+    assert down.stdout == (
         f"retry delivery {delivery.id}: order A-1: lookup failed\n"
         "Replayed 1 deliveries; 1 still need another try.\n"
     )
     assert back.exit_code == 0, back.output
-    assert back.output.startswith(f"done  delivery {delivery.id}: order A-1: approved\n")
+    assert back.stdout.startswith(f"done  delivery {delivery.id}: order A-1: approved\n")
     assert shop.signals.names("A-1") == ["order_approved"]
 
 

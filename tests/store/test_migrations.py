@@ -1,0 +1,214 @@
+"""Schema migrations: a store of the first release upgrades intact; a store behind is refused.
+
+Each test runs on SQLite and PostgreSQL. The first release's tables come frozen from
+``support/released_schema.py``; the store's own tables and the shipped revisions must agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from flask import Flask
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import Engine
+
+from flexiti_checkout import FlexitiCheckout
+from flexiti_checkout.errors import ConfigurationError
+from flexiti_checkout.models import OrderStatus
+from flexiti_checkout.store import schema
+from flexiti_checkout.store.inbox import Inbox
+from flexiti_checkout.store.outbox import DELIVERED, PENDING, Outbox
+from flexiti_checkout.store.repository import Store
+from flexiti_checkout.store.tables import metadata
+from flexiti_checkout.store.tokens import DatabaseTokenStore
+from support import released_schema as released
+
+T = released.metadata.tables
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    engine = create_engine(store_url)
+    yield engine
+    engine.dispose()
+
+
+def order_row(n: int, status: str) -> dict[str, Any]:
+    return {
+        "id": n, "merchant_order_id": f"R-{n}", "online_order_id": str(1000 + n),
+        "reference_id": f"ref-{n}", "flow": "buy", "amount": f"{n}99.10", "currency": "CAD",
+        "lang": "fr", "status": status, "version": 2, "redirection_url": "https://x.example/f",
+        "flexiti_status": "SUCCESS", "details": {"promo_id": f"P{n}", "term": 12},
+        "error": None, "created_at": 1000.0 + n, "updated_at": 2000.0 + n,
+        "status_at": 2000.0 + n, "checked_at": 2000.5, "lookup_after": None,
+        "lookup_claimed_at": None,
+    }  # fmt: skip
+
+
+def fill_released_store(engine: Engine) -> None:
+    """A store as the first release made and filled it: orders, history, deliveries, events."""
+    released.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(T["flexiti_meta"]).values(key="schema_version", value="1"))
+        for n, status in enumerate(("approved", "pending", "declined"), start=1):
+            conn.execute(insert(T["flexiti_orders"]).values(**order_row(n, status)))
+            for at, (old, new) in enumerate([(None, "created"), ("created", "pending")]):
+                conn.execute(insert(T["flexiti_order_events"]).values(
+                    order_id=n, at=1000.0 + at, from_status=old, to_status=new,
+                    source="checkout", note="",
+                ))  # fmt: skip
+            conn.execute(insert(T["flexiti_callback_deliveries"]).values(
+                received_at=1500.0 + n, method="POST", remote_addr="203.0.113.9",
+                content_type="application/json", payload={"merchant_orderid": f"R-{n}"},
+                identifiers={"merchant_order_id": f"R-{n}"}, attempts=1,
+                processed_at=None if n == 2 else 1600.0, outcome=f"order R-{n}", last_error=None,
+            ))  # fmt: skip
+            conn.execute(insert(T["flexiti_webhook_outbox"]).values(
+                event_id=f"msg_{n}", event_type=f"order.{status}", order_id=n,
+                merchant_order_id=f"R-{n}", body='{"type": "x"}', created_at=2000.0,
+                status="delivered" if n == 1 else "pending", attempts=1, next_attempt_at=None,
+            ))  # fmt: skip
+        conn.execute(insert(T["flexiti_tokens"]).values(
+            key="online:merchant", access_token="a", refresh_token="r", scope="merchant",
+            expires_at=9e9, renew_at=9e9,
+        ))  # fmt: skip
+        conn.execute(insert(T["flexiti_admin_actions"]).values(
+            at=2100.0, actor="Ann", action="refresh", merchant_order_id="R-2", outcome="pending",
+        ))  # fmt: skip
+
+
+def every_row(engine: Engine) -> dict[str, list[tuple]]:
+    """Every row of the first release's tables, in key order."""
+    with engine.connect() as conn:
+        return {
+            name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key))]
+            for name, table in T.items()
+            if name != "flexiti_meta"
+        }
+
+
+def open_and_close(store_url: str) -> None:
+    """Use a new store once, as a first worker would, and close it."""
+    store = Store(store_url)
+    store.ensure_schema()
+    store.close()
+
+
+def shop_app(store_url: str) -> Flask:
+    app = Flask("shop")
+    app.config.update(SECRET_KEY="k" * 32, FLEXITI_STORE_URL=store_url)
+    FlexitiCheckout(app)
+    return app
+
+
+def test_a_store_of_the_first_release_is_refused_then_upgraded_intact(
+    store_url: str, engine: Engine
+) -> None:
+    """The store refuses a first-release database, naming the command; ``db upgrade`` brings it
+    to the head with every order, history row, delivery, event, token and action intact."""
+    fill_released_store(engine)
+    before = every_row(engine)
+    refused = Store(store_url)
+    with pytest.raises(ConfigurationError, match="flask flexiti db upgrade"):
+        refused.get_order("R-1")
+    refused.close()
+    app = shop_app(store_url)
+
+    result = app.test_cli_runner().invoke(args=["flexiti", "db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Upgraded the store from revision 0001 to {schema.head_revision()}.\n"
+    assert every_row(engine) == before
+    store = Store(store_url)
+    try:
+        order = store.get_order("R-1")
+        assert order is not None and order.status is OrderStatus.APPROVED
+        assert (str(order.amount), order.details, order.lang) == (
+            "199.10",
+            order_row(1, "")["details"],
+            "fr",
+        )
+        assert [e.to_status for e in store.history(order)] == [
+            OrderStatus.CREATED,
+            OrderStatus.PENDING,
+        ]
+        assert [d.id for d in Inbox(store).deliveries()] == [2]
+        assert [e.event_id for e in Outbox(store).events((PENDING,))] == ["msg_2", "msg_3"]
+        assert [e.event_id for e in Outbox(store).events((DELIVERED,))] == ["msg_1"]
+        assert DatabaseTokenStore(store).load("online:merchant") is not None
+        moved = store.transition(store.get_order("R-2"), OrderStatus.APPROVED, source="test")
+        assert moved is not None and moved.version == 3
+    finally:
+        store.close()
+        app.extensions["flexiti_checkout"].store.close()
+
+
+def test_the_revisions_build_exactly_the_store_tables(engine: Engine) -> None:
+    """Running every revision on an empty database gives the tables the store itself creates,
+    and the first revision alone gives the first release's tables."""
+    with engine.begin() as conn:
+        command.upgrade(schema._config(conn), schema.FIRST_RELEASE)
+        assert compare_metadata(MigrationContext.configure(conn), released.metadata) == []
+        command.upgrade(schema._config(conn), "head")
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        assert conn.execute(text("select value from flexiti_meta")).scalar() == "2"
+
+
+def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> None:
+    """An empty database is created on first use at the newest revision, nothing to run."""
+    store = Store(store_url)
+    assert store.get_order("none") is None
+    store.close()
+
+    state = schema.current(engine)
+
+    assert state.up_to_date and state.current == schema.head_revision()
+
+
+@pytest.mark.parametrize(
+    ("prepare", "output", "code"),
+    [
+        (lambda url, engine: None, "Store: empty (created at revision 0002 on first use)\n", 0),
+        (lambda url, engine: open_and_close(url), "Store: revision 0002 (up to date)\n", 0),
+        (
+            lambda url, engine: fill_released_store(engine),
+            "Store: revision 0001; this flexiti-checkout needs 0002. Back the database up, "
+            "then run `flask flexiti db upgrade`.\n",
+            1,
+        ),
+    ],
+    ids=["empty", "up-to-date", "behind"],
+)
+def test_db_current_says_where_the_store_stands(
+    store_url: str, engine: Engine, prepare: Any, output: str, code: int
+) -> None:
+    """``db current`` shows the revision and, when the store is behind, the command to run."""
+    prepare(store_url, engine)
+    app = shop_app(store_url)
+
+    result = app.test_cli_runner().invoke(args=["flexiti", "db", "current"])
+
+    assert (result.output, result.exit_code) == (output, code)
+    app.extensions["flexiti_checkout"].store.close()
+
+
+def test_a_store_from_a_newer_release_is_refused(store_url: str, engine: Engine) -> None:
+    """A revision this flexiti-checkout does not know is refused by the store and by upgrade."""
+    open_and_close(store_url)
+    with engine.begin() as conn:
+        conn.execute(text("update alembic_version set version_num = '9999'"))
+    store = Store(store_url)
+    with pytest.raises(ConfigurationError, match="revision 9999, newer than"):
+        store.ensure_schema()
+    store.close()
+    app = shop_app(store_url)
+
+    result = app.test_cli_runner().invoke(args=["flexiti", "db", "upgrade"])
+
+    assert result.exit_code == 1 and "newer than" in result.output
+    app.extensions["flexiti_checkout"].store.close()

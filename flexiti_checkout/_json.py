@@ -3,14 +3,32 @@
 Flexiti's examples send amounts as JSON numbers with cents (``"amount_requested": 3000.00``).
 ``json`` would need a float for that; instead ``Decimal`` values are written digit for digit, and
 numbers read back become ``Decimal``.
+
+JSON from outside (callbacks, the service's API, the calculator, Flexiti's answers) is read with
+limits, so that a small hostile body is a clear refusal rather than a crash or a stalled worker:
+at most ``MAX_DEPTH`` levels of nesting, numbers within ``money.MAX_MAGNITUDE``, no ``NaN`` or
+``Infinity``.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+from flexiti_checkout.money import MAX_MAGNITUDE, bounded_decimal
+
+#: The deepest nesting read from outside; Flexiti's documents nest three or four levels.
+MAX_DEPTH = 32
+
+
+class UnreadableJSON(ValueError):
+    """JSON that is refused: not JSON, not UTF-8, nested too deep, or a number out of range.
+
+    ``str()`` says which, to follow "The body" ("is nested deeper than 32 levels").
+    """
 
 
 def dumps(value: Any) -> str:
@@ -36,6 +54,58 @@ def dumps(value: Any) -> str:
     return text
 
 
-def loads(text: str | bytes) -> Any:
-    """Parse JSON, reading every non-integer number as ``Decimal``."""
-    return json.loads(text, parse_float=Decimal)
+def loads(text: str | bytes, *, fraction: Callable[[str], Decimal] = Decimal) -> Any:
+    """Parse JSON from outside, reading every non-integer number with ``fraction``.
+
+    Raises ``UnreadableJSON`` (a ``ValueError``) for anything but UTF-8 JSON within the limits.
+    """
+
+    def number(text: str) -> Decimal:
+        try:
+            bounded_decimal(text)
+        except ValueError as exc:
+            raise UnreadableJSON(f"has a number we refuse: {exc}") from None
+        return fraction(text)
+
+    try:
+        value = json.loads(
+            text, parse_float=number, parse_int=_integer, parse_constant=_no_constant
+        )
+    except UnreadableJSON:
+        raise
+    except RecursionError:
+        raise UnreadableJSON(f"is nested deeper than {MAX_DEPTH} levels") from None
+    except UnicodeDecodeError:
+        raise UnreadableJSON("is not UTF-8") from None
+    except ValueError as exc:
+        raise UnreadableJSON(f"is not JSON ({exc})") from None
+    if not within_depth(value, MAX_DEPTH):
+        raise UnreadableJSON(f"is nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def within_depth(value: Any, limit: int) -> bool:
+    """Whether lists and dicts nest at most ``limit`` levels in ``value`` (without recursion)."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for node in level
+            if isinstance(node, (dict, list, tuple))
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+        if not level:
+            return True
+    return not any(isinstance(node, (dict, list, tuple)) for node in level)
+
+
+def _integer(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_MAGNITUDE + 1:
+        raise UnreadableJSON(
+            f"has a number we refuse: {text[:20]}... is out of range (beyond 1e{MAX_MAGNITUDE})"
+        )
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise UnreadableJSON(f"has {name}, which is not a JSON number")

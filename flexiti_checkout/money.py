@@ -20,6 +20,11 @@ CENT = Decimal("0.01")
 #: Far above any financing plan; larger amounts are typos or probes, not prices.
 MAX_AMOUNT = Decimal("1000000.00")
 _MAX_TEXT = 32  # "1000000.00" is 10 characters; longer text is not a price
+#: Numbers from outside (JSON, Flexiti's answers) lie within 10**-MAX_MAGNITUDE..10**MAX_MAGNITUDE.
+#: Within it every Decimal operation stays exact at the default 28 digits; beyond it a 47-byte
+#: ``1e999999999`` costs seconds of CPU and gigabytes of memory once formatted or computed with.
+MAX_MAGNITUDE = 24
+_MAX_NUMBER_TEXT = 64
 # Plain decimal notation only: Decimal() would also take "1e3", "1_000", "NaN" and "Infinity".
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 #: ``en``/``fr``, optionally with Canada as the region (``fr-CA``, ``fr_ca``), in any case.
@@ -82,6 +87,27 @@ def parse_amount(value: Any, name: str = "amount") -> Decimal:
     if amount != amount.quantize(CENT):
         raise AmountError(name, "must have at most 2 decimal places")
     return amount.quantize(CENT)
+
+
+def bounded_decimal(text: str) -> Decimal:
+    """``text`` (a number from outside) as a ``Decimal``, checked before any arithmetic.
+
+    Raises ``ValueError`` for text that is not a number, longer than 64 characters, not finite,
+    or with an exponent beyond ``±MAX_MAGNITUDE`` (``1e-30``, ``0e-999``): ids, amounts and
+    scores are nowhere near, and only comparing exponents is safe with ``1e999999999``.
+    """
+    text = text.strip()
+    if len(text) > _MAX_NUMBER_TEXT:
+        raise ValueError(f"{text[:20]}... is too long to be a number")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{text!r} is not finite")
+    if not -MAX_MAGNITUDE <= number.adjusted() <= MAX_MAGNITUDE:
+        raise ValueError(f"{text} is out of range (beyond 1e{MAX_MAGNITUDE})")
+    return number
 
 
 def cents(amount: Decimal) -> int:

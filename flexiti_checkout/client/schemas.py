@@ -7,7 +7,7 @@ What Flexiti sends is read leniently: unknown fields are excluded, numbers may a
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
@@ -21,6 +21,7 @@ from flexiti_checkout.client.results import (
     PurchaseDetails,
     WidgetSession,
 )
+from flexiti_checkout.money import bounded_decimal
 
 
 class FlexibleId(fields.Field):
@@ -45,12 +46,9 @@ class Money(fields.Field):
         if isinstance(value, (bool, float)):
             raise ValidationError("Not an exact amount.")
         try:
-            amount = Decimal(str(value).strip())
-        except InvalidOperation as exc:
-            raise ValidationError("Not an amount.") from exc
-        if not amount.is_finite():
-            raise ValidationError("Not a finite amount.")
-        return amount
+            return bounded_decimal(str(value))
+        except ValueError as exc:
+            raise ValidationError(f"Not an amount: {exc}.") from exc
 
 
 class LenientInt(fields.Field):
@@ -60,10 +58,10 @@ class LenientInt(fields.Field):
         if value is None or value == "":
             return None
         try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation as exc:
-            raise ValidationError("Not a whole number.") from exc
-        if not number.is_finite() or number != number.to_integral_value():
+            number = bounded_decimal(str(value))
+        except ValueError as exc:
+            raise ValidationError(f"Not a whole number: {exc}.") from exc
+        if number != number.to_integral_value():
             raise ValidationError("Not a whole number.")
         return int(number)
 

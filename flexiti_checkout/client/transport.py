@@ -160,7 +160,7 @@ def parse_response(response: requests.Response, reference_id: str) -> Any:
             parse_error = exc
     if 200 <= response.status_code < 300:
         if parse_error is not None or body is None:
-            kind = "an empty body" if not response.content else "a body that is not JSON"
+            kind = "an empty body" if not response.content else f"a body that {parse_error}"
             raise UnavailableError(
                 f"Flexiti answered {response.status_code} with {kind}",
                 reference_id=reference_id,

@@ -7,12 +7,13 @@ that names no order we know triggers a lookup of the recent pending ones.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.redact import extract_identifiers, redact
+from flexiti_checkout.lifecycle.redact import extract_identifiers, redact, storable
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery, Inbox
 
@@ -20,6 +21,8 @@ log = logging.getLogger("flexiti_checkout.callbacks")
 
 #: How many recent pending orders an anonymous delivery may refresh.
 ANONYMOUS_REFRESH_LIMIT = 50
+#: The stored ``content_type`` column's width.
+MAX_CONTENT_TYPE = 128
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,38 @@ class CallbackProcessor:
         return self.inbox.add_delivery(
             method=method,
             remote_addr=remote_addr,
-            content_type=content_type,
+            content_type=_storable_header(content_type),
             payload=redact(payload),
             identifiers=identifiers,
             settled_outcome=settled,
+        )
+
+    def receive_unreadable(
+        self,
+        reason: str,
+        body: bytes,
+        *,
+        method: str,
+        remote_addr: str | None,
+        content_type: str | None,
+    ) -> Delivery:
+        """Store a delivery whose body could not be read, as processed: it names no order.
+
+        Its content is not kept (it cannot be redacted field by field), only why it was refused,
+        its size and its SHA-256, to match it with Flexiti's records.
+        """
+        outcome = f"unreadable: {storable(reason, 300)}"
+        return self.inbox.add_delivery(
+            method=method,
+            remote_addr=remote_addr,
+            content_type=_storable_header(content_type),
+            payload={
+                "unreadable": storable(reason, 300),
+                "bytes": len(body),
+                "sha256": hashlib.sha256(body).hexdigest(),
+            },
+            identifiers={},
+            settled_outcome=outcome,
         )
 
     def process(self, delivery: Delivery, *, force: bool = False) -> ProcessResult:
@@ -133,6 +164,13 @@ class CallbackProcessor:
             changed += result.changed
         outcome = f"no known order named; refreshed {len(recent)} pending orders, {changed} settled"
         return ProcessResult(outcome, retry=failed > 0)
+
+
+def _storable_header(value: str | None) -> str | None:
+    """A header as its column takes it: bounded, no control characters or lone surrogates."""
+    if value is None:
+        return None
+    return "".join(char if char.isprintable() else "\ufffd" for char in value[:MAX_CONTENT_TYPE])
 
 
 def _checked_since(order: Order, delivery: Delivery) -> bool:

@@ -9,6 +9,10 @@ scores. ``extract_identifiers`` finds which order a delivery is about, wherever 
 Payloads come as JSON, form fields or query strings; by the time they get here they are nested
 dicts and lists of strings and numbers. Keys are compared by their letters and digits only, since
 Flexiti's pages spell the same field ``customer_fname``, ``customerFname`` or ``first-name``.
+
+Whatever a stranger sends is stored, so ``redact`` also makes it storable on every database: no
+NUL or lone surrogate in any string (PostgreSQL refuses both), keys of bounded length, and no
+nesting deeper than ``MAX_DEPTH``. An identifier is only ever printable text of bounded length.
 """
 
 from __future__ import annotations
@@ -20,9 +24,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["REDACTED", "extract_identifiers", "redact", "redact_text"]
+__all__ = ["REDACTED", "extract_identifiers", "redact", "redact_text", "storable"]
 
 REDACTED = "[redacted]"
+#: What replaces a value nested deeper than ``MAX_DEPTH`` in a stored delivery.
+TOO_DEEP = "[too deep]"
+MAX_DEPTH = 32
+#: Longer keys are no field of Flexiti's: stored cut to this length, never looked up.
+MAX_KEY = 128
 
 #: Keys whose values are personal data, as ``normalise_key`` spells them.
 PERSONAL_KEYS = frozenset(
@@ -59,6 +68,8 @@ _IDENTIFIER_KEYS = {
     "promo_id": {"promoid"},
 }
 MAX_IDENTIFIER = 128
+# NUL and lone surrogates: text no database column takes (PostgreSQL refuses both).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 # Digit groups separated by single spaces or dashes: the shape card numbers are written in.
 # Groups of one or two digits are no card's grouping (4-4-4-4, 4-6-5, ...); leaving them out also
@@ -77,31 +88,44 @@ def _normalise(key: str) -> str:
 
 def normalise_key(key: Any) -> str:
     """A key as compared here: its last form-style segment (``purchase[vcc]``), letters and
-    digits only, lower case. Cached: callbacks repeat the same few dozen keys."""
-    return _normalise(str(key))
+    digits only, lower case. Cached: callbacks repeat the same few dozen keys. A key longer
+    than ``MAX_KEY`` is no field name at all: it normalises to ``""``."""
+    text = str(key)
+    return "" if len(text) > MAX_KEY else _normalise(text)
+
+
+def storable(text: str, limit: int | None = None) -> str:
+    """``text`` as every database can store it: NUL and lone surrogates become U+FFFD, and it is
+    cut to ``limit`` characters."""
+    return _UNSTORABLE.sub("\ufffd", text if limit is None else text[:limit])
 
 
 def redact(payload: Any) -> Any:
-    """A deep copy of ``payload`` with personal values and card numbers replaced by REDACTED."""
-    return _redact(payload, scores=False)
+    """A deep copy of ``payload`` with personal values and card numbers replaced by REDACTED,
+    storable as it is (see the module's docstring)."""
+    return _redact(payload, scores=False, depth=0)
 
 
-def _redact(value: Any, *, scores: bool) -> Any:
+def _redact(value: Any, *, scores: bool, depth: int) -> Any:
+    if isinstance(value, (Mapping, list, tuple)) and depth >= MAX_DEPTH:
+        return TOO_DEEP
     if isinstance(value, Mapping):
         copied = {}
         for key, item in value.items():
             name = normalise_key(key)
+            stored_key = storable(key, MAX_KEY) if isinstance(key, str) else key
             if name in PERSONAL_KEYS and not _is_kept_personal(item, scores=scores):
-                copied[key] = REDACTED
+                copied[stored_key] = REDACTED
             else:
-                copied[key] = _redact(item, scores=scores or name == SCORES_KEY)
+                scored = scores or name == SCORES_KEY
+                copied[stored_key] = _redact(item, scores=scored, depth=depth + 1)
         return copied
     if isinstance(value, list):
-        return [_redact(item, scores=scores) for item in value]
+        return [_redact(item, scores=scores, depth=depth + 1) for item in value]
     if isinstance(value, tuple):
-        return tuple(_redact(item, scores=scores) for item in value)
+        return tuple(_redact(item, scores=scores, depth=depth + 1) for item in value)
     if isinstance(value, str):
-        return redact_text(value)
+        return storable(redact_text(value))
     return copy.deepcopy(value)
 
 
@@ -201,13 +225,24 @@ def _identifier(value: Any) -> str | None:
         value = value[0]
     if isinstance(value, bool):
         return None
-    if isinstance(value, (float, Decimal)):
-        if not Decimal(value).is_finite():
-            return None
-        if value % 1 == 0:
-            value = int(value)  # 131209.0 from a JSON parser is the id 131209
     if isinstance(value, (int, float, Decimal)):
-        return str(value)
+        return _numeric_identifier(value)
     if isinstance(value, str):
-        return value.strip()[:MAX_IDENTIFIER] or None
+        text = value.strip()[:MAX_IDENTIFIER]
+        # An id holds printable characters only: NUL or a lone surrogate could not even be looked
+        # up on PostgreSQL, and a control character names no order.
+        return text if text and text.isprintable() else None
     return None
+
+
+def _numeric_identifier(value: int | float | Decimal) -> str | None:
+    """A number as an id: 131209.0 from a JSON parser is the id 131209; nothing huge or odd."""
+    if isinstance(value, int) and value.bit_length() > 4 * MAX_IDENTIFIER:
+        return None  # str() of a huge int is slow, or refused by Python itself
+    number = Decimal(value)
+    # Comparisons and exponents only until it is known to be small (1e999999999 is 47 bytes).
+    if not number.is_finite() or number < 0 or number.adjusted() >= MAX_IDENTIFIER:
+        return None
+    if number != number.to_integral_value():
+        return None
+    return format(number.to_integral_value(), "f")

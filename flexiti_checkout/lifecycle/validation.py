@@ -44,6 +44,8 @@ _POSTAL_CODE = re.compile(
 _PHONE_SEPARATORS = re.compile(r"[\s.()-]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _is_email = Email()
+# Nothing a person types: C0 controls, DEL, lone surrogates (no database stores these last).
+_CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def validate_checkout(data: CheckoutRequest | Mapping[str, Any]) -> CheckoutRequest:
@@ -75,6 +77,8 @@ def _text(value: Any) -> str:
         raise ValidationError("must not be blank")
     if len(text) > MAX_TEXT:
         raise ValidationError(f"must have at most {MAX_TEXT} characters")
+    if _CONTROL.search(text):
+        raise ValidationError("must not contain control characters or lone surrogates")
     return text
 
 

@@ -12,7 +12,6 @@ Flask shop uses the Python API instead (it may call ``register_api`` itself to o
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Sequence
 from decimal import Decimal
@@ -23,6 +22,7 @@ from flask import Blueprint, Flask, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from flexiti_checkout._json import loads
 from flexiti_checkout.errors import (
     CheckoutInProgressError,
     ConfigurationError,
@@ -186,7 +186,8 @@ def create_checkout() -> ResponseReturnValue:
 def read_order(merchant_order_id: str) -> ResponseReturnValue:
     """The order with its history of transitions, as the store knows it (no Flexiti call)."""
     state = flexiti_state()
-    order = state.store.get_order(merchant_order_id)
+    # Never a merchant order id (they are printable), and no database could look it up.
+    order = state.store.get_order(merchant_order_id) if merchant_order_id.isprintable() else None
     if order is None:
         return _error(404, "not_found", f"No order has merchant order id {merchant_order_id!r}.")
     fields = {name: getattr(order, name) for name in order.__dataclass_fields__}
@@ -209,13 +210,9 @@ def _json_body() -> Any:
     request.max_content_length = MAX_BODY_BYTES
     raw = request.get_data(cache=False)
     try:
-        return json.loads(raw, parse_float=JsonFraction, parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError):
-        _abort(400, "invalid_json", "The body is not valid JSON (UTF-8).")
-
-
-def _no_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")
+        return loads(raw, fraction=JsonFraction)
+    except ValueError as exc:
+        _abort(400, "invalid_json", f"The body {exc}: send UTF-8 JSON.")
 
 
 _CONFLICTS: dict[type[FlexitiError], str] = {

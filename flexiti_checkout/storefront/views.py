@@ -97,7 +97,10 @@ def calculator() -> ResponseReturnValue:
 
 def _batch() -> ResponseReturnValue:
     request.max_content_length = _MAX_BODY
-    body = _json_body()
+    try:
+        body = _json_body()
+    except ValueError as exc:
+        return _invalid_fields({"body": [str(exc)]})
     try:
         data = _BATCH.load(body if isinstance(body, dict) else {})
     except ValidationError as exc:
@@ -185,13 +188,13 @@ def _back_url() -> str:
 
 
 def _json_body() -> Any:
-    """The request's JSON with exact numbers (a price sent as a JSON number is a ``Decimal``)."""
+    """The request's JSON with exact numbers (a price sent as a JSON number is a ``Decimal``).
+
+    ``None`` when it is not JSON; raises ``ValueError`` saying why for JSON that is refused.
+    """
     if not request.is_json:
         return None
-    try:
-        return loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
-        return None
+    return loads(request.get_data(cache=False))
 
 
 def _answer(payload: dict[str, Any], *, definitive: bool, shared: bool = True) -> Response:

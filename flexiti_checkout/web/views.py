@@ -7,9 +7,7 @@ customer sees next depends on the order's status after that refresh, never on th
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -26,6 +24,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.routing import BuildError
 
+from flexiti_checkout._json import loads
 from flexiti_checkout.errors import FlexitiError, InvalidCheckout
 from flexiti_checkout.http_errors import FlexitiHTTPError
 from flexiti_checkout.lifecycle.orders import checkout_session
@@ -229,15 +228,21 @@ def callback(secret: str | None = None) -> ResponseReturnValue:
     ):
         abort(404)
     request.max_content_length = state.settings.max_callback_bytes
+    method, remote_addr, content_type = request.method, request.remote_addr, request.content_type
     try:
         payload = _callback_payload()
     except ValueError as exc:
-        return jsonify(error="unreadable_callback", message=str(exc)), 400
+        # Stored all the same (without its content): nothing is lost, nothing personal is kept.
+        unreadable = state.callbacks.receive_unreadable(
+            str(exc),
+            request.get_data(cache=True),
+            method=method,
+            remote_addr=remote_addr,
+            content_type=content_type,
+        )
+        return jsonify(received=True, delivery_id=unreadable.id, outcome=unreadable.outcome), 200
     delivery = state.callbacks.receive(
-        payload,
-        method=request.method,
-        remote_addr=request.remote_addr,
-        content_type=request.content_type,
+        payload, method=method, remote_addr=remote_addr, content_type=content_type
     )
     result = state.orders.background.within(
         lambda: _process(state, delivery), state.settings.request_budget
@@ -266,10 +271,10 @@ def _callback_payload() -> Any:
         payload = request.form.to_dict()
     elif body.strip():
         try:
-            payload = json.loads(body, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
+            payload = loads(body)
+        except ValueError as exc:
             raise ValueError(
-                "The callback body is neither JSON nor form fields; send application/json"
+                f"The callback body {exc}: send JSON (application/json) or form fields"
             ) from exc
     else:
         payload = {}

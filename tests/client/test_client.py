@@ -694,3 +694,32 @@ def test_one_log_line_per_call_without_secrets(client, mocked, caplog):
     text = "\n".join(lines)
     for secret in (SECRET, "access-1", "refresh-1", "Tommy", "1981"):
         assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"transaction_id": 1, "x": ' + "[" * 5000 + "]" * 5000 + "}", "nested deeper"),
+        ('{"transaction_id": 1e999999999}', "out of range"),
+        ('{"transaction_id": 1, "purchase": {"purchase_amount": NaN}}', "NaN"),
+    ],
+)
+def test_hostile_json_answers_are_unavailable_not_crashes(client, mocked, body, reason):
+    """A lookup answer nested too deep or with numbers out of range is UnavailableError."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, body=body, content_type="application/json")
+    with pytest.raises(UnavailableError, match=reason):
+        client.order_by_merchant_order_id("A-1")
+
+
+@pytest.mark.parametrize("amount", ["1e999999999", "1E+25", "-1e-999999999"])
+def test_amounts_as_strings_out_of_range_are_refused(client, mocked, amount):
+    """A string amount like "1e999999999" in a lookup is refused before any arithmetic."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    answer = {
+        **LOOKUP_SUCCESS,
+        "purchase": {**LOOKUP_SUCCESS["purchase"], "purchase_amount": amount},
+    }
+    mocked.get(LOOKUP_URL, json=answer)
+    with pytest.raises(UnavailableError, match="purchase"):
+        client.order_by_merchant_order_id("A-1")

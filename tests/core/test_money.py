@@ -9,6 +9,7 @@ from flask import Flask, g
 
 from flexiti_checkout.money import (
     AmountError,
+    bounded_decimal,
     cents,
     flexiti_locale,
     format_money,
@@ -119,3 +120,21 @@ def test_language_comes_from_the_argument_then_the_host_then_the_request():
     with app.test_request_context(headers={"Accept-Language": "de-DE"}):
         assert resolve_lang(None, default="fr") == "fr"
     assert resolve_lang(None) == "en"  # no request at all
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("131209", Decimal(131209)), (" 0.33 ", Decimal("0.33")), ("1e24", Decimal("1e24"))],
+)
+def test_bounded_decimal_reads_numbers_of_sensible_size(text: str, expected: Decimal) -> None:
+    """Ids, amounts and scores, even with an exponent, are read exactly."""
+    assert bounded_decimal(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["1e999999999", "1e-999999999", "0e-999999999", "1e25", "NaN", "-Infinity", "1" * 65]
+)
+def test_bounded_decimal_refuses_what_arithmetic_cannot_afford(text: str) -> None:
+    """Exponents beyond ±MAX_MAGNITUDE, non-finite and very long numbers are a ValueError."""
+    with pytest.raises(ValueError):
+        bounded_decimal(text)

@@ -307,3 +307,44 @@ def test_identifiers_are_capped() -> None:
     """An absurdly long id is cut to 128 characters rather than stored whole."""
     found = extract_identifiers({"merchant_orderid": "x" * 1000})
     assert found == {"merchant_order_id": "x" * 128}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("1e28"), "10000000000000000000000000000"),
+        (Decimal("131209.000"), "131209"),
+        (Decimal("1e999999999"), None),
+        (Decimal("-1e999999999"), None),
+        (Decimal("1e-999999999"), None),
+        pytest.param(10**400, None, id="10**400"),
+        (-7, None),
+        ("A-1\x00", None),
+        ("\ud800", None),
+        ("A\n1", None),
+    ],
+)
+def test_identifiers_are_printable_and_of_sensible_size(value: Any, expected: str | None) -> None:
+    """Numbers Decimal cannot divide are ids; huge, negative or unprintable values are not."""
+    found = extract_identifiers({"online_order_id": value})
+    assert found == ({} if expected is None else {"online_order_id": expected})
+
+
+def test_redaction_makes_text_storable() -> None:
+    """NUL and lone surrogates in keys and values become U+FFFD; huge keys are cut."""
+    stored = redact({"a\x00": "b\ud800", "k" * 1000: ["\udfff"]})
+    assert stored == {"a\ufffd": "b\ufffd", "k" * 128: ["\ufffd"]}
+
+
+def test_redaction_bounds_the_depth_of_what_it_stores() -> None:
+    """A payload nested far deeper than any JSON we read is cut, not a RecursionError."""
+    payload: Any = "leaf"
+    for _ in range(5000):
+        payload = {"a": [payload]}
+    stored = redact(payload)
+    depth = 0
+    while isinstance(stored, (dict, list)):
+        stored = stored["a"] if isinstance(stored, dict) else stored[0]
+        depth += 1
+    assert stored == "[too deep]"
+    assert depth == 32

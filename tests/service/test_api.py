@@ -7,6 +7,7 @@ it, talking to a live sandbox; requests go through Flask's test client.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -272,6 +273,60 @@ def test_unreadable_bodies_are_json_errors(client, data, content_type, status, e
     answer = client.post(CHECKOUTS, data=data, content_type=content_type, headers=bearer())
     assert answer.status_code == status
     assert answer.json["error"] == error
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ('{"merchant_order_id": "D-1", "x": ' + "[" * 5000 + "]" * 5000 + "}", "nested deeper"),
+        ("[" * 300 + "]" * 300, "nested deeper"),
+        ('{"merchant_order_id": "D-1", "amount": 1e999999999}', "out of range"),
+        ('{"merchant_order_id": "D-1", "amount": 1e-999999999}', "out of range"),
+        ('{"merchant_order_id": 1e28, "amount": "10.00"}', "out of range"),
+    ],
+)
+def test_hostile_json_is_a_400_that_says_why(client, data, reason):
+    """Deep nesting and numbers out of range are refused while parsing, with the reason."""
+    answer = start_raw(client, data)
+    assert answer.status_code == 400
+    assert answer.json["error"] == "invalid_json"
+    assert reason in answer.json["message"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("merchant_order_id", r"A-1\u0000"),
+        ("merchant_order_id", r"\ud800"),
+        ("first_name", r"Tom\u0000my"),
+        ("last_name", r"\udc00"),
+    ],
+)
+def test_text_no_database_stores_is_a_named_field_error(client, field, value):
+    """NUL, control characters and lone surrogates in a field are a 400 naming that field."""
+    body = checkout_request("CTRL-1")
+    del body[field]
+    text = json.dumps(body)[:-1] + f', "{field}": "{value}"}}'
+    answer = start_raw(client, text)
+    assert answer.status_code == 400
+    assert set(answer.json["fields"]) == {field}
+
+
+@pytest.mark.parametrize("path", ["A%00B", "%ED%A0%80", "A%0A"])
+def test_order_ids_no_database_stores_are_a_404(client, path):
+    """Reading an order by an id with NUL or invalid UTF-8 is a JSON 404, never a 500."""
+    answer = client.get(f"/flexiti/api/orders/{path}", headers=bearer())
+    assert answer.status_code == 404
+    assert answer.json["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json\x00", "application/json; " + "x" * 9000]
+)
+def test_hostile_content_types_are_never_a_500(client, content_type):
+    """A Content-Type with NUL or of absurd length is refused as a 4xx."""
+    answer = client.post(CHECKOUTS, data="{}", headers={**bearer(), "Content-Type": content_type})
+    assert 400 <= answer.status_code < 500
 
 
 def test_a_huge_body_is_413_json(client):

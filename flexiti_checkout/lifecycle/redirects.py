@@ -2,14 +2,15 @@
 
 Widget init answers with a ``redirection_url``; a compromised or misconfigured upstream must not
 be able to send shoppers to another site, so every URL is checked before a page frames it or a
-redirect points at it.
+redirect points at it. URLs are read as a browser reads them (``flexiti_checkout._urls``): a
+URL that a browser could read as another host than ``urllib`` does is refused outright.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
 
+from flexiti_checkout._urls import local_path, web_origin
 from flexiti_checkout.errors import RedirectRefusedError
 
 #: Flexiti's own domains; any host under them is Flexiti's (https only).
@@ -28,20 +29,26 @@ def redirect_checker(
     allowed = {host.lower() for host in allowed_hosts}
 
     def check(url: str) -> None:
-        parts = urlsplit(url)
-        same_origin = not parts.scheme and not parts.netloc
-        if local_prefix and same_origin and parts.path.startswith(local_prefix.rstrip("/") + "/"):
+        # A plain path (read alike by everyone) under the embedded sandbox's prefix.
+        under_prefix = local_prefix and url.startswith(local_prefix.rstrip("/") + "/")
+        if under_prefix and url == local_path(url):
             return
-        host = (parts.hostname or "").lower()
-        host_port = f"{host}:{parts.port}" if parts.port else host
-        if parts.scheme == "https" and any(
+        origin = web_origin(url)
+        if origin is None:
+            raise RedirectRefusedError(
+                f"Flexiti's redirection URL {url[:200]!r} is not a plain http(s) URL (a browser "
+                "could read its host differently); the customer was not sent there"
+            )
+        host = origin.host
+        host_port = f"{host}:{origin.port}" if origin.port else host
+        if origin.scheme == "https" and any(
             host == domain or host.endswith("." + domain) for domain in FLEXITI_DOMAINS
         ):
             return
-        if parts.scheme in ("http", "https") and (host in allowed or host_port in allowed):
+        if host in allowed or host_port in allowed:
             return
         raise RedirectRefusedError(
-            f"Flexiti's redirection URL points at {host_port or url!r}, which is not a Flexiti "
+            f"Flexiti's redirection URL points at {host_port}, which is not a Flexiti "
             "host; the customer was not sent there"
         )
 

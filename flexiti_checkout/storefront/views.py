@@ -18,6 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import BadRequest
 
 from flexiti_checkout._json import loads
+from flexiti_checkout._urls import local_path, web_origin
 from flexiti_checkout.errors import FlexitiError
 from flexiti_checkout.http_errors import as_http_error
 from flexiti_checkout.money import AmountError, Lang, flexiti_locale, normalize_lang, parse_amount
@@ -177,12 +178,16 @@ def _lang(value: Any) -> Lang | None:
 
 
 def _back_url() -> str:
-    """Where "return to the store" goes: a same-origin ``return_to`` path, else the referrer."""
-    target = request.args.get("return_to", "")
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Where "return to the store" goes: a same-origin ``return_to`` path, else the referrer.
+
+    The path is taken as the browser will read it: ``/%09/evil.example/`` is ``//evil.example/``
+    to a browser, another site, so it is refused like ``//evil.example/``.
+    """
+    target = local_path(request.args.get("return_to", ""))
+    if target is not None:
         return target
     referrer = request.referrer or ""
-    if urlsplit(referrer).scheme in ("http", "https"):
+    if web_origin(referrer) is not None:
         return referrer
     return "/"
 

@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "flexiti_checkout"
 #: Modules of the package root: the public face and the shared vocabulary.
 CORE = {
-    "__init__", "_app", "_json", "_resources", "errors", "http_errors", "models", "money",
+    "__init__", "_app", "_json", "_resources", "_urls", "errors", "http_errors", "models", "money",
     "order_json", "signals", "texts",
 }  # fmt: skip
 #: What each room may import besides itself and the core (DESIGN.md, "Layers").

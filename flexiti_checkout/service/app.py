@@ -45,6 +45,10 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         signing_key = SANDBOX_SIGNING_KEY
     keys = [key.strip() for key in signing_key.split(",") if key.strip()]
     app.config["SECRET_KEY"] = keys[0]
+    # The session cookie carries the customer's order from the modal to their return: never over
+    # plain http outside the sandbox, and only on top-level navigations from other sites.
+    app.config["SESSION_COOKIE_SECURE"] = environment != "sandbox"
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["FLEXITI_SIGNING_KEY"] = keys
     demo = environment == "sandbox" and env.get("FLEXITI_DEMO", "1").strip() != "0"
     if demo:

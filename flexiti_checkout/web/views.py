@@ -142,7 +142,9 @@ def modal(token: str) -> ResponseReturnValue:
     """The modal page for a checkout started elsewhere (the service's API), by signed token.
 
     ``?mode=redirect`` sends the browser on to Flexiti's page instead. Either way the customer's
-    session learns its order first, so their return finds it.
+    session learns its order first, so their return finds it, unless the session already has a
+    checkout of its own in progress: a link is all it takes to open this page, and a stranger's
+    link must not swap the visitor's order for the stranger's.
     """
     state = flexiti_state()
     try:
@@ -152,12 +154,22 @@ def modal(token: str) -> ResponseReturnValue:
     order = state.store.get_order(str(data.get("m", "")))
     if order is None:
         abort(404)
-    session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": order.merchant_order_id})
+    if not _busy_with_another_order(state, order):
+        session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": order.merchant_order_id})
     if order.status is not OrderStatus.PENDING:
         return redirect(next_url(order) or url_for("flexiti.outcome"), code=303)
     if request.args.get("mode") == "redirect":
         return redirect(checkout_session(order).redirection_url, code=303)
     return render_template("flexiti_checkout/modal.html", **modal_context(checkout_session(order)))
+
+
+def _busy_with_another_order(state: FlexitiState, order: Order) -> bool:
+    """Whether this browser's session holds another order that is still starting or pending."""
+    current = _session_order_id()
+    if current is None or current == order.merchant_order_id:
+        return False
+    held = state.store.get_order(current)
+    return held is not None and held.status in (OrderStatus.CREATED, OrderStatus.PENDING)
 
 
 def _unknown_outcome() -> str:

@@ -372,3 +372,26 @@ def test_one_extension_serves_several_apps(tmp_path) -> None:
 
     assert first.extensions["flexiti_checkout"].settings.default_lang == "fr"
     assert second.extensions["flexiti_checkout"].settings.default_lang == "en"
+
+
+def test_the_session_cookie_is_samesite_lax_unless_the_shop_chose(tmp_path) -> None:
+    """init_app makes the session cookie SameSite=Lax, and leaves a shop's own choice alone."""
+    app = shop_app(tmp_path)
+    FlexitiCheckout(app)
+    chosen = shop_app(tmp_path / "other", SESSION_COOKIE_SAMESITE="Strict")
+    FlexitiCheckout(chosen)
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert chosen.config["SESSION_COOKIE_SAMESITE"] == "Strict"
+
+
+def test_real_credentials_with_an_insecure_session_cookie_are_warned_about(tmp_path, caplog):
+    """Outside the sandbox a session cookie without Secure is named in a warning at init_app."""
+    config = {
+        "FLEXITI_ENVIRONMENT": "training",
+        "FLEXITI_CLIENT_ID": "c",
+        "FLEXITI_CLIENT_SECRET": "s",
+    }
+    FlexitiCheckout(shop_app(tmp_path, **config))
+    FlexitiCheckout(shop_app(tmp_path / "secure", SESSION_COOKIE_SECURE=True, **config))
+    warnings = [r.getMessage() for r in caplog.records if "SESSION_COOKIE_SECURE" in r.getMessage()]
+    assert len(warnings) == 1

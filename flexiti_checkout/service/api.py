@@ -256,4 +256,9 @@ class _ApiError(HTTPException):
 def _http_error(error: HTTPException) -> ResponseReturnValue:
     """Every HTTP error under ``/api`` as JSON (405, 413, ...), never an HTML page."""
     code = getattr(error, "error_code", None) or (error.name or "error").lower().replace(" ", "_")
-    return jsonify(error=code, message=error.description or error.name), error.code or 500
+    response = jsonify(error=code, message=error.description or error.name)
+    # Keep the error's own headers: a 405 must say which methods are allowed (Allow).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, error.code or 500

@@ -156,6 +156,8 @@ def _document(prefix: str) -> dict[str, Any]:
                         "The merchant order has ended, or is pending for another amount or "
                         "flow, or is still starting",
                     ),
+                    "405": _json(ErrorSchema, "Another method than POST; `Allow` names it"),
+                    "413": _json(ErrorSchema, "A body over 64 KiB"),
                     "415": _json(ErrorSchema, "Not JSON"),
                     "502": _json(ErrorSchema, "Flexiti refused or is unreachable"),
                 },
@@ -181,6 +183,7 @@ def _document(prefix: str) -> dict[str, Any]:
                     "200": _json(OrderWithHistorySchema, "The order"),
                     "401": unauthorized,
                     "404": _json(ErrorSchema, "No such merchant order id"),
+                    "405": _json(ErrorSchema, "Another method than GET; `Allow` names those"),
                 },
             }
         },

@@ -413,6 +413,7 @@ def test_wrong_method_is_a_json_405(client):
     answer = client.put(CHECKOUTS, headers=bearer())
     assert answer.status_code == 405
     assert answer.json["error"] == "method_not_allowed"
+    assert answer.headers["Allow"] == "POST, OPTIONS"  # RFC 9110: a 405 names the allowed ones
 
 
 # -- the session cookie --------------------------------------------------------------------
@@ -498,7 +499,7 @@ def test_openapi_document_is_valid_and_complete(client):
         "WebhookEvent",
     } <= set(schemas)
     post = document["paths"]["/flexiti/api/checkouts"]["post"]
-    assert set(post["responses"]) == {"200", "201", "400", "401", "409", "415", "502"}
+    assert set(post["responses"]) == {"200", "201", "400", "401", "405", "409", "413", "415", "502"}
     assert post["security"] == [{"apiKey": []}]
     assert document["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
 

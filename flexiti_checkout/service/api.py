@@ -26,8 +26,10 @@ from flexiti_checkout._json import loads
 from flexiti_checkout.errors import (
     CheckoutInProgressError,
     ConfigurationError,
+    ConflictError,
     FlexitiError,
     InvalidCheckout,
+    InvalidRequestError,
     OrderAlreadySettledError,
     OrderMismatchError,
 )
@@ -223,17 +225,21 @@ _CONFLICTS: dict[type[FlexitiError], str] = {
 
 
 def _checkout_failure(exc: FlexitiError) -> ResponseReturnValue:
-    """409 for a merchant order that cannot start as asked, 502 when Flexiti failed."""
+    """409 for a merchant order that cannot start as asked or that Flexiti refused (an amount
+    outside the merchant's range: retrying will not help), 502 when Flexiti failed."""
     http = as_http_error(exc)
+    status = http.code or 502
     if isinstance(http, CheckoutConflict):
         code = _CONFLICTS.get(type(exc), "conflict")
+    elif isinstance(exc, (InvalidRequestError, ConflictError)):
+        code, status = "flexiti_refused", 409
     else:
         code = "flexiti_unavailable"
         log.warning("A checkout could not start: %r", exc)
     body: dict[str, Any] = {"error": code, "message": str(exc)}
     if exc.reference_id:
         body["reference_id"] = exc.reference_id
-    return jsonify(body), http.code or 502
+    return jsonify(body), status
 
 
 def _error(status: int, code: str, message: str) -> ResponseReturnValue:
@@ -256,4 +262,9 @@ class _ApiError(HTTPException):
 def _http_error(error: HTTPException) -> ResponseReturnValue:
     """Every HTTP error under ``/api`` as JSON (405, 413, ...), never an HTML page."""
     code = getattr(error, "error_code", None) or (error.name or "error").lower().replace(" ", "_")
-    return jsonify(error=code, message=error.description or error.name), error.code or 500
+    response = jsonify(error=code, message=error.description or error.name)
+    # Keep the error's own headers: a 405 must say which methods are allowed (Allow).
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, error.code or 500

@@ -24,7 +24,7 @@ from flexiti_checkout.lifecycle.validation import (
     CheckoutSchema,
     _Parsed,
 )
-from flexiti_checkout.models import FLOWS
+from flexiti_checkout.models import FLOWS, PURCHASE_FLOWS
 from flexiti_checkout.order_json import OrderEventSchema, OrderSchema
 from flexiti_checkout.service.schemas import (
     CheckoutStartedSchema,
@@ -34,43 +34,65 @@ from flexiti_checkout.service.schemas import (
 )
 from flexiti_checkout.webhooks.events import WebhookEventSchema, WebhookOrderSchema
 
-_TEXT = {"type": "string", "maxLength": MAX_TEXT}
+# Not blank, no control characters (what ``validation._text`` accepts).
+_TEXT = {
+    "type": "string",
+    "maxLength": MAX_TEXT,
+    "pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+}
+# Optional text: blank is read as absent, anything else as above.
+_OPTIONAL_TEXT = {"type": "string", "maxLength": MAX_TEXT, "pattern": r"^[^\x00-\x1f\x7f]*$"}
+# 0.01 to 1000000.00, at most two decimals (what ``money.parse_amount`` accepts from a string).
+_AMOUNT_PATTERN = (
+    r"^(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|1000000(?:\.00?)?|0\.(?:0[1-9]|[1-9][0-9]?))$"
+)
+_POSTAL_CODE = r"^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][ -]?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
 _FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
     CheckoutSchema: {
         "merchant_order_id": {
             "type": "string",
             "minLength": 1,
             "maxLength": MAX_ORDER_ID,
+            "pattern": r"^[!-~](?:[ -~]*[!-~])?$",
             "description": "Your order id. One Flexiti order per id: starting it again while "
             "pending returns the same Flexiti order.",
         },
         "amount": {
             "type": "string",
-            "pattern": r"^[0-9]+(\.[0-9]{1,2})?$",
+            "pattern": _AMOUNT_PATTERN,
             "example": "499.00",
-            "description": "Dollars, as a string (a whole JSON number is accepted; a number "
-            "with a fraction is refused).",
+            "description": "Dollars, 0.01 to 1000000.00, as a string (a whole JSON number is "
+            "accepted; a number with a fraction is refused).",
         },
         "flow": {"type": "string", "enum": list(FLOWS), "default": "buy"},
         "lang": {"type": "string", "enum": ["en", "fr", "en-CA", "fr-CA"], "default": "en"},
         "email": {"type": "string", "format": "email"},
-        "phone": {"type": "string", "example": "647-616-1234"},
-        "first_name": _TEXT,
-        "middle_name": _TEXT,
-        "last_name": _TEXT,
-        "date_of_birth": {"type": "string", "format": "date"},
-        "customer_id": {**_TEXT, "description": "Flexiti's customer id, if you know it"},
-        "vcc": _TEXT,
+        "phone": {
+            "type": "string",
+            "pattern": r"^(?:\+?1[ .-]?)?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}$",
+            "example": "647-616-1234",
+        },
+        "first_name": _OPTIONAL_TEXT,
+        "middle_name": _OPTIONAL_TEXT,
+        "last_name": _OPTIONAL_TEXT,
+        "date_of_birth": {
+            "type": "string",
+            "format": "date",
+            "pattern": r"^19[3-9][0-9]-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])$",
+            "description": "YYYY-MM-DD, of someone 18 to 120 years old",
+        },
+        "customer_id": {**_OPTIONAL_TEXT, "description": "Flexiti's customer id, if you know it"},
+        "vcc": _OPTIONAL_TEXT,
         "is_guest": {"type": "boolean"},
     },
     AddressSchema: {
         "first_name": _TEXT,
         "last_name": _TEXT,
         "address_1": _TEXT,
-        "address_2": _TEXT,
+        "address_2": _OPTIONAL_TEXT,
         "city": _TEXT,
         "province": {"type": "string", "enum": list(PROVINCES)},
-        "postal_code": {"type": "string", "example": "M5V 2T6"},
+        "postal_code": {"type": "string", "pattern": _POSTAL_CODE, "example": "M5V 2T6"},
     },
 }
 _COMPONENTS: list[tuple[str, type[Schema]]] = [
@@ -102,6 +124,22 @@ def _parsed_field(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[st
     if table is None or field.name not in table:
         raise LookupError(f"openapi.py does not say what the {field.name} field takes")
     return dict(table[field.name])
+
+
+def _require_addresses_for_purchases(checkout: dict[str, Any]) -> None:
+    """``billing`` and ``shipping`` are required unless the flow is ``apply`` (in place); when
+    given, each is an ``Address`` or ``null`` (apispec would also allow any object)."""
+    address = {"$ref": "#/components/schemas/Address"}
+    for name in ("billing", "shipping"):
+        checkout["properties"][name] = {"nullable": True, "default": None, "allOf": [address]}
+    checkout["anyOf"] = [
+        {"required": ["flow"], "properties": {"flow": {"enum": ["apply"]}}},
+        {
+            "required": ["billing", "shipping"],
+            "properties": {"flow": {"enum": list(PURCHASE_FLOWS)}, "billing": address,
+                           "shipping": address},
+        },
+    ]  # fmt: skip
 
 
 def _version() -> str:
@@ -154,8 +192,11 @@ def _document(prefix: str) -> dict[str, Any]:
                     "409": _json(
                         ErrorSchema,
                         "The merchant order has ended, or is pending for another amount or "
-                        "flow, or is still starting",
+                        "flow, or is still starting; or Flexiti refused it (`flexiti_refused`, "
+                        "such as an amount outside the merchant's range)",
                     ),
+                    "405": _json(ErrorSchema, "Another method than POST; `Allow` names it"),
+                    "413": _json(ErrorSchema, "A body over 64 KiB"),
                     "415": _json(ErrorSchema, "Not JSON"),
                     "502": _json(ErrorSchema, "Flexiti refused or is unreachable"),
                 },
@@ -181,6 +222,7 @@ def _document(prefix: str) -> dict[str, Any]:
                     "200": _json(OrderWithHistorySchema, "The order"),
                     "401": unauthorized,
                     "404": _json(ErrorSchema, "No such merchant order id"),
+                    "405": _json(ErrorSchema, "Another method than GET; `Allow` names those"),
                 },
             }
         },
@@ -198,7 +240,9 @@ def _document(prefix: str) -> dict[str, Any]:
             }
         },
     )
-    return spec.to_dict()
+    document = spec.to_dict()
+    _require_addresses_for_purchases(document["components"]["schemas"]["CheckoutRequest"])
+    return document
 
 
 def openapi_document(prefix: str, server_url: str) -> dict[str, Any]:

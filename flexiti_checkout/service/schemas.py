@@ -56,7 +56,8 @@ class ErrorSchema(AnswerSchema):
         required=True,
         metadata={
             "description": "unauthorized, invalid_json, invalid_checkout, order_settled, "
-            "order_mismatch, checkout_in_progress, flexiti_unavailable, not_found, ..."
+            "order_mismatch, checkout_in_progress, flexiti_refused, flexiti_unavailable, "
+            "not_found, ..."
         },
     )
     message = fields.String(required=True)

@@ -197,6 +197,15 @@ def _busy_with_another_order(state: FlexitiState, order: Order) -> bool:
     return held is not None and held.status in (OrderStatus.CREATED, OrderStatus.PENDING)
 
 
+def _busy_with_another_order(state: FlexitiState, order: Order) -> bool:
+    """Whether this browser's session holds another order that is still starting or pending."""
+    current = _session_order_id()
+    if current is None or current == order.merchant_order_id:
+        return False
+    held = state.store.get_order(current)
+    return held is not None and held.status in (OrderStatus.CREATED, OrderStatus.PENDING)
+
+
 def _unknown_outcome() -> str:
     """The neutral page for a return we cannot tie to an order: it reveals nothing."""
     return render_template("flexiti_checkout/outcome.html", status="unknown", t=texts(None))

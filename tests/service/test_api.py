@@ -415,6 +415,64 @@ def test_wrong_method_is_a_json_405(client):
     answer = client.put(CHECKOUTS, headers=bearer())
     assert answer.status_code == 405
     assert answer.json["error"] == "method_not_allowed"
+    assert answer.headers["Allow"] == "POST, OPTIONS"  # RFC 9110: a 405 names the allowed ones
+
+
+# -- the session cookie --------------------------------------------------------------------
+
+
+def session_order(browser: FlaskClient, service: Flask) -> str | None:
+    """The merchant order id this browser's session remembers."""
+    with browser.session_transaction() as stored:
+        token = stored.get(RETURN_SESSION_KEY)
+    if token is None:
+        return None
+    return flexiti_state(service).return_signer.loads(token, max_age=3600)["m"]
+
+
+def modal_path(started: dict[str, Any]) -> str:
+    return urlsplit(started["modal_url"]).path
+
+
+def test_the_sandbox_session_cookie_is_lax_and_not_secure(client, service):
+    """In sandbox mode (plain http on a laptop) the cookie is SameSite=Lax, without Secure."""
+    started = start(client, checkout_request("COOKIE-1")).json
+    answer = service.test_client().get(modal_path(started))
+    cookie = answer.headers["Set-Cookie"]
+    assert "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_outside_the_sandbox_the_session_cookie_is_secure(sandbox, tmp_path):
+    """With real credentials the service's session cookie is Secure and SameSite=Lax."""
+    app = create_app(
+        service_environ(
+            sandbox,
+            tmp_path,
+            FLEXITI_ENVIRONMENT="training",
+            FLEXITI_CLIENT_ID="client",
+            FLEXITI_CLIENT_SECRET="secret",
+        )
+    )
+    try:
+        with app.test_request_context():
+            assert app.session_interface.get_cookie_secure(app) is True
+            assert app.session_interface.get_cookie_samesite(app) == "Lax"
+    finally:
+        flexiti_state(app).store.engine.dispose()
+
+
+def test_a_strangers_modal_link_does_not_take_over_a_pending_checkout(client, service, sandbox):
+    """A visitor mid-checkout who opens another order's modal link keeps their own order."""
+    own = start(client, checkout_request("MINE-1")).json
+    strangers = start(client, checkout_request("THEIRS-1")).json
+    browser = service.test_client()
+    assert browser.get(modal_path(own)).status_code == 200
+    assert browser.get(modal_path(strangers)).status_code == 200
+    assert session_order(browser, service) == "MINE-1"
+    settle(service, sandbox, "MINE-1", "approve")
+    flexiti_state(service).orders.refresh("MINE-1", source="return")
+    browser.get(modal_path(strangers))
+    assert session_order(browser, service) == "THEIRS-1"  # their own checkout has ended
 
 
 # -- the session cookie --------------------------------------------------------------------
@@ -500,7 +558,7 @@ def test_openapi_document_is_valid_and_complete(client):
         "WebhookEvent",
     } <= set(schemas)
     post = document["paths"]["/flexiti/api/checkouts"]["post"]
-    assert set(post["responses"]) == {"200", "201", "400", "401", "409", "415", "502"}
+    assert set(post["responses"]) == {"200", "201", "400", "401", "405", "409", "413", "415", "502"}
     assert post["security"] == [{"apiKey": []}]
     assert document["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
 
@@ -515,10 +573,10 @@ def test_every_request_field_has_a_type(client, component, schema):
     ]
     assert set(properties) == set(schema().fields)
     for name, spec in properties.items():
-        assert "type" in spec or "anyOf" in spec, name
+        assert "type" in spec or "allOf" in spec, name
     if component == "CheckoutRequest":
         assert properties["amount"]["type"] == "string"
-        assert properties["billing"]["anyOf"][0] == {"$ref": "#/components/schemas/Address"}
+        assert properties["billing"]["allOf"] == [{"$ref": "#/components/schemas/Address"}]
 
 
 def test_unknown_api_path_is_a_json_404_but_other_paths_are_untouched(client):

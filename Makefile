@@ -4,17 +4,22 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 PORT   ?= 8000
 
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test lint bench clean
 
+# The demo needs only the package and its runtime dependencies; tests and lint add [dev].
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	@touch $(STAMP)
+
+$(DEV): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(DEV)
 
 demo: $(STAMP)
 	$(PY) -m flexiti_checkout.demo --host 127.0.0.1 --port $(PORT)
@@ -23,15 +28,15 @@ demo: $(STAMP)
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(STAMP) $(CHROMIUM)
+test: $(DEV) $(CHROMIUM)
 	$(PY) -m pytest
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(PY) bench/token_economy.py
 	$(PY) bench/callbacks.py
 	$(PY) bench/badges.py

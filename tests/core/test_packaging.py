@@ -41,6 +41,14 @@ CHECK_INSTALLED = textwrap.dedent(
     page = sandbox.test_client().get("/sandbox/learn-more?lang=fr&amount=499")
     assert page.status_code == 200, page.status
     assert b"<html" in page.data.lower()
+
+    # The demo shop runs on the runtime dependencies alone (make demo installs nothing else).
+    import os, tempfile
+    os.environ["FLEXITI_INSTANCE_PATH"] = tempfile.mkdtemp()
+    from flexiti_checkout.service import create_app as service_app
+    import flexiti_checkout.demo.__main__
+    shop = service_app().test_client().get("/")
+    assert shop.status_code == 200 and b"data-flexiti-price" in shop.data, shop.status
     print("wheel ok")
     """
 )
@@ -79,3 +87,27 @@ def test_wheel_ships_templates_and_static(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "wheel ok" in result.stdout
+
+
+def _make_dry_run(target: str, tmp_path: Path) -> str:
+    venv_dir = tmp_path / "fresh-venv"
+    result = subprocess.run(
+        ["make", "-n", "-C", str(ROOT), target, f"VENV={venv_dir}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return result.stdout
+
+
+def test_make_demo_installs_only_the_runtime_dependencies(tmp_path: Path) -> None:
+    """On a fresh clone ``make demo`` installs the package alone, never the [dev] tools."""
+    commands = _make_dry_run("demo", tmp_path)
+    installs = [line for line in commands.splitlines() if "pip install" in line]
+    assert installs and all("[dev]" not in line for line in installs), commands
+    assert "flexiti_checkout.demo" in commands
+
+
+def test_make_test_installs_the_dev_tools(tmp_path: Path) -> None:
+    """``make test`` adds the [dev] extra (pytest, Playwright, linters) to what the demo has."""
+    commands = _make_dry_run("test", tmp_path)
+    assert "-e '.[dev]'" in commands
+    assert "pytest" in commands

@@ -11,7 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
-from flask import Flask, Response, redirect, render_template, session
+from flask import Flask, Response, jsonify, redirect, render_template, session
+from flask import request as current_request
 
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.errors import FlexitiError, InvalidCheckout
@@ -151,6 +152,10 @@ class FlexitiCheckout:
     ) -> Response:
         """Start a checkout and answer the customer's browser: Flexiti in a modal, or a redirect.
 
+        A request that accepts JSON first (``flexiti.js`` posting a form marked
+        ``data-flexiti-checkout``) gets ``{"merchant_order_id", "modal_url", "redirect_url"}`` in
+        modal mode, and the script opens the dialog over the shop's page.
+
         Failures become werkzeug HTTP errors (``flexiti_checkout.http_errors``) that render a
         page the customer can read; restyle them with ``@app.errorhandler``.
         """
@@ -164,6 +169,9 @@ class FlexitiCheckout:
         session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": started.merchant_order_id})
         if mode == "redirect":
             return redirect(started.redirection_url, code=303)  # type: ignore[return-value]
+        if current_request.accept_mimetypes.best == "application/json":
+            # flexiti.js posted a form marked data-flexiti-checkout: it opens the dialog itself.
+            return jsonify(views.modal_urls(started.merchant_order_id))
         return Response(
             render_template("flexiti_checkout/modal.html", **views.modal_context(started))
         )

@@ -130,19 +130,23 @@ def outcome() -> ResponseReturnValue:
     order = flexiti_state().store.get_order(merchant_order_id) if merchant_order_id else None
     if order is None:
         return _unknown_outcome()
+    pending = order.status is OrderStatus.PENDING  # the customer left before Flexiti decided
     return render_template(
         "flexiti_checkout/outcome.html",
         status=order.status.value,
         t=texts(order.lang),
         lang=order.lang,
         order=order,
+        retry_url=modal_urls(order.merchant_order_id)["modal_url"] if pending else None,
     )
 
 
 def modal(token: str) -> ResponseReturnValue:
-    """The modal page for a checkout started elsewhere (the service's API), by signed token.
+    """The modal page of a checkout, by signed token (``modal_url``).
 
-    ``?mode=redirect`` sends the browser on to Flexiti's page instead. Either way the customer's
+    ``?mode=redirect`` sends the browser on to Flexiti's page instead; ``?mode=return&outcome=``
+    is where the dialog over a shop's page sends it once Flexiti has answered (``success`` or
+    ``error``); ``?embed=1&origin=`` is the frame that dialog shows. Each time the customer's
     session learns its order first, so their return finds it.
     """
     state = flexiti_state()
@@ -154,11 +158,32 @@ def modal(token: str) -> ResponseReturnValue:
     if order is None:
         abort(404)
     session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": order.merchant_order_id})
+    mode = request.args.get("mode")
+    if mode == "return":
+        failed = request.args.get("outcome") != "success"
+        return redirect(url_for("flexiti.return_error" if failed else "flexiti.return_success"))
     if order.status is not OrderStatus.PENDING:
         return redirect(next_url(order) or url_for("flexiti.outcome"), code=303)
-    if request.args.get("mode") == "redirect":
+    if mode == "redirect":
         return redirect(checkout_session(order).redirection_url, code=303)
-    return render_template("flexiti_checkout/modal.html", **modal_context(checkout_session(order)))
+    context = modal_context(checkout_session(order))
+    parent_origin = _web_origin(request.args.get("origin", ""))
+    if request.args.get("embed") == "1" and parent_origin:
+        context["parent_origin"] = parent_origin
+        context["full_page_url"] = url_for("flexiti.modal", token=token, mode="redirect")
+    return render_template("flexiti_checkout/modal.html", **context)
+
+
+def _web_origin(value: str) -> str | None:
+    """``value`` if it is an origin (``https://shop.example``): where modal.js may post to."""
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or value != (f"{parts.scheme}://{parts.netloc}")
+    ):
+        return None
+    return value
 
 
 def _unknown_outcome() -> str:
@@ -276,6 +301,16 @@ def _callback_payload() -> Any:
     if query:
         payload = {**query, **payload} if isinstance(payload, dict) else {"body": payload, **query}
     return payload
+
+
+def modal_urls(merchant_order_id: str) -> dict[str, str]:
+    """The signed URLs that open an order's checkout: in a modal, or as a full-page redirect."""
+    token = flexiti_state().modal_signer.dumps({"m": merchant_order_id})
+    return {
+        "merchant_order_id": merchant_order_id,
+        "modal_url": url_for("flexiti.modal", token=token, _external=True),
+        "redirect_url": url_for("flexiti.modal", token=token, mode="redirect", _external=True),
+    }
 
 
 def modal_context(started: CheckoutSession) -> dict[str, Any]:

@@ -8,6 +8,10 @@
  * one request. Changing data-flexiti-price (a variant picker) re-prices its badge. A price with
  * no plan keeps its space, invisible. Any failure hides badges quietly: a shop page never shows
  * an error because of Flexiti. The language is data-flexiti-lang, else <html lang>.
+ *
+ * The checkout: a form (or its submit button) marked data-flexiti-checkout is posted in the
+ * background; when the shop answers {"modal_url": ...} Flexiti opens in a dialog over the page.
+ * Flexiti.open(modalUrl) does the same with the service's JSON answer.
  */
 (function () {
   "use strict";
@@ -47,7 +51,18 @@
   function reserveSpace() {
     var style = document.createElement("style");
     style.textContent = ":where([data-flexiti-price]){display:block;min-height:2.8em;" +
-      "line-height:1.4}:where([data-flexiti-state=ineligible]){visibility:hidden}";
+      "line-height:1.4}:where([data-flexiti-state=ineligible]){visibility:hidden}" +
+      ".flexiti-overlay{position:fixed;inset:0;z-index:2147483000;display:flex;" +
+      "align-items:center;justify-content:center;background:rgba(20,20,30,.55)}" +
+      ".flexiti-overlay-box{display:flex;flex-direction:column;width:min(46rem,96vw);" +
+      "height:min(52rem,94vh);background:#fff;color:#1c1c1c;border-radius:8px;overflow:hidden;" +
+      "box-shadow:0 1rem 3rem rgba(0,0,0,.35);font:16px/1.4 system-ui,sans-serif}" +
+      ".flexiti-overlay-bar{display:flex;align-items:center;justify-content:space-between;" +
+      "gap:1rem;padding:.25rem .5rem .25rem 1rem;border-bottom:1px solid #ddd}" +
+      ".flexiti-overlay-title{margin:0;font-size:1.1rem}" +
+      ".flexiti-overlay-close{font:inherit;font-size:1.6rem;line-height:1;min-width:44px;" +
+      "min-height:44px;background:none;border:0;color:#1c1c1c;cursor:pointer}" +
+      ".flexiti-overlay-frame{flex:1;width:100%;border:0}";
     var head = document.head || document.documentElement;
     head.insertBefore(style, head.firstChild);
   }
@@ -192,6 +207,152 @@
       attributeFilter: ["data-flexiti-price", "data-flexiti-lang"]
     });
   }
+
+  // -- the checkout dialog over the shop's page ------------------------------------------------
+
+  var WORDS = {
+    en: { title: "Pay over time with Flexiti", close: "Close Flexiti",
+          left: "You left Flexiti before finishing; nothing was charged. You can try again." },
+    fr: { title: "Payez au fil du temps avec Flexiti", close: "Fermer Flexiti",
+          left: "Vous avez quitt\u00e9 Flexiti avant de terminer; aucun montant n'a \u00e9t\u00e9 " +
+                "port\u00e9 \u00e0 votre compte. Vous pouvez r\u00e9essayer." }
+  };
+  var NARROW = "(max-width: 599px)";  // a phone: Flexiti gets the whole page
+  var dialog = null;
+
+  function words() { return WORDS[langOf(document.documentElement)] || WORDS.en; }
+
+  function withParams(url, params) {
+    var target = new URL(url, window.location.href);
+    Object.keys(params).forEach(function (name) { target.searchParams.set(name, params[name]); });
+    return target.href;
+  }
+
+  function openCheckout(modalUrl) {
+    if (dialog) { return; }
+    if (window.matchMedia && window.matchMedia(NARROW).matches) {
+      window.location.assign(withParams(modalUrl, { mode: "redirect" }));
+      return;
+    }
+    var origin = new URL(modalUrl, window.location.href).origin;
+    var text = words();
+    var opener = document.activeElement;
+    var overlay = document.createElement("div");
+    overlay.className = "flexiti-overlay";
+    overlay.innerHTML = '<div class="flexiti-overlay-box" role="dialog" aria-modal="true">' +
+      '<div class="flexiti-overlay-bar"><h2 class="flexiti-overlay-title"></h2>' +
+      '<button type="button" class="flexiti-overlay-close"></button></div>' +
+      '<iframe class="flexiti-overlay-frame" id="flexiti-overlay-frame" allow="payment"></iframe></div>';
+    var box = overlay.firstChild;
+    var title = overlay.querySelector("h2");
+    var close = overlay.querySelector("button");
+    var frame = overlay.querySelector("iframe");
+    title.id = "flexiti-overlay-title";
+    title.textContent = text.title;
+    box.setAttribute("aria-labelledby", title.id);
+    close.textContent = "\u00d7";
+    close.setAttribute("aria-label", text.close);
+    frame.title = text.title;
+    frame.src = withParams(modalUrl, { embed: "1", origin: window.location.origin });
+    // Everything else on the page is out of reach (focus, clicks, screen readers) until it closes.
+    var inerted = Array.prototype.filter.call(document.body.children, function (el) {
+      return !el.inert && el.tagName !== "SCRIPT";
+    });
+    inerted.forEach(function (el) { el.inert = true; });
+    var overflow = document.documentElement.style.overflow;
+    document.documentElement.style.overflow = "hidden";
+    document.body.appendChild(overlay);
+    var ready = false;
+    var fallback = window.setTimeout(function () {
+      if (!ready) { leave(withParams(modalUrl, { mode: "redirect" })); }  // framing failed
+    }, 15000);
+
+    function onMessage(event) {
+      if (event.origin !== origin || event.source !== frame.contentWindow) { return; }
+      var kind = event.data && event.data.flexiti;
+      if (kind === "ready") { ready = true; }
+      else if (kind === "outcome") {
+        var outcome = event.data.outcome === "success" ? "success" : "error";
+        leave(withParams(modalUrl, { mode: "return", outcome: outcome }));
+      } else if (kind === "fallback") { leave(withParams(modalUrl, { mode: "redirect" })); }
+      else if (kind === "close") { dismiss(); }
+    }
+
+    function onKey(event) {
+      if (event.key === "Escape") { event.preventDefault(); dismiss(); }
+    }
+
+    function teardown() {
+      window.clearTimeout(fallback);
+      window.removeEventListener("message", onMessage);
+      document.removeEventListener("keydown", onKey, true);
+      overlay.remove();
+      inerted.forEach(function (el) { el.inert = false; });
+      document.documentElement.style.overflow = overflow;
+      dialog = null;
+    }
+
+    function leave(url) {
+      teardown();
+      window.location.assign(url);
+    }
+
+    function dismiss() {
+      teardown();
+      announce(text.left);
+      if (opener && opener.focus) { opener.focus(); }
+    }
+
+    window.addEventListener("message", onMessage);
+    document.addEventListener("keydown", onKey, true);
+    close.addEventListener("click", dismiss);
+    close.focus();
+    dialog = { close: dismiss };
+  }
+
+  // The shop's page says, once, that leaving Flexiti changed nothing.
+  function announce(message) {
+    var note = document.getElementById("flexiti-checkout-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "flexiti-checkout-note";
+      note.className = "flexiti-checkout-note";
+      note.setAttribute("role", "status");
+      var form = document.querySelector("[data-flexiti-checkout]");
+      form = form && (form.form || form);
+      (form || document.body).insertAdjacentElement(form ? "beforebegin" : "afterbegin", note);
+    }
+    note.textContent = message;
+  }
+
+  // A marked form posts in the background; anything but {"modal_url"} submits it the usual way.
+  function onSubmit(event) {
+    var form = event.target;
+    var submitter = event.submitter || null;
+    var marked = form.hasAttribute("data-flexiti-checkout") ||
+      (submitter && submitter.hasAttribute("data-flexiti-checkout"));
+    if (!marked || event.defaultPrevented || form.getAttribute("data-flexiti-plain")) { return; }
+    event.preventDefault();
+    var data = new FormData(form);
+    if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
+    window.fetch(form.action, {
+      method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
+      headers: { Accept: "application/json" }, redirect: "manual"
+    }).then(function (response) {
+      var json = response.ok && (response.headers.get("Content-Type") || "").indexOf("json") >= 0;
+      return json ? response.json() : null;
+    }).catch(function () { return null; }).then(function (answer) {
+      if (answer && typeof answer.modal_url === "string") {
+        openCheckout(answer.modal_url);
+      } else {
+        form.setAttribute("data-flexiti-plain", "1");  // let the shop answer as a page
+        if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+      }
+    });
+  }
+
+  window.Flexiti = { open: openCheckout, close: function () { if (dialog) { dialog.close(); } } };
+  document.addEventListener("submit", onSubmit);
 
   reserveSpace();
   if (document.readyState === "loading") {

@@ -99,3 +99,32 @@ def test_unknown_product_and_sku(demo):
     """Unknown products are 404 and unknown SKUs 400, not errors."""
     assert demo.get("/products/nope").status_code == 404
     assert demo.post("/cart", data={"sku": "nope"}).status_code == 400
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_leaving_flexiti_says_nothing_was_charged(demo, lang):
+    """Leaving the modal page for a pending order says so, offers to try again, cancels nothing."""
+    demo.get(f"/lang/{lang}")
+    add(demo, "espresso-machine")
+    modal = place_order(demo).get_data(as_text=True)
+    leave = re.search(r'id="flexiti-close" href="([^"]+)"', modal)
+    assert leave is not None
+    answer = demo.get(leave.group(1), follow_redirects=True)
+    page = answer.get_data(as_text=True)
+    title = {"en": "You left Flexiti before finishing", "fr": "Vous avez quitté Flexiti"}[lang]
+    assert title in page and 'data-status="pending"' in page
+    assert "did not go through" not in page and "n'a pas abouti" not in page
+    assert 'id="demo-try-again" href="/checkout"' in page
+    orders = demo.get("/orders.json").get_json()["orders"]
+    assert orders[0]["status"] == "pending"
+
+
+def test_checkout_posted_by_the_script_gets_the_modal_url(demo):
+    """The demo's form, posted by flexiti.js asking for JSON, answers the signed modal_url."""
+    add(demo, "espresso-machine")
+    answer = demo.post("/checkout", data={**SAMPLE_CUSTOMER, "mode": "modal"},
+                       headers={"Accept": "application/json"})  # fmt: skip
+    assert answer.status_code == 200
+    assert "/flexiti/modal/" in answer.get_json()["modal_url"]
+    page = demo.get("/checkout").get_data(as_text=True)
+    assert "data-flexiti-checkout" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -337,3 +338,62 @@ def test_a_slow_flexiti_holds_a_callback_only_for_the_budget(shop):
         time.sleep(0.1)
     assert shop.order("SLOWCB-1").status is OrderStatus.APPROVED
     shop.sandbox.control("PATCH", "faults", {"latency": 0})
+
+
+# -- the dialog flexiti.js draws over a shop's page ----------------------------------------------
+
+
+def test_checkout_answers_json_to_the_script(shop):
+    """A checkout posted by flexiti.js (Accept: JSON) answers the signed modal URL, not a page."""
+    browser = requests.Session()
+    answer = browser.post(f"{shop.url}/pay/JSON-1", headers={"Accept": "application/json"},
+                          allow_redirects=False)  # fmt: skip
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["merchant_order_id"] == "JSON-1"
+    assert body["modal_url"].startswith(f"{shop.url}/flexiti/modal/")
+    assert body["redirect_url"] == body["modal_url"] + "?mode=redirect"
+    page = browser.get(body["modal_url"])
+    assert shop.order("JSON-1").redirection_url in page.text
+
+
+def test_embedded_modal_is_only_the_frame_and_posts_to_the_shop_origin(shop):
+    """``?embed=1&origin=`` renders the frame alone, telling modal.js the shop page's origin."""
+    shop.start("EMBED-1")
+    with shop.app.app_context():
+        token = shop.state.modal_signer.dumps({"m": "EMBED-1"})
+    url = f"{shop.url}/flexiti/modal/{token}"
+    html = requests.get(url, params={"embed": "1", "origin": "https://shop.example"}).text
+    assert 'data-parent-origin="https://shop.example"' in html
+    assert 'role="dialog"' not in html  # the shop's page draws the dialog
+    assert f'href="/flexiti/modal/{token}?mode=redirect" target="_top"' in html
+    for bad in ("javascript:alert(1)", "https://shop.example/path", "*", ""):
+        html = requests.get(url, params={"embed": "1", "origin": bad}).text
+        assert "data-parent-origin" not in html and 'role="dialog"' in html
+
+
+@pytest.mark.parametrize(("outcome", "target"), [("success", "success"), ("error", "error"),
+                                                 ("anything", "error")])  # fmt: skip
+def test_modal_return_remembers_the_order_then_returns(shop, outcome, target):
+    """``?mode=return`` sets the order in this browser's session, then goes to the return URL."""
+    shop.start(f"RET-{target}")
+    with shop.app.app_context():
+        token = shop.state.modal_signer.dumps({"m": f"RET-{target}"})
+    browser = requests.Session()
+    query = {"mode": "return", "outcome": outcome}
+    answer = browser.get(f"{shop.url}/flexiti/modal/{token}", params=query, allow_redirects=False)
+    assert answer.headers["Location"] == f"/flexiti/return/{target}"
+    assert browser.get(f"{shop.url}/flexiti/status").json()["status"] == "pending"
+
+
+def test_leaving_flexiti_says_nothing_was_charged_and_offers_to_try_again(shop):
+    """Leaving a pending checkout lands on a page saying so, with a way back to the same order."""
+    browser = requests.Session()
+    pay(shop, "LEFT-1", browser)
+    page = browser.get(f"{shop.url}/flexiti/return/error")  # the modal's "leave" link
+    assert "You left Flexiti before finishing; nothing was charged." in page.text
+    assert "did not go through" not in page.text
+    assert shop.order("LEFT-1").status is OrderStatus.PENDING
+    again = re.search(r'id="flexiti-try-again" href="([^"]+)"', page.text)
+    assert again is not None
+    assert shop.order("LEFT-1").redirection_url in browser.get(again.group(1)).text

@@ -98,6 +98,14 @@ def format_money(amount: Decimal, lang: str) -> str:
     return format_currency(amount, "CAD", locale=_BABEL_LOCALES[normalize_lang(lang) or "en"])
 
 
+def format_percent(rate: Decimal, lang: str) -> str:
+    """``9.99 %`` in English, ``9,99 %`` in French (a no-break space before the sign), ``0 %``."""
+    text = f"{rate.normalize():f}"
+    if normalize_lang(lang) == "fr":
+        text = text.replace(".", ",")
+    return text + "\u00a0%"
+
+
 def normalize_lang(value: Any) -> Lang | None:
     """``"en"`` or ``"fr"`` for ``en``/``fr``/``en-CA``/``fr_CA`` in any case, else ``None``.
 

@@ -19,7 +19,16 @@ from flask import g, has_app_context
 from markupsafe import Markup
 
 from flexiti_checkout.client.flexiti import FlexitiClient
-from flexiti_checkout.money import AmountError, Lang, cents, format_money, from_cents, parse_amount
+from flexiti_checkout.money import (
+    AmountError,
+    Lang,
+    cents,
+    format_money,
+    format_percent,
+    from_cents,
+    parse_amount,
+)
+from flexiti_checkout.storefront.apr import implied_apr
 from flexiti_checkout.storefront.cache import Answer, AnswerCache, Breaker, Pool
 from flexiti_checkout.storefront.sanitize import sanitize_html
 from flexiti_checkout.texts import texts
@@ -47,8 +56,9 @@ class StorefrontSettings:
 class Plan:
     """What a price costs a month, in the shopper's language, ready for a page.
 
-    ``text`` is the sentence a badge shows, ``label`` what a screen reader reads for the badge's
-    link, ``html`` Flexiti's own rendering, sanitised.
+    ``text`` is the sentence a badge shows, with the rate beside the payment; ``label`` what a
+    screen reader reads for the badge's link; ``html`` Flexiti's own rendering, sanitised;
+    ``apr`` the annual percentage rate in percent (``None`` when no rate explains the payment).
     """
 
     price: Decimal
@@ -60,6 +70,7 @@ class Plan:
     more: str
     payment_text: str
     html: Markup
+    apr: Decimal | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +78,7 @@ class Plan:
             "eligible": True,
             "monthly_payment": str(self.monthly_payment),
             "months": self.months,
+            "apr": None if self.apr is None else str(self.apr),
             "lang": self.lang,
             "text": self.text,
             "label": self.label,
@@ -216,17 +228,26 @@ class Storefront:
             return None
         t = texts(lang)
         payment = format_money(answer.monthly_payment, lang)
-        text = t["badge_text"].format(payment=payment, months=answer.months)
+        apr = implied_apr(price, answer.months, answer.monthly_payment, answer.html)
+        words = {"payment": payment, "months": answer.months}
+        if apr is None:
+            text = t["badge_text_no_apr"].format(**words)
+            spoken = t["badge_spoken_no_apr"].format(**words)
+        else:
+            rate = format_percent(apr, lang)
+            text = t["badge_text"].format(apr=rate, **words)
+            spoken = t["badge_spoken"].format(apr=rate, **words)
         return Plan(
             price=price,
             monthly_payment=answer.monthly_payment,
             months=answer.months,
             lang=lang,
             text=text,
-            label=t["badge_label"].format(text=text),
+            label=t["badge_label"].format(text=spoken),
             more=t["badge_more"],
             payment_text=payment,
             html=sanitize_html(answer.html),
+            apr=apr,
         )
 
 

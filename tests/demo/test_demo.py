@@ -42,9 +42,9 @@ def test_catalogue_lists_a_dozen_products_on_both_sides_of_the_limits(demo):
     cards = re.findall(r'<li class="demo-card">(.*?)</li>', page, re.S)
     assert len(cards) == len(catalogue.PRODUCTS) == 12
     by_name = {re.search(r">([^<]+)</a></h2>", card).group(1): card for card in cards}
-    assert "with Flexiti" not in by_name["Merino wool socks"]
-    assert "with Flexiti" not in by_name["Backyard sauna"]
-    assert "or $41.58 a month for 12 months with Flexiti" in by_name["Espresso machine"]
+    assert "APR" not in by_name["Merino wool socks"]
+    assert "APR" not in by_name["Backyard sauna"]
+    assert "or $41.58/mo for 12 months at 0\u00a0% APR" in by_name["Espresso machine"]
 
 
 def test_laptop_variants_cross_plan_limits():

@@ -146,7 +146,9 @@ def test_a_category_of_48_products_fills_every_badge_with_one_request(pages, pag
     assert states == ["ready"] * 48
     first = page.locator("#p1 .flexiti-badge-link")
     assert first.inner_text().startswith("or $")
-    assert first.get_attribute("aria-label").endswith("Learn more about Flexiti financing")
+    assert first.get_attribute("aria-label").endswith(
+        "Learn more about Flexiti financing and its full terms"
+    )
     assert [page.locator(f"#p{n} button").bounding_box() for n in (1, 24, 48)] == before
     assert errors == []
 
@@ -180,14 +182,14 @@ def test_choosing_a_variant_re_prices_its_badge(pages, page, shots):
     badge = page.locator("#variant-badge")
     page.wait_for_function("() => document.querySelector('#variant-badge').dataset.flexitiState "
                            "=== 'ready'")  # fmt: skip
-    assert "$41.58 a month for 12 months" in badge.inner_text()
+    assert "$41.58/mo for 12 months at 0\u00a0% APR" in badge.inner_text()
     after = page.locator("#after-variant").bounding_box()
 
     page.select_option("#variant", "1299.99")
     page.wait_for_function("() => document.querySelector('#variant-badge').textContent"
                            ".includes('24 months')")  # fmt: skip
     shots.take(page, "large", full_page=False)
-    assert "$59.98 a month for 24 months" in badge.inner_text()
+    assert "$59.98/mo for 24 months at 9.99\u00a0% APR" in badge.inner_text()
 
     page.select_option("#variant", "20.00")
     page.wait_for_function("() => document.querySelector('#variant-badge').dataset.flexitiState "
@@ -206,9 +208,11 @@ def test_the_french_page_reads_in_french(pages, page, shots):
     shots.take(page, "french", full_page=False)
     link = page.locator(".top .flexiti-badge-link").first
     assert link.inner_text().replace("\u00a0", " ") == (
-        "ou 41,58 $ par mois pendant 12 mois avec Flexiti En savoir plus"
+        "ou 41,58 $/mois pendant 12 mois, TAP de 0 % En savoir plus"
     )
-    assert link.get_attribute("aria-label").endswith("En savoir plus sur le financement Flexiti")
+    assert link.get_attribute("aria-label").endswith(
+        "En savoir plus sur le financement Flexiti et ses conditions complètes"
+    )
     assert "lang=fr" in link.get_attribute("href")
     # 20.00 is below the merchant's minimum: its badge is hidden
     assert page.locator(".top").nth(2).evaluate("e => e.dataset.flexitiState") == "ineligible"

@@ -120,8 +120,9 @@ def test_a_plan_is_cached_per_price_and_language(storefront, mocked):
 
     assert english is not None and french is not None
     assert (english.monthly_payment, english.months) == (Decimal("41.58"), 12)
-    assert english.text == "or $41.58 a month for 12 months with Flexiti"
-    assert french.text == "ou 41,58\u00a0$ par mois pendant 12 mois avec Flexiti"
+    assert english.text == "or $41.58/mo for 12 months at 0\u00a0% APR"
+    assert french.text == "ou 41,58\u00a0$/mois pendant 12 mois, TAP de 0\u00a0%"
+    assert english.apr == french.apr == Decimal(0)
     assert [c.request.params["lang"] for c in calls(mocked, CALC_URL)] == ["en", "fr"]
     assert len(calls(mocked, GATE_URL)) == 1
 

@@ -29,6 +29,7 @@ TEXT: dict[str, dict[str, str]] = {
         "try_again": "Try again",
         "outcome_unknown": "We are confirming your financing with Flexiti. The store will let you know.",
         "error_title": "Flexiti financing",
+        "not_found": "This Flexiti page does not exist, or its link has expired. Return to the store to start again.",
         "reference": "Reference",
         "badge_text": "or {payment}/mo for {months} months at {apr} APR",
         "badge_text_no_apr": "or {payment}/mo for {months} months with Flexiti",
@@ -45,7 +46,7 @@ TEXT: dict[str, dict[str, str]] = {
         "confirming_title": "Confirmation de votre financement…",
         "confirming_body": "Cela prend habituellement quelques secondes. Veuillez garder cette page ouverte.",
         "confirming_slow": (
-            "Cela prend plus de temps que d'habitude. Vous pouvez fermer cette page : le magasin "
+            "Cela prend plus de temps que d'habitude. Vous pouvez fermer cette page\u00a0: le magasin "
             "vous avisera dès que Flexiti aura confirmé."
         ),
         "continue": "Continuer",
@@ -61,6 +62,7 @@ TEXT: dict[str, dict[str, str]] = {
         "try_again": "Réessayer",
         "outcome_unknown": "Nous confirmons votre financement auprès de Flexiti. Le magasin vous avisera.",
         "error_title": "Financement Flexiti",
+        "not_found": "Cette page Flexiti n'existe pas ou son lien a expiré. Revenez au magasin pour recommencer.",
         "reference": "Référence",
         "badge_text": "ou {payment}/mois pendant {months} mois, TAP de {apr}",
         "badge_text_no_apr": "ou {payment}/mois pendant {months} mois avec Flexiti",

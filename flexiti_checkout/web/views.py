@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from flexiti_checkout.errors import FlexitiError, InvalidCheckout
@@ -33,6 +34,7 @@ from flexiti_checkout.lifecycle.redact import extract_identifiers
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery
 from flexiti_checkout.storefront import views as storefront_views
+from flexiti_checkout.storefront.context import resolve_lang
 from flexiti_checkout.texts import texts
 from flexiti_checkout.web.blueprint import make_blueprint as _bare_blueprint
 from flexiti_checkout.web.health import healthz
@@ -57,6 +59,8 @@ def make_blueprint() -> Blueprint:
     bp.add_url_rule("/healthz", view_func=healthz)
     storefront_views.register(bp)  # availability, calculator, learn-more
     bp.app_errorhandler(FlexitiHTTPError)(render_http_error)
+    bp.register_error_handler(404, render_not_found)
+    bp.register_error_handler(410, render_not_found)
     return bp
 
 
@@ -330,6 +334,18 @@ def modal_context(started: CheckoutSession) -> dict[str, Any]:
 
 
 # -- errors shown to customers ---------------------------------------------------------------
+
+
+def render_not_found(error: HTTPException) -> ResponseReturnValue:
+    """A missing or expired page of the extension, in the shopper's language (JSON for APIs)."""
+    code = error.code or 404
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error="not_found", message=error.description), code
+    lang = resolve_lang(default=flexiti_state().settings.default_lang)
+    t = texts(lang)
+    return render_template(
+        "flexiti_checkout/error.html", t=t, lang=lang, message=t["not_found"]
+    ), code
 
 
 def render_http_error(error: FlexitiHTTPError) -> ResponseReturnValue:

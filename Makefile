@@ -5,6 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
+AXE    := .axe/node_modules/axe-core/axe.min.js
 PORT   ?= 8000
 
 CHROMIUM := /usr/bin/chromium
@@ -28,7 +29,12 @@ demo: $(STAMP)
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: $(DEV) $(CHROMIUM)
+# axe-core checks the pages' accessibility inside the browser tests (npm, into .axe/).
+$(AXE):
+	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm)
+	npm install --prefix .axe --no-audit --no-fund --silent axe-core@4
+
+test: $(DEV) $(CHROMIUM) $(AXE)
 	$(PY) -m pytest
 
 lint: $(DEV)

@@ -5,6 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
+AXE    := .axe/node_modules/axe-core/axe.min.js
 PORT   ?= 8000
 
 CHROMIUM := /usr/bin/chromium
@@ -34,7 +35,13 @@ postgresql:
 	@test -n "$$FLEXITI_TEST_STORE_URL" || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 
-test: $(DEV) $(CHROMIUM) postgresql
+
+# axe-core checks the pages' accessibility inside the browser tests (npm, into .axe/).
+$(AXE):
+	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm)
+	npm install --prefix .axe --no-audit --no-fund --silent axe-core@4
+
+test: $(DEV) $(CHROMIUM) postgresql $(AXE)
 	$(PY) -m pytest
 
 lint: $(DEV)

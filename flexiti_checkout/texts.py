@@ -29,11 +29,10 @@ TEXT: dict[str, dict[str, str]] = {
         "try_again": "Try again",
         "outcome_unknown": "We are confirming your financing with Flexiti. The store will let you know.",
         "error_title": "Flexiti financing",
+        "not_found": "This Flexiti page does not exist, or its link has expired. Return to the store to start again.",
         "reference": "Reference",
         "badge_text": "or {payment}/mo for {months} months at {apr} APR",
         "badge_text_no_apr": "or {payment}/mo for {months} months with Flexiti",
-        "badge_spoken": "or {payment} a month for {months} months at an annual percentage rate of {apr}, with Flexiti",
-        "badge_spoken_no_apr": "or {payment} a month for {months} months with Flexiti",
         "badge_more": "Learn more",
         "badge_label": "{text}. Learn more about Flexiti financing and its full terms",
     },
@@ -45,7 +44,7 @@ TEXT: dict[str, dict[str, str]] = {
         "confirming_title": "Confirmation de votre financement…",
         "confirming_body": "Cela prend habituellement quelques secondes. Veuillez garder cette page ouverte.",
         "confirming_slow": (
-            "Cela prend plus de temps que d'habitude. Vous pouvez fermer cette page : le magasin "
+            "Cela prend plus de temps que d'habitude. Vous pouvez fermer cette page\u00a0: le magasin "
             "vous avisera dès que Flexiti aura confirmé."
         ),
         "continue": "Continuer",
@@ -61,11 +60,10 @@ TEXT: dict[str, dict[str, str]] = {
         "try_again": "Réessayer",
         "outcome_unknown": "Nous confirmons votre financement auprès de Flexiti. Le magasin vous avisera.",
         "error_title": "Financement Flexiti",
+        "not_found": "Cette page Flexiti n'existe pas ou son lien a expiré. Revenez au magasin pour recommencer.",
         "reference": "Référence",
         "badge_text": "ou {payment}/mois pendant {months} mois, TAP de {apr}",
         "badge_text_no_apr": "ou {payment}/mois pendant {months} mois avec Flexiti",
-        "badge_spoken": "ou {payment} par mois pendant {months} mois, au taux annuel en pourcentage de {apr}, avec Flexiti",
-        "badge_spoken_no_apr": "ou {payment} par mois pendant {months} mois avec Flexiti",
         "badge_more": "En savoir plus",
         "badge_label": "{text}. En savoir plus sur le financement Flexiti et ses conditions complètes",
     },

@@ -96,13 +96,6 @@ def sandbox_config(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @pytest.fixture
-def store_url(tmp_path) -> str:
-    """The FLEXITI_STORE_URL of a test's app: a SQLite file of its own (the one place to add
-    other databases for the tests that use it)."""
-    return f"sqlite:///{tmp_path / 'flexiti.sqlite3'}"
-
-
-@pytest.fixture
 def sandbox_clock() -> FakeClock:
     """A fake CLOCK for the sandbox; ``sandbox_clock.advance(seconds)`` moves time."""
     return FakeClock()

@@ -54,10 +54,14 @@ TEXT: dict[str, dict[str, str]] = {
         "amount": "Amount",
         "history": "History",
         "switch_lang": "Français",
+        "not_found_title": "Page not found",
+        "not_found_body": "There is no page at this address. The catalogue has everything the shop sells.",
+        "server_error_title": "Something went wrong",
+        "server_error_body": "The shop could not show this page. Nothing was charged; please try again in a moment.",
     },
     "fr": {
         "shop": "Érable et Cie (boutique de démonstration)",
-        "demo_note": "Une boutique de démonstration : Flexiti est ici le bac à sable; rien n'est facturé.",
+        "demo_note": "Une boutique de démonstration\u00a0: Flexiti est ici le bac à sable; rien n'est facturé.",
         "catalogue": "Tous les produits",
         "cart": "Panier",
         "orders": "Commandes",
@@ -106,6 +110,10 @@ TEXT: dict[str, dict[str, str]] = {
         "amount": "Montant",
         "history": "Historique",
         "switch_lang": "English",
+        "not_found_title": "Page introuvable",
+        "not_found_body": "Il n'y a aucune page à cette adresse. Le catalogue présente tout ce que vend la boutique.",
+        "server_error_title": "Un problème est survenu",
+        "server_error_body": "La boutique n'a pas pu afficher cette page. Aucun montant n'a été porté à votre compte; veuillez réessayer dans un instant.",
     },
 }
 
@@ -116,4 +124,12 @@ STATUS_NAMES = {
     "fr": {"created": "créée", "pending": "en attente", "approved": "approuvée",
            "declined": "refusée", "cancelled": "annulée", "needs_review": "en vérification",
            "expired": "expirée", "error": "n'a pas démarré"},
+}  # fmt: skip
+
+#: Who moved an order, in the order history (``OrderEvent.source``).
+SOURCE_NAMES = {
+    "en": {"checkout": "checkout", "callback": "Flexiti's notice", "return": "customer's return",
+           "reconcile": "reconciliation", "shop": "the shop", "decision": "staff decision"},
+    "fr": {"checkout": "paiement", "callback": "avis de Flexiti", "return": "retour du client",
+           "reconcile": "rapprochement", "shop": "la boutique", "decision": "décision du personnel"},
 }  # fmt: skip

@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from flexiti_checkout import (
     PROVINCES,
@@ -35,7 +36,7 @@ from flexiti_checkout import (
     validate_checkout,
 )
 from flexiti_checkout.demo import catalogue
-from flexiti_checkout.demo.texts import STATUS_NAMES, TEXT
+from flexiti_checkout.demo.texts import SOURCE_NAMES, STATUS_NAMES, TEXT
 
 CART_KEY = "demo_cart"
 ORDER_KEY = "demo_order"
@@ -66,6 +67,20 @@ def make_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
         lang = _lang()
         return {"d": TEXT[lang], "lang": lang, "money": lambda amount: _money(amount, lang),
                 "cart_count": sum(_cart().values())}  # fmt: skip
+
+    @bp.app_errorhandler(404)
+    @bp.app_errorhandler(405)
+    def not_found(error: HTTPException) -> ResponseReturnValue:
+        page = render_template("flexiti_checkout/demo/error.html", kind="not_found")
+        return page, error.code or 404
+
+    @bp.app_errorhandler(500)
+    def server_error(error: Exception) -> ResponseReturnValue:
+        return render_template("flexiti_checkout/demo/error.html", kind="server_error"), 500
+
+    @bp.get("/favicon.ico")
+    def favicon() -> ResponseReturnValue:
+        return redirect(url_for("flexiti.static", filename="flexiti_checkout/favicon.svg"), 301)
 
     @bp.get("/")
     def home() -> str:
@@ -264,7 +279,7 @@ def _orders_view(flexiti: FlexitiCheckout) -> list[dict[str, Any]]:
             "history": [
                 {"at": event.at.isoformat(timespec="seconds"), "status": event.to_status.value,
                  "status_name": STATUS_NAMES[lang].get(event.to_status.value, ""),
-                 "source": event.source}
+                 "source": SOURCE_NAMES[lang].get(event.source, event.source)}
                 for event in flexiti.order_history(order)
             ],
         })  # fmt: skip

@@ -63,7 +63,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "fr": {
         "brand": "Financement Flexiti",
-        "sandbox_note": "Bac à sable : aucune vérification de crédit, aucun argent ne circule.",
+        "sandbox_note": (
+            "Bac à sable\u00a0: aucune vérification de crédit, aucun argent ne circule."
+        ),
         "flow_title": "Financez votre achat",
         "apply_title": "Demandez un crédit Flexiti",
         "amount_purchase": "Montant de l'achat",

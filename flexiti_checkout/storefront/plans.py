@@ -232,18 +232,15 @@ class Storefront:
         words = {"payment": payment, "months": answer.months}
         if apr is None:
             text = t["badge_text_no_apr"].format(**words)
-            spoken = t["badge_spoken_no_apr"].format(**words)
         else:
-            rate = format_percent(apr, lang)
-            text = t["badge_text"].format(apr=rate, **words)
-            spoken = t["badge_spoken"].format(apr=rate, **words)
+            text = t["badge_text"].format(apr=format_percent(apr, lang), **words)
         return Plan(
             price=price,
             monthly_payment=answer.monthly_payment,
             months=answer.months,
             lang=lang,
             text=text,
-            label=t["badge_label"].format(text=spoken),
+            label=t["badge_label"].format(text=text),  # the visible words first (label in name)
             more=t["badge_more"],
             payment_text=payment,
             html=sanitize_html(answer.html),

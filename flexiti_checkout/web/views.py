@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from flexiti_checkout._json import loads
@@ -32,6 +33,7 @@ from flexiti_checkout.lifecycle.redact import extract_identifiers
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery
 from flexiti_checkout.storefront import views as storefront_views
+from flexiti_checkout.storefront.context import resolve_lang
 from flexiti_checkout.texts import texts
 from flexiti_checkout.web.blueprint import make_blueprint as _bare_blueprint
 from flexiti_checkout.web.health import healthz
@@ -56,6 +58,8 @@ def make_blueprint() -> Blueprint:
     bp.add_url_rule("/healthz", view_func=healthz)
     storefront_views.register(bp)  # availability, calculator, learn-more
     bp.app_errorhandler(FlexitiHTTPError)(render_http_error)
+    bp.register_error_handler(404, render_not_found)
+    bp.register_error_handler(410, render_not_found)
     return bp
 
 
@@ -186,15 +190,6 @@ def _web_origin(value: str) -> str | None:
     ):
         return None
     return value
-
-
-def _busy_with_another_order(state: FlexitiState, order: Order) -> bool:
-    """Whether this browser's session holds another order that is still starting or pending."""
-    current = _session_order_id()
-    if current is None or current == order.merchant_order_id:
-        return False
-    held = state.store.get_order(current)
-    return held is not None and held.status in (OrderStatus.CREATED, OrderStatus.PENDING)
 
 
 def _busy_with_another_order(state: FlexitiState, order: Order) -> bool:
@@ -356,6 +351,18 @@ def modal_context(started: CheckoutSession) -> dict[str, Any]:
 
 
 # -- errors shown to customers ---------------------------------------------------------------
+
+
+def render_not_found(error: HTTPException) -> ResponseReturnValue:
+    """A missing or expired page of the extension, in the shopper's language (JSON for APIs)."""
+    code = error.code or 404
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error="not_found", message=error.description), code
+    lang = resolve_lang(default=flexiti_state().settings.default_lang)
+    t = texts(lang)
+    return render_template(
+        "flexiti_checkout/error.html", t=t, lang=lang, message=t["not_found"]
+    ), code
 
 
 def render_http_error(error: FlexitiHTTPError) -> ResponseReturnValue:

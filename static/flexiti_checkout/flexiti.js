@@ -50,7 +50,7 @@
   // Reserve each badge's height before it fills in (badges.css does the same, earlier).
   function reserveSpace() {
     var style = document.createElement("style");
-    style.textContent = ":where([data-flexiti-price]){display:block;min-height:2.8em;" +
+    style.textContent = ":where([data-flexiti-price]){display:block;min-height:4.2em;" +
       "line-height:1.4}:where([data-flexiti-state=ineligible]){visibility:hidden}" +
       ".flexiti-overlay{position:fixed;inset:0;z-index:2147483000;display:flex;" +
       "align-items:center;justify-content:center;background:rgba(20,20,30,.55)}" +

@@ -128,3 +128,56 @@ def test_checkout_posted_by_the_script_gets_the_modal_url(demo):
     assert "/flexiti/modal/" in answer.get_json()["modal_url"]
     page = demo.get("/checkout").get_data(as_text=True)
     assert "data-flexiti-checkout" in page
+
+
+def test_french_history_names_who_moved_each_order(demo):
+    """In French the order history says who moved it in French, not "(checkout)"."""
+    demo.get("/lang/fr")
+    add(demo, "espresso-machine")
+    place_order(demo)
+    table = demo.get("/orders/table").get_data(as_text=True)
+    assert "(paiement)" in table and "(checkout)" not in table
+    history = demo.get("/orders.json").get_json()["orders"][0]["history"]
+    assert {event["source"] for event in history} == {"paiement"}
+
+
+@pytest.mark.parametrize(("lang", "title"), [("en", "Page not found"), ("fr", "Page introuvable")])
+def test_unknown_pages_are_the_shop_styled_404(demo, lang, title):
+    """A missing page is the shop's own 404 page in the shop's language, with a way back."""
+    demo.get(f"/lang/{lang}")
+    for path in ("/no-such-page", "/products/nope", "/flexiti/no-such-page"):
+        answer = demo.get(path)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 404
+        assert title in page and 'class="demo-header"' in page, path
+        assert "Werkzeug" not in page and "The requested URL was not found" not in page
+
+
+def test_a_server_error_is_a_styled_page(tmp_path):
+    """An unexpected failure in a shop route is a styled 500 page, never a stack trace."""
+    app = create_app({"FLEXITI_INSTANCE_PATH": str(tmp_path)})
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("secret detail")
+
+    answer = app.test_client().get("/boom", headers={"Accept-Language": "fr-CA"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 500
+    assert "Un problème est survenu" in page and "secret detail" not in page
+
+
+def test_favicon_is_served(demo):
+    """/favicon.ico leads to the shipped icon, and every page links it."""
+    moved = demo.get("/favicon.ico")
+    assert moved.status_code == 301
+    with demo.get(moved.headers["Location"]) as icon:
+        assert icon.status_code == 200 and b"<svg" in icon.get_data()
+    assert 'rel="icon"' in demo.get("/").get_data(as_text=True)
+
+
+def test_french_text_uses_a_no_break_space_before_colons(demo):
+    """French typography: a no-break space before ":" so it never starts a line."""
+    demo.get("/lang/fr")
+    page = demo.get("/").get_data(as_text=True)
+    assert "démonstration\u00a0: Flexiti" in page and "démonstration : " not in page

@@ -67,6 +67,6 @@ def test_badge_shows_the_rate_of_an_interest_bearing_plan(shop):
         sauna = shop.flexiti.payment_plan("3000.00", "fr")
     assert laptop is not None and sauna is not None
     assert laptop.text == "or $59.98/mo for 24 months at 9.99\u00a0% APR"
-    assert "annual percentage rate of 9.99\u00a0%" in laptop.label
+    assert laptop.label.startswith(laptop.text + ". Learn more")
     assert sauna.text == "ou 101,07\u00a0$/mois pendant 36 mois, TAP de 12,99\u00a0%"
     assert sauna.as_json()["apr"] == "12.99"

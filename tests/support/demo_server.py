@@ -103,8 +103,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def run_demo(workdir: Path) -> Iterator[Demo]:
-    """The demo service under gunicorn on free ports, as ``make demo`` starts it."""
+def run_demo(workdir: Path, **settings: str) -> Iterator[Demo]:
+    """The demo service under gunicorn on free ports, as ``make demo`` starts it.
+
+    ``settings`` are extra ``FLEXITI_*`` environment variables of the service.
+    """
     receiver = WebhookReceiver()
     with serve(receiver) as server:
         receiver.url = f"http://127.0.0.1:{server.server_port}/webhooks"
@@ -117,6 +120,7 @@ def run_demo(workdir: Path) -> Iterator[Demo]:
             "FLEXITI_API_KEYS": API_KEY,
             "FLEXITI_SIGNING_KEY": "e2e-signing-key-0123456789abcdef",
             "FLEXITI_ONLINE_API_URL": f"http://127.0.0.1:{sandbox_port}/flexiti/online-api",
+            **settings,
         }
         log = open(workdir / "demo.log", "wb")  # noqa: SIM115 - closed below
         process = subprocess.Popen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 
@@ -398,3 +399,16 @@ def test_leaving_flexiti_says_nothing_was_charged_and_offers_to_try_again(shop):
     again = re.search(r'id="flexiti-try-again" href="([^"]+)"', page.text)
     assert again is not None
     assert shop.order("LEFT-1").redirection_url in browser.get(again.group(1)).text
+
+
+def test_missing_extension_pages_are_styled_in_the_shopper_language(shop):
+    """A bad or expired modal link is the extension's page, in French for a French browser."""
+    answer = requests.get(f"{shop.url}/flexiti/modal/not-a-token", timeout=10,
+                          headers={"Accept-Language": "fr-CA,fr;q=0.9"})  # fmt: skip
+    assert answer.status_code == 404
+    assert '<html lang="fr-CA">' in answer.text
+    assert "Cette page Flexiti n'existe pas" in html.unescape(answer.text)
+    assert "Not Found" not in answer.text
+    api = requests.get(f"{shop.url}/flexiti/modal/not-a-token", timeout=10,
+                       headers={"Accept": "application/json"})  # fmt: skip
+    assert api.status_code == 404 and api.json()["error"] == "not_found"

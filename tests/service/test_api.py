@@ -475,63 +475,6 @@ def test_a_strangers_modal_link_does_not_take_over_a_pending_checkout(client, se
     assert session_order(browser, service) == "THEIRS-1"  # their own checkout has ended
 
 
-# -- the session cookie --------------------------------------------------------------------
-
-
-def session_order(browser: FlaskClient, service: Flask) -> str | None:
-    """The merchant order id this browser's session remembers."""
-    with browser.session_transaction() as stored:
-        token = stored.get(RETURN_SESSION_KEY)
-    if token is None:
-        return None
-    return flexiti_state(service).return_signer.loads(token, max_age=3600)["m"]
-
-
-def modal_path(started: dict[str, Any]) -> str:
-    return urlsplit(started["modal_url"]).path
-
-
-def test_the_sandbox_session_cookie_is_lax_and_not_secure(client, service):
-    """In sandbox mode (plain http on a laptop) the cookie is SameSite=Lax, without Secure."""
-    started = start(client, checkout_request("COOKIE-1")).json
-    answer = service.test_client().get(modal_path(started))
-    cookie = answer.headers["Set-Cookie"]
-    assert "SameSite=Lax" in cookie and "Secure" not in cookie
-
-
-def test_outside_the_sandbox_the_session_cookie_is_secure(sandbox, tmp_path):
-    """With real credentials the service's session cookie is Secure and SameSite=Lax."""
-    app = create_app(
-        service_environ(
-            sandbox,
-            tmp_path,
-            FLEXITI_ENVIRONMENT="training",
-            FLEXITI_CLIENT_ID="client",
-            FLEXITI_CLIENT_SECRET="secret",
-        )
-    )
-    try:
-        with app.test_request_context():
-            assert app.session_interface.get_cookie_secure(app) is True
-            assert app.session_interface.get_cookie_samesite(app) == "Lax"
-    finally:
-        flexiti_state(app).store.engine.dispose()
-
-
-def test_a_strangers_modal_link_does_not_take_over_a_pending_checkout(client, service, sandbox):
-    """A visitor mid-checkout who opens another order's modal link keeps their own order."""
-    own = start(client, checkout_request("MINE-1")).json
-    strangers = start(client, checkout_request("THEIRS-1")).json
-    browser = service.test_client()
-    assert browser.get(modal_path(own)).status_code == 200
-    assert browser.get(modal_path(strangers)).status_code == 200
-    assert session_order(browser, service) == "MINE-1"
-    settle(service, sandbox, "MINE-1", "approve")
-    flexiti_state(service).orders.refresh("MINE-1", source="return")
-    browser.get(modal_path(strangers))
-    assert session_order(browser, service) == "THEIRS-1"  # their own checkout has ended
-
-
 # -- the OpenAPI document ------------------------------------------------------------------
 
 

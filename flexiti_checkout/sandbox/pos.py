@@ -36,7 +36,7 @@ PLAN_NAMES = {"en": "Equal Payments, {apr} Interest", "fr": "Paiements égaux, i
 
 
 @bp.post("/client-id/<cid>/merchants/login")
-@require_token(merchant_only=True)
+@require_token()  # seed 001 lists it among the customer-scope calls; merchant tokens work too
 def merchant_login(cid: str) -> ResponseReturnValue:
     """The merchant's form values and offer types (plans and their terms), in ``lang``."""
     json_object_body(required=False)  # optional merchant_username/merchant_password, unused

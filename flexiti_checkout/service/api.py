@@ -31,7 +31,7 @@ from flexiti_checkout.errors import (
     OrderAlreadySettledError,
     OrderMismatchError,
 )
-from flexiti_checkout.http_errors import CheckoutConflict, as_http_error
+from flexiti_checkout.http_errors import AmountNotFinanceable, CheckoutConflict, as_http_error
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.service.openapi import openapi_document
@@ -226,10 +226,13 @@ _CONFLICTS: dict[type[FlexitiError], str] = {
 
 
 def _checkout_failure(exc: FlexitiError) -> ResponseReturnValue:
-    """409 for a merchant order that cannot start as asked, 502 when Flexiti failed."""
+    """409 for a merchant order that cannot start as asked, 422 for an amount Flexiti does not
+    finance, 502 when Flexiti failed."""
     http = as_http_error(exc)
     if isinstance(http, CheckoutConflict):
         code = _CONFLICTS.get(type(exc), "conflict")
+    elif isinstance(http, AmountNotFinanceable):
+        code = "amount_not_financeable"
     else:
         code = "flexiti_unavailable"
         log.warning("A checkout could not start: %r", exc)

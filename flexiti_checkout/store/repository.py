@@ -177,6 +177,16 @@ class Store:
             ).first()
         return _order(row)
 
+    def get_order_by_promo_id(self, promo_id: str) -> Order | None:
+        """The newest order whose settlement recorded Flexiti's ``promo_id`` in its details."""
+        with self.begin() as conn:
+            row = conn.execute(
+                select(orders)
+                .where(orders.c.details["promo_id"].as_string() == promo_id)
+                .order_by(orders.c.id.desc())
+            ).first()
+        return _order(row)
+
     def transition(
         self,
         order: Order,

@@ -170,11 +170,11 @@ def test_api_call_requires_reference_id(sandbox_api):
         ("GET", "/online/client-id/{cid}/notifications/merchant-order-id/ORDER-1", ONLINE_API),
         ("GET", "/online/client-id/{cid}/notifications/promo-id/382712", ONLINE_API),
         ("POST", "/online/client-id/{cid}/notifications/test", ONLINE_API),
-        ("POST", "/client-id/{cid}/merchants/login?lang=en", POS_API),
     ],
 )
 def test_customer_scope_refused_on_merchant_endpoints(sandbox_api, method, path, base):
-    """A customer-scope token gets 403 insufficient_scope on lookups, test and login."""
+    """A customer-scope token gets 403 insufficient_scope on lookups and the test notification
+    (merchants/login takes either scope: see test_sandbox)."""
     response = sandbox_api.call(method, path, scope="customer", base=base, json={})
     assert response.status_code == 403
     assert response.json["code"] == 403

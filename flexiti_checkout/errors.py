@@ -105,6 +105,18 @@ class ExceedsAmountError(ConflictError):
     advice = "Return at most what remains on the transaction (its balance, from Flexiti)."
 
 
+class AmountNotFinanceableError(ConflictError):
+    """Flexiti refused the amount: it is outside every plan the merchant offers (HTTP 409).
+
+    Permanent for this amount: asking again will not change it, and Flexiti is not down.
+    """
+
+    advice = (
+        "Offer Flexiti only for amounts within the merchant's plans (check "
+        "payment_availability first), or let the customer choose another payment method."
+    )
+
+
 class UnavailableError(FlexitiError):
     """Flexiti could not be reached or answered with something that is not a usable response.
 
@@ -117,6 +129,19 @@ class UnavailableError(FlexitiError):
     def __init__(self, message: str, *, never_sent: bool = False, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.never_sent = never_sent
+
+
+class UnreadableAnswerError(UnavailableError):
+    """Flexiti answered 2xx with JSON we cannot read: a field we rely on is missing or odd.
+
+    Not transient like a timeout: the same question will likely get the same answer, so an order
+    in this state goes to a person rather than being asked about forever.
+    """
+
+    advice = (
+        "Flexiti's answer was not in a shape this version understands; a person should check "
+        "the order with Flexiti, quoting the reference id."
+    )
 
 
 class RateLimitedError(UnavailableError):
@@ -142,6 +167,19 @@ def _field_errors(raw: Any) -> tuple[FieldError, ...]:
                 )
             )
     return tuple(found)
+
+
+#: Flexiti's codes for a request whose fields are wrong; it answers them with 400 or 409.
+_INVALID_INPUT_CODES = frozenset({"wrong_inputs", "wrong_input", "invalid_request"})
+
+
+def _is_amount_refusal(code: str | None) -> bool:
+    """Whether a 409's code says the amount is outside the merchant's plans.
+
+    The seeds document no code for it; the sandbox says ``amount_out_of_range``, and any code
+    naming the amount is read the same way.
+    """
+    return code is not None and "amount" in code.lower()
 
 
 def _as_int(value: Any) -> int | None:
@@ -190,7 +228,7 @@ def error_from_response(
         return RateLimitedError(f"Flexiti is rate limiting requests{detail}", **kwargs)
     if status >= 500:
         return UnavailableError(f"Flexiti answered with server error {status}{detail}", **kwargs)
-    if code in ("wrong_inputs", "wrong_input"):
+    if code in _INVALID_INPUT_CODES or (status == 409 and field_errors):
         # Flexiti answers bad input with 409 as often as 400; either way the request is at fault.
         return InvalidRequestError(f"Flexiti rejected the request{detail}", **kwargs)
     if status == 409 and code == "not_enough_credit":
@@ -199,6 +237,8 @@ def error_from_response(
         # The seeds name this refusal "Refund - Exceeds Amount" without its body; Flexiti's
         # other pages spell it capture_amount_exceeded or refunds_limit_exceeded_amount.
         return ExceedsAmountError(f"Flexiti refused the return amount{detail}", **kwargs)
+    if status == 409 and _is_amount_refusal(code):
+        return AmountNotFinanceableError(f"Flexiti does not finance this amount{detail}", **kwargs)
     if status == 409:
         return ConflictError(f"Flexiti declined the request{detail}", **kwargs)
     if 400 <= status < 500:

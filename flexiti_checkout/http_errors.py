@@ -7,9 +7,16 @@ the service's API. A host app takes over with ``@app.errorhandler(CheckoutUnavai
 
 from __future__ import annotations
 
-from werkzeug.exceptions import BadGateway, BadRequest, Conflict, HTTPException
+from werkzeug.exceptions import (
+    BadGateway,
+    BadRequest,
+    Conflict,
+    HTTPException,
+    UnprocessableEntity,
+)
 
 from flexiti_checkout.errors import (
+    AmountNotFinanceableError,
     CheckoutError,
     CheckoutInProgressError,
     FlexitiError,
@@ -38,6 +45,12 @@ class CheckoutConflict(FlexitiHTTPError, Conflict):
     customer_message = "This order cannot be financed again. Please start a new order."
 
 
+class AmountNotFinanceable(FlexitiHTTPError, UnprocessableEntity):
+    """Flexiti refused the amount: it is outside the merchant's plans (422). Not an outage."""
+
+    customer_message = "Flexiti cannot finance this amount. Please choose another payment method."
+
+
 class CheckoutUnavailable(FlexitiHTTPError, BadGateway):
     """Flexiti refused or could not be reached (502)."""
 
@@ -57,6 +70,8 @@ def as_http_error(exc: Exception) -> FlexitiHTTPError:
         error.customer_message = "Your checkout is already starting. Please wait a moment."
     elif isinstance(exc, CheckoutError) and not isinstance(exc, RedirectRefusedError):
         error = CheckoutConflict(str(exc))
+    elif isinstance(exc, AmountNotFinanceableError):
+        error = AmountNotFinanceable(str(exc))
     elif isinstance(exc, FlexitiError):
         error = CheckoutUnavailable(str(exc))
     else:

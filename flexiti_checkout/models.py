@@ -39,8 +39,9 @@ SETTLED = frozenset(
     {OrderStatus.APPROVED, OrderStatus.DECLINED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
 )
 
-#: Every move an order may make. Moves only go forward; settled statuses have none.
-#: ``error`` may start again (a failed widget init); ``needs_review`` is decided by a person.
+#: Every move an order may make. Moves only go forward; settled statuses have none but one:
+#: ``expired`` goes to ``needs_review`` when Flexiti approves it late. ``error`` may start again
+#: (a failed widget init); ``needs_review`` is decided by a person.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.CREATED: frozenset({OrderStatus.PENDING, OrderStatus.ERROR}),
     OrderStatus.ERROR: frozenset({OrderStatus.CREATED}),
@@ -59,7 +60,9 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.APPROVED: frozenset(),
     OrderStatus.DECLINED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
-    OrderStatus.EXPIRED: frozenset(),
+    # Expired here is not expired at Flexiti: a customer who finishes late is financed for an
+    # order the shop abandoned, and a person must look at it.
+    OrderStatus.EXPIRED: frozenset({OrderStatus.NEEDS_REVIEW}),
 }
 
 

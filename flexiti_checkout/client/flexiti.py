@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -41,8 +40,19 @@ from flexiti_checkout.client.tokens import (
     TokenCache,
     TokenStore,
 )
-from flexiti_checkout.client.transport import Api, Call, Scope, Transport
-from flexiti_checkout.errors import AuthenticationError, UnavailableError
+from flexiti_checkout.client.transport import (
+    Api,
+    Call,
+    Scope,
+    Transport,
+    new_reference_id,
+    normalize_reference_id,
+)
+from flexiti_checkout.errors import (
+    AuthenticationError,
+    UnavailableError,
+    UnreadableAnswerError,
+)
 from flexiti_checkout.models import FLOWS
 
 log = logging.getLogger("flexiti_checkout.client")
@@ -186,7 +196,9 @@ class FlexitiClient(PosApi):
             "amount_requested": _amount(amount_requested),
         }
         if merchant_order_id is not None:
-            body["merchant_orderid"] = str(merchant_order_id)
+            # The seeds spell it merchant_orderid; Flexiti's JS SDK and the public connectors
+            # send merchant_order_id. Both, with one value, so either server spelling finds it.
+            body["merchant_orderid"] = body["merchant_order_id"] = str(merchant_order_id)
         if billing_information is not None:
             body["billing_information"] = dict(billing_information)
         if shipping_information is not None:
@@ -274,7 +286,8 @@ class FlexitiClient(PosApi):
                 f"notification_type must be success, error or cancelled, not {notification_type!r}"
             )
         path = f"/online/client-id/{self._cid}/notifications/test"
-        body = {"event": event.lower(), "notification_type": notification_type.lower()}
+        # As seed 004 writes them: "Event": Purchase/Apply, "Notification_type": Success/...
+        body = {"Event": event.capitalize(), "Notification_type": notification_type.capitalize()}
         data = self._call(
             Call("online", "POST", path, "merchant", retry_safe=False, json=body), reference_id
         )
@@ -303,7 +316,7 @@ class FlexitiClient(PosApi):
 
     def _call(self, call: Call, reference_id: str | None) -> Any:
         """Make an API call with a bearer token; on ``invalid_token``, renew it and retry once."""
-        reference_id = reference_id or str(uuid.uuid4())
+        reference_id = normalize_reference_id(reference_id) if reference_id else new_reference_id()
         assert call.scope is not None
         key = f"{call.api}:{call.scope}"
         for attempt in (1, 2):
@@ -347,7 +360,7 @@ class FlexitiClient(PosApi):
             return schema.load(data if isinstance(data, (Mapping, list)) else {})
         except ValidationError as exc:
             fields = ", ".join(sorted(str(k) for k in exc.normalized_messages()))
-            raise UnavailableError(
+            raise UnreadableAnswerError(
                 f"Flexiti's {what} answer did not have the expected shape (fields: {fields})",
                 reference_id=reference_id,
             ) from exc

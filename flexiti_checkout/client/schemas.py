@@ -7,10 +7,12 @@ What Flexiti sends is read leniently: unknown fields are excluded, numbers may a
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load
 
 from flexiti_checkout.client.results import (
     ApplyDetails,
@@ -36,16 +38,23 @@ class FlexibleId(fields.Field):
         return str(value).strip()
 
 
+#: "1,200.05": seed 000 writes thousands with commas in some amounts.
+_THOUSANDS = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+
+
 class Money(fields.Field):
-    """An amount as a number or numeric string ("0.00", 2, 166.33); ``Decimal`` to us."""
+    """An amount as a number or numeric string ("0.00", 2, 166.33, "1,200.05"); ``Decimal``."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal | None:
         if value is None or value == "":
             return None
         if isinstance(value, (bool, float)):
             raise ValidationError("Not an exact amount.")
+        text = str(value).strip()
+        if _THOUSANDS.match(text):
+            text = text.replace(",", "")
         try:
-            return bounded_decimal(str(value))
+            return bounded_decimal(text)
         except ValueError as exc:
             raise ValidationError(f"Not an amount: {exc}.") from exc
 
@@ -66,12 +75,31 @@ class LenientInt(fields.Field):
 
 
 class Status(fields.Field):
-    """A status Flexiti spells in any case ("SUCCESS", "Success"); upper-cased to us."""
+    """A status Flexiti spells in any case ("SUCCESS", "Success"), of any length; upper-cased."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | None:
         if value is None:
             return None
+        if isinstance(value, (Mapping, list)):
+            raise ValidationError("Not a status.")
         return str(value).strip().upper()
+
+
+def _first_of(data: Any, names: tuple[str, ...]) -> Any:
+    """The value of the first of ``names`` present in ``data`` (a mapping), else ``None``."""
+    if isinstance(data, Mapping):
+        for name in names:
+            if data.get(name) is not None:
+                return data[name]
+    return None
+
+
+#: Where seed 004 puts a purchase's status: ``purchase.status`` in its response-parameter table,
+#: ``purchase.purchase_status`` in its JSON example (and in the notification). Both are read.
+PURCHASE_STATUS_KEYS = ("purchase_status", "status", "purchaseStatus")
+#: An application's status: ``apply.apply_status`` (example), ``apply.status``, and a top-level
+#: ``apply_status`` (the table).
+APPLY_STATUS_KEYS = ("apply_status", "status", "applyStatus")
 
 
 class _Lenient(Schema):
@@ -116,7 +144,7 @@ class AvailabilitySchema(_Lenient):
 
 
 class _PurchaseSchema(_Lenient):
-    status = Status(required=True, data_key="purchase_status")
+    status = Status(required=True)
     purchase_amount = Money(load_default=None)
     transaction_total_amount = Money(load_default=None)
     administrative_fee = Money(load_default=None)
@@ -126,6 +154,10 @@ class _PurchaseSchema(_Lenient):
     customer_id = FlexibleId(load_default=None)
     customer_comparison_result = fields.Dict(load_default=dict, allow_none=True)
 
+    @pre_load
+    def spellings(self, data: Any, **kwargs: Any) -> Any:
+        return _with_status(data, PURCHASE_STATUS_KEYS)
+
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> PurchaseDetails:
         data["customer_comparison_result"] = data.get("customer_comparison_result") or {}
@@ -133,8 +165,12 @@ class _PurchaseSchema(_Lenient):
 
 
 class _ApplySchema(_Lenient):
-    status = Status(required=True, data_key="apply_status")
+    status = Status(required=True)
     customer_id = FlexibleId(load_default=None)
+
+    @pre_load
+    def spellings(self, data: Any, **kwargs: Any) -> Any:
+        return _with_status(data, APPLY_STATUS_KEYS)
 
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> ApplyDetails:
@@ -148,11 +184,32 @@ class LookupSchema(_Lenient):
     apply = fields.Nested(_ApplySchema, load_default=None, allow_none=True)
     date = fields.String(load_default=None, allow_none=True)
 
+    @pre_load
+    def top_level_apply_status(self, data: Any, **kwargs: Any) -> Any:
+        """Seed 004's table puts the application's status beside ``apply``, not inside it."""
+        top = _first_of(data, ("apply_status", "applyStatus"))
+        if top is None:
+            return data
+        apply = data.get("apply")
+        apply = dict(apply) if isinstance(apply, Mapping) else {}
+        if _first_of(apply, APPLY_STATUS_KEYS) is None:
+            apply["apply_status"] = top
+        return {**data, "apply": apply}
+
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> Lookup:
         if data.get("flow"):
             data["flow"] = data["flow"].strip().lower()
         return Lookup(**data)
+
+
+def _with_status(data: Any, keys: tuple[str, ...]) -> Any:
+    """``data`` with its status under ``status``, whichever documented key carried it."""
+    if not isinstance(data, Mapping):
+        return data
+    rest = {key: value for key, value in data.items() if key not in keys}
+    status = _first_of(data, keys)
+    return rest if status is None else {**rest, "status": status}
 
 
 class PromoSchema(_Lenient):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import random
+import re
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -165,6 +167,35 @@ def parse_text(response: requests.Response) -> str:
         if isinstance(body, str):
             return body
     return response.text
+
+
+#: Seeds 002 and 003 type ``x-reference-id`` as "ASCII string (32), GUID": a GUID's 32 hex digits.
+REFERENCE_ID_LENGTH = 32
+_UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+_PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
+
+
+def new_reference_id() -> str:
+    """A fresh ``x-reference-id``: a GUID as 32 hex digits, the form Flexiti documents."""
+    return uuid.uuid4().hex
+
+
+def normalize_reference_id(value: str) -> str:
+    """``value`` as an ``x-reference-id`` Flexiti accepts: a hyphenated GUID loses its hyphens.
+
+    Raises ``ValueError`` for an id that would still be longer than 32 characters, or that is
+    not printable ASCII: a strict server refuses those, so they are refused here, before sending.
+    """
+    text = str(value).strip()
+    if _UUID.match(text):
+        return text.replace("-", "").lower()
+    if not _PRINTABLE_ASCII.match(text) or len(text) > REFERENCE_ID_LENGTH:
+        raise ValueError(
+            f"reference_id must be at most {REFERENCE_ID_LENGTH} printable ASCII characters "
+            f"(Flexiti's x-reference-id is a GUID's 32 hex digits), not {len(text)} characters; "
+            "pass a GUID such as uuid.uuid4().hex"
+        )
+    return text
 
 
 def parse_response(response: requests.Response, reference_id: str) -> Any:

@@ -1,21 +1,26 @@
 """Flexiti's callbacks: store each delivery first, then treat it only as a hint to refresh.
 
 No signature or authentication of callbacks is documented, so nothing in a delivery decides an
-order's fate: any identifier it carries picks the order to look up at Flexiti, and a delivery
-that names no order we know triggers a lookup of the recent pending ones.
+order's fate: any identifier it carries picks the order to look up at Flexiti. The documented
+notification names no order at all, only a promo id (and a customer id): such a delivery is
+matched by looking up the recent pending (and expired) orders newest first, until one's lookup
+carries that promo id (see ``search``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.redact import extract_identifiers, redact, storable
+from flexiti_checkout.lifecycle.redact import extract_hints, extract_identifiers, redact, storable
+from flexiti_checkout.lifecycle.search import SEARCH_WAIT, search_order
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery, Inbox
 from flexiti_checkout.store.sweeps import count_deliveries, each_delivery
@@ -26,6 +31,8 @@ log = logging.getLogger("flexiti_checkout.callbacks")
 ANONYMOUS_REFRESH_LIMIT = 50
 #: The stored ``content_type`` column's width.
 MAX_CONTENT_TYPE = 128
+#: Statuses in which a delivery about the order still needs a lookup.
+OPEN = (OrderStatus.PENDING, OrderStatus.CREATED, OrderStatus.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,10 @@ class CallbackProcessor:
     def __init__(self, inbox: Inbox, orders: OrderService) -> None:
         self.inbox = inbox
         self.orders = orders
+        # One search per clue at a time per process: copies of one notification wait for the
+        # first search, then find the order by the promo id it recorded instead of searching.
+        self._searches: dict[str, list[Any]] = {}
+        self._searches_guard = threading.Lock()
 
     def receive(
         self,
@@ -54,12 +65,13 @@ class CallbackProcessor:
         """Store one delivery, redacted of personal data; nothing changes before this.
 
         A delivery about an order that has already ended is stored as processed: Flexiti often
-        repeats callbacks, and a settled order never moves again, so there is nothing to look up.
+        repeats callbacks, and a settled order never moves again, so there is nothing to look up
+        (an expired order still is: Flexiti may approve it late).
         """
         identifiers = extract_identifiers(payload)
         order = self._order_named_by(identifiers)
         settled = None
-        if order is not None and order.status not in (OrderStatus.PENDING, OrderStatus.CREATED):
+        if order is not None and order.status not in OPEN:
             settled = f"order {order.merchant_order_id}: {order.status} already"
         return self.inbox.add_delivery(
             method=method,
@@ -111,7 +123,7 @@ class CallbackProcessor:
         if order is not None:
             result = self._refresh(order, delivery, force)
         else:
-            result = self._refresh_recent(delivery, force)
+            result = self._search(delivery, force)
         self.inbox.finish_delivery(
             delivery.id, outcome=result.outcome, error=result.outcome if result.retry else None
         )
@@ -149,7 +161,12 @@ class CallbackProcessor:
                 return order
         online_order_id = identifiers.get("online_order_id")
         if online_order_id:
-            return store.get_order_by_online_id(online_order_id)
+            order = store.get_order_by_online_id(online_order_id)
+            if order is not None:
+                return order
+        promo_id = identifiers.get("promo_id")
+        if promo_id:
+            return store.get_order_by_promo_id(promo_id)
         return None
 
     def _refresh(self, order: Order, delivery: Delivery, force: bool) -> ProcessResult:
@@ -163,23 +180,77 @@ class CallbackProcessor:
             return ProcessResult(f"order {order.merchant_order_id}: {current.status}")
         return ProcessResult(f"order {order.merchant_order_id}: lookup throttled", retry=True)
 
-    def _refresh_recent(self, delivery: Delivery, force: bool) -> ProcessResult:
-        store = self.orders.store
-        recent = store.orders_in(
-            (OrderStatus.PENDING,),
-            entered_after=delivery.received_at - self.orders.pending_expiry,
-            limit=ANONYMOUS_REFRESH_LIMIT,
+    def _search(self, delivery: Delivery, force: bool) -> ProcessResult:
+        """Find the order of a delivery that names none we know; unprocessed if not found."""
+        hints = extract_hints(delivery.payload)
+        promo_id = delivery.identifiers.get("promo_id")
+        key = (
+            f"promo:{promo_id}"
+            if promo_id
+            else f"{hints.get('outcome')}:{hints.get('customer_id')}"
         )
-        failed = 0
-        changed = 0
-        for order in recent:
-            result = self.orders.refresh_order(
-                order, source="callback", force=force, news_since=delivery.received_at
+        with self._one_search(key) as ours:
+            if not ours:
+                return ProcessResult("the same search is still running; kept for replay", True)
+            # A search that just finished may have found this very order: ask the store first.
+            known = self._known_order(delivery, force)
+            if known is not None:
+                return known
+            found = search_order(
+                self.orders,
+                promo_id=promo_id,
+                customer_id=hints.get("customer_id"),
+                outcome=hints.get("outcome"),
+                since=delivery.received_at,
+                force=force,
             )
-            failed += result.error is not None
-            changed += result.changed
-        outcome = f"no known order named; refreshed {len(recent)} pending orders, {changed} settled"
-        return ProcessResult(outcome, retry=failed > 0)
+        if found.order is None:
+            # A search for another notification may have looked this order up meanwhile.
+            known = self._known_order(delivery, force)
+            if known is not None:
+                return known
+        if found.order is not None:
+            return ProcessResult(
+                f"order {found.order.merchant_order_id}: {found.order.status} "
+                f"(found by {found.clue} after {found.lookups} lookups)"
+            )
+        if promo_id is None:
+            # Nothing identifies the order, so a replay could find no more than the reconciler.
+            return ProcessResult(
+                f"named no order and no promo id; {found.lookups} lookups of the newest pending "
+                "orders found none settled as announced (the reconciler settles the rest)"
+            )
+        return ProcessResult(
+            f"no order found by {found.clue} after {found.lookups} lookups of "
+            f"{found.candidates} recent orders; kept for replay",
+            retry=True,
+        )
+
+    def _known_order(self, delivery: Delivery, force: bool) -> ProcessResult | None:
+        order = self._order_named_by(delivery.identifiers)
+        if order is None:
+            return None
+        if order.status not in OPEN:
+            return ProcessResult(f"order {order.merchant_order_id}: {order.status}")
+        return self._refresh(order, delivery, force)
+
+    @contextmanager
+    def _one_search(self, key: str) -> Iterator[bool]:
+        """Yield True once no other search for ``key`` runs here (False after SEARCH_WAIT)."""
+        with self._searches_guard:
+            entry = self._searches.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        lock: threading.Lock = entry[0]
+        acquired = lock.acquire(timeout=SEARCH_WAIT)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                lock.release()
+            with self._searches_guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._searches[key]
 
 
 def _storable_header(value: str | None) -> str | None:

@@ -71,6 +71,22 @@ def decide(order: Order, lookup: Lookup) -> Decision:
     return Decision(OrderStatus.APPROVED, f"Flexiti status {status}", details)
 
 
+#: The note on an expired order that Flexiti approved after all.
+LATE_APPROVAL_NOTE = "approved by Flexiti after it expired here"
+
+
+def decide_late(order: Order, lookup: Lookup) -> Decision:
+    """What Flexiti's answer means for an order we expired: only an approval changes it.
+
+    The customer finished after the shop gave up, so they are financed for an abandoned order:
+    a person decides (``needs_review``). A decline or a cancellation changes nothing.
+    """
+    status = (lookup.status or "").upper()
+    if status in APPROVED_STATUSES:
+        return Decision(OrderStatus.NEEDS_REVIEW, LATE_APPROVAL_NOTE, _granted_details(lookup))
+    return Decision(None)
+
+
 def _granted_details(lookup: Lookup) -> dict[str, Any]:
     details: dict[str, Any] = {"transaction_id": lookup.transaction_id}
     if lookup.purchase is not None:

@@ -26,10 +26,11 @@ from flexiti_checkout.errors import (
     NotFoundError,
     OrderAlreadySettledError,
     OrderMismatchError,
+    UnreadableAnswerError,
 )
 from flexiti_checkout.lifecycle.background import Background
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest, widget_init_arguments
-from flexiti_checkout.lifecycle.decisions import Decision, decide
+from flexiti_checkout.lifecycle.decisions import Decision, decide, decide_late
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.repository import Store
@@ -38,6 +39,12 @@ log = logging.getLogger("flexiti_checkout.orders")
 
 #: Called once per transition, by the winner, after commit: (the order as it is now).
 Notify = Callable[[Order], None]
+#: What ``flexiti_status`` records when Flexiti's answer could not be read.
+UNREADABLE = "UNREADABLE"
+#: The store's column for Flexiti's status is this wide; Flexiti's statuses may be longer.
+FLEXITI_STATUS_WIDTH = 32
+#: Statuses a refresh asks Flexiti about: pending ones, and expired ones it may approve late.
+REFRESHABLE = (OrderStatus.PENDING, OrderStatus.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class Refresh:
     error: FlexitiError | None = None
     #: The lookup outlived the caller's budget and goes on in the background.
     unfinished: bool = False
+    #: Flexiti's answer, when this refresh got one.
+    lookup: Lookup | None = None
 
 
 class OrderService:
@@ -102,7 +111,7 @@ class OrderService:
                     amount=checkout.amount,
                     flow=checkout.flow,
                     lang=checkout.lang,
-                    reference_id=str(uuid.uuid4()),
+                    reference_id=uuid.uuid4().hex,
                     source="checkout",
                 )
                 if order is not None:
@@ -113,7 +122,7 @@ class OrderService:
             if order.status is OrderStatus.ERROR:
                 retry = self.store.transition(
                     order, OrderStatus.CREATED, source="checkout", note="started again",
-                    reference_id=str(uuid.uuid4()), error=None,
+                    reference_id=uuid.uuid4().hex, error=None,
                 )  # fmt: skip
                 if retry is not None:
                     return self._open(retry, checkout)
@@ -182,7 +191,7 @@ class OrderService:
         order = self.store.get_order(merchant_order_id)
         if order is None:
             return None
-        if budget is None or order.status is not OrderStatus.PENDING:
+        if budget is None or order.status not in REFRESHABLE:
             return self.refresh_order(order, source=source, force=force)
         done = self.background.within(
             lambda: self.refresh_order(order, source=source, force=force), budget
@@ -202,9 +211,10 @@ class OrderService:
         Concurrent refreshes of one order in this process wait for the first one; across
         processes, lookups per order are throttled to one per ``lookup_interval``, unless
         ``force`` or the caller brings news received at ``news_since`` that no lookup has seen.
-        Upstream failures are returned in ``Refresh.error``, never raised.
+        Upstream failures are returned in ``Refresh.error``, never raised. An ``expired`` order is
+        looked up too: Flexiti approving it late moves it to ``needs_review``.
         """
-        if order.status is not OrderStatus.PENDING:
+        if order.status not in REFRESHABLE:
             return Refresh(order)
         with self._single_flight(order.merchant_order_id) as leader:
             if not leader:
@@ -216,21 +226,45 @@ class OrderService:
                 return Refresh(self._reread(order), throttled=True)
             try:
                 lookup = self._lookup(order)
+            except UnreadableAnswerError as exc:
+                self._unreadable(order, exc)
+                return Refresh(self._reread(order), error=exc)
             except FlexitiError as exc:
                 log.warning(
                     "Looking up order %s at Flexiti failed (%s): it stays %s",
                     order.merchant_order_id, exc, order.status,
                 )  # fmt: skip
                 return Refresh(self._reread(order), error=exc)
-            flexiti_status = lookup.status if lookup is not None else None
+            flexiti_status = _status_column(lookup.status if lookup is not None else None)
             self.store.record_check(order, flexiti_status)
-            decision = decide(order, lookup) if lookup is not None else Decision(None)
+            decision = Decision(None)
+            if lookup is not None:
+                pending = order.status is OrderStatus.PENDING
+                decision = decide(order, lookup) if pending else decide_late(order, lookup)
             if decision.status is None:
-                return Refresh(self._reread(order), looked_up=True)
-            return self._apply(order, decision, source=source, flexiti_status=flexiti_status)
+                return Refresh(self._reread(order), looked_up=True, lookup=lookup)
+            return self._apply(
+                order, decision, source=source, flexiti_status=flexiti_status, lookup=lookup
+            )
+
+    def _unreadable(self, order: Order, exc: UnreadableAnswerError) -> None:
+        """Log an answer we cannot read once per order (it is kept in ``flexiti_status``)."""
+        if order.flexiti_status != UNREADABLE:
+            log.warning(
+                "Flexiti's answer about order %s could not be read (%s). It stays %s; the "
+                "reconciler sends it to needs_review once it is due to expire",
+                order.merchant_order_id, exc, order.status,
+            )  # fmt: skip
+        self.store.record_check(order, UNREADABLE)
 
     def _apply(
-        self, order: Order, decision: Decision, *, source: str, flexiti_status: str | None
+        self,
+        order: Order,
+        decision: Decision,
+        *,
+        source: str,
+        flexiti_status: str | None,
+        lookup: Lookup | None = None,
     ) -> Refresh:
         assert decision.status is not None
         won = self.store.transition(
@@ -242,12 +276,12 @@ class OrderService:
             flexiti_status=flexiti_status,
         )
         if won is None:
-            return Refresh(self._reread(order), looked_up=True)
+            return Refresh(self._reread(order), looked_up=True, lookup=lookup)
         log.info(
             "Order %s is %s (%s; via %s)", won.merchant_order_id, won.status, decision.note, source
         )
         self.announce(won)
-        return Refresh(won, looked_up=True, changed=True)
+        return Refresh(won, looked_up=True, changed=True, lookup=lookup)
 
     def announce(self, order: Order) -> None:
         """Tell the shop about a transition this caller won (signals); failures are logged."""
@@ -303,6 +337,11 @@ class OrderService:
             with self._flights_lock:
                 del self._flights[key]
             flight.set()
+
+
+def _status_column(status: str | None) -> str | None:
+    """Flexiti's status as the store keeps it: statuses of any length fit its column."""
+    return status[:FLEXITI_STATUS_WIDTH] if status is not None else None
 
 
 def checkout_session(order: Order) -> CheckoutSession:

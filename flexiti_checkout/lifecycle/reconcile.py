@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from flexiti_checkout.errors import UnreadableAnswerError
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.sweeps import count_orders, each_order
@@ -27,6 +28,8 @@ class ReconcileSummary:
     expired: int = 0
     still_pending: int = 0
     failed: int = 0
+    #: Flexiti answered, but not in a shape we can read; past expiry they go to needs_review.
+    unreadable: int = 0
     abandoned_starts: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     #: Orders the sweep found but did not reach (``limit``): work for the next run.
@@ -80,7 +83,9 @@ def reconcile(
     An order pending for longer than ``service.pending_expiry`` is looked up one last time and,
     if Flexiti still has no outcome, expired. Orders whose checkout start never finished are
     marked ``error``. Upstream failures are counted, and the order is left for the next run; so
-    are the orders past ``limit`` (``not_reached``).
+    are the orders past ``limit`` (``not_reached``). One whose answer Flexiti gives but we cannot
+    read goes to ``needs_review`` once it is due to expire, since asking again will not make it
+    readable.
     """
     now = service.clock()
     summary = ReconcileSummary()
@@ -112,7 +117,18 @@ def _reconcile_one(
     summary.checked += 1
     result = service.refresh_order(order, source="reconcile", force=True)
     current = result.order
-    if result.error is not None:
+    if isinstance(result.error, UnreadableAnswerError):
+        summary.unreadable += 1
+        if current.status is OrderStatus.PENDING and age >= service.pending_expiry:
+            flagged = service.store.transition(
+                current, OrderStatus.NEEDS_REVIEW, source="reconcile",
+                note=f"Flexiti's answer could not be read (reference id {current.reference_id}); "
+                "check the order with Flexiti",
+            )  # fmt: skip
+            if flagged is not None:
+                service.announce(flagged)
+                current = flagged
+    elif result.error is not None:
         summary.failed += 1
     elif current.status is OrderStatus.PENDING and age >= service.pending_expiry:
         expired = service.store.transition(

@@ -24,7 +24,15 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["REDACTED", "extract_identifiers", "redact", "redact_text", "storable"]
+__all__ = [
+    "REDACTED",
+    "SECRET_KEYS",
+    "extract_hints",
+    "extract_identifiers",
+    "redact",
+    "redact_text",
+    "storable",
+]
 
 REDACTED = "[redacted]"
 #: What replaces a value nested deeper than ``MAX_DEPTH`` in a stored delivery.
@@ -55,6 +63,15 @@ PERSONAL_KEYS = frozenset(
         # cards and government ids
         "vcc", "cardnumber", "pan", "cc", "ccnumber", "creditcard", "creditcardnumber",
         "cvv", "cvc", "sin", "socialinsurancenumber",
+    }
+)  # fmt: skip
+
+#: Keys whose values are secrets: Flexiti's proof of concept returns the customer with an
+#: ``auth_token``. Never logged, stored or echoed, whatever their value looks like.
+SECRET_KEYS = frozenset(
+    {
+        "authtoken", "token", "accesstoken", "refreshtoken", "idtoken", "bearer",
+        "clientsecret", "secret", "password",
     }
 )  # fmt: skip
 
@@ -114,7 +131,9 @@ def _redact(value: Any, *, scores: bool, depth: int) -> Any:
         for key, item in value.items():
             name = normalise_key(key)
             stored_key = storable(key, MAX_KEY) if isinstance(key, str) else key
-            if name in PERSONAL_KEYS and not _is_kept_personal(item, scores=scores):
+            secret = name in SECRET_KEYS and item not in (None, "")
+            personal = name in PERSONAL_KEYS and not _is_kept_personal(item, scores=scores)
+            if secret or personal:
                 copied[stored_key] = REDACTED
             else:
                 scored = scores or name == SCORES_KEY
@@ -202,6 +221,27 @@ def extract_identifiers(payload: Any) -> dict[str, str]:
                 identifier = _identifier(value)
                 if identifier is not None:
                     found[kind] = identifier
+    return found
+
+
+#: What a delivery says besides order ids, used only to steer a search, never to decide.
+_HINT_KEYS = {
+    "customer_id": {"customerid"},
+    "outcome": {"notificationtype", "purchasestatus", "applystatus", "status"},
+}
+
+
+def extract_hints(payload: Any) -> dict[str, str]:
+    """The Flexiti customer id and the announced outcome (``notificationType``, a status) a
+    delivery carries; for each, the first found at the shallowest depth."""
+    found: dict[str, str] = {}
+    for key, value in _breadth_first(payload):
+        name = normalise_key(key)
+        for kind, keys in _HINT_KEYS.items():
+            if kind not in found and name in keys:
+                hint = _identifier(value)
+                if hint is not None:
+                    found[kind] = hint
     return found
 
 

@@ -11,7 +11,12 @@ from typing import Any
 from werkzeug.serving import make_server
 
 from flexiti_checkout.sandbox.app import create_app
-from flexiti_checkout.sandbox.faults import CALLBACK_MODES, KnobError
+from flexiti_checkout.sandbox.faults import (
+    CALLBACK_MODES,
+    LOOKUP_STYLES,
+    RETURN_STYLES,
+    KnobError,
+)
 from flexiti_checkout.sandbox.online import ONLINE_API_PREFIX
 from flexiti_checkout.sandbox.pos import POS_API_PREFIX
 
@@ -36,9 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--callback-mode", choices=CALLBACK_MODES, help="how callbacks are delivered")
     add("--callback-copies", type=int, help="copies sent in duplicate mode (default 2)")
     add("--callback-delay", type=float, help="seconds to wait in delay mode (default 1)")
-    add("--callback-without-ids", action="store_true", help="strip order ids from callbacks")
+    add("--callback-with-ids", action="store_true", help="add our order ids to callbacks")
     add("--approved-amount-delta", type=Decimal, help="added to the approved purchase amount")
-    add("--no-return-ids", action="store_true", help="do not append ids to the return URLs")
+    add("--lookup-style", choices=LOOKUP_STYLES, help="status spelling of lookups (table)")
+    add("--return-style", choices=RETURN_STYLES, help="what the return URLs carry (flexiti)")
     add("--max-amount", type=Decimal, help="merchant maximum amount (default 20000)")
     add("--seed", type=int, help="seed for the random fault rates")
     return parser
@@ -57,10 +63,12 @@ def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
             config[name.upper()] = value
     if args.html_errors:
         config["HTML_ERRORS"] = True
-    if args.callback_without_ids:
-        config["CALLBACK_WITHOUT_IDS"] = True
-    if args.no_return_ids:
-        config["RETURN_WITH_IDS"] = False
+    if args.callback_with_ids:
+        config["CALLBACK_WITH_IDS"] = True
+    if args.lookup_style is not None:
+        config["LOOKUP_STYLE"] = args.lookup_style
+    if args.return_style is not None:
+        config["RETURN_STYLE"] = args.return_style
     return config
 
 

@@ -32,6 +32,8 @@ from flexiti_checkout.sandbox.pos_rules import POS_V2_PREFIX
 from flexiti_checkout.sandbox.shapes import ApiError, UrlError, ValidationFailed
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
 
+#: Seeds 002 and 003: "ASCII string (32), GUID".
+REFERENCE_ID_LENGTH = 32
 API_PREFIXES = (online.ONLINE_API_PREFIX + "/", pos.POS_API_PREFIX + "/", POS_V2_PREFIX + "/")
 
 
@@ -98,8 +100,16 @@ def _before_api_request() -> Response | None:
         if knobs.html_errors:
             return failure_response(502, "html")
         return failure_response(500, "json")
-    if not request.headers.get("x-reference-id", "").strip():
+    reference_id = request.headers.get("x-reference-id", "").strip()
+    if not reference_id:
         raise ApiError(400, "invalid_request", "The x-reference-id header is required.")
+    if len(reference_id) > REFERENCE_ID_LENGTH or not reference_id.isascii():
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"x-reference-id must be an ASCII string of at most {REFERENCE_ID_LENGTH} "
+            "characters (a GUID's 32 hex digits).",
+        )
     return None
 
 

@@ -16,6 +16,14 @@ from typing import Any
 from flask import Response, json
 
 CALLBACK_MODES = ("normal", "drop", "duplicate", "delay", "out_of_order")
+#: "table": seed 004's response-parameter table (``purchase.status``, a top-level
+#: ``apply_status``, Flexiti's casing ``Success``); "example": its JSON example
+#: (``purchase.purchase_status``, ``apply.apply_status``, ``SUCCESS``).
+LOOKUP_STYLES = ("table", "example")
+#: What the hosted page appends to the return URLs: "flexiti" (``orderId`` and ``auth_token``, as
+#: Flexiti's own proof of concept reads them), "ids" (``online_order_id``, ``merchant_orderid``)
+#: or "none".
+RETURN_STYLES = ("flexiti", "ids", "none")
 FAIL_BODIES = ("json", "html", "malformed", "empty")
 
 
@@ -55,9 +63,10 @@ class Knobs:
     callback_mode: str = "normal"
     callback_copies: int = 2
     callback_delay: float = 1.0
-    callback_without_ids: bool = False
+    callback_with_ids: bool = False
     approved_amount_delta: Decimal = Decimal("0")
-    return_with_ids: bool = True
+    lookup_style: str = "table"
+    return_style: str = "flexiti"
 
     def to_dict(self) -> dict[str, Any]:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
@@ -114,6 +123,15 @@ def _mode(name: str, value: Any) -> str:
     if value not in CALLBACK_MODES:
         raise KnobError(f"{name} must be one of {', '.join(CALLBACK_MODES)}")
     return str(value)
+
+
+def _choice(choices: tuple[str, ...]) -> Any:
+    def parse(name: str, value: Any) -> str:
+        if value not in choices:
+            raise KnobError(f"{name} must be one of {', '.join(choices)}")
+        return str(value)
+
+    return parse
 
 
 def _copies(name: str, value: Any) -> int:
@@ -176,9 +194,10 @@ _PARSERS = {
     "callback_mode": _mode,
     "callback_copies": _copies,
     "callback_delay": _seconds,
-    "callback_without_ids": _flag,
+    "callback_with_ids": _flag,
     "approved_amount_delta": _delta,
-    "return_with_ids": _flag,
+    "lookup_style": _choice(LOOKUP_STYLES),
+    "return_style": _choice(RETURN_STYLES),
 }
 KNOB_NAMES = tuple(item.name for item in fields(Knobs))
 

@@ -6,6 +6,7 @@ only the API misbehaves on purpose. They work standalone and inside a shop's ifr
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -225,7 +226,7 @@ def _flow_page(order: Order, *, error: str | None = None, status: int = 200) -> 
 def _result_page(state: SandboxState, order: Order, outcome: str) -> ResponseReturnValue:
     settings, knobs = state.settings, state.knobs
     base = settings.success_url if outcome == "approve" else settings.error_url
-    target = _with_ids(base, order) if base and knobs.return_with_ids else base
+    target = _return_url(base, order, knobs.return_style) if base else base
     event = {
         "eventType": EVENT_TYPES[outcome],
         "eventData": {
@@ -259,10 +260,22 @@ def page_context(lang: str) -> dict[str, Any]:
     return {"t": TEXT[lang], "lang": lang, "html_lang": LANG_CODES[lang]}
 
 
-def _with_ids(url: str, order: Order) -> str:
-    ids = {"online_order_id": str(order.online_order_id)}
-    if order.merchant_orderid is not None:
-        ids["merchant_orderid"] = order.merchant_orderid
+def _return_url(url: str, order: Order, style: str) -> str:
+    """The success or error URL with what ``RETURN_STYLE`` appends.
+
+    "flexiti": ``orderId`` and an ``auth_token``, as Flexiti's own proof of concept reads them
+    (the token is a secret the shop must never log, store or echo); "ids": our
+    ``online_order_id`` and ``merchant_orderid``; "none": the bare URL.
+    """
+    ids: dict[str, str] = {}
+    if style == "flexiti":
+        ids = {"orderId": str(order.online_order_id), "auth_token": secrets.token_urlsafe(24)}
+    elif style == "ids":
+        ids = {"online_order_id": str(order.online_order_id)}
+        if order.merchant_orderid is not None:
+            ids["merchant_orderid"] = order.merchant_orderid
+    if not ids:
+        return url
     parts = urlsplit(url)
     query = "&".join(part for part in (parts.query, urlencode(ids)) if part)
     return urlunsplit(parts._replace(query=query))

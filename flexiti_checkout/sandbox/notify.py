@@ -22,8 +22,8 @@ def notify_settled(state: SandboxState, order: Order) -> None:
     elif knobs.callback_mode == "out_of_order":
         stale = payloads.stale_notification(order, client_id=settings.client_id, callback_url=url)
         bodies.append(("stale", stale))
-    if knobs.callback_without_ids:
-        bodies = [(kind, payloads.without_ids(item)) for kind, item in bodies]
+    if knobs.callback_with_ids:
+        bodies = [(kind, payloads.with_ids(item, order)) for kind, item in bodies]
     if knobs.callback_mode == "drop":
         for kind, item in bodies:
             state.callbacks.record_dropped(url, kind, item)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.sandbox import notify, payloads, plans
-from flexiti_checkout.sandbox.auth import require_token, token_view
+from flexiti_checkout.sandbox.auth import FORM_MIMETYPE, require_token, token_view
 from flexiti_checkout.sandbox.orders import Order
 from flexiti_checkout.sandbox.shapes import ApiError, FieldErrors, json_object_body, money_text
 from flexiti_checkout.sandbox.state import Settings, get_state
@@ -44,7 +45,7 @@ def init_apply(cid: str) -> ResponseReturnValue:
 
 def _init(cid: str, *, allowed: tuple[str, ...]) -> ResponseReturnValue:
     state = get_state()
-    body = json_object_body()
+    body = _init_body()
     errors = FieldErrors()
     lang = check_lang(errors, body.get("lang"), required=True)
     flow = body.get("flow")
@@ -66,12 +67,12 @@ def _init(cid: str, *, allowed: tuple[str, ...]) -> ResponseReturnValue:
     assert amount is not None
     settings = state.settings
     _check_range(settings, amount)
-    merchant_orderid = body.get("merchant_orderid")
+    merchant_orderid = _merchant_orderid(body)
     order = state.orders.create(
         flow=str(flow),
         lang=lang,
         amount=amount,
-        merchant_orderid=str(merchant_orderid).strip() if merchant_orderid is not None else None,
+        merchant_orderid=merchant_orderid,
         client_id=cid,
         details=body,
         now=state.clock(),
@@ -170,15 +171,17 @@ def send_test_notification(cid: str) -> ResponseReturnValue:
     state = get_state()
     body = json_object_body()
     errors = FieldErrors()
-    event = str(body.get("event", "")).lower()
-    kind = str(body.get("notification_type", "")).lower()
+    # Seed 004 writes "Event" and "Notification_type"; any casing of keys and values is read.
+    fields = {str(key).lower().replace("_", ""): value for key, value in body.items()}
+    raw_event, raw_kind = fields.get("event"), fields.get("notificationtype")
+    event, kind = str(raw_event or "").lower(), str(raw_kind or "").lower()
     if event not in ("purchase", "apply"):
-        errors.add("event", "event must be one of purchase, apply", body.get("event"))
+        errors.add("Event", "Event must be one of Purchase, Apply", raw_event)
     if kind not in payloads.TEST_TYPES:
         errors.add(
-            "notification_type",
-            "notification_type must be one of success, error, cancelled",
-            body.get("notification_type"),
+            "Notification_type",
+            "Notification_type must be one of Success, Error, Cancelled",
+            raw_kind,
         )
     errors.raise_if_any()
     settings = state.settings
@@ -196,7 +199,34 @@ def send_test_notification(cid: str) -> ResponseReturnValue:
 def _lookup_answer(order: Order | None) -> ResponseReturnValue:
     if order is None:
         raise _not_found()
-    return jsonify(payloads.lookup(order, get_state().settings.callback_url))
+    state = get_state()
+    return jsonify(payloads.lookup(order, state.settings.callback_url, state.knobs.lookup_style))
+
+
+def _init_body() -> dict[str, Any]:
+    """Widget init's body: JSON (the public connectors) or form fields (Flexiti's proof of
+    concept and JS SDK), with ``billing_information[first_name]`` read as a nested field."""
+    if request.mimetype != FORM_MIMETYPE:
+        return json_object_body()
+    body: dict[str, Any] = {}
+    for key, value in request.form.items():
+        outer, _, inner = key.partition("[")
+        if inner.endswith("]") and outer:
+            section = body.setdefault(outer, {})
+            if isinstance(section, dict):
+                section[inner[:-1]] = value
+        else:
+            body[key] = value
+    return body
+
+
+def _merchant_orderid(body: dict[str, Any]) -> str | None:
+    """The merchant's order id under the seeds' spelling or the SDK's (``merchant_order_id``)."""
+    for name in ("merchant_orderid", "merchant_order_id"):
+        value = body.get(name)
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return None
 
 
 def _not_found() -> ApiError:

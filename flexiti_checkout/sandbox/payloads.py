@@ -14,6 +14,10 @@ from flexiti_checkout.sandbox.plans import Plan
 from flexiti_checkout.sandbox.shapes import iso_timestamp, money_number, money_text
 
 NOTIFICATION_TYPES = {SUCCESS: "Success", DECLINED: "Error", "CANCELLED": "Cancelled"}
+#: Statuses as Flexiti writes them in its tables and notifications ("Success"); the example
+#: lookups of seed 004 write "SUCCESS".
+STATUS_WORDS = {SUCCESS: "Success", DECLINED: "Declined", "CANCELLED": "Cancelled"}
+SANDBOX_USERNAME = 1
 TEST_TYPES = {"success": SUCCESS, "error": DECLINED, "cancelled": "CANCELLED"}
 DEFAULT_CUSTOMER = {
     "fname": "Sandy",
@@ -22,11 +26,23 @@ DEFAULT_CUSTOMER = {
     "postal_code": "M5V2T6",
 }
 ADMINISTRATIVE_FEE = Decimal("0.00")
-ID_FIELDS = ("merchant_orderid", "online_order_id", "transaction_id", "promo_id")
 
 
-def lookup(order: Order, callback_url: str | None) -> dict[str, Any]:
-    """The ``notifications/order-id`` and ``merchant-order-id`` answer."""
+def status_word(status: str, style: str = "table") -> str:
+    """``status`` as Flexiti writes it: "Success" (table, notifications) or "SUCCESS" (example)."""
+    if style == "example":
+        return status
+    return STATUS_WORDS.get(status, status.capitalize())
+
+
+def lookup(order: Order, callback_url: str | None, style: str = "table") -> dict[str, Any]:
+    """The ``notifications/order-id`` and ``merchant-order-id`` answer, spelt as ``style`` says.
+
+    "table": seed 004's response-parameter table, ``purchase.status`` and a top-level
+    ``apply_status``; "example": its JSON example, ``purchase.purchase_status`` and
+    ``apply.apply_status``.
+    """
+    status = status_word(order.status, style)
     body: dict[str, Any] = {
         "transaction_id": order.online_order_id,
         "flow": order.flow,
@@ -34,16 +50,21 @@ def lookup(order: Order, callback_url: str | None) -> dict[str, Any]:
         "date": iso_timestamp(order.settled_at or order.created_at),
     }
     if order.is_purchase:
-        body["purchase"] = _purchase_lookup(order)
+        purchase = _purchase_lookup(order)
+        purchase["status" if style == "table" else "purchase_status"] = status
+        body["purchase"] = purchase
     if order.flow != "buy":
-        body["apply"] = {"customer_id": _int_id(order.customer_id), "apply_status": order.status}
+        body["apply"] = {"customer_id": _int_id(order.customer_id)}
+        if style == "table":
+            body["apply_status"] = status
+        else:
+            body["apply"]["apply_status"] = status
     return body
 
 
 def _purchase_lookup(order: Order) -> dict[str, Any]:
     amount = order.approved_amount if order.approved_amount is not None else order.amount
     return {
-        "purchase_status": order.status,
         "administrative_fee": money_text(ADMINISTRATIVE_FEE),
         "promo_id": order.promo_id,
         "term": order.plan.months if order.plan else None,
@@ -75,16 +96,19 @@ def promo(order: Order) -> dict[str, Any]:
 def notification(
     order: Order, *, client_id: str, callback_url: str, status: str | None = None
 ) -> dict[str, Any]:
-    """The callback Flexiti posts when an order settles; ``status`` overrides the outcome."""
+    """The callback Flexiti posts when an order settles; ``status`` overrides the outcome.
+
+    Shaped as seed 004's ``notifications/test`` answer: no merchant or online order id, only the
+    promo id and customer id of an approved purchase (``with_ids`` adds ours).
+    """
     status = status or order.status
     customer = customer_details(order)
     body: dict[str, Any] = {
         "event": "purchase" if order.is_purchase else "apply",
         "notificationType": NOTIFICATION_TYPES.get(status, "Error"),
         "callback_url": callback_url,
+        "username": SANDBOX_USERNAME,
         "client_id": client_id,
-        "merchant_orderid": order.merchant_orderid,
-        "online_order_id": order.online_order_id,
     }
     approved = status == SUCCESS
     if order.is_purchase:
@@ -95,7 +119,7 @@ def notification(
             "customer_dob": customer["dob"],
             "customer_postal_code": customer["postal_code"],
             "customer_id": order.customer_id if approved else None,
-            "purchase_status": status,
+            "purchase_status": status_word(status),
             "purchase_amount": money_text(amount),
             "administrative_fee": money_text(ADMINISTRATIVE_FEE),
             "transaction_total_amount": money_number(amount + ADMINISTRATIVE_FEE),
@@ -111,7 +135,7 @@ def notification(
             "customer_lname": customer["lname"],
             "customer_dob": customer["dob"],
             "customer_postal_code": customer["postal_code"],
-            "apply_status": status,
+            "apply_status": status_word(status),
             "customer_id": _int_id(order.customer_id) if approved else None,
             "vcc": order.details.get("vcc"),
         }
@@ -124,13 +148,10 @@ def stale_notification(order: Order, *, client_id: str, callback_url: str) -> di
     return notification(order, client_id=client_id, callback_url=callback_url, status=contrary)
 
 
-def without_ids(body: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a notification with every order identifier removed."""
-    stripped = {key: value for key, value in body.items() if key not in ID_FIELDS}
-    for section in ("purchase", "apply"):
-        if isinstance(body.get(section), dict):
-            stripped[section] = {k: v for k, v in body[section].items() if k not in ID_FIELDS}
-    return stripped
+def with_ids(body: dict[str, Any], order: Order) -> dict[str, Any]:
+    """A copy of a notification that also names the order, as Flexiti does not document."""
+    return {**body, "merchant_orderid": order.merchant_orderid,
+            "online_order_id": order.online_order_id}  # fmt: skip
 
 
 def sample_notification(
@@ -156,9 +177,7 @@ def sample_notification(
         approved_amount=SAMPLE_AMOUNT,
         comparison=compare_addresses(SAMPLE_DETAILS) if approved else None,
     )
-    body = notification(sample, client_id=client_id, callback_url=callback_url)
-    del body["merchant_orderid"], body["online_order_id"]
-    return body
+    return notification(sample, client_id=client_id, callback_url=callback_url)
 
 
 SAMPLE_AMOUNT = Decimal("499.00")

@@ -25,7 +25,7 @@ MERCHANT_ID = 1
 
 
 @bp.post("/client-id/<cid>/merchants/login")
-@require_token()
+@require_token()  # seed 001 lists it among the customer-scope calls; merchant tokens work too
 def merchant_login(cid: str) -> ResponseReturnValue:
     """The merchant's form values, ``offer_types`` (plans and terms) inside them, in ``lang``.
 

@@ -91,7 +91,8 @@ class UrlError(Exception):
 
 
 class ValidationFailed(Exception):
-    """One or more request fields are invalid; answered 400 with Flexiti's ``field_errors``."""
+    """One or more request fields are invalid; answered as seed 000 does: ``409 wrong_inputs``
+    with ``field_errors``."""
 
     def __init__(self, field_errors: list[dict[str, Any]]) -> None:
         super().__init__(f"{len(field_errors)} invalid field(s)")
@@ -101,12 +102,12 @@ class ValidationFailed(Exception):
         response = jsonify(
             {
                 "url": request.path,
-                "message": "Validation failed",
-                "error": "invalid_request",
+                "message": "Some inputs are wrong!",
+                "error": "wrong_inputs",
                 "field_errors": self.field_errors,
             }
         )
-        response.status_code = 400
+        response.status_code = 409
         return response
 
 

@@ -108,7 +108,7 @@ def check_prefill(errors: FieldErrors, body: dict[str, Any]) -> None:
         not isinstance(postal_code, str) or not _POSTAL_CODE.match(postal_code.strip())
     ):
         errors.add("postal_code", "postal_code must be a Canadian postal code", postal_code)
-    for name in ("merchant_orderid", "customer_id", "vcc"):
+    for name in ("merchant_orderid", "merchant_order_id", "customer_id", "vcc"):
         value = body.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
             errors.add(name, f"{name} must be a string or an integer", value)

@@ -33,7 +33,7 @@ from flexiti_checkout.errors import (
     OrderAlreadySettledError,
     OrderMismatchError,
 )
-from flexiti_checkout.http_errors import CheckoutConflict, as_http_error
+from flexiti_checkout.http_errors import AmountNotFinanceable, CheckoutConflict, as_http_error
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.service.openapi import openapi_document
@@ -225,12 +225,15 @@ _CONFLICTS: dict[type[FlexitiError], str] = {
 
 
 def _checkout_failure(exc: FlexitiError) -> ResponseReturnValue:
-    """409 for a merchant order that cannot start as asked or that Flexiti refused (an amount
-    outside the merchant's range: retrying will not help), 502 when Flexiti failed."""
+    """409 for a merchant order that cannot start as asked or that Flexiti refused as sent
+    (retrying will not help), 422 for an amount Flexiti does not finance, 502 when Flexiti
+    failed."""
     http = as_http_error(exc)
     status = http.code or 502
     if isinstance(http, CheckoutConflict):
         code = _CONFLICTS.get(type(exc), "conflict")
+    elif isinstance(http, AmountNotFinanceable):
+        code = "amount_not_financeable"
     elif isinstance(exc, (InvalidRequestError, ConflictError)):
         code, status = "flexiti_refused", 409
     else:

@@ -198,7 +198,12 @@ def _document(prefix: str) -> dict[str, Any]:
                     "405": _json(ErrorSchema, "Another method than POST; `Allow` names it"),
                     "413": _json(ErrorSchema, "A body over 64 KiB"),
                     "415": _json(ErrorSchema, "Not JSON"),
-                    "502": _json(ErrorSchema, "Flexiti refused or is unreachable"),
+                    "422": _json(
+                        ErrorSchema,
+                        "`amount_not_financeable`: Flexiti does not finance this amount (outside "
+                        "the merchant's plans); offer another payment method",
+                    ),
+                    "502": _json(ErrorSchema, "Flexiti is unreachable or its answer unreadable"),
                 },
             }
         },

@@ -155,6 +155,16 @@ class Store:
             ).first()
         return order_from_row(row)
 
+    def get_order_by_promo_id(self, promo_id: str) -> Order | None:
+        """The newest order whose settlement recorded Flexiti's ``promo_id`` in its details."""
+        with self.begin() as conn:
+            row = conn.execute(
+                select(orders)
+                .where(orders.c.details["promo_id"].as_string() == promo_id)
+                .order_by(orders.c.id.desc())
+            ).first()
+        return order_from_row(row)
+
     def transition(
         self,
         order: Order,

@@ -120,6 +120,11 @@ def reconcile_command(merchant_order_id: str | None, older_than: str, limit: int
         f"{summary.expired} expired, {summary.still_pending} still pending, "
         f"{summary.failed} could not be checked (Flexiti unavailable)."
     )
+    if summary.unreadable:
+        click.echo(
+            f"{summary.unreadable} answers from Flexiti could not be read (see the log); those "
+            "past FLEXITI_PENDING_EXPIRY went to needs_review."
+        )
     if summary.abandoned_starts:
         click.echo(
             f"{summary.abandoned_starts} checkouts that never finished starting were marked error."

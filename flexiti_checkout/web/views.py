@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import (
     Blueprint,
@@ -29,7 +29,7 @@ from flexiti_checkout._json import loads
 from flexiti_checkout.errors import FlexitiError, InvalidCheckout
 from flexiti_checkout.http_errors import FlexitiHTTPError
 from flexiti_checkout.lifecycle.orders import checkout_session
-from flexiti_checkout.lifecycle.redact import extract_identifiers
+from flexiti_checkout.lifecycle.redact import SECRET_KEYS, extract_identifiers, normalise_key
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery
 from flexiti_checkout.storefront import views as storefront_views
@@ -79,7 +79,8 @@ def return_error() -> ResponseReturnValue:
 def _customer_return(*, failed: bool) -> ResponseReturnValue:
     if request.headers.get("Sec-Fetch-Dest") == "iframe":
         # Reached inside the modal's frame: reload this URL in the top window instead.
-        return render_template("flexiti_checkout/breakout.html", target=request.url, t=texts(None))
+        top = _without_secrets(request.url)
+        return render_template("flexiti_checkout/breakout.html", target=top, t=texts(None))
     state = flexiti_state()
     merchant_order_id = _session_order_id()
     hinted = extract_identifiers(request.args.to_dict())
@@ -109,6 +110,17 @@ def _customer_return(*, failed: bool) -> ResponseReturnValue:
         lang=order.lang,
         status_url=url_for("flexiti.status"),
     )
+
+
+def _without_secrets(url: str) -> str:
+    """``url`` without the query parameters that are secrets (Flexiti's ``auth_token``)."""
+    parts = urlsplit(url)
+    kept = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if normalise_key(key) not in SECRET_KEYS
+    ]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def status() -> ResponseReturnValue:

@@ -22,6 +22,7 @@ from flexiti_checkout import (
     RateLimitedError,
     UnavailableError,
 )
+from flexiti_checkout.errors import AmountNotFinanceableError
 from support.clocks import FakeClock
 
 ONLINE = "https://online.test/flexiti/online-api"
@@ -150,6 +151,7 @@ def test_widget_init_buy_sends_exact_body(client, mocked):
         "flow": "buy",
         "amount_requested": 3000.0,
         "merchant_orderid": "A-1",
+        "merchant_order_id": "A-1",
         "billing_information": billing,
         "shipping_information": billing,
         "email": "t@example.com",
@@ -286,7 +288,8 @@ def test_lookup_escapes_identifiers_in_the_path(client, mocked):
 
 
 def test_promo_lookup_and_test_notification(client, mocked):
-    """Promo lookups and test notifications reach their documented paths."""
+    """Promo lookups and test notifications reach their documented paths, the test
+    notification with seed 004's keys and values (Event: Purchase, Notification_type: Success)."""
     mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
     mocked.get(
         f"{ONLINE}/online/client-id/{CID}/notifications/promo-id/382712",
@@ -304,7 +307,7 @@ def test_promo_lookup_and_test_notification(client, mocked):
         f"{ONLINE}/online/client-id/{CID}/notifications/test",
         match=[
             responses.matchers.json_params_matcher(
-                {"event": "purchase", "notification_type": "success"}
+                {"Event": "Purchase", "Notification_type": "Success"}
             )
         ],
         json={"event": "purchase", "notificationType": "Success"},
@@ -329,13 +332,82 @@ def test_merchant_login_uses_pos_api(client, mocked):
 
 
 def test_fresh_reference_id_when_none_given(client, mocked):
-    """Without a caller's id, a new GUID goes on the token call and the API call alike."""
+    """Without a caller's id, a new GUID as 32 hex digits (seeds: "ASCII string (32), GUID")
+    goes on the token call and the API call alike."""
     mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
     mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
     client.order_by_merchant_order_id("A-1")
     ids = {c.request.headers["x-reference-id"] for c in mocked.calls}
     assert len(ids) == 1
-    uuid.UUID(ids.pop())
+    sent = ids.pop()
+    assert len(sent) == 32 and uuid.UUID(sent).hex == sent
+
+
+def test_hyphenated_reference_id_is_sent_as_32_hex_digits(client, mocked):
+    """A caller's hyphenated UUID goes out without its hyphens, as Flexiti types the header."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.order_by_merchant_order_id("A-1", reference_id="4DF0CECB-0151-40D1-AEDE-BFC8E034D361")
+    assert {c.request.headers["x-reference-id"] for c in mocked.calls} == {
+        "4df0cecb015140d1aedebfc8e034d361"
+    }
+
+
+@pytest.mark.parametrize("reference_id", ["x" * 33, "flow id with spaces", "réf-1"])
+def test_reference_id_flexiti_would_refuse_is_refused_before_sending(client, mocked, reference_id):
+    """An id longer than 32 characters or not printable ASCII is a clear ValueError, unsent."""
+    with pytest.raises(ValueError, match="at most 32 printable ASCII"):
+        client.order_by_merchant_order_id("A-1", reference_id=reference_id)
+    assert len(mocked.calls) == 0
+
+
+LOOKUP_SPELLINGS = {
+    "table: purchase.status": {"flow": "buy", "purchase": {"status": "Success"}},
+    "example: purchase_status": {"flow": "buy", "purchase": {"purchase_status": "SUCCESS"}},
+    "camel case": {"flow": "buy", "purchase": {"purchaseStatus": "success"}},
+    "table: top-level apply_status": {
+        "flow": "apply", "apply": {"customer_id": 7}, "apply_status": "Success"},
+    "example: apply.apply_status": {"flow": "apply", "apply": {"apply_status": "SUCCESS"}},
+    "apply.status": {"flow": "apply", "apply": {"status": "Success"}},
+    "only a top-level apply_status": {"flow": "apply", "apply_status": "Success"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("body", LOOKUP_SPELLINGS.values(), ids=LOOKUP_SPELLINGS.keys())
+def test_lookup_reads_every_documented_status_spelling(client, mocked, body):
+    """Seed 004's table and example spell the status differently; every spelling and casing
+    reads as SUCCESS."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, json={"transaction_id": 9, **body})
+    assert client.order_by_merchant_order_id("A-1").status == "SUCCESS"
+
+
+def test_lookup_reads_amounts_with_thousands_separators_and_long_statuses(client, mocked):
+    """ "1,200.05" (seed 000's writing), ids as numbers and a long status all read."""
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    status = "Approved pending manual verification by the credit team"
+    mocked.get(LOOKUP_URL, json={"transaction_id": 9.0, "flow": "buy", "purchase": {
+        "status": status, "purchase_amount": "1,200.05", "transaction_total_amount": 1200.05,
+        "promo_id": 382712}})  # fmt: skip
+    lookup = client.order_by_merchant_order_id("A-1")
+    assert lookup.transaction_id == "9" and lookup.status == status.upper()
+    assert lookup.purchase is not None
+    assert lookup.purchase.purchase_amount == Decimal("1200.05")
+    assert lookup.purchase.transaction_total_amount == Decimal("1200.05")
+    assert lookup.purchase.promo_id == "382712"
+
+
+def test_unreadable_lookup_is_its_own_unavailable_error(client, mocked):
+    """A 200 whose purchase has no status at all is an UnreadableAnswerError (an
+    UnavailableError) with the reference id."""
+    from flexiti_checkout.errors import UnavailableError, UnreadableAnswerError
+
+    mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
+    mocked.get(LOOKUP_URL, json={"transaction_id": 9, "purchase": {"state": "Success"}})
+    with pytest.raises(UnreadableAnswerError) as caught:
+        client.order_by_merchant_order_id("A-1", reference_id="r" * 32)
+    assert isinstance(caught.value, UnavailableError)
+    assert caught.value.reference_id == "r" * 32
 
 
 def test_environments():
@@ -386,6 +458,29 @@ ERROR_TABLE = [
         {"code": 409, "error": "not_enough_credit", "error_description": "No credit"},
         ConflictError,
         "not_enough_credit",
+    ),
+    (
+        409,
+        {"code": 409, "error": "wrong_inputs", "error_description": "Some inputs are wrong!"},
+        InvalidRequestError,
+        "wrong_inputs",
+    ),
+    (
+        409,
+        {
+            "url": "/x",
+            "message": "Some inputs are wrong!",
+            "error": "wrong_inputs",
+            "field_errors": [{"param": "amount_requested", "msg": "is required", "value": None}],
+        },
+        InvalidRequestError,
+        "wrong_inputs",
+    ),
+    (
+        409,
+        {"code": 409, "error": "amount_out_of_range", "error_description": "Outside the plans"},
+        AmountNotFinanceableError,
+        "amount_out_of_range",
     ),
     (422, {"message": "Unprocessable"}, InvalidRequestError, None),
     (429, {"error": "too_many_requests"}, RateLimitedError, "too_many_requests"),

@@ -178,9 +178,9 @@ def test_replay_finishes_a_delivery_stored_before_a_crash(shop):
     assert callbacks.inbox.deliveries(unprocessed_only=True) == []
 
 
-@pytest.mark.sandbox_config({"CALLBACK_WITHOUT_IDS": True})
 def test_callback_without_identifiers_still_settles(shop):
-    """A callback naming no order makes the shop look up its recent pending orders."""
+    """The documented callback (no order id, only a promo id) settles the newest pending order
+    that carries the promo id, and no other."""
     shop.start("OTHER-1")
     session = shop.start("NOID-1")
     shop.settle(session.online_order_id, "approve")

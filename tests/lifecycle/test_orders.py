@@ -185,3 +185,71 @@ def test_settled_orders_are_not_looked_up(service, mocked):
     again = service.refresh_order(approved, source="test", force=True)
     assert again.order.status is OrderStatus.APPROVED and not again.looked_up
     assert lookup.call_count == 1
+
+
+UNREADABLE_ANSWER = {"transaction_id": 131209, "flow": "buy", "purchase": {"state": "Success"}}
+
+
+def test_unreadable_answer_is_logged_once_and_flagged_when_due(service, mocked, clock, caplog):
+    """A lookup answer without a status is logged once with its reference id, leaves the order
+    pending, and the reconciler sends it to needs_review once it is due to expire."""
+    from flexiti_checkout.errors import UnreadableAnswerError
+    from flexiti_checkout.lifecycle.reconcile import reconcile
+
+    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", json=UNREADABLE_ANSWER)
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.orders"):
+        first = service.refresh_order(pending(service), source="test", force=True)
+        clock.now += 60
+        early = reconcile(service, [service.store.get_order("M-1")])
+    assert isinstance(first.error, UnreadableAnswerError)
+    assert first.order.status is OrderStatus.PENDING
+    assert (early.unreadable, early.failed, early.expired) == (1, 0, 0)
+    warnings = [r.getMessage() for r in caplog.records if "could not be read" in r.getMessage()]
+    assert len(warnings) == 1 and "ref-1" in warnings[0]
+    clock.now += 3600
+    due = reconcile(service, [service.store.get_order("M-1")])
+    flagged = service.store.get_order("M-1")
+    assert flagged.status is OrderStatus.NEEDS_REVIEW
+    assert due.unreadable == 1 and due.expired == 0
+    assert "could not be read (reference id ref-1)" in service.store.history(flagged)[-1].note
+    assert [o.status for o in service.notified] == [OrderStatus.NEEDS_REVIEW]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"purchase": {"status": "Success", "purchase_amount": 499, "promo_id": 7}},
+         OrderStatus.NEEDS_REVIEW),
+        ({"purchase": {"status": "Declined"}}, OrderStatus.EXPIRED),
+        ({"purchase": {"status": "Cancelled"}}, OrderStatus.EXPIRED),
+        ({"purchase": {"status": "Pending"}}, OrderStatus.EXPIRED),
+    ],
+)  # fmt: skip
+def test_expired_order_moves_only_on_a_late_approval(service, mocked, answer, expected):
+    """Flexiti approving an order we expired sends it to needs_review with the late note;
+    anything else leaves it expired."""
+    from flexiti_checkout.lifecycle.decisions import LATE_APPROVAL_NOTE
+
+    expired = service.store.transition(pending(service), OrderStatus.EXPIRED, source="test")
+    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1",
+               json={"transaction_id": 131209, "flow": "buy", **answer})  # fmt: skip
+    result = service.refresh_order(expired, source="callback", force=True)
+    assert result.looked_up and result.order.status is expected
+    if expected is OrderStatus.NEEDS_REVIEW:
+        assert service.store.history(result.order)[-1].note == LATE_APPROVAL_NOTE
+        assert result.order.details["promo_id"] == "7"
+        assert [o.status for o in service.notified] == [OrderStatus.NEEDS_REVIEW]
+    else:
+        assert service.notified == []
+
+
+def test_long_flexiti_status_fits_the_store(service, mocked):
+    """A status longer than the store's column is kept cut short; the order stays pending."""
+    status = "Awaiting additional verification of the applicant's identity documents"
+    mocked.get(
+        f"{NOTIFICATIONS}/merchant-order-id/M-1",
+        json={"transaction_id": 131209, "flow": "buy", "purchase": {"status": status}},
+    )
+    result = service.refresh_order(pending(service), source="test", force=True)
+    assert result.order.status is OrderStatus.PENDING
+    assert result.order.flexiti_status == status.upper()[:32]

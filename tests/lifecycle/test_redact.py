@@ -348,3 +348,19 @@ def test_redaction_bounds_the_depth_of_what_it_stores() -> None:
         depth += 1
     assert stored == "[too deep]"
     assert depth == 32
+
+
+@pytest.mark.parametrize(
+    "key", ["auth_token", "authToken", "token", "access_token", "refresh_token"]
+)
+def test_secrets_are_redacted_whatever_they_look_like(key):
+    """Flexiti's auth_token and any token are secrets: redacted, even short or numeric ones."""
+    redacted = redact({"orderId": "131209", key: "abc123", "nested": {key: 42}})
+    assert redacted == {"orderId": "131209", key: REDACTED, "nested": {key: REDACTED}}
+
+
+def test_order_id_from_flexitis_return_is_an_online_order_id():
+    """Flexiti's proof of concept names its order ``orderId``: read as the online order id."""
+    assert extract_identifiers({"orderId": "131209", "auth_token": "x"}) == {
+        "online_order_id": "131209"
+    }

@@ -174,7 +174,8 @@ def test_api_call_requires_reference_id(sandbox_api):
     ],
 )
 def test_customer_scope_refused_on_merchant_endpoints(sandbox_api, method, path, base):
-    """A customer-scope token gets 403 insufficient_scope on lookups, test and back office."""
+    """A customer-scope token gets 403 insufficient_scope on lookups and the test notification
+    (merchants/login takes either scope: see test_sandbox)."""
     response = sandbox_api.call(method, path, scope="customer", base=base, json={})
     assert response.status_code == 403
     assert response.json["code"] == 403

@@ -49,7 +49,8 @@ def deliveries(sandbox_app, wait: float = 5.0):
 
 
 def test_approved_purchase_notification(sandbox_api, sandbox_app, callback_receiver):
-    """An approved buy order posts one JSON notification shaped like Flexiti's, and logs it."""
+    """An approved buy order posts one JSON notification shaped like seed 004's (no order id,
+    only the promo and customer ids), and logs it."""
     order_id = settle(
         sandbox_api, merchant_orderid="SHOP-1", fname="Tommy", lname="Samson", dob="06/01/1981"
     )
@@ -60,18 +61,17 @@ def test_approved_purchase_notification(sandbox_api, sandbox_app, callback_recei
         "event",
         "notificationType",
         "callback_url",
+        "username",
         "client_id",
-        "merchant_orderid",
-        "online_order_id",
         "purchase",
     }
     assert body["event"] == "purchase" and body["notificationType"] == "Success"
     assert body["callback_url"] == callback_receiver.url
     assert body["client_id"] == "flexitidemo"
-    assert (body["merchant_orderid"], body["online_order_id"]) == ("SHOP-1", order_id)
+    assert "SHOP-1" not in str(body) and str(order_id) not in str(body)
     purchase = body["purchase"]
     assert set(purchase) == PURCHASE_KEYS
-    assert purchase["purchase_status"] == "SUCCESS"
+    assert purchase["purchase_status"] == "Success"
     assert purchase["purchase_amount"] == "499.00"
     assert purchase["transaction_total_amount"] == 499.0
     assert purchase["administrative_fee"] == "0.00"
@@ -85,7 +85,7 @@ def test_approved_purchase_notification(sandbox_api, sandbox_app, callback_recei
 
 @pytest.mark.parametrize(
     ("outcome", "kind", "status"),
-    [("decline", "Error", "DECLINED"), ("cancel", "Cancelled", "CANCELLED")],
+    [("decline", "Error", "Declined"), ("cancel", "Cancelled", "Cancelled")],
 )
 def test_unsuccessful_purchase_notification(sandbox_api, callback_receiver, outcome, kind, status):
     """Declined and cancelled orders notify Error / Cancelled without a promo id."""
@@ -106,7 +106,7 @@ def test_apply_notification_and_defaults(sandbox_api, callback_receiver):
     (body,) = callback_receiver.wait_for(1)
     assert body["event"] == "apply" and "purchase" not in body
     assert set(body["apply"]) == APPLY_KEYS
-    assert body["apply"]["apply_status"] == "SUCCESS"
+    assert body["apply"]["apply_status"] == "Success"
     assert body["apply"]["customer_id"] == 1293835
     assert body["apply"]["customer_fname"] == "Sandy"
 
@@ -156,10 +156,10 @@ def test_delay_mode(sandbox_api, sandbox_app, callback_receiver):
     assert len(deliveries(sandbox_app)) == 1
 
 
-@pytest.mark.sandbox_config({"CALLBACK_MODE": "out_of_order"})
+@pytest.mark.sandbox_config({"CALLBACK_MODE": "out_of_order", "CALLBACK_WITH_IDS": True})
 @pytest.mark.parametrize(
     ("outcome", "stale_kind", "stale_status"),
-    [("approve", "Error", "DECLINED"), ("decline", "Success", "SUCCESS")],
+    [("approve", "Error", "Declined"), ("decline", "Success", "Success")],
 )
 def test_out_of_order_mode(sandbox_api, callback_receiver, outcome, stale_kind, stale_status):
     """out_of_order mode follows the real notification with a contradicting stale one."""
@@ -171,16 +171,14 @@ def test_out_of_order_mode(sandbox_api, callback_receiver, outcome, stale_kind, 
     assert real["online_order_id"] == stale["online_order_id"] == order_id
 
 
-@pytest.mark.sandbox_config({"CALLBACK_WITHOUT_IDS": True})
-def test_callbacks_without_ids(sandbox_api, callback_receiver):
-    """CALLBACK_WITHOUT_IDS strips every order identifier from the notification."""
-    settle(sandbox_api, merchant_orderid="SHOP-2")
+@pytest.mark.sandbox_config({"CALLBACK_WITH_IDS": True})
+def test_callbacks_with_ids(sandbox_api, callback_receiver):
+    """CALLBACK_WITH_IDS adds our merchant and online order ids to the documented shape."""
+    order_id = settle(sandbox_api, merchant_orderid="SHOP-2")
     (body,) = callback_receiver.wait_for(1)
-    for key in ("merchant_orderid", "online_order_id", "transaction_id"):
-        assert key not in body
-    assert "promo_id" not in body["purchase"]
-    assert "SHOP-2" not in str(body) and "131209" not in str(body)
-    assert body["purchase"]["purchase_status"] == "SUCCESS"
+    assert (body["merchant_orderid"], body["online_order_id"]) == ("SHOP-2", order_id)
+    assert body["purchase"]["promo_id"] == "382712"
+    assert body["purchase"]["purchase_status"] == "Success"
 
 
 @pytest.mark.sandbox_config({"APPROVED_AMOUNT_DELTA": "1.00"})
@@ -227,14 +225,18 @@ def test_no_callback_url_sends_nothing(sandbox_api, sandbox_app):
 @pytest.mark.parametrize(
     ("event", "kind", "notification_type", "status"),
     [
-        ("purchase", "success", "Success", "SUCCESS"),
-        ("Purchase", "Error", "Error", "DECLINED"),
-        ("apply", "cancelled", "Cancelled", "CANCELLED"),
+        ("purchase", "success", "Success", "Success"),
+        ("Purchase", "Error", "Error", "Declined"),
+        ("apply", "cancelled", "Cancelled", "Cancelled"),
     ],
 )
-def test_test_notification(sandbox_api, callback_receiver, event, kind, notification_type, status):
-    """notifications/test returns a sample notification and delivers it once, knobs aside."""
-    response = sandbox_api.post(TEST_PATH, {"event": event, "notification_type": kind})
+@pytest.mark.parametrize("keys", [("Event", "Notification_type"), ("event", "notification_type")])
+def test_test_notification(
+    sandbox_api, callback_receiver, event, kind, notification_type, status, keys
+):
+    """notifications/test (seed 004's Event/Notification_type, any casing) returns a sample
+    notification and delivers it once, knobs aside."""
+    response = sandbox_api.post(TEST_PATH, {keys[0]: event, keys[1]: kind})
     assert response.status_code == 200
     body = response.json
     assert body["notificationType"] == notification_type
@@ -246,11 +248,11 @@ def test_test_notification(sandbox_api, callback_receiver, event, kind, notifica
 
 
 def test_test_notification_field_errors(sandbox_api):
-    """Bad event or notification_type are field errors."""
-    response = sandbox_api.post(TEST_PATH, {"event": "refund", "notification_type": "maybe"})
-    assert response.status_code == 400
+    """Bad Event or Notification_type are 409 wrong_inputs field errors."""
+    response = sandbox_api.post(TEST_PATH, {"Event": "refund", "Notification_type": "maybe"})
+    assert response.status_code == 409 and response.json["error"] == "wrong_inputs"
     params = [item["param"] for item in response.json["field_errors"]]
-    assert params == ["event", "notification_type"]
+    assert params == ["Event", "Notification_type"]
 
 
 @pytest.mark.sandbox_config({"CALLBACK_MODE": "delay", "CALLBACK_DELAY": 5})

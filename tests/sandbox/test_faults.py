@@ -28,9 +28,10 @@ def test_fault_knob_defaults(sandbox_client):
         "callback_mode": "normal",
         "callback_copies": 2,
         "callback_delay": 1.0,
-        "callback_without_ids": False,
+        "callback_with_ids": False,
         "approved_amount_delta": "0",
-        "return_with_ids": True,
+        "lookup_style": "table",
+        "return_style": "flexiti",
     }
 
 
@@ -288,7 +289,7 @@ def test_control_settings(sandbox_api, sandbox_client):
     assert response.json["success_url"] == "https://shop.example/thanks"
     path = sandbox_api.init().json["redirection_url"].removeprefix("http://localhost")
     html = sandbox_client.post(path, data={"outcome": "approve"}).get_data(as_text=True)
-    assert "https://shop.example/thanks?online_order_id=131209" in html
+    assert "https://shop.example/thanks?orderId=131209&amp;auth_token=" in html
     assert sandbox_client.patch("/_sandbox/settings", json={"colour": "x"}).status_code == 400
 
 
@@ -333,5 +334,5 @@ def test_live_server_round_trip(sandbox):
             + "/online/client-id/flexitidemo/notifications/merchant-order-id/LIVE-1",
             timeout=10,
         ).json()
-    assert found["purchase"]["purchase_status"] == "SUCCESS"
+    assert found["purchase"]["status"] == "Success"
     assert sandbox.control("GET", "orders")["orders"][0]["status"] == "SUCCESS"

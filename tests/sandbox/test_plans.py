@@ -153,7 +153,8 @@ def test_cli_flags_map_to_config():
         [
             "--latency", "0.1", "--error-rate", "0.2", "--token-lifetime", "60",
             "--callback-url", "http://shop/cb", "--callback-mode", "duplicate", "--html-errors",
-            "--callback-without-ids", "--no-return-ids", "--approved-amount-delta", "1.5",
+            "--callback-with-ids", "--lookup-style", "example", "--return-style", "ids",
+            "--approved-amount-delta", "1.5",
         ]
     )  # fmt: skip
     assert config_from_args(args) == {
@@ -163,8 +164,9 @@ def test_cli_flags_map_to_config():
         "CALLBACK_URL": "http://shop/cb",
         "CALLBACK_MODE": "duplicate",
         "HTML_ERRORS": True,
-        "CALLBACK_WITHOUT_IDS": True,
-        "RETURN_WITH_IDS": False,
+        "CALLBACK_WITH_IDS": True,
+        "LOOKUP_STYLE": "example",
+        "RETURN_STYLE": "ids",
         "APPROVED_AMOUNT_DELTA": Decimal("1.5"),
     }
 

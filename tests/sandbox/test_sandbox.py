@@ -6,6 +6,7 @@ import json
 import re
 from decimal import Decimal
 from html import escape as html_escape
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -21,10 +22,10 @@ BY_PROMO = "/online/client-id/{cid}/notifications/promo-id/{promo_id}"
 
 
 def field_params(response) -> dict[str, str]:
-    assert response.status_code == 400, response.json
+    assert response.status_code == 409, response.json
     body = response.json
-    assert body["message"] == "Validation failed"
-    assert body["error"] == "invalid_request"
+    assert body["message"] == "Some inputs are wrong!"
+    assert body["error"] == "wrong_inputs"
     assert body["url"] == response.request.path
     return {item["param"]: item["msg"] for item in body["field_errors"]}
 
@@ -137,7 +138,7 @@ def test_init_address_field_errors(sandbox_api, section, field, value, fragment)
 
 
 def test_init_reports_every_bad_field_at_once(sandbox_api):
-    """Several problems give several field_errors in one 400, with the values sent."""
+    """Several problems give several field_errors in one 409 wrong_inputs, with the values."""
     response = sandbox_api.post(V2_INIT, {"lang": "xx", "flow": "buy", "amount_requested": "abc"})
     assert {item["param"]: item["value"] for item in response.json["field_errors"]} == {
         "lang": "xx",
@@ -202,7 +203,7 @@ def test_calculator_html_in_english_and_french(sandbox_api):
 
 @pytest.mark.parametrize("query", ["", "?price=", "?price=abc", "?price=-1"])
 def test_calculator_bad_price_is_field_error(sandbox_api, query):
-    """A missing or non-numeric price is a 400 field error on price."""
+    """A missing or non-numeric price is a 409 wrong_inputs field error on price."""
     assert list(field_params(sandbox_api.get(CALC + query))) == ["price"]
 
 
@@ -264,13 +265,15 @@ def test_learn_more_url_and_page(sandbox_api, sandbox_client):
 
 
 def test_lookup_pending_then_approved_through_hosted_page(sandbox_api, sandbox_client):
-    """A lookup says PENDING until the customer approves on the hosted page, then SUCCESS."""
+    """A lookup says Pending until the customer approves on the hosted page, then Success
+    (seed 004's table spelling, ``purchase.status``, by default)."""
     started = sandbox_api.init(merchant_orderid="A-77").json
     order_id = started["online_order_id"]
     pending = lookup(sandbox_api, order_id).json
     assert pending["transaction_id"] == order_id
     assert pending["flow"] == "buy"
-    assert pending["purchase"]["purchase_status"] == "PENDING"
+    assert pending["purchase"]["status"] == "Pending"
+    assert "purchase_status" not in pending["purchase"]
     assert pending["purchase"]["promo_id"] is None
 
     path = flow_path(started["redirection_url"])
@@ -283,7 +286,7 @@ def test_lookup_pending_then_approved_through_hosted_page(sandbox_api, sandbox_c
 
     done = lookup(sandbox_api, order_id).json
     purchase = done["purchase"]
-    assert purchase["purchase_status"] == "SUCCESS"
+    assert purchase["status"] == "Success"
     assert purchase["promo_id"] == "382712"
     assert purchase["plan_id"] == "3" and purchase["term"] == 12
     assert purchase["purchase_amount"] == 499.0
@@ -296,13 +299,13 @@ def test_lookup_pending_then_approved_through_hosted_page(sandbox_api, sandbox_c
     assert by_merchant.json == done
 
 
-@pytest.mark.parametrize(("outcome", "status"), [("decline", "DECLINED"), ("cancel", "CANCELLED")])
+@pytest.mark.parametrize(("outcome", "status"), [("decline", "Declined"), ("cancel", "Cancelled")])
 def test_decline_and_cancel_through_hosted_page(sandbox_api, sandbox_client, outcome, status):
     """Declining or cancelling settles the order with that status and no promo id."""
     started = sandbox_api.init().json
     sandbox_client.post(flow_path(started["redirection_url"]), data={"outcome": outcome})
     purchase = lookup(sandbox_api, started["online_order_id"]).json["purchase"]
-    assert purchase["purchase_status"] == status
+    assert purchase["status"] == status
     assert purchase["promo_id"] is None
 
 
@@ -314,8 +317,8 @@ def test_hosted_page_settles_once(sandbox_api, sandbox_client):
     again = sandbox_client.post(path, data={"outcome": "approve"})
     assert again.status_code == 409
     assert "already settled" in again.get_data(as_text=True)
-    status = lookup(sandbox_api, started["online_order_id"]).json["purchase"]["purchase_status"]
-    assert status == "DECLINED"
+    status = lookup(sandbox_api, started["online_order_id"]).json["purchase"]["status"]
+    assert status == "Declined"
 
 
 def test_hosted_page_plan_choice(sandbox_api, sandbox_client):
@@ -361,7 +364,11 @@ def test_hosted_page_is_bilingual_and_accessible(sandbox_api, sandbox_client, fl
 
 
 @pytest.mark.sandbox_config(
-    {"SUCCESS_URL": "https://shop.example/ok?step=2", "ERROR_URL": "https://shop.example/cart"}
+    {
+        "SUCCESS_URL": "https://shop.example/ok?step=2",
+        "ERROR_URL": "https://shop.example/cart",
+        "RETURN_STYLE": "ids",
+    }
 )
 @pytest.mark.parametrize(
     ("outcome", "event_type", "target"),
@@ -374,7 +381,8 @@ def test_hosted_page_is_bilingual_and_accessible(sandbox_api, sandbox_client, fl
 def test_result_page_posts_message_and_redirects(
     sandbox_api, sandbox_client, outcome, event_type, target
 ):
-    """The result page tells a parent frame the outcome and sends the browser back with ids."""
+    """The result page tells a parent frame the outcome; RETURN_STYLE=ids sends the browser back
+    with our ids."""
     path = flow_path(sandbox_api.init(merchant_orderid="M 1").json["redirection_url"])
     html = sandbox_client.post(path, data={"outcome": outcome}).get_data(as_text=True)
     expected = f"{target}&merchant_orderid=M+1"
@@ -388,12 +396,27 @@ def test_result_page_posts_message_and_redirects(
     assert f'href="{html_escape(expected)}"' in html
 
 
-@pytest.mark.sandbox_config({"SUCCESS_URL": "https://shop.example/ok", "RETURN_WITH_IDS": False})
+@pytest.mark.sandbox_config({"SUCCESS_URL": "https://shop.example/ok", "RETURN_STYLE": "none"})
 def test_result_page_without_ids(sandbox_api, sandbox_client):
-    """RETURN_WITH_IDS=false sends the customer to the bare SUCCESS_URL."""
+    """RETURN_STYLE=none sends the customer to the bare SUCCESS_URL."""
     path = flow_path(sandbox_api.init().json["redirection_url"])
     html = sandbox_client.post(path, data={"outcome": "approve"}).get_data(as_text=True)
     assert script_value(html, "target") == "https://shop.example/ok"
+
+
+@pytest.mark.sandbox_config({"SUCCESS_URL": "https://shop.example/ok?step=2"})
+def test_result_page_returns_as_flexitis_proof_of_concept(sandbox_api, sandbox_client):
+    """By default the return URL carries orderId and an auth_token, as Flexiti's POC reads."""
+    started = sandbox_api.init(merchant_orderid="M 1").json
+    html = sandbox_client.post(
+        flow_path(started["redirection_url"]), data={"outcome": "approve"}
+    ).get_data(as_text=True)
+    target = urlsplit(script_value(html, "target"))
+    query = dict(parse_qsl(target.query))
+    assert query["step"] == "2"
+    assert query["orderId"] == str(started["online_order_id"])
+    assert len(query["auth_token"]) >= 24
+    assert "merchant_orderid" not in query and "online_order_id" not in query
 
 
 def test_result_page_without_urls_shows_outcome(sandbox_api, sandbox_client):
@@ -406,7 +429,8 @@ def test_result_page_without_urls_shows_outcome(sandbox_api, sandbox_client):
 
 
 def test_apply_flow_lookup(sandbox_api):
-    """An approved apply flow looks up as {flow: apply, apply: {customer_id int, SUCCESS}}."""
+    """An approved apply flow looks up as seed 004's table has it: ``apply.customer_id`` (an
+    int) and a top-level ``apply_status``."""
     started = sandbox_api.post(
         APPLY_INIT, {"lang": "en-CA", "flow": "apply", "amount_requested": 3000}
     ).json
@@ -414,7 +438,23 @@ def test_apply_flow_lookup(sandbox_api):
     body = lookup(sandbox_api, started["online_order_id"]).json
     assert body["flow"] == "apply"
     assert "purchase" not in body
-    assert body["apply"] == {"customer_id": 1293835, "apply_status": "SUCCESS"}
+    assert body["apply"] == {"customer_id": 1293835}
+    assert body["apply_status"] == "Success"
+
+
+@pytest.mark.sandbox_config({"LOOKUP_STYLE": "example"})
+def test_lookup_example_style(sandbox_api):
+    """LOOKUP_STYLE=example answers as seed 004's JSON example: purchase_status, SUCCESS."""
+    started = sandbox_api.init().json
+    sandbox_api.settle(started["online_order_id"], "approve")
+    purchase = lookup(sandbox_api, started["online_order_id"]).json["purchase"]
+    assert purchase["purchase_status"] == "SUCCESS" and "status" not in purchase
+    applied = sandbox_api.post(
+        APPLY_INIT, {"lang": "en-CA", "flow": "apply", "amount_requested": 3000}
+    ).json
+    sandbox_api.settle(applied["online_order_id"], "approve")
+    body = lookup(sandbox_api, applied["online_order_id"]).json
+    assert body["apply"]["apply_status"] == "SUCCESS" and "apply_status" not in body
 
 
 @pytest.mark.parametrize(
@@ -540,3 +580,53 @@ def test_home_page_refuses_bad_tries(sandbox_client, form, message):
     page = sandbox_client.post("/sandbox/try", data=form)
     assert page.status_code == 400
     assert message in page.get_data(as_text=True)
+
+
+# --- what the public integrations send ---------------------------------------------------------
+
+
+def test_init_accepts_a_form_encoded_body(sandbox_api):
+    """Widget init reads a form body (Flexiti's proof of concept and JS SDK post forms)."""
+    form = {"lang": "en-CA", "flow": "buy", "amount_requested": "499.00",
+            "merchant_order_id": "FORM-1"}  # fmt: skip
+    for section in ("billing_information", "shipping_information"):
+        form.update({f"{section}[{key}]": value for key, value in ADDRESS.items()})
+    response = sandbox_api.client.post(
+        "/flexiti/online-api" + V2_INIT.format(cid="flexitidemo"),
+        data=form,
+        headers={"x-reference-id": "f" * 32, "Authorization": f"Bearer {sandbox_api.token()}"},
+    )
+    assert response.status_code == 200, response.json
+    found = sandbox_api.get(BY_MERCHANT.replace("{merchant_orderid}", "FORM-1"))
+    assert found.json["transaction_id"] == response.json["online_order_id"]
+
+
+@pytest.mark.parametrize("spelling", ["merchant_orderid", "merchant_order_id"])
+def test_init_reads_both_merchant_order_id_spellings(sandbox_api, spelling):
+    """The seeds' merchant_orderid and the SDK's merchant_order_id both name the order."""
+    body = {**buy_body(merchant_orderid=None), spelling: "BOTH-1"}
+    started = sandbox_api.post(V2_INIT, body).json
+    found = sandbox_api.get(BY_MERCHANT.replace("{merchant_orderid}", "BOTH-1"))
+    assert found.json["transaction_id"] == started["online_order_id"]
+
+
+def test_reference_id_longer_than_32_characters_is_refused(sandbox_api):
+    """Seeds type x-reference-id as an ASCII string of 32: a hyphenated UUID is refused."""
+    response = sandbox_api.post(
+        V2_INIT, buy_body(), headers={"x-reference-id": "4df0cecb-0151-40d1-aede-bfc8e034d361"}
+    )
+    assert response.status_code == 400
+    assert "32" in response.json["error_description"]
+    assert sandbox_api.post(V2_INIT, buy_body(), headers={"x-reference-id": "a" * 32}).json[
+        "online_order_id"
+    ]
+
+
+@pytest.mark.parametrize("scope", ["customer", "merchant"])
+def test_merchant_login_accepts_either_scope(sandbox_api, scope):
+    """Seed 001 lists merchants/login among the customer-scope calls; both scopes may call it."""
+    response = sandbox_api.call(
+        "POST", "/client-id/{cid}/merchants/login?lang=en", scope=scope, base=POS_API, json={}
+    )
+    assert response.status_code == 200
+    assert response.json["merchant_name"]

@@ -374,6 +374,19 @@ def test_flexiti_down_is_502_with_the_reference_id(client, sandbox):
     assert order["status"] == "error"
 
 
+@pytest.mark.parametrize("amount", ["25000.00", "20.00"])
+def test_amount_outside_the_plans_is_422_not_an_outage(client, amount):
+    """Flexiti's 409 for an amount outside the plans is 422 amount_not_financeable, with advice,
+    and the order may start again (not 502 flexiti_unavailable)."""
+    answer = start(client, checkout_request("API-RANGE", amount=amount))
+    assert answer.status_code == 422
+    assert answer.json["error"] == "amount_not_financeable"
+    assert "payment_availability" in answer.json["message"]
+    assert answer.json["reference_id"]
+    order = client.get("/flexiti/api/orders/API-RANGE", headers=bearer()).json
+    assert order["status"] == "error"
+
+
 # -- reading an order ----------------------------------------------------------------------
 
 
@@ -501,7 +514,9 @@ def test_openapi_document_is_valid_and_complete(client):
         "WebhookEvent",
     } <= set(schemas)
     post = document["paths"]["/flexiti/api/checkouts"]["post"]
-    assert set(post["responses"]) == {"200", "201", "400", "401", "405", "409", "413", "415", "502"}
+    assert set(post["responses"]) == {
+        "200", "201", "400", "401", "405", "409", "413", "415", "422", "502"
+    }  # fmt: skip
     assert post["security"] == [{"apiKey": []}]
     assert document["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
 

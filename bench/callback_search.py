@@ -1,0 +1,107 @@
+"""Lookups a documented-shape callback costs when it names no order: the newest of many pending.
+
+Flexiti's documented notification carries no merchant or online order id, only the purchase's
+promo id. The shop finds the order by looking up its pending orders newest first until one's
+lookup carries that promo id. This starts a sandbox on a loopback port (callbacks dropped, so the
+script posts the one it would have sent), a shop app with a SQLite store in a temporary
+directory, opens ``--pending`` older pending orders and one newest order, approves the newest at
+the sandbox, and posts its notification to the shop's callback URL (through Flask's test client).
+Prints the lookups that settled it, the lookups a repeat of the same notification cost, and the
+time each took.
+
+    .venv/bin/python bench/callback_search.py [--pending 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from flexiti_checkout import FlexitiCheckout
+from flexiti_checkout.sandbox import create_app as create_sandbox
+from flexiti_checkout.sandbox.hosted import settle_order
+from flexiti_checkout.sandbox.server import serve
+
+ADDRESS = {
+    "first_name": "Tommy",
+    "last_name": "Samson",
+    "address_1": "123 Any Street",
+    "city": "Toronto",
+    "province": "ON",
+    "postal_code": "M5V 2T6",
+}
+
+
+def checkout(merchant_order_id: str) -> dict[str, Any]:
+    return {
+        "merchant_order_id": merchant_order_id,
+        "amount": "499.00",
+        "flow": "buy",
+        "lang": "en",
+        "first_name": "Tommy",
+        "last_name": "Samson",
+        "email": "tommy@example.com",
+        "billing": ADDRESS,
+        "shipping": ADDRESS,
+    }
+
+
+def lookups(sandbox: Flask) -> int:
+    state = sandbox.extensions["flexiti_sandbox"]
+    return sum("/notifications/" in entry["path"] for entry in state.requests.entries())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pending", type=int, default=300, help="older pending orders")
+    args = parser.parse_args()
+    sandbox = create_sandbox({"CALLBACK_MODE": "drop"})
+    state = sandbox.extensions["flexiti_sandbox"]
+    with serve(sandbox) as server, tempfile.TemporaryDirectory() as tmp:
+        base = f"http://127.0.0.1:{server.server_port}"
+        state.update_settings({"callback_url": "http://127.0.0.1:9/flexiti/callback"})
+        shop = Flask("bench-shop", instance_path=str(Path(tmp) / "instance"))
+        shop.config.update(
+            SECRET_KEY="bench-secret-key-0123456789abcdef",
+            FLEXITI_ONLINE_API_URL=f"{base}/flexiti/online-api",
+            FLEXITI_STORE_URL=f"sqlite:///{Path(tmp) / 'flexiti.sqlite3'}",
+            FLEXITI_MAX_RETRIES=0,
+        )
+        flexiti = FlexitiCheckout(shop)
+        with shop.app_context():
+            for number in range(args.pending):
+                flexiti.start_checkout(checkout(f"OLD-{number}"))
+            newest = flexiti.start_checkout(checkout("NEWEST"))
+        settle_order(state, int(newest.online_order_id), "approve")
+        (entry,) = [e for e in state.callbacks.entries() if e["dropped"]]
+        body = entry["body"]
+        state.requests.clear()
+        client = shop.test_client()
+        started = time.perf_counter()
+        first = client.post("/flexiti/callback", json=body).get_json()
+        first_seconds = time.perf_counter() - started
+        first_lookups = lookups(sandbox)
+        started = time.perf_counter()
+        repeat = client.post("/flexiti/callback", json=body).get_json()
+        repeat_seconds = time.perf_counter() - started
+        repeat_lookups = lookups(sandbox) - first_lookups
+        with shop.app_context():
+            order = flexiti.get_order("NEWEST")
+        state.callbacks.stop()
+    assert order is not None
+    print(f"pending orders older than the one approved: {args.pending}")
+    print(f"notification carries an order id:            {'online_order_id' in body}")
+    print(f"first callback:  {first_lookups} lookups, {first_seconds * 1000:.0f} ms "
+          f"-> {first['outcome']}")  # fmt: skip
+    print(f"repeat callback: {repeat_lookups} lookups, {repeat_seconds * 1000:.0f} ms "
+          f"-> {repeat['outcome']}")  # fmt: skip
+    print(f"order NEWEST is {order.status}")
+
+
+if __name__ == "__main__":
+    main()

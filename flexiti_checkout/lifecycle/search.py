@@ -1,0 +1,132 @@
+"""Finding the order of a callback that names none: Flexiti's documented notification.
+
+Seed 004's notification carries no merchant or online order id, only the purchase's promo id and
+the customer id (and personal data). The order is found by looking up the recent pending (and
+expired) orders at Flexiti, newest first, until one's lookup carries that promo id. Each lookup
+is an ordinary refresh, so whatever it learns is applied on the way. The search is bounded
+(``SEARCH_LOOKUP_LIMIT``) and throttled: an order already looked up since the notification
+arrived is not asked again, and the callback processor runs one search at a time per process, so
+copies of one notification cost one search. Once found, the order keeps the promo id in its
+details: a repeat finds it in the store and costs no search. A decline or cancellation carries
+no promo id: then only the newest few orders are looked up (``BLIND_SEARCH_LIMIT``). A stranger
+who can post callbacks can still cause lookups; ``FLEXITI_CALLBACK_SECRET`` is the guard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flexiti_checkout.lifecycle.decisions import (
+    APPROVED_STATUSES,
+    CANCELLED_STATUSES,
+    DECLINED_STATUSES,
+)
+from flexiti_checkout.lifecycle.orders import OrderService, Refresh
+from flexiti_checkout.models import Order, OrderStatus
+
+#: At most this many lookups (and candidate orders) per search for a promo id.
+SEARCH_LOOKUP_LIMIT = 200
+#: A search with no promo id (a decline or cancellation names none) can never be sure it found
+#: its order, and every repeat of it would search again: only the newest few orders, and only
+#: those the per-order throttle allows (no bypass for news). The customer's return and the
+#: reconciler settle the others.
+BLIND_SEARCH_LIMIT = 10
+#: Orders are candidates if they entered their status this recently (or within the pending
+#: expiry, if longer): a customer may finish at Flexiti well after we expired the order.
+SEARCH_WINDOW = 24 * 3600.0
+#: How long a delivery waits for another search in this process before it is kept for replay.
+SEARCH_WAIT = 5.0
+
+#: What a notification announces (``notificationType``, a status), as the statuses it may lead to.
+_ANNOUNCED = (
+    (APPROVED_STATUSES, (OrderStatus.APPROVED, OrderStatus.NEEDS_REVIEW)),
+    (DECLINED_STATUSES, (OrderStatus.DECLINED,)),
+    (CANCELLED_STATUSES, (OrderStatus.CANCELLED,)),
+)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The order found (or ``None``), what it was found by, and what the search cost."""
+
+    order: Order | None
+    clue: str
+    lookups: int
+    candidates: int
+
+
+def search_order(
+    service: OrderService,
+    *,
+    promo_id: str | None,
+    customer_id: str | None,
+    outcome: str | None,
+    since: float,
+    force: bool = False,
+) -> SearchResult:
+    """Look up recent pending and expired orders, newest first, until one matches the clues.
+
+    With a ``promo_id``, the match is the order whose lookup carries it. Without one (a decline
+    or cancellation has none), the match is the first order this search settled the way the
+    notification announced (``outcome``), for the same ``customer_id`` when both are known; such
+    a search makes at most ``BLIND_SEARCH_LIMIT`` lookups, each within the per-order throttle.
+    ``since`` is when the notification arrived: orders are candidates if they entered their
+    status within ``SEARCH_WINDOW`` (or ``service.pending_expiry``, if longer) before it.
+    """
+    expected = _expected_statuses(outcome)
+    clue = _describe(promo_id, customer_id, outcome)
+    limit = SEARCH_LOOKUP_LIMIT if promo_id is not None else BLIND_SEARCH_LIMIT
+    news = since if promo_id is not None else None
+    candidates = service.store.orders_in(
+        (OrderStatus.PENDING, OrderStatus.EXPIRED),
+        entered_after=since - max(service.pending_expiry, SEARCH_WINDOW),
+        limit=limit,
+        newest_first=True,
+    )
+    lookups = 0
+    for order in candidates:
+        if lookups >= limit:
+            break
+        result = service.refresh_order(order, source="callback", force=force, news_since=news)
+        lookups += result.looked_up or result.error is not None
+        if _matches(result, promo_id, customer_id, expected):
+            return SearchResult(result.order, clue, lookups, len(candidates))
+    return SearchResult(None, clue, lookups, len(candidates))
+
+
+def _matches(
+    result: Refresh,
+    promo_id: str | None,
+    customer_id: str | None,
+    expected: tuple[OrderStatus, ...],
+) -> bool:
+    lookup = result.lookup
+    if lookup is None:
+        return False
+    if promo_id is not None:
+        return lookup.purchase is not None and lookup.purchase.promo_id == promo_id
+    if not expected or not result.changed or result.order.status not in expected:
+        return False
+    if customer_id is None:
+        return True
+    known = {
+        part.customer_id for part in (lookup.purchase, lookup.apply) if part and part.customer_id
+    }
+    return not known or customer_id in known
+
+
+def _expected_statuses(outcome: str | None) -> tuple[OrderStatus, ...]:
+    word = (outcome or "").strip().upper()
+    for flexiti_statuses, statuses in _ANNOUNCED:
+        if word in flexiti_statuses:
+            return statuses
+    return ()
+
+
+def _describe(promo_id: str | None, customer_id: str | None, outcome: str | None) -> str:
+    if promo_id is not None:
+        return f"promo id {promo_id}"
+    if outcome is not None:
+        who = f" for customer {customer_id}" if customer_id else ""
+        return f"announced outcome {outcome}{who}"
+    return "no clue at all"

@@ -22,7 +22,6 @@ twice unless no connection was made; reads are retried like the Online API's loo
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -39,6 +38,7 @@ from flexiti_checkout.client.pos_calls import (
 from flexiti_checkout.client.pos_customers import PosCustomersApi
 from flexiti_checkout.client.pos_results import BackOfficeResult, HeldAuthorization, Transaction
 from flexiti_checkout.client.pos_schemas import HeldAuthorizationsSchema, TransactionSchema
+from flexiti_checkout.client.transport import new_reference_id, normalize_reference_id
 
 __all__ = ["PosApi", "PosCustomersApi", "PosTransactionsApi"]
 
@@ -174,7 +174,8 @@ class PosTransactionsApi(PosBase):
     ) -> BackOfficeResult:
         if not str(transaction_id).strip():
             raise ValueError(f"{action} needs a transaction id")
-        reference_id = reference_id or str(uuid.uuid4())
+        # The id that goes out, as the transport sends it: the result names it for support.
+        reference_id = normalize_reference_id(reference_id) if reference_id else new_reference_id()
         path = f"/transactions/{segment(transaction_id)}/{action}"
         data = self._pos("POST", path, V2, reference_id, json=body)
         return BackOfficeResult(

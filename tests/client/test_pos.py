@@ -25,7 +25,7 @@ ROOT = "https://posapi-training.flexiti.fi/flexiti/pos-api"
 V25 = f"{ROOT}/v2.5"
 V2 = f"{ROOT}/v2"
 CID = "flexitidemo"
-REF = "6f1c2a9e-3b0d-4d1e-9a7b-2c5d8e4f1a10"
+REF = "6f1c2a9e3b0d4d1e9a7b2c5d8e4f1a10"  # x-reference-id: 32 hex digits
 
 
 @pytest.fixture

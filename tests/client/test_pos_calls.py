@@ -17,7 +17,7 @@ from flexiti_checkout.client.pos_results import OfferType
 V25 = "https://posapi-training.flexiti.fi/flexiti/pos-api/v2.5"
 V2 = "https://posapi-training.flexiti.fi/flexiti/pos-api/v2"
 CID = "flexitidemo"
-REF = "0f4b1a8e-5c7d-4e9f-8a1b-2c3d4e5f6a7b"
+REF = "0f4b1a8e5c7d4e9f8a1b2c3d4e5f6a7b"  # x-reference-id: 32 hex digits
 OFFER = {
     "plan_name": "90 Days Grace, Equal Payments Regular Interest",
     "plan_id": "1",

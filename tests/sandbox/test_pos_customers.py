@@ -195,7 +195,7 @@ def test_application_names_every_missing_field(sandbox_api):
     """An application without its required fields is refused naming each one."""
     body = {k: v for k, v in APPLICATION.items() if k not in ("piw", "monthly_housing_expenses")}
     response = v25(sandbox_api, "POST", "/client-id/{cid}/apply", {**body, "tos_agreement": False})
-    assert response.status_code == 400
+    assert response.status_code == 409 and response.json["error"] == "wrong_inputs"
     assert {e["param"] for e in response.json["field_errors"]} == {
         "piw", "monthly_housing_expenses", "tos_agreement",
     }  # fmt: skip

@@ -49,6 +49,10 @@ _CREATE_ATTEMPTS = 5
 __all__ = ["SCHEMA_VERSION", "Store", "TransitionHook", "default_sqlite_url", "new_id"]
 
 
+class _Abandoned(Exception):
+    """A transition's ``within`` step declined: its transaction rolls back."""
+
+
 class Store:
     """Every read and write the lifecycle needs, as short transactions."""
 
@@ -195,12 +199,15 @@ class Store:
         *,
         source: str,
         note: str = "",
+        within: Callable[[Connection], bool] | None = None,
         **changes: Any,
     ) -> Order | None:
         """Move ``order`` to ``new_status`` if nobody moved it since it was read.
 
         One compare-and-set on status and version; the transition and its history row commit
         together. Returns the updated order to the one caller that won, ``None`` to the others.
+        ``within`` is a step of the caller's that commits with the transition (a refund marked
+        succeeded); if it returns false, nothing is committed and the caller gets ``None``.
         """
         if not can_move(order.status, new_status):
             raise ValueError(f"an order cannot move from {order.status} to {new_status}")
@@ -211,31 +218,36 @@ class Store:
         if unknown:
             raise TypeError(f"transition cannot change {', '.join(sorted(unknown))}")
         now = self.clock()
-        with self.begin() as conn:
-            won = conn.execute(
-                update(orders)
-                .where(
-                    orders.c.id == order.id,
-                    orders.c.version == order.version,
-                    orders.c.status == order.status.value,
-                )
-                .values(
-                    status=new_status.value,
-                    version=orders.c.version + 1,
-                    updated_at=now,
-                    status_at=now,
-                    **changes,
-                )
-            ).rowcount
-            if won != 1:
-                return None
-            conn.execute(
-                insert(order_events).values(
-                    order_id=order.id, at=now, from_status=order.status.value,
-                    to_status=new_status.value, source=source, note=note,
-                )
-            )  # fmt: skip
-            follow_ups = self._run_transition_hooks(conn, order)
+        try:
+            with self.begin() as conn:
+                won = conn.execute(
+                    update(orders)
+                    .where(
+                        orders.c.id == order.id,
+                        orders.c.version == order.version,
+                        orders.c.status == order.status.value,
+                    )
+                    .values(
+                        status=new_status.value,
+                        version=orders.c.version + 1,
+                        updated_at=now,
+                        status_at=now,
+                        **changes,
+                    )
+                ).rowcount
+                if won != 1:
+                    return None
+                conn.execute(
+                    insert(order_events).values(
+                        order_id=order.id, at=now, from_status=order.status.value,
+                        to_status=new_status.value, source=source, note=note,
+                    )
+                )  # fmt: skip
+                if within is not None and not within(conn):
+                    raise _Abandoned
+                follow_ups = self._run_transition_hooks(conn, order)
+        except _Abandoned:
+            return None
         for follow_up in follow_ups:
             try:
                 follow_up()
@@ -355,8 +367,11 @@ class Store:
 
 
 def _order(row: Any) -> Order | None:
-    if row is None:
-        return None
+    return None if row is None else order_from_row(row)
+
+
+def order_from_row(row: Any) -> Order:
+    """An ``Order`` from a row of the orders table."""
     return Order(
         id=row.id,
         merchant_order_id=row.merchant_order_id,

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Engine,
     Float,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
 )
@@ -182,6 +184,30 @@ webhook_outbox = Table(
     Column("last_attempt_at", Float),
     Column("last_result", Label(64)),  # "HTTP 500" or an exception's name: never a body
     Column("delivered_at", Float),
+)
+
+#: Refunds, each written before Flexiti is called; the key makes a repeated request harmless.
+refunds = Table(
+    "flexiti_refunds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
+    Column("merchant_order_id", String(64), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("amount", DecimalText, nullable=False),
+    Column("full", Boolean, nullable=False),  # return_type full: all that remains at Flexiti
+    Column("reason", Text, nullable=False),
+    Column("actor", Text, nullable=False),  # who asked: a staff name, "api", "cli", "shop"
+    Column(
+        "status", String(16), nullable=False, index=True
+    ),  # requested → succeeded|failed|unknown
+    Column("reference_id", String(64), nullable=False),  # x-reference-id of the return call
+    Column("answer", JSON, nullable=False),  # Flexiti's answer, without personal data
+    Column("error", Text),  # why it failed, or why its outcome is unknown
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("settled_at", Float),
+    UniqueConstraint("order_id", "idempotency_key", name="uq_flexiti_refunds_order_key"),
 )
 
 #: What staff did in the admin console, and who: the audit trail of every action.

@@ -53,6 +53,8 @@ TEXT: dict[str, dict[str, str]] = {
         "status": "Status",
         "amount": "Amount",
         "history": "History",
+        "refunds": "Refunds",
+        "refunds_left": "{amount} left to refund",
         "switch_lang": "Français",
     },
     "fr": {
@@ -105,6 +107,8 @@ TEXT: dict[str, dict[str, str]] = {
         "status": "Statut",
         "amount": "Montant",
         "history": "Historique",
+        "refunds": "Remboursements",
+        "refunds_left": "{amount} restant à rembourser",
         "switch_lang": "English",
     },
 }
@@ -112,8 +116,17 @@ TEXT: dict[str, dict[str, str]] = {
 STATUS_NAMES = {
     "en": {"created": "created", "pending": "pending", "approved": "approved",
            "declined": "declined", "cancelled": "cancelled", "needs_review": "under review",
-           "expired": "expired", "error": "failed to start"},
+           "expired": "expired", "error": "failed to start",
+           "partially_refunded": "partly refunded", "refunded": "refunded"},
     "fr": {"created": "créée", "pending": "en attente", "approved": "approuvée",
            "declined": "refusée", "cancelled": "annulée", "needs_review": "en vérification",
-           "expired": "expirée", "error": "n'a pas démarré"},
+           "expired": "expirée", "error": "n'a pas démarré",
+           "partially_refunded": "remboursée en partie", "refunded": "remboursée"},
+}  # fmt: skip
+
+REFUND_STATUS_NAMES = {
+    "en": {"requested": "in progress", "succeeded": "refunded", "failed": "refused",
+           "unknown": "awaiting Flexiti"},
+    "fr": {"requested": "en cours", "succeeded": "remboursé", "failed": "refusé",
+           "unknown": "en attente de Flexiti"},
 }  # fmt: skip

@@ -20,7 +20,9 @@ from sqlalchemy.engine import make_url
 from flexiti_checkout.client import FlexitiClient
 from flexiti_checkout.errors import ConfigurationError, FlexitiError, NotFoundError
 from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
+from flexiti_checkout.lifecycle.refund_reconcile import settle_unknown_refunds
 from flexiti_checkout.models import OrderStatus
+from flexiti_checkout.web.order_cli import ORDER_COMMANDS
 from flexiti_checkout.web.settings import parse_duration
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.webhooks.cli import webhooks_command
@@ -32,6 +34,8 @@ def flexiti_commands() -> None:
 
 
 flexiti_commands.add_command(webhooks_command)
+for _command in ORDER_COMMANDS:
+    flexiti_commands.add_command(_command)
 
 
 @flexiti_commands.command("check")
@@ -92,7 +96,8 @@ def check() -> None:
 )
 @with_appcontext
 def reconcile_command(merchant_order_id: str | None, older_than: str) -> None:
-    """Ask Flexiti about pending orders; expire those pending past FLEXITI_PENDING_EXPIRY."""
+    """Ask Flexiti about pending orders, expire those pending past FLEXITI_PENDING_EXPIRY, and
+    settle refunds whose outcome is unknown from Flexiti's records."""
     try:
         age = parse_duration("--older-than", older_than, allow_zero=True)
     except ConfigurationError:
@@ -115,7 +120,14 @@ def reconcile_command(merchant_order_id: str | None, older_than: str) -> None:
         click.echo(
             f"{summary.abandoned_starts} checkouts that never finished starting were marked error."
         )
-    if summary.failed:
+    refunds = settle_unknown_refunds(flexiti_state().refunds)
+    if refunds.succeeded or refunds.failed or refunds.left or refunds.unreachable:
+        click.echo(
+            f"Unknown refunds: {refunds.succeeded} succeeded and {refunds.failed} failed by "
+            f"Flexiti's records, {refunds.left} need a person (`flask flexiti refund-outcome`), "
+            f"{refunds.unreachable} could not be checked."
+        )
+    if summary.failed or refunds.unreachable:
         sys.exit(2)
 
 

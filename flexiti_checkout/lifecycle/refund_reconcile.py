@@ -7,6 +7,9 @@ order's purchase with our records: if it is lower by exactly the refund, the ret
 (``succeeded``); if it is unchanged, it did not (``failed``). Anything else (no customer id, two
 unknown refunds on one order, a balance that matches neither) is left for a person, who settles
 it with ``flask flexiti refund-outcome`` or the admin console.
+
+A refund still ``requested`` long after it was written lost the process that was asking Flexiti
+(a crash, a deploy): whether its return left is unknown too, so it is swept the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from flexiti_checkout.models import Order, Refund, RefundStatus
 log = logging.getLogger("flexiti_checkout.refunds")
 
 ZERO = Decimal("0.00")
+#: A refund ``requested`` for longer than this has no process waiting for Flexiti's answer.
+STALE_REQUEST = 600.0
 
 
 @dataclass
@@ -37,6 +42,13 @@ class RefundSweep:
 def settle_unknown_refunds(service: RefundService) -> RefundSweep:
     """Settle every ``unknown`` refund that Flexiti's records decide; count the others."""
     sweep = RefundSweep()
+    stale_before = service.store.clock() - STALE_REQUEST
+    for refund in service.refunds.in_status(RefundStatus.REQUESTED):
+        if refund.created_at is not None and refund.created_at.timestamp() < stale_before:
+            service.refunds.settle(
+                refund, RefundStatus.UNKNOWN,
+                error="the process asking Flexiti stopped before recording its answer",
+            )  # fmt: skip
     for refund in service.refunds.in_status(RefundStatus.UNKNOWN):
         try:
             outcome = _outcome(service, refund)
@@ -86,8 +98,10 @@ def _outcome(service: RefundService, refund: Refund) -> bool | None:
         purchases = service.client.customer_transactions(
             str(customer_id), reference_id=refund.reference_id
         )
-    except NotFoundError:  # Flexiti's no_returns_found: nothing of the customer's is returnable
-        purchases = []
+    except NotFoundError as exc:
+        if exc.code != "no_returns_found":
+            return None  # the customer itself is unknown to Flexiti: a person must look
+        purchases = []  # nothing of the customer's is left to return
     balance = next(
         (
             getattr(p, "balance", None)

@@ -23,6 +23,7 @@ from flexiti_checkout.errors import (
     UnknownOrderError,
 )
 from flexiti_checkout.models import Order
+from flexiti_checkout.money import AmountError, parse_amount
 from flexiti_checkout.order_json import OrderSchema
 from flexiti_checkout.service.bodies import FLOAT_AMOUNT, JsonFraction, error, json_body
 from flexiti_checkout.service.schemas import (
@@ -65,6 +66,11 @@ def create_refund(merchant_order_id: str) -> ResponseReturnValue:
     amount = body.get("amount")
     if isinstance(amount, JsonFraction):
         return _invalid("invalid_refund", {"amount": [FLOAT_AMOUNT]})
+    if amount is not None:
+        try:
+            amount = parse_amount(amount, "amount")
+        except AmountError as exc:
+            return _invalid("invalid_refund", {"amount": [exc.reason]})
     key = request.headers.get(IDEMPOTENCY_HEADER)
     try:
         result = flexiti_state().refunds.refund(

@@ -25,7 +25,7 @@ from flexiti_checkout.errors import (
 )
 from flexiti_checkout.models import LIVE_REFUNDS, Order, OrderStatus, Refund, RefundStatus, utc
 from flexiti_checkout.store.repository import Store, new_id, order_from_row
-from flexiti_checkout.store.tables import orders, refunds
+from flexiti_checkout.store.tables import orders, refunds, storable_key
 
 _r = refunds.c
 _LIVE = [status.value for status in LIVE_REFUNDS]
@@ -70,6 +70,8 @@ class RefundStore:
         ``RefundTooLarge`` (naming what remains) and ``IdempotencyKeyReused`` (same key, another
         amount).
         """
+        if not storable_key(merchant_order_id):  # no order can have it; PostgreSQL would raise
+            raise UnknownOrderError(f"No order has merchant order id {merchant_order_id!r}")
         now = self.store.clock()
         with self.store.begin() as conn:
             locked = conn.execute(
@@ -195,6 +197,8 @@ class RefundStore:
 
     def for_order(self, merchant_order_id: str) -> list[Refund]:
         """The refunds of one order, oldest first."""
+        if not storable_key(merchant_order_id):
+            return []
         with self.store.begin() as conn:
             rows = conn.execute(
                 select(refunds).where(_r.merchant_order_id == merchant_order_id).order_by(_r.id)

@@ -123,7 +123,8 @@ orders = Table(
     Column("amount", DecimalText, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("lang", String(8), nullable=False),
-    Column("status", String(16), nullable=False, index=True),
+    # 32: "partially_refunded" is 18 characters (SQLite ignores lengths, PostgreSQL does not)
+    Column("status", String(32), nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("redirection_url", CleanText),
     Column("flexiti_status", Label(32)),
@@ -143,8 +144,8 @@ order_events = Table(
     Column("id", Integer, primary_key=True),
     Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
     Column("at", Float, nullable=False),
-    Column("from_status", String(16)),
-    Column("to_status", String(16), nullable=False),
+    Column("from_status", String(32)),
+    Column("to_status", String(32), nullable=False),
     Column("source", Label(32), nullable=False),
     Column("note", CleanText, nullable=False),
 )
@@ -196,14 +197,13 @@ refunds = Table(
     Column("idempotency_key", String(255), nullable=False),
     Column("amount", DecimalText, nullable=False),
     Column("full", Boolean, nullable=False),  # return_type full: all that remains at Flexiti
-    Column("reason", Text, nullable=False),
-    Column("actor", Text, nullable=False),  # who asked: a staff name, "api", "cli", "shop"
-    Column(
-        "status", String(16), nullable=False, index=True
-    ),  # requested → succeeded|failed|unknown
+    Column("reason", CleanText, nullable=False),
+    Column("actor", CleanText, nullable=False),  # who asked: a staff name, "api", "cli", "shop"
+    # requested → succeeded | failed | unknown
+    Column("status", String(16), nullable=False, index=True),
     Column("reference_id", String(64), nullable=False),  # x-reference-id of the return call
     Column("answer", JSON, nullable=False),  # Flexiti's answer, without personal data
-    Column("error", Text),  # why it failed, or why its outcome is unknown
+    Column("error", CleanText),  # why it failed, or why its outcome is unknown
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("settled_at", Float),

@@ -291,3 +291,30 @@ def _race(count: int, work) -> list[Any]:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+def test_a_refund_left_requested_by_a_dead_process_is_swept_as_unknown(store, flexiti, refunds):
+    """A refund still requested after ten minutes is treated as unknown and settled the same way."""
+    settled(store, flexiti)
+    written = refunds.refunds.request(
+        "A-1", amount=Decimal("5.00"), idempotency_key="k", reason="", actor="shop",
+        reference_id="r", allowed=(OrderStatus.APPROVED,),
+    ).refund  # fmt: skip
+    assert settle_unknown_refunds(refunds).succeeded == 0  # fresh: someone is still asking
+    assert refunds.refunds.get(written.id).status is RefundStatus.REQUESTED
+    real_clock = store.clock
+    store.clock = lambda: real_clock() + 601
+    sweep = settle_unknown_refunds(refunds)
+    assert (sweep.succeeded, sweep.failed) == (0, 1)  # Flexiti's balance never moved
+    assert refunds.refunds.get(written.id).status is RefundStatus.FAILED
+    assert flexiti.count("return") == 0
+
+
+def test_reconcile_reads_no_returns_found_as_a_full_return(store, flexiti, refunds):
+    """A full return whose answer was lost: Flexiti has nothing left to return, so it happened."""
+    settled(store, flexiti)
+    flexiti.fail_next("return", UnavailableError("timeout"), after_doing_it=True)
+    assert refunds.refund("A-1").refund.status is RefundStatus.UNKNOWN
+    assert settle_unknown_refunds(refunds).succeeded == 1
+    assert store.get_order("A-1").status is OrderStatus.REFUNDED
+    assert flexiti.count("return") == 1

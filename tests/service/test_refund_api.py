@@ -121,7 +121,10 @@ def test_too_much_is_a_400_naming_what_remains(service, sandbox, client, back_of
         headers=bearer(),
     )  # fmt: skip
     assert as_float.status_code == 400 and "amount" in as_float.json["fields"]
+    sub_cent = refund(client, amount="1.005")
+    assert sub_cent.json["fields"] == {"amount": ["must have at most 2 decimal places"]}
     unknown_field = refund(client, amount="1.00", colour="red")
+
     assert unknown_field.status_code == 400 and "colour" in unknown_field.json["fields"]
     assert back_office.count("return") == 1
 

@@ -206,8 +206,7 @@ class Store:
 
         One compare-and-set on status and version; the transition and its history row commit
         together. Returns the updated order to the one caller that won, ``None`` to the others.
-        ``within`` is a step of the caller's that commits with the transition (a refund marked
-        succeeded); if it returns false, nothing is committed and the caller gets ``None``.
+        ``within(conn)`` commits with it (a refund marked succeeded); false rolls both back.
         """
         if not can_move(order.status, new_status):
             raise ValueError(f"an order cannot move from {order.status} to {new_status}")

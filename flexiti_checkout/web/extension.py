@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from flask import Flask, Response, jsonify, redirect, render_template, session
 from flask import request as current_request
@@ -21,7 +21,7 @@ from flexiti_checkout.http_errors import as_http_error
 from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.refunds import BackOffice, RefundService
+from flexiti_checkout.lifecycle.refunds import RefundService
 from flexiti_checkout.lifecycle.reviews import OrderDecisions
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
 from flexiti_checkout.signals import STATUS_SIGNALS, application_approved, order_refunded
@@ -111,7 +111,7 @@ class FlexitiCheckout:
         )
         refunds = RefundService(
             store,
-            cast(BackOffice, client),
+            client,
             notify_refund=lambda order, refund: _send_refunded(app, order, refund),
         )
         if webhooks is not None:

@@ -11,7 +11,6 @@ from flexiti_checkout.demo import catalogue
 from flexiti_checkout.demo.views import SAMPLE_CUSTOMER
 from flexiti_checkout.service.app import create_app
 from flexiti_checkout.web.state import flexiti_state
-from support.back_office import FakeBackOffice
 
 ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
 
@@ -144,10 +143,13 @@ def test_orders_page_shows_refunds(tmp_path):
     client.post(f"/flexiti-sandbox/_sandbox/orders/{order.online_order_id}/settle",
                 json={"outcome": "approve"})  # fmt: skip
     order = state.orders.refresh(order.merchant_order_id, source="return", force=True).order
-    fake = FakeBackOffice()
-    fake.add_purchase(order.details["transaction_id"], order.amount)
-    state.refunds.client = fake
-    state.refunds.refund(order.merchant_order_id, "10.00", reason="dented")
+    with app.app_context():  # the embedded sandbox returns it, as Flexiti would
+        refund = (
+            app.extensions["flexiti_checkout"]
+            .refunds.refund(order.merchant_order_id, "10.00", reason="dented")
+            .refund
+        )
+    assert refund.status.value == "succeeded", refund.error
     table = client.get("/orders/table").get_data(as_text=True)
     assert 'data-refund-status="succeeded"' in table and "$10.00 — refunded" in table
     assert "dented" in table and f"${order.amount - Decimal(10):,} left to refund" in table

@@ -27,8 +27,8 @@ from support.back_office import FakeBackOffice
 
 
 @pytest.fixture
-def store(tmp_path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{tmp_path / 'flexiti.sqlite3'}")
+def store(store_url: str) -> Iterator[Store]:
+    opened = Store(store_url)
     yield opened
     opened.engine.dispose()
 

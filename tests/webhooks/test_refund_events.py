@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +25,8 @@ KEY = bytes(range(32))
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'flexiti.sqlite3'}")
+def store(store_url: str) -> Iterator[Store]:
+    store = Store(store_url)
     yield store
     store.engine.dispose()
 

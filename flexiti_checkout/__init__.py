@@ -22,19 +22,31 @@ from flexiti_checkout.errors import (
     ExceedsAmountError,
     FieldError,
     FlexitiError,
+    IdempotencyKeyReused,
     InvalidCheckout,
     InvalidRequestError,
     NotEnoughCreditError,
     NotFoundError,
+    OrderActionError,
     OrderAlreadySettledError,
     OrderMismatchError,
+    OrderStateError,
     RateLimitedError,
     RedirectRefusedError,
+    RefundTooLarge,
     UnavailableError,
+    UnknownOrderError,
 )
 from flexiti_checkout.lifecycle.checkout import PROVINCES, Address, CheckoutRequest
 from flexiti_checkout.lifecycle.validation import validate_checkout
-from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus
+from flexiti_checkout.models import (
+    CheckoutSession,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Refund,
+    RefundStatus,
+)
 from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web.extension import FlexitiCheckout
 
@@ -54,6 +66,7 @@ __all__ = [
     "FlexitiCheckout",
     "FlexitiClient",
     "FlexitiError",
+    "IdempotencyKeyReused",
     "InvalidCheckout",
     "InvalidRequestError",
     "Lookup",
@@ -62,9 +75,11 @@ __all__ = [
     "NotEnoughCreditError",
     "NotFoundError",
     "Order",
+    "OrderActionError",
     "OrderAlreadySettledError",
     "OrderEvent",
     "OrderMismatchError",
+    "OrderStateError",
     "OrderStatus",
     "PaymentPlan",
     "Plan",
@@ -72,9 +87,13 @@ __all__ = [
     "PurchaseDetails",
     "RateLimitedError",
     "RedirectRefusedError",
+    "Refund",
+    "RefundStatus",
+    "RefundTooLarge",
     "Token",
     "TokenStore",
     "UnavailableError",
+    "UnknownOrderError",
     "WidgetSession",
     "validate_checkout",
 ]

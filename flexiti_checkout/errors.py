@@ -295,3 +295,38 @@ class RedirectRefusedError(CheckoutError):
         "Check FLEXITI_ONLINE_API_URL; add the host to FLEXITI_ALLOWED_REDIRECT_HOSTS only if it "
         "really is Flexiti's."
     )
+
+
+class OrderActionError(FlexitiError):
+    """The shop asked for a refund, a cancellation or a review decision that cannot be done.
+
+    Not Flexiti's answer: the order's own state or the request is at fault, nothing was sent.
+    """
+
+    advice = "Check the order's status and its refunds, then ask again."
+
+
+class UnknownOrderError(OrderActionError, LookupError):
+    """No order has this merchant order id."""
+
+    advice = "Check the merchant order id."
+
+
+class OrderStateError(OrderActionError):
+    """The order is in a status that does not allow this (a refund of a declined order, ...)."""
+
+
+class RefundTooLarge(OrderActionError, ValueError):
+    """A refund asks for more than what remains refundable; ``remaining`` says how much does."""
+
+    advice = "Refund at most what remains."
+
+    def __init__(self, message: str, *, remaining: Any, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.remaining = remaining
+
+
+class IdempotencyKeyReused(OrderActionError, ValueError):
+    """The idempotency key was used for another refund of this order (another amount)."""
+
+    advice = "Use a new idempotency key for a different refund."

@@ -25,6 +25,8 @@ class OrderStatus(str, Enum):
     NEEDS_REVIEW = "needs_review"
     EXPIRED = "expired"
     ERROR = "error"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
 
     def __str__(self) -> str:
         return self.value
@@ -36,12 +38,24 @@ class OrderStatus(str, Enum):
 
 
 SETTLED = frozenset(
-    {OrderStatus.APPROVED, OrderStatus.DECLINED, OrderStatus.CANCELLED, OrderStatus.EXPIRED}
+    {
+        OrderStatus.APPROVED,
+        OrderStatus.DECLINED,
+        OrderStatus.CANCELLED,
+        OrderStatus.EXPIRED,
+        OrderStatus.PARTIALLY_REFUNDED,
+        OrderStatus.REFUNDED,
+    }
 )
+#: Statuses whose Flexiti purchase can still be refunded (in part or in full).
+REFUNDABLE = frozenset({OrderStatus.APPROVED, OrderStatus.PARTIALLY_REFUNDED})
 
-#: Every move an order may make. Moves only go forward; settled statuses have none but one:
-#: ``expired`` goes to ``needs_review`` when Flexiti approves it late. ``error`` may start again
-#: (a failed widget init); ``needs_review`` is decided by a person.
+#: Every move an order may make. Moves only go forward; no lookup moves a settled status but one:
+#: ``expired`` goes to ``needs_review`` when Flexiti approves it late. Otherwise only the shop's
+#: own acts do: a refund (``approved``/``partially_refunded`` → ``partially_refunded`` or
+#: ``refunded``, once per refund) and a cancellation of the purchase (``approved`` →
+#: ``cancelled``). ``error`` may start again (a failed widget init); ``needs_review`` is decided
+#: by a person (approve, or reject: cancelled or refunded at Flexiti).
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.CREATED: frozenset({OrderStatus.PENDING, OrderStatus.ERROR}),
     OrderStatus.ERROR: frozenset({OrderStatus.CREATED}),
@@ -55,9 +69,15 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
         }
     ),
     OrderStatus.NEEDS_REVIEW: frozenset(
-        {OrderStatus.APPROVED, OrderStatus.DECLINED, OrderStatus.CANCELLED}
+        {OrderStatus.APPROVED, OrderStatus.DECLINED, OrderStatus.CANCELLED, OrderStatus.REFUNDED}
     ),
-    OrderStatus.APPROVED: frozenset(),
+    OrderStatus.APPROVED: frozenset(
+        {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.CANCELLED}
+    ),
+    OrderStatus.PARTIALLY_REFUNDED: frozenset(
+        {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED}
+    ),
+    OrderStatus.REFUNDED: frozenset(),
     OrderStatus.DECLINED: frozenset(),
     OrderStatus.CANCELLED: frozenset(),
     # Expired here is not expired at Flexiti: a customer who finishes late is financed for an
@@ -131,3 +151,50 @@ class CheckoutSession:
     reference_id: str
     status: OrderStatus = OrderStatus.PENDING
     lang: str = "en"
+
+
+class RefundStatus(str, Enum):
+    """Where a refund is: written before Flexiti is called, then settled once.
+
+    ``unknown`` means Flexiti may or may not have returned the money (no answer after the request
+    was sent): it is never sent again, only settled from Flexiti's records or by a person.
+    """
+
+    REQUESTED = "requested"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: Refunds that count against what remains: they have returned money, or may have.
+LIVE_REFUNDS = frozenset({RefundStatus.REQUESTED, RefundStatus.SUCCEEDED, RefundStatus.UNKNOWN})
+
+
+@dataclass(frozen=True)
+class Refund:
+    """One refund of an order: what was asked, by whom, and what Flexiti answered.
+
+    ``full`` refunds ask Flexiti to return all that remains (``return_type`` full); ``amount`` is
+    then what remained by our records. ``answer`` is Flexiti's answer, without personal data.
+    """
+
+    id: int
+    merchant_order_id: str
+    amount: Decimal
+    full: bool
+    status: RefundStatus
+    idempotency_key: str
+    reference_id: str
+    reason: str = ""
+    actor: str = ""
+    answer: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    created_at: datetime | None = None
+    settled_at: datetime | None = None
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_REFUNDS

@@ -9,9 +9,10 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields
 from marshmallow.validate import OneOf
 
-from flexiti_checkout.models import FLOWS, OrderStatus
+from flexiti_checkout.models import FLOWS, OrderStatus, RefundStatus
 
 STATUSES = [status.value for status in OrderStatus]
+REFUND_STATUSES = [status.value for status in RefundStatus]
 AMOUNT = {
     "description": "Exact amount in dollars, always a string (never a JSON number).",
     "pattern": r"^[0-9]+(\.[0-9]+)?$",
@@ -36,6 +37,36 @@ class OrderEventSchema(AnswerSchema):
         required=True, metadata={"description": "checkout, callback, return, reconcile or shop"}
     )
     note = fields.String(required=True)
+
+
+class RefundSchema(AnswerSchema):
+    """One refund of an order: asked before Flexiti was called, settled once."""
+
+    id = fields.Integer(required=True)
+    amount = fields.String(required=True, metadata=AMOUNT)
+    full = fields.Boolean(
+        required=True, metadata={"description": "Asked Flexiti to return all that remained"}
+    )
+    status = fields.String(
+        required=True,
+        validate=OneOf(REFUND_STATUSES),
+        metadata={
+            "description": "requested (Flexiti is being asked), succeeded, failed, or unknown "
+            "(no answer after sending: never sent again; settled by reconcile or a person)"
+        },
+    )
+    idempotency_key = fields.String(required=True)
+    reason = fields.String(required=True)
+    actor = fields.String(required=True, metadata={"description": "Who asked"})
+    reference_id = fields.String(
+        required=True, metadata={"description": "x-reference-id of the return at Flexiti"}
+    )
+    answer = fields.Dict(
+        keys=fields.String(), required=True, metadata={"description": "Flexiti's answer"}
+    )
+    error = fields.String(allow_none=True, metadata={"description": "Why it failed or is unknown"})
+    created_at = fields.DateTime(required=True)
+    settled_at = fields.DateTime(allow_none=True)
 
 
 class OrderSchema(AnswerSchema):
@@ -69,4 +100,8 @@ class OrderSchema(AnswerSchema):
     status_since = fields.DateTime(required=True)
     checked_at = fields.DateTime(
         allow_none=True, metadata={"description": "When Flexiti was last asked"}
+    )
+    refunds = fields.List(fields.Nested(RefundSchema), metadata={"description": "Oldest first"})
+    refundable = fields.String(
+        metadata={**AMOUNT, "description": "What can still be refunded", "example": "250.00"}
     )

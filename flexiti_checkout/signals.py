@@ -31,6 +31,9 @@ order_expired = _signals.signal("flexiti-order-expired")
 order_needs_review = _signals.signal("flexiti-order-needs-review")
 #: An apply-only flow ended with an approved application; ``customer_id=`` is Flexiti's id.
 application_approved = _signals.signal("flexiti-application-approved")
+#: Flexiti returned money on the order; ``refund=`` is the refund (``order.status`` says whether
+#: it is now ``partially_refunded`` or ``refunded``). Sent once per succeeded refund.
+order_refunded = _signals.signal("flexiti-order-refunded")
 
 #: The signal each status sends when an order enters it. An apply flow that ends approved sends
 #: ``application_approved`` instead of ``order_approved`` (``web.extension``).

@@ -53,6 +53,8 @@ TEXT: dict[str, dict[str, str]] = {
         "status": "Status",
         "amount": "Amount",
         "history": "History",
+        "refunds": "Refunds",
+        "refunds_left": "{amount} left to refund",
         "switch_lang": "Français",
         "not_found_title": "Page not found",
         "not_found_body": "There is no page at this address. The catalogue has everything the shop sells.",
@@ -109,6 +111,8 @@ TEXT: dict[str, dict[str, str]] = {
         "status": "Statut",
         "amount": "Montant",
         "history": "Historique",
+        "refunds": "Remboursements",
+        "refunds_left": "{amount} restant à rembourser",
         "switch_lang": "English",
         "not_found_title": "Page introuvable",
         "not_found_body": "Il n'y a aucune page à cette adresse. Le catalogue présente tout ce que vend la boutique.",
@@ -120,10 +124,19 @@ TEXT: dict[str, dict[str, str]] = {
 STATUS_NAMES = {
     "en": {"created": "created", "pending": "pending", "approved": "approved",
            "declined": "declined", "cancelled": "cancelled", "needs_review": "under review",
-           "expired": "expired", "error": "failed to start"},
+           "expired": "expired", "error": "failed to start",
+           "partially_refunded": "partly refunded", "refunded": "refunded"},
     "fr": {"created": "créée", "pending": "en attente", "approved": "approuvée",
            "declined": "refusée", "cancelled": "annulée", "needs_review": "en vérification",
-           "expired": "expirée", "error": "n'a pas démarré"},
+           "expired": "expirée", "error": "n'a pas démarré",
+           "partially_refunded": "remboursée en partie", "refunded": "remboursée"},
+}  # fmt: skip
+
+REFUND_STATUS_NAMES = {
+    "en": {"requested": "in progress", "succeeded": "refunded", "failed": "refused",
+           "unknown": "awaiting Flexiti"},
+    "fr": {"requested": "en cours", "succeeded": "remboursé", "failed": "refusé",
+           "unknown": "en attente de Flexiti"},
 }  # fmt: skip
 
 #: Who moved an order, in the order history (``OrderEvent.source``).

@@ -36,7 +36,7 @@ from flexiti_checkout import (
     validate_checkout,
 )
 from flexiti_checkout.demo import catalogue
-from flexiti_checkout.demo.texts import SOURCE_NAMES, STATUS_NAMES, TEXT
+from flexiti_checkout.demo.texts import REFUND_STATUS_NAMES, SOURCE_NAMES, STATUS_NAMES, TEXT
 
 CART_KEY = "demo_cart"
 ORDER_KEY = "demo_order"
@@ -271,6 +271,8 @@ def _orders_view(flexiti: FlexitiCheckout) -> list[dict[str, Any]]:
     lang = _lang()
     view = []
     for order in flexiti.orders(limit=100):
+        refunds = flexiti.refunds(order.merchant_order_id)
+        live = sum((r.amount for r in refunds if r.is_live), Decimal(0))
         view.append({
             "merchant_order_id": order.merchant_order_id,
             "status": order.status.value,
@@ -282,5 +284,13 @@ def _orders_view(flexiti: FlexitiCheckout) -> list[dict[str, Any]]:
                  "source": SOURCE_NAMES[lang].get(event.source, event.source)}
                 for event in flexiti.order_history(order)
             ],
+            "refunds": [
+                {"id": refund.id, "amount": _money(refund.amount, lang),
+                 "status": refund.status.value,
+                 "status_name": REFUND_STATUS_NAMES[lang][refund.status.value],
+                 "reason": refund.reason}
+                for refund in refunds
+            ],
+            "refundable": _money(max(order.amount - live, Decimal(0)), lang) if refunds else "",
         })  # fmt: skip
     return view

@@ -14,15 +14,13 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urljoin
 
 from flask import Blueprint, Flask, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from flexiti_checkout._json import loads
 from flexiti_checkout.errors import (
     CheckoutInProgressError,
     ConfigurationError,
@@ -36,7 +34,9 @@ from flexiti_checkout.errors import (
 from flexiti_checkout.http_errors import AmountNotFinanceable, CheckoutConflict, as_http_error
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import OrderStatus
+from flexiti_checkout.service.bodies import FLOAT_AMOUNT, JsonFraction, error, json_body
 from flexiti_checkout.service.openapi import openapi_document
+from flexiti_checkout.service.order_actions import add_order_actions, order_fields
 from flexiti_checkout.service.schemas import CheckoutStartedSchema, OrderWithHistorySchema
 from flexiti_checkout.web.state import flexiti_state
 
@@ -45,16 +45,6 @@ log = logging.getLogger("flexiti_checkout.api")
 #: Accepted in sandbox mode when ``FLEXITI_API_KEYS`` is not set, so the demo needs no setup.
 #: It is public: outside sandbox mode the service refuses to start without keys of its own.
 SANDBOX_API_KEY = "flexiti-sandbox-api-key"
-MAX_BODY_BYTES = 64 * 1024
-FLOAT_AMOUNT = (
-    'must be a string such as "499.99", not a JSON number with a fraction: most JSON libraries '
-    "turn those into binary floats, which cannot hold every amount in cents exactly"
-)
-
-
-class JsonFraction(Decimal):
-    """A JSON number with a fraction or an exponent: read exactly, but known to have been a
-    number, so an amount sent that way is refused rather than trusted."""
 
 
 def register_api(app: Flask) -> None:
@@ -115,6 +105,7 @@ def make_api_blueprint(keys: Sequence[str]) -> Blueprint:
 
     bp.add_url_rule("/checkouts", view_func=create_checkout, methods=["POST"])
     bp.add_url_rule("/orders/<path:merchant_order_id>", view_func=read_order)
+    add_order_actions(bp)
     bp.add_url_rule("/openapi.json", view_func=openapi, endpoint="openapi")
     bp.register_error_handler(HTTPException, _http_error)
     return bp
@@ -138,7 +129,7 @@ def _presents_a_key(accepted: tuple[bytes, ...]) -> bool:
 def create_checkout() -> ResponseReturnValue:
     """Start a checkout: 201 with where to send the customer (200 when it was already pending)."""
     state = flexiti_state()
-    body = _json_body()
+    body = json_body()
     fraction = isinstance(body, dict) and isinstance(body.get("amount"), JsonFraction)
     if fraction:
         # Checked with its digits as text, so that every other bad field is named as well.
@@ -191,8 +182,8 @@ def read_order(merchant_order_id: str) -> ResponseReturnValue:
     # Never a merchant order id (they are printable), and no database could look it up.
     order = state.store.get_order(merchant_order_id) if merchant_order_id.isprintable() else None
     if order is None:
-        return _error(404, "not_found", f"No order has merchant order id {merchant_order_id!r}.")
-    fields = {name: getattr(order, name) for name in order.__dataclass_fields__}
+        return error(404, "not_found", f"No order has merchant order id {merchant_order_id!r}.")
+    fields = order_fields(order)
     fields["history"] = state.store.history(order)
     return jsonify(OrderWithHistorySchema().dump(fields))
 
@@ -203,18 +194,6 @@ def openapi() -> ResponseReturnValue:
 
 
 # -- reading requests and answering errors -------------------------------------------------
-
-
-def _json_body() -> Any:
-    """The request's JSON with every fraction kept exact (``JsonFraction``), never a float."""
-    if not request.is_json:
-        _abort(415, "unsupported_media_type", "Send JSON with Content-Type: application/json.")
-    request.max_content_length = MAX_BODY_BYTES
-    raw = request.get_data(cache=False)
-    try:
-        return loads(raw, fraction=JsonFraction)
-    except ValueError as exc:
-        _abort(400, "invalid_json", f"The body {exc}: send UTF-8 JSON.")
 
 
 _CONFLICTS: dict[type[FlexitiError], str] = {
@@ -243,23 +222,6 @@ def _checkout_failure(exc: FlexitiError) -> ResponseReturnValue:
     if exc.reference_id:
         body["reference_id"] = exc.reference_id
     return jsonify(body), status
-
-
-def _error(status: int, code: str, message: str) -> ResponseReturnValue:
-    return jsonify(error=code, message=message), status
-
-
-def _abort(status: int, code: str, message: str) -> NoReturn:
-    raise _ApiError(status, code, message)
-
-
-class _ApiError(HTTPException):
-    """An HTTP error of the API with its machine-readable ``error`` code."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = status
-        self.error_code = code
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:

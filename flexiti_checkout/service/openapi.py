@@ -25,12 +25,17 @@ from flexiti_checkout.lifecycle.validation import (
     _Parsed,
 )
 from flexiti_checkout.models import FLOWS, PURCHASE_FLOWS
-from flexiti_checkout.order_json import OrderEventSchema, OrderSchema
+from flexiti_checkout.order_json import OrderEventSchema, OrderSchema, RefundSchema
 from flexiti_checkout.service.schemas import (
+    CancelRequestSchema,
     CheckoutStartedSchema,
     ErrorSchema,
     HealthSchema,
     OrderWithHistorySchema,
+    RefundAnswerSchema,
+    RefundRequestSchema,
+    RefundsSchema,
+    ReviewRequestSchema,
 )
 from flexiti_checkout.webhooks.events import WebhookEventSchema, WebhookOrderSchema
 
@@ -99,9 +104,15 @@ _COMPONENTS: list[tuple[str, type[Schema]]] = [
     ("Address", AddressSchema),
     ("CheckoutRequest", CheckoutSchema),
     ("CheckoutStarted", CheckoutStartedSchema),
+    ("Refund", RefundSchema),  # before the schemas that nest it
     ("OrderEvent", OrderEventSchema),
     ("Order", OrderSchema),
     ("OrderWithHistory", OrderWithHistorySchema),
+    ("RefundRequest", RefundRequestSchema),
+    ("RefundAnswer", RefundAnswerSchema),
+    ("Refunds", RefundsSchema),
+    ("CancelRequest", CancelRequestSchema),
+    ("ReviewRequest", ReviewRequestSchema),
     ("Error", ErrorSchema),
     ("Health", HealthSchema),
     ("WebhookOrder", WebhookOrderSchema),
@@ -232,6 +243,7 @@ def _document(prefix: str) -> dict[str, Any]:
             }
         },
     )
+    _order_actions(spec, prefix, unauthorized)
     spec.path(
         path=f"{prefix}/healthz",
         operations={
@@ -248,6 +260,107 @@ def _document(prefix: str) -> dict[str, Any]:
     document = spec.to_dict()
     _require_addresses_for_purchases(document["components"]["schemas"]["CheckoutRequest"])
     return document
+
+
+def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> None:
+    """Refunds, cancellation and review decisions of one order."""
+    order_id = [
+        {"name": "merchant_order_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]
+    not_found = _json(ErrorSchema, "No such merchant order id")
+    refused = _json(
+        ErrorSchema, "order_state: the order's status does not allow it; flexiti_refused: Flexiti "
+        "said no (its reason in message)",
+    )  # fmt: skip
+    body = {"content": {"application/json": {"schema": CancelRequestSchema}}}
+    spec.path(
+        path=f"{prefix}/api/orders/{{merchant_order_id}}/refunds",
+        parameters=order_id,
+        operations={
+            "post": {
+                "operationId": "createRefund",
+                "summary": "Refund an approved order, in part or all that remains",
+                "description": "Recorded before Flexiti is called. Send an `Idempotency-Key`: "
+                "the same key returns the same refund (200) and never refunds twice. The "
+                "refund's `status` says what Flexiti did: succeeded, failed (with `error`) or "
+                "unknown (no answer after sending: never sent again; reconcile settles it).",
+                "security": [{"apiKey": []}],
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "schema": {"type": "string", "maxLength": 255},
+                        "description": "Your id for this refund (1-255 printable characters)",
+                    }
+                ],
+                "requestBody": {"content": {"application/json": {"schema": RefundRequestSchema}}},
+                "responses": {
+                    "201": _json(RefundAnswerSchema, "A new refund"),
+                    "200": _json(RefundAnswerSchema, "The refund this Idempotency-Key made"),
+                    "400": _json(ErrorSchema, "refund_too_large (with `remaining`), or bad fields"),
+                    "401": unauthorized,
+                    "404": not_found,
+                    "409": _json(
+                        ErrorSchema,
+                        "idempotency_key_reused (another amount), or order_state (not approved)",
+                    ),
+                },
+            },
+            "get": {
+                "operationId": "listRefunds",
+                "summary": "The order's refunds and what remains refundable",
+                "security": [{"apiKey": []}],
+                "responses": {
+                    "200": _json(RefundsSchema, "Refunds, oldest first"),
+                    "401": unauthorized,
+                    "404": not_found,
+                },
+            },
+        },
+    )
+    spec.path(
+        path=f"{prefix}/api/orders/{{merchant_order_id}}/cancel",
+        parameters=order_id,
+        operations={
+            "post": {
+                "operationId": "cancelOrder",
+                "summary": "Cancel an approved order's purchase at Flexiti",
+                "security": [{"apiKey": []}],
+                "requestBody": body,
+                "responses": {
+                    "200": _json(OrderSchema, "The cancelled order"),
+                    "401": unauthorized,
+                    "404": not_found,
+                    "409": refused,
+                    "502": _json(ErrorSchema, "Flexiti did not answer"),
+                },
+            }
+        },
+    )
+    spec.path(
+        path=f"{prefix}/api/orders/{{merchant_order_id}}/review",
+        parameters=order_id,
+        operations={
+            "post": {
+                "operationId": "reviewOrder",
+                "summary": "Decide an order that needs review: approve, or reject (cancel or "
+                "return at Flexiti)",
+                "security": [{"apiKey": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ReviewRequestSchema}},
+                },
+                "responses": {
+                    "200": _json(OrderSchema, "The order as it is now"),
+                    "400": _json(ErrorSchema, "Bad fields"),
+                    "401": unauthorized,
+                    "404": not_found,
+                    "409": refused,
+                    "502": _json(ErrorSchema, "Flexiti did not answer"),
+                },
+            }
+        },
+    )
 
 
 def openapi_document(prefix: str, server_url: str) -> dict[str, Any]:

@@ -6,10 +6,17 @@ say the same thing the same way; ``openapi.py`` turns these into the OpenAPI doc
 
 from __future__ import annotations
 
-from marshmallow import fields
-from marshmallow.validate import OneOf
+from marshmallow import RAISE, Schema, fields
+from marshmallow.validate import Length, OneOf
 
-from flexiti_checkout.order_json import STATUSES, AnswerSchema, OrderEventSchema, OrderSchema
+from flexiti_checkout.order_json import (
+    AMOUNT,
+    STATUSES,
+    AnswerSchema,
+    OrderEventSchema,
+    OrderSchema,
+    RefundSchema,
+)
 
 
 class OrderWithHistorySchema(OrderSchema):
@@ -80,3 +87,62 @@ class HealthSchema(AnswerSchema):
         validate=OneOf(["ok", "unreachable", "unknown"]),
         metadata={"description": "unknown when the store is down (tokens live there)"},
     )
+
+
+class _Strict(Schema):
+    """What shops send: an unknown field is an error, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+_ACTOR = fields.String(
+    validate=Length(max=200), metadata={"description": "Who asks, for the record (default api)"}
+)
+
+
+class RefundRequestSchema(_Strict):
+    """``POST /api/orders/<id>/refunds``; send the ``Idempotency-Key`` header too."""
+
+    amount = fields.Raw(
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "pattern": r"^[0-9]+(\.[0-9]{1,2})?$",
+            "example": "12.34",
+            "description": "Dollars, as a string; absent or null refunds all that remains",
+        },
+    )
+    reason = fields.String(validate=Length(max=500))
+    actor = _ACTOR
+
+
+class CancelRequestSchema(_Strict):
+    """``POST /api/orders/<id>/cancel``."""
+
+    reason = fields.String(validate=Length(max=500))
+    actor = _ACTOR
+
+
+class ReviewRequestSchema(_Strict):
+    """``POST /api/orders/<id>/review``: approve or reject a ``needs_review`` order."""
+
+    decision = fields.String(required=True, validate=OneOf(["approve", "reject"]))
+    note = fields.String(required=True, validate=Length(min=1, max=500))
+    actor = _ACTOR
+
+
+class RefundAnswerSchema(RefundSchema):
+    """A refund as the API answers it, with where its order stands now."""
+
+    merchant_order_id = fields.String(required=True)
+    order_status = fields.String(required=True, validate=OneOf(STATUSES))
+    refundable = fields.String(required=True, metadata=AMOUNT)
+
+
+class RefundsSchema(AnswerSchema):
+    """``GET /api/orders/<id>/refunds``: every refund, oldest first, and what remains."""
+
+    refunds = fields.List(fields.Nested(RefundSchema), required=True)
+    refundable = fields.String(required=True, metadata=AMOUNT)

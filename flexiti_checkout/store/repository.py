@@ -44,6 +44,10 @@ TransitionHook = Callable[[Connection, Order, Order], Callable[[], None] | None]
 __all__ = ["SCHEMA_VERSION", "Store", "TransitionHook", "default_sqlite_url", "new_id"]
 
 
+class _Abandoned(Exception):
+    """A transition's ``within`` step declined: its transaction rolls back."""
+
+
 class Store:
     """Every read and write the lifecycle needs, as short transactions."""
 
@@ -141,7 +145,7 @@ class Store:
             row = conn.execute(
                 select(orders).where(orders.c.merchant_order_id == merchant_order_id)
             ).first()
-        return order_from_row(row)
+        return None if row is None else order_from_row(row)
 
     def get_order_by_online_id(self, online_order_id: str) -> Order | None:
         """The newest order Flexiti knows by this order id, if any."""
@@ -153,7 +157,7 @@ class Store:
                 .where(orders.c.online_order_id == online_order_id)
                 .order_by(orders.c.id.desc())
             ).first()
-        return order_from_row(row)
+        return None if row is None else order_from_row(row)
 
     def get_order_by_promo_id(self, promo_id: str) -> Order | None:
         """The newest order whose settlement recorded Flexiti's ``promo_id`` in its details."""
@@ -163,7 +167,7 @@ class Store:
                 .where(orders.c.details["promo_id"].as_string() == promo_id)
                 .order_by(orders.c.id.desc())
             ).first()
-        return order_from_row(row)
+        return None if row is None else order_from_row(row)
 
     def transition(
         self,
@@ -172,12 +176,14 @@ class Store:
         *,
         source: str,
         note: str = "",
+        within: Callable[[Connection], bool] | None = None,
         **changes: Any,
     ) -> Order | None:
         """Move ``order`` to ``new_status`` if nobody moved it since it was read.
 
         One compare-and-set on status and version; the transition and its history row commit
         together. Returns the updated order to the one caller that won, ``None`` to the others.
+        ``within(conn)`` commits with it (a refund marked succeeded); false rolls both back.
         """
         if not can_move(order.status, new_status):
             raise ValueError(f"an order cannot move from {order.status} to {new_status}")
@@ -188,31 +194,36 @@ class Store:
         if unknown:
             raise TypeError(f"transition cannot change {', '.join(sorted(unknown))}")
         now = self.clock()
-        with self.begin() as conn:
-            won = conn.execute(
-                update(orders)
-                .where(
-                    orders.c.id == order.id,
-                    orders.c.version == order.version,
-                    orders.c.status == order.status.value,
-                )
-                .values(
-                    status=new_status.value,
-                    version=orders.c.version + 1,
-                    updated_at=now,
-                    status_at=now,
-                    **changes,
-                )
-            ).rowcount
-            if won != 1:
-                return None
-            conn.execute(
-                insert(order_events).values(
-                    order_id=order.id, at=now, from_status=order.status.value,
-                    to_status=new_status.value, source=source, note=note,
-                )
-            )  # fmt: skip
-            follow_ups = self._run_transition_hooks(conn, order)
+        try:
+            with self.begin() as conn:
+                won = conn.execute(
+                    update(orders)
+                    .where(
+                        orders.c.id == order.id,
+                        orders.c.version == order.version,
+                        orders.c.status == order.status.value,
+                    )
+                    .values(
+                        status=new_status.value,
+                        version=orders.c.version + 1,
+                        updated_at=now,
+                        status_at=now,
+                        **changes,
+                    )
+                ).rowcount
+                if won != 1:
+                    return None
+                conn.execute(
+                    insert(order_events).values(
+                        order_id=order.id, at=now, from_status=order.status.value,
+                        to_status=new_status.value, source=source, note=note,
+                    )
+                )  # fmt: skip
+                if within is not None and not within(conn):
+                    raise _Abandoned
+                follow_ups = self._run_transition_hooks(conn, order)
+        except _Abandoned:
+            return None
         for follow_up in follow_ups:
             try:
                 follow_up()
@@ -281,7 +292,7 @@ class Store:
             query = query.where(orders.c.status_at >= entered_after)
         with self.begin() as conn:
             rows = conn.execute(query).all()
-        return [order for order in map(order_from_row, rows) if order is not None]
+        return [order_from_row(row) for row in rows]
 
     def search_orders(
         self,
@@ -309,7 +320,7 @@ class Store:
         with self.begin() as conn:
             total = int(conn.execute(counted).scalar_one())
             rows = conn.execute(page.offset(offset).limit(limit)).all()
-        return [order for order in map(order_from_row, rows) if order is not None], total
+        return [order_from_row(row) for row in rows], total
 
     def history(self, order: Order) -> list[OrderEvent]:
         """Every transition of ``order``, oldest first."""
@@ -331,9 +342,8 @@ class Store:
         ]
 
 
-def order_from_row(row: Any) -> Order | None:
-    if row is None:
-        return None
+def order_from_row(row: Any) -> Order:
+    """An ``Order`` from a row of the orders table."""
     return Order(
         id=row.id,
         merchant_order_id=row.merchant_order_id,

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Engine,
     Float,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
 )
@@ -38,7 +40,7 @@ from flexiti_checkout.errors import ConfigurationError
 
 #: Bumped with each migration that changes the tables (``store/migrations``); ``Store`` refuses a
 #: database written by a newer version, as flexiti-checkout releases before migrations did too.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -123,7 +125,8 @@ orders = Table(
     Column("amount", DecimalText, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("lang", String(8), nullable=False),
-    Column("status", String(16), nullable=False, index=True),
+    # 32: "partially_refunded" is 18 characters (SQLite ignores lengths, PostgreSQL does not)
+    Column("status", String(32), nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("redirection_url", CleanText),
     Column("flexiti_status", Label(32)),
@@ -145,8 +148,8 @@ order_events = Table(
     Column("id", Integer, primary_key=True),
     Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
     Column("at", Float, nullable=False),
-    Column("from_status", String(16)),
-    Column("to_status", String(16), nullable=False),
+    Column("from_status", String(32)),
+    Column("to_status", String(32), nullable=False),
     Column("source", Label(32), nullable=False),
     Column("note", CleanText, nullable=False),
 )
@@ -186,6 +189,29 @@ webhook_outbox = Table(
     Column("last_attempt_at", Float),
     Column("last_result", Label(64)),  # "HTTP 500" or an exception's name: never a body
     Column("delivered_at", Float),
+)
+
+#: Refunds, each written before Flexiti is called; the key makes a repeated request harmless.
+refunds = Table(
+    "flexiti_refunds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("flexiti_orders.id"), nullable=False, index=True),
+    Column("merchant_order_id", String(64), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("amount", DecimalText, nullable=False),
+    Column("full", Boolean, nullable=False),  # return_type full: all that remains at Flexiti
+    Column("reason", CleanText, nullable=False),
+    Column("actor", CleanText, nullable=False),  # who asked: a staff name, "api", "cli", "shop"
+    # requested → succeeded | failed | unknown
+    Column("status", String(16), nullable=False, index=True),
+    Column("reference_id", String(64), nullable=False),  # x-reference-id of the return call
+    Column("answer", JSON, nullable=False),  # Flexiti's answer, without personal data
+    Column("error", CleanText),  # why it failed, or why its outcome is unknown
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("settled_at", Float),
+    UniqueConstraint("order_id", "idempotency_key", name="uq_flexiti_refunds_order_key"),
 )
 
 #: What staff did in the admin console, and who: the audit trail of every action.

@@ -20,9 +20,11 @@ from sqlalchemy.engine import make_url
 from flexiti_checkout.client import FlexitiClient
 from flexiti_checkout.errors import ConfigurationError, FlexitiError, NotFoundError
 from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
+from flexiti_checkout.lifecycle.refund_reconcile import settle_unknown_refunds
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.store import schema
 from flexiti_checkout.store.sweeps import prune
+from flexiti_checkout.web.order_cli import ORDER_COMMANDS
 from flexiti_checkout.web.settings import parse_duration
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.webhooks.cli import webhooks_command
@@ -34,6 +36,8 @@ def flexiti_commands() -> None:
 
 
 flexiti_commands.add_command(webhooks_command)
+for _command in ORDER_COMMANDS:
+    flexiti_commands.add_command(_command)
 
 
 @flexiti_commands.command("check")
@@ -100,7 +104,8 @@ def check() -> None:
 @with_appcontext
 def reconcile_command(merchant_order_id: str | None, older_than: str, limit: int | None) -> None:
     """Ask Flexiti about pending orders, newest first; expire those pending past
-    FLEXITI_PENDING_EXPIRY. Exits 2 when some were left for the next run."""
+    FLEXITI_PENDING_EXPIRY; settle refunds whose outcome is unknown from Flexiti's records. Exits
+    2 when some were left for the next run."""
     try:
         age = parse_duration("--older-than", older_than, allow_zero=True)
     except ConfigurationError:
@@ -133,6 +138,14 @@ def reconcile_command(merchant_order_id: str | None, older_than: str, limit: int
         click.echo(f"{summary.not_reached} orders were not reached (--limit {limit}).")
     if summary.left_undone:
         click.echo(f"Left for the next run: {summary.left_undone} orders.")
+    refunds = settle_unknown_refunds(flexiti_state().refunds)
+    if refunds.succeeded or refunds.failed or refunds.left or refunds.unreachable:
+        click.echo(
+            f"Unknown refunds: {refunds.succeeded} succeeded and {refunds.failed} failed by "
+            f"Flexiti's records, {refunds.left} need a person (`flask flexiti refund-outcome`), "
+            f"{refunds.unreachable} could not be checked."
+        )
+    if summary.left_undone or refunds.unreachable:
         sys.exit(2)
 
 

@@ -21,8 +21,10 @@ from flexiti_checkout.http_errors import as_http_error
 from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus
-from flexiti_checkout.signals import STATUS_SIGNALS, application_approved
+from flexiti_checkout.lifecycle.refunds import RefundService
+from flexiti_checkout.lifecycle.reviews import OrderDecisions
+from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
+from flexiti_checkout.signals import STATUS_SIGNALS, application_approved, order_refunded
 from flexiti_checkout.store.audit import AuditLog
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store, default_sqlite_url
@@ -104,6 +106,16 @@ class FlexitiCheckout:
             lookup_interval=settings.lookup_interval,
         )
         probe_client = client
+        webhooks = install_webhooks(
+            app, store, settings.shop_webhook_url, settings.shop_webhook_secret
+        )
+        refunds = RefundService(
+            store,
+            client,
+            notify_refund=lambda order, refund: _send_refunded(app, order, refund),
+        )
+        if webhooks is not None:
+            refunds.refunds.failed_hooks.append(webhooks.on_refund_failed)
         admin = None
         if self._admin_access is not None or settings.admin_keys:
             admin = AdminConsole(
@@ -128,10 +140,10 @@ class FlexitiCheckout:
                 check_redirect=check_redirect,
             ),
             probe=FlexitiProbe(lambda: probe_client.payment_availability(_PROBE_AMOUNT)),
+            refunds=refunds,
+            decisions=OrderDecisions(orders, refunds),
             sandbox_app=sandbox_app,
-            webhooks=install_webhooks(
-                app, store, settings.shop_webhook_url, settings.shop_webhook_secret
-            ),
+            webhooks=webhooks,
             admin=admin,
         )
         app.register_blueprint(views.make_blueprint(), url_prefix=self.url_prefix)
@@ -208,6 +220,50 @@ class FlexitiCheckout:
             state.webhooks.stop()
         state.store.close()
 
+    def refund(
+        self,
+        merchant_order_id: str,
+        amount: Any = None,
+        *,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+        actor: str = "shop",
+    ) -> Refund:
+        """Refund ``amount`` (a ``Decimal`` or ``"12.34"``; ``None``: all that remains) at Flexiti.
+
+        The refund is recorded before Flexiti is called, and the same ``idempotency_key`` never
+        refunds twice (it returns the first refund). Raises ``RefundTooLarge`` (naming what
+        remains), ``IdempotencyKeyReused``, ``OrderStateError`` or ``UnknownOrderError``.
+        Flexiti's refusal comes back as a ``failed`` refund with its reason; no answer as an
+        ``unknown`` one, which ``flask flexiti reconcile`` settles.
+        """
+        return (
+            flexiti_state()
+            .refunds.refund(
+                merchant_order_id, amount, reason=reason, idempotency_key=idempotency_key,
+                actor=actor,
+            )
+            .refund
+        )  # fmt: skip
+
+    def refunds(self, merchant_order_id: str) -> list[Refund]:
+        """The refunds of an order, oldest first."""
+        return flexiti_state().refunds.refunds.for_order(merchant_order_id)
+
+    def cancel_order(
+        self, merchant_order_id: str, *, reason: str | None = None, actor: str = "shop"
+    ) -> Order:
+        """Cancel an approved order's purchase at Flexiti; the order becomes ``cancelled``."""
+        return flexiti_state().decisions.cancel(merchant_order_id, reason=reason, actor=actor)
+
+    def resolve_review(
+        self, merchant_order_id: str, decision: str, *, note: str, actor: str
+    ) -> Order:
+        """Decide a ``needs_review`` order: ``"approve"`` or ``"reject"`` (cancel or return)."""
+        return flexiti_state().decisions.resolve_review(
+            merchant_order_id, decision, note=note, actor=actor
+        )
+
     def is_available(self, amount: Any) -> bool:
         """Whether to offer Flexiti for ``amount``: cached, ``False`` if Flexiti is slow or down."""
         return badges.is_available(amount)
@@ -228,6 +284,10 @@ def _secure_session_cookie(app: Flask, environment: str) -> None:
             "remembers each customer's Flexiti order may travel over plain http; set it to True",
             environment,
         )
+
+
+def _send_refunded(app: Flask, order: Order, refund: Refund) -> None:
+    order_refunded.send(app, order=order, refund=refund)
 
 
 def _send_signal(app: Flask, order: Order) -> None:

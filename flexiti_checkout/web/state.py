@@ -11,6 +11,8 @@ from flexiti_checkout._app import EXTENSION_KEY, extension_state
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
 from flexiti_checkout.lifecycle.orders import OrderService
+from flexiti_checkout.lifecycle.refunds import RefundService
+from flexiti_checkout.lifecycle.reviews import OrderDecisions
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.storefront.plans import Storefront
 from flexiti_checkout.web.admin.access import AdminConsole
@@ -43,6 +45,9 @@ class FlexitiState:
     storefront: Storefront
     #: Whether Flexiti answers, asked at most every 30 s (the health check).
     probe: FlexitiProbe
+    #: Refunds (recorded first, once per key) and cancellations and review decisions.
+    refunds: RefundService
+    decisions: OrderDecisions
     sandbox_app: Flask | None = None
     #: Signed webhooks to the shop; ``None`` unless ``FLEXITI_SHOP_WEBHOOK_URL`` is set.
     webhooks: Webhooks | None = None

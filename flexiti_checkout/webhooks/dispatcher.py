@@ -26,10 +26,11 @@ import requests
 from flask import Flask
 from sqlalchemy.engine import Connection
 
-from flexiti_checkout.models import Order
+from flexiti_checkout.models import Order, Refund, RefundStatus, utc
 from flexiti_checkout.store.outbox import FAILED, PENDING, Outbox, OutboxEvent
+from flexiti_checkout.store.refunds import refundable, refunds_on
 from flexiti_checkout.store.repository import Store
-from flexiti_checkout.webhooks.events import event_body, event_type
+from flexiti_checkout.webhooks.events import REFUND_EVENTS, event_body, event_type
 from flexiti_checkout.webhooks.signing import signature_headers
 
 log = logging.getLogger("flexiti_checkout.webhooks")
@@ -109,14 +110,38 @@ class Webhooks:
         if kind is None:
             return None
         assert after.id is not None
+        found = refunds_on(conn, after.id)
+        refund = None
+        if kind in REFUND_EVENTS:  # the refund this transition settled: the latest succeeded
+            done = [r for r in found if r.status is RefundStatus.SUCCEEDED]
+            refund = max(done, key=lambda r: (r.settled_at or utc(0), r.id), default=None)
+        body = event_body(
+            kind, before, after, refunds=found, refundable=refundable(after, found), refund=refund
+        )
+        return self._add(conn, kind, after, body)
+
+    def on_refund_failed(
+        self, conn: Connection, order: Order, refund: Refund
+    ) -> Callable[[], None] | None:
+        """Refund hook: a ``refund.failed`` event, in the transaction that marks it failed."""
+        assert order.id is not None
+        found = refunds_on(conn, order.id)
+        body = event_body(
+            "refund.failed", order, order, refunds=found, refundable=refundable(order, found),
+            refund=refund, at=refund.settled_at,
+        )  # fmt: skip
+        return self._add(conn, "refund.failed", order, body)
+
+    def _add(self, conn: Connection, kind: str, order: Order, body: str) -> Callable[[], None]:
+        assert order.id is not None
         event_id = f"msg_{uuid.uuid4().hex}"
         self.outbox.add(
             conn,
             event_id=event_id,
             event_type=kind,
-            order_id=after.id,
-            merchant_order_id=after.merchant_order_id,
-            body=event_body(kind, before, after),
+            order_id=order.id,
+            merchant_order_id=order.merchant_order_id,
+            body=body,
             now=self.clock(),
         )
         self._unsent.add(event_id)

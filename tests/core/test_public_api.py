@@ -15,6 +15,9 @@ PUBLIC = [
     "OrderEvent", "OrderMismatchError", "OrderStatus", "PaymentPlan", "Plan", "PromoDetails",
     "PurchaseDetails", "RateLimitedError", "RedirectRefusedError", "Token", "TokenStore",
     "UnavailableError", "WidgetSession", "validate_checkout",
+    # refunds, cancellations and review decisions
+    "IdempotencyKeyReused", "OrderActionError", "OrderStateError", "Refund", "RefundStatus",
+    "RefundTooLarge", "UnknownOrderError",
 ]  # fmt: skip
 
 

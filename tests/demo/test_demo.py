@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
 from flexiti_checkout.demo import catalogue
 from flexiti_checkout.demo.views import SAMPLE_CUSTOMER
 from flexiti_checkout.service.app import create_app
+from flexiti_checkout.web.state import flexiti_state
 
 ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
 
@@ -181,3 +183,28 @@ def test_french_text_uses_a_no_break_space_before_colons(demo):
     demo.get("/lang/fr")
     page = demo.get("/").get_data(as_text=True)
     assert "démonstration\u00a0: Flexiti" in page and "démonstration : " not in page
+
+
+def test_orders_page_shows_refunds(tmp_path):
+    """A refunded part appears on the Orders page with its status and what is left to refund."""
+    app = create_app({"FLEXITI_INSTANCE_PATH": str(tmp_path), "FLEXITI_LOOKUP_INTERVAL": "0.1s"})
+    client = app.test_client()
+    add(client, "espresso-machine")
+    assert place_order(client, "redirect").status_code == 303
+    state = flexiti_state(app)
+    [order] = state.store.orders_in()
+    client.post(f"/flexiti-sandbox/_sandbox/orders/{order.online_order_id}/settle",
+                json={"outcome": "approve"})  # fmt: skip
+    order = state.orders.refresh(order.merchant_order_id, source="return", force=True).order
+    with app.app_context():  # the embedded sandbox returns it, as Flexiti would
+        refund = (
+            app.extensions["flexiti_checkout"]
+            .refunds.refund(order.merchant_order_id, "10.00", reason="dented")
+            .refund
+        )
+    assert refund.status.value == "succeeded", refund.error
+    table = client.get("/orders/table").get_data(as_text=True)
+    assert 'data-refund-status="succeeded"' in table and "$10.00 — refunded" in table
+    assert "dented" in table and f"${order.amount - Decimal(10):,} left to refund" in table
+    assert client.get("/orders.json").get_json()["orders"][0]["refunds"][0]["amount"] == "$10.00"
+    state.store.engine.dispose()

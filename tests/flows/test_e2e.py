@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,32 @@ def test_french_storefront_end_to_end(page, demo, shots):
     shots.take(page, "success")
     assert "Merci pour votre commande" in page.locator("#demo-result").inner_text()
     assert demo.api_order(order_id).json()["status"] == "approved"
+
+
+def test_partial_refund_from_the_cli_shows_on_the_orders_page_and_as_a_webhook(page, demo, shots):
+    """Bought in the demo, part refunded from the CLI: shown on the Orders page and in a webhook."""
+    order_id = buy(page, demo, shots, product="road-bike")
+    decide(page, "approve")
+    page.wait_for_url(f"{demo.url}/success**", timeout=20000)
+    amount = Decimal(demo.api_order(order_id).json()["amount"])
+    assert len(demo.wait_for_webhooks(order_id)) == 1  # order.approved
+    flask = Path(sys.executable).with_name("flask")
+    result = subprocess.run(
+        [str(flask), "--app", "flexiti_checkout.service.app:create_app()", "flexiti", "refund",
+         order_id, "--amount", "25.00", "--reason", "scratched frame", "--yes"],
+        env=demo.env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "succeeded" in result.stdout and f"{amount - 25} left to refund" in result.stdout
+    page.goto(f"{demo.url}/orders")
+    row = page.locator(f'tr[data-order="{order_id}"]')
+    row.locator('[data-refund-status="succeeded"]').wait_for()
+    assert row.get_attribute("data-status") == "partially_refunded"
+    assert "scratched frame" in row.inner_text()
+    shots.take(page, "orders-refunded")
+    events = demo.wait_for_webhooks(order_id, count=2)
+    assert [e["type"] for e in events] == ["order.approved", "order.partially_refunded"]
+    assert demo.webhooks.bad_signatures == 0
+    refund = events[1]["data"]["refund"]
+    assert refund["amount"] == "25.00" and refund["status"] == "succeeded"
+    assert events[1]["data"]["refundable"] == f"{amount - 25}"

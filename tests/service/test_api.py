@@ -501,6 +501,9 @@ def test_openapi_document_is_valid_and_complete(client):
     assert set(document["paths"]) == {
         "/flexiti/api/checkouts",
         "/flexiti/api/orders/{merchant_order_id}",
+        "/flexiti/api/orders/{merchant_order_id}/refunds",
+        "/flexiti/api/orders/{merchant_order_id}/cancel",
+        "/flexiti/api/orders/{merchant_order_id}/review",
         "/flexiti/healthz",
     }
     schemas = document["components"]["schemas"]

@@ -153,7 +153,7 @@ def run_shop(sandbox: SandboxServer, tmp_path: Path, **config: Any) -> Iterator[
     app, flexiti = make_shop_app(sandbox, tmp_path, **config)
     log = SignalLog()
     names = ("order_approved", "order_declined", "order_cancelled", "order_expired",
-             "order_needs_review", "application_approved")  # fmt: skip
+             "order_needs_review", "application_approved", "order_refunded")  # fmt: skip
     receivers = []
     for name in names:
         receiver = log.record(name)

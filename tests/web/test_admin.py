@@ -102,7 +102,9 @@ def test_an_order_shows_its_history_and_what_flexiti_granted(staff):
     html = client.get("/flexiti/admin/orders/SHOW-1").get_data(as_text=True)
     assert "Approved" in html and "Pending" in html  # the history
     assert "promo_id" in html and "Address match" in html and "billing_information" in html
-    assert "Nothing can be done on an order in this status." in html
+    assert "Nothing can be done on an order in this status." not in html
+    assert ">Refund</button>" in html and ">Cancel the purchase</button>" in html
+    assert 'Refundable: <span class="flx-money">499.00 CAD' in html
     assert client.get("/flexiti/admin/orders/NOPE").status_code == 404
 
 

@@ -263,6 +263,8 @@ def test_the_readme_receiver_verifies_our_webhooks(monkeypatch, key, age, status
         ("apply", OrderStatus.CANCELLED, "order.cancelled"),
         ("buy", OrderStatus.EXPIRED, "order.expired"),
         ("buy", OrderStatus.NEEDS_REVIEW, "order.needs_review"),
+        ("buy", OrderStatus.PARTIALLY_REFUNDED, "order.partially_refunded"),
+        ("buy", OrderStatus.REFUNDED, "order.refunded"),
         ("buy", OrderStatus.PENDING, None),
         ("buy", OrderStatus.CREATED, None),
         ("buy", OrderStatus.ERROR, None),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,9 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from flexiti_checkout.models import Order, OrderStatus
+from flexiti_checkout.errors import FlexitiError
+from flexiti_checkout.models import REFUNDABLE, Order, OrderStatus, RefundStatus
+from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.storefront.context import resolve_lang
 from flexiti_checkout.web.admin.access import SESSION_KEY, AdminConsole, csrf_ok, csrf_token
 from flexiti_checkout.web.admin.texts import admin_texts, status_names
@@ -38,22 +41,80 @@ class Action:
 
     label: str  # a key of the console's texts
     question: str  # the confirmation, a key of the texts taking {order}
-    available: Callable[[Order], bool]
-    run: Callable[[FlexitiState, Order, str], str]  # (state, order, actor) -> outcome
+    available: Callable[[FlexitiState, Order], bool]
+    #: (state, order, actor, the confirmed form) -> outcome; a refusal raises FlexitiError
+    run: Callable[[FlexitiState, Order, str, Mapping[str, str]], str]
+    #: The confirmation page, when the action takes fields (confirm_<name>.html)
+    form: str = "confirm.html"
 
 
-def _recheck(state: FlexitiState, order: Order, actor: str) -> str:
+def _recheck(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
     result = state.orders.refresh_order(order, source="admin", force=True)
     if result.error is not None:
         return f"Flexiti could not be asked ({type(result.error).__name__}); still {order.status}"
     return f"now {result.order.status}" if result.changed else f"still {result.order.status}"
 
 
+def _refund(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
+    refund = state.refunds.refund(
+        order.merchant_order_id, form.get("amount", "").strip() or None,
+        reason=form.get("reason", ""), idempotency_key=form.get("key") or None, actor=actor,
+    ).refund  # fmt: skip
+    what = f"refund {refund.id} of {refund.amount}: {refund.status}"
+    return what + (f" ({refund.error})" if refund.error else "")
+
+
+def _cancel(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
+    done = state.decisions.cancel(order.merchant_order_id, reason=form.get("reason"), actor=actor)
+    return f"now {done.status}"
+
+
+def _review(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
+    decision, note = form.get("decision", ""), form.get("note", "")
+    done = state.decisions.resolve_review(order.merchant_order_id, decision, note=note, actor=actor)
+    return f"{decision}: now {done.status} ({note})"
+
+
+def _refund_outcome(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
+    refund_id = _whole(form.get("refund_id"), 0)
+    mine = {r.id for r in state.refunds.refunds.for_order(order.merchant_order_id)}
+    if refund_id not in mine or form.get("outcome") not in ("succeeded", "failed"):
+        raise FlexitiError("Choose one of this order's unknown refunds and what Flexiti says")
+    refund = state.refunds.decide_unknown(
+        refund_id, succeeded=form["outcome"] == "succeeded", note=form.get("note", ""), actor=actor
+    )
+    return f"refund {refund.id}: {refund.status}"
+
+
+def _unknown_refunds(state: FlexitiState, order: Order) -> list[Any]:
+    found = state.refunds.refunds.for_order(order.merchant_order_id)
+    return [r for r in found if r.status is RefundStatus.UNKNOWN]
+
+
 ACTIONS: dict[str, Action] = {
     "recheck": Action(
-        "recheck", "recheck_confirm", lambda order: order.status is OrderStatus.PENDING, _recheck
+        "recheck", "recheck_confirm", lambda _, order: order.status is OrderStatus.PENDING,
+        _recheck,
     ),
-}
+    "refund": Action(
+        "refund", "refund_confirm", lambda _, order: order.status in REFUNDABLE, _refund,
+        "confirm_refund.html",
+    ),
+    "cancel_order": Action(
+        "cancel_order", "cancel_order_confirm",
+        lambda _, order: order.status is OrderStatus.APPROVED, _cancel,
+        "confirm_cancel_order.html",
+    ),
+    "review": Action(
+        "review", "review_confirm", lambda _, order: order.status is OrderStatus.NEEDS_REVIEW,
+        _review, "confirm_review.html",
+    ),
+    "refund_outcome": Action(
+        "refund_outcome", "refund_outcome_confirm",
+        lambda state, order: bool(_unknown_refunds(state, order)), _refund_outcome,
+        "confirm_refund_outcome.html",
+    ),
+}  # fmt: skip
 
 
 def make_admin_blueprint() -> Blueprint:
@@ -163,6 +224,7 @@ def order(merchant_order_id: str) -> ResponseReturnValue:
         t = admin_texts(g.flexiti_admin_lang)
         return _page("missing.html", 404, message=t["not_found"].format(order=merchant_order_id))
     details = {key: value for key, value in found.details.items() if key != "address_match"}
+    refunds = state.refunds.refunds.for_order(merchant_order_id)
     return _page(
         "order.html",
         order=found,
@@ -170,7 +232,9 @@ def order(merchant_order_id: str) -> ResponseReturnValue:
         address_match=found.details.get("address_match") or {},
         history=state.store.history(found),
         audit=_console().audit.for_order(merchant_order_id),
-        actions=[name for name, action in ACTIONS.items() if action.available(found)],
+        actions=[name for name, action in ACTIONS.items() if action.available(state, found)],
+        refunds=refunds,
+        refundable=refundable(found, refunds),
     )
 
 
@@ -182,14 +246,22 @@ def act(merchant_order_id: str, name: str) -> ResponseReturnValue:
     if action is None or found is None:
         abort(404)
     t = admin_texts(g.flexiti_admin_lang)
-    if not action.available(found):
+    if not action.available(state, found):
         flash(t["no_actions"])
         return redirect(url_for("flexiti_admin.order", merchant_order_id=merchant_order_id), 303)
     if request.form.get("confirm") != "yes":
         question = t[action.question].format(order=merchant_order_id)
-        return _page("confirm.html", order=found, action=name, question=question)
+        refunds = state.refunds.refunds.for_order(merchant_order_id)
+        return _page(
+            action.form, order=found, action=name, question=question,
+            key=f"admin-{uuid.uuid4()}",  # one refund however often this page is submitted
+            refundable=refundable(found, refunds), unknown=_unknown_refunds(state, found),
+        )  # fmt: skip
     actor = g.flexiti_admin_actor
-    outcome = action.run(state, found, actor)
+    try:
+        outcome = action.run(state, found, actor, request.form)
+    except FlexitiError as exc:  # refused by the order's state or by Flexiti: said and recorded
+        outcome = f"refused: {exc}"
     _console().audit.record(
         actor=actor, action=name, merchant_order_id=merchant_order_id, outcome=outcome
     )

@@ -1,0 +1,178 @@
+"""The API's acts on an order: refund it, list its refunds, cancel it, decide its review.
+
+``POST …/orders/<id>/refunds`` takes the ``Idempotency-Key`` header: the same key returns the
+same refund (200) instead of making another (201). Errors are JSON like the rest of the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import Schema, ValidationError
+
+from flexiti_checkout.errors import (
+    FlexitiError,
+    IdempotencyKeyReused,
+    OrderActionError,
+    OrderStateError,
+    RefundTooLarge,
+    UnavailableError,
+    UnknownOrderError,
+)
+from flexiti_checkout.models import Order
+from flexiti_checkout.money import AmountError, parse_amount
+from flexiti_checkout.order_json import OrderSchema
+from flexiti_checkout.service.bodies import FLOAT_AMOUNT, JsonFraction, error, json_body
+from flexiti_checkout.service.schemas import (
+    CancelRequestSchema,
+    RefundAnswerSchema,
+    RefundRequestSchema,
+    RefundsSchema,
+    ReviewRequestSchema,
+)
+from flexiti_checkout.store.refunds import refundable
+from flexiti_checkout.web.state import flexiti_state
+
+log = logging.getLogger("flexiti_checkout.api")
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def add_order_actions(bp: Blueprint) -> None:
+    """Add the refund, cancel and review routes to the API blueprint."""
+    path = "/orders/<path:merchant_order_id>"
+    bp.add_url_rule(f"{path}/refunds", view_func=create_refund, methods=["POST"])
+    bp.add_url_rule(f"{path}/refunds", view_func=list_refunds, methods=["GET"])
+    bp.add_url_rule(f"{path}/cancel", view_func=cancel_order, methods=["POST"])
+    bp.add_url_rule(f"{path}/review", view_func=review_order, methods=["POST"])
+
+
+def order_fields(order: Order) -> dict[str, Any]:
+    """An order's fields for ``OrderSchema``, with its refunds and what remains refundable."""
+    found = flexiti_state().refunds.refunds.for_order(order.merchant_order_id)
+    fields = {name: getattr(order, name) for name in order.__dataclass_fields__}
+    fields.update(refunds=found, refundable=refundable(order, found))
+    return fields
+
+
+def create_refund(merchant_order_id: str) -> ResponseReturnValue:
+    """Refund an order: 201 with the new refund, 200 with the one this Idempotency-Key made."""
+    body, problem = _load(RefundRequestSchema())
+    if problem is not None:
+        return problem
+    amount = body.get("amount")
+    if isinstance(amount, JsonFraction):
+        return _invalid("invalid_refund", {"amount": [FLOAT_AMOUNT]})
+    if amount is not None:
+        try:
+            amount = parse_amount(amount, "amount")
+        except AmountError as exc:
+            return _invalid("invalid_refund", {"amount": [exc.reason]})
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    try:
+        result = flexiti_state().refunds.refund(
+            merchant_order_id, amount, reason=body.get("reason"), idempotency_key=key,
+            actor=body.get("actor") or "api",
+        )  # fmt: skip
+    except OrderActionError as exc:
+        return _action_error(exc, "invalid_refund")
+    found = flexiti_state().refunds.refunds.for_order(merchant_order_id)
+    answer = {
+        **{name: getattr(result.refund, name) for name in result.refund.__dataclass_fields__},
+        "merchant_order_id": merchant_order_id,
+        "order_status": result.order.status.value,
+        "refundable": refundable(result.order, found),
+    }
+    response = jsonify(RefundAnswerSchema().dump(answer))
+    response.headers["Location"] = url_for(
+        ".list_refunds", merchant_order_id=merchant_order_id, _external=True
+    )
+    return response, 201 if result.created else 200
+
+
+def list_refunds(merchant_order_id: str) -> ResponseReturnValue:
+    """The order's refunds, oldest first, and what remains refundable."""
+    order = flexiti_state().store.get_order(merchant_order_id)
+    if order is None:
+        return error(404, "not_found", f"No order has merchant order id {merchant_order_id!r}.")
+    fields = order_fields(order)
+    return jsonify(RefundsSchema().dump(fields))
+
+
+def cancel_order(merchant_order_id: str) -> ResponseReturnValue:
+    """Cancel an approved order's purchase at Flexiti: 200 with the cancelled order."""
+    body, problem = _load(CancelRequestSchema())
+    if problem is not None:
+        return problem
+    state = flexiti_state()
+    try:
+        order = state.decisions.cancel(
+            merchant_order_id, reason=body.get("reason"), actor=body.get("actor") or "api"
+        )
+    except OrderActionError as exc:
+        return _action_error(exc, "invalid_request")
+    except FlexitiError as exc:
+        return _flexiti_error(exc)
+    return _order_answer(order)
+
+
+def review_order(merchant_order_id: str) -> ResponseReturnValue:
+    """Decide a needs_review order (approve or reject): 200 with the order as it is now."""
+    body, problem = _load(ReviewRequestSchema())
+    if problem is not None:
+        return problem
+    try:
+        order = flexiti_state().decisions.resolve_review(
+            merchant_order_id, body["decision"], note=body["note"],
+            actor=body.get("actor") or "api",
+        )  # fmt: skip
+    except OrderActionError as exc:
+        return _action_error(exc, "invalid_request")
+    except FlexitiError as exc:
+        return _flexiti_error(exc)
+    return _order_answer(order)
+
+
+def _order_answer(order: Order) -> ResponseReturnValue:
+    return jsonify(OrderSchema().dump(order_fields(order)))
+
+
+def _load(schema: Schema) -> tuple[dict[str, Any], ResponseReturnValue | None]:
+    """The body loaded by ``schema`` (no body at all is ``{}``), or a 400 naming bad fields."""
+    raw = json_body() if request.get_data(cache=True) else {}
+    if not isinstance(raw, dict):
+        return {}, error(400, "invalid_json", "The body must be a JSON object.")
+    try:
+        return schema.load(raw), None
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_": exc.messages}
+        return {}, _invalid("invalid_request", messages)
+
+
+def _invalid(code: str, fields: dict[str, Any]) -> ResponseReturnValue:
+    problems = "; ".join(f"{name} {' '.join(map(str, msgs))}" for name, msgs in fields.items())
+    return error(400, code, f"The request is invalid: {problems}.", fields=fields)
+
+
+def _action_error(exc: OrderActionError, invalid_code: str) -> ResponseReturnValue:
+    if isinstance(exc, UnknownOrderError):
+        return error(404, "not_found", str(exc))
+    if isinstance(exc, RefundTooLarge):
+        return error(400, "refund_too_large", str(exc), remaining=format(exc.remaining, "f"))
+    if isinstance(exc, IdempotencyKeyReused):
+        return error(409, "idempotency_key_reused", str(exc))
+    if isinstance(exc, OrderStateError):
+        return error(409, "order_state", str(exc))
+    return error(400, invalid_code, str(exc))
+
+
+def _flexiti_error(exc: FlexitiError) -> ResponseReturnValue:
+    """502 when Flexiti did not answer; 409 when it refused (its reason in the message)."""
+    extra = {"reference_id": exc.reference_id} if exc.reference_id else {}
+    if isinstance(exc, UnavailableError):
+        log.warning("An order action could not reach Flexiti: %r", exc)
+        return error(502, "flexiti_unavailable", str(exc), **extra)
+    return error(409, "flexiti_refused", str(exc), **extra)

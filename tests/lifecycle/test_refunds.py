@@ -1,0 +1,320 @@
+"""Refunds, cancellations and review decisions: a real SQLite store, a fake back office."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from flexiti_checkout.errors import (
+    IdempotencyKeyReused,
+    OrderActionError,
+    OrderStateError,
+    RefundTooLarge,
+    UnavailableError,
+    UnknownOrderError,
+)
+from flexiti_checkout.lifecycle.orders import OrderService
+from flexiti_checkout.lifecycle.refund_reconcile import settle_unknown_refunds
+from flexiti_checkout.lifecycle.refunds import RefundService
+from flexiti_checkout.lifecycle.reviews import OrderDecisions
+from flexiti_checkout.models import Order, OrderStatus, RefundStatus
+from flexiti_checkout.store.repository import Store
+from support.back_office import FakeBackOffice
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = Store(store_url)
+    yield opened
+    opened.engine.dispose()
+
+
+@pytest.fixture
+def flexiti() -> FakeBackOffice:
+    return FakeBackOffice()
+
+
+@pytest.fixture
+def announced() -> list[tuple[str, Any]]:
+    return []
+
+
+@pytest.fixture
+def refunds(store: Store, flexiti: FakeBackOffice, announced) -> RefundService:
+    return RefundService(
+        store, flexiti, notify_refund=lambda order, refund: announced.append((order, refund))
+    )
+
+
+@pytest.fixture
+def decisions(store: Store, refunds: RefundService, announced) -> OrderDecisions:
+    orders = OrderService(
+        store, None, notify=lambda order: announced.append((order, None)),  # type: ignore[arg-type]
+        check_redirect=lambda url: None, pending_expiry=3600,
+    )  # fmt: skip
+    return OrderDecisions(orders, refunds)
+
+
+def settled(
+    store: Store,
+    flexiti: FakeBackOffice,
+    merchant_order_id: str = "A-1",
+    amount: str = "100.00",
+    status: OrderStatus = OrderStatus.APPROVED,
+    *,
+    posted: bool = True,
+) -> Order:
+    """An order that Flexiti settled as ``status``, with its purchase at the fake Flexiti."""
+    order = store.insert_order(
+        merchant_order_id=merchant_order_id, amount=Decimal(amount), flow="buy", lang="en",
+        reference_id="ref", source="checkout",
+    )  # fmt: skip
+    assert order is not None
+    tid = f"T-{merchant_order_id}"
+    pending = store.transition(order, OrderStatus.PENDING, source="checkout", online_order_id=tid)
+    assert pending is not None
+    details = {"transaction_id": tid, "customer_id": "828930", "purchase_amount": amount}
+    done = store.transition(pending, status, source="callback", details=details)
+    assert done is not None
+    flexiti.add_purchase(tid, Decimal(amount), posted=posted)
+    return done
+
+
+def test_partial_then_rest_moves_the_order_and_announces_each(store, flexiti, refunds, announced):
+    """A partial refund makes it partially_refunded, the rest refunded; each announced once."""
+    settled(store, flexiti)
+    first = refunds.refund("A-1", "30.00", reason="damaged", idempotency_key="k1", actor="ann")
+    assert first.created and first.refund.status is RefundStatus.SUCCEEDED
+    assert first.order.status is OrderStatus.PARTIALLY_REFUNDED
+    rest = refunds.refund("A-1", None, idempotency_key="k2")
+    assert rest.refund.amount == Decimal("70.00") and rest.refund.full
+    assert rest.order.status is OrderStatus.REFUNDED
+    assert flexiti.calls == [("return", "T-A-1", Decimal("30.00")), ("return", "T-A-1", None)]
+    assert [(o.status, r.id) for o, r in announced] == [
+        (OrderStatus.PARTIALLY_REFUNDED, first.refund.id),
+        (OrderStatus.REFUNDED, rest.refund.id),
+    ]
+    assert first.refund.actor == "ann" and first.refund.reason == "damaged"
+
+
+def test_refund_over_what_remains_is_refused_naming_it(store, flexiti, refunds):
+    """Asking for more than remains raises RefundTooLarge with the remainder, and calls nobody."""
+    settled(store, flexiti)
+    refunds.refund("A-1", "60.00", idempotency_key="k1")
+    with pytest.raises(RefundTooLarge, match=r"40\.00 left") as caught:
+        refunds.refund("A-1", "40.01", idempotency_key="k2")
+    assert caught.value.remaining == Decimal("40.00")
+    assert flexiti.count("return") == 1
+
+
+@pytest.mark.parametrize("amount", [0.5, "1e2", "-3", "0", "1.234", "abc"])
+def test_refund_amounts_must_be_exact_positive_cents(store, flexiti, refunds, amount):
+    """Floats, exponents, zero, negatives and sub-cents are refused before anything is stored."""
+    settled(store, flexiti)
+    with pytest.raises(OrderActionError, match="refund amount"):
+        refunds.refund("A-1", amount)
+    assert refunds.refunds.for_order("A-1") == [] and flexiti.calls == []
+
+
+def test_same_key_returns_the_same_refund_and_another_amount_is_an_error(store, flexiti, refunds):
+    """A repeated idempotency key finds its refund; the same key for another amount is refused."""
+    settled(store, flexiti)
+    first = refunds.refund("A-1", "10.00", idempotency_key="click-1")
+    again = refunds.refund("A-1", "10.00", idempotency_key="click-1")
+    assert not again.created and again.refund.id == first.refund.id
+    with pytest.raises(IdempotencyKeyReused, match="click-1"):
+        refunds.refund("A-1", "11.00", idempotency_key="click-1")
+    assert flexiti.count("return") == 1
+
+
+@pytest.mark.parametrize(
+    "status", [OrderStatus.DECLINED, OrderStatus.CANCELLED, OrderStatus.NEEDS_REVIEW]
+)
+def test_only_approved_orders_refund(store, flexiti, refunds, status):
+    """Orders that were not approved cannot be refunded (needs_review is decided first)."""
+    settled(store, flexiti, status=status)
+    with pytest.raises(OrderStateError, match=str(status)):
+        refunds.refund("A-1", "1.00")
+    with pytest.raises(UnknownOrderError):
+        refunds.refund("nope", "1.00")
+
+
+def test_flexiti_refusal_fails_the_refund_with_its_reason(store, flexiti, refunds):
+    """A 409 from Flexiti leaves the refund failed with Flexiti's reason; the order is unchanged."""
+    settled(store, flexiti)
+    flexiti.purchases["T-A-1"]["balance"] = Decimal("5.00")  # returned elsewhere, say by phone
+    result = refunds.refund("A-1", "10.00")
+    assert result.refund.status is RefundStatus.FAILED
+    assert "Exceeds Amount" in (result.refund.error or "")
+    assert result.refund.answer["error"] == "refund_exceeds_amount"
+    assert result.order.status is OrderStatus.APPROVED
+    assert refunds.refund("A-1", "100.00").refund.status is RefundStatus.FAILED  # not live: fits
+
+
+def test_timeout_after_sending_is_unknown_and_reconcile_settles_it_without_resending(
+    store, flexiti, refunds
+):
+    """No answer after sending leaves unknown; reconcile reads Flexiti's records, sends nothing."""
+    settled(store, flexiti)
+    flexiti.fail_next("return", UnavailableError("read timed out"), after_doing_it=True)
+    result = refunds.refund("A-1", "25.00", idempotency_key="k1")
+    assert result.refund.status is RefundStatus.UNKNOWN
+    assert result.order.status is OrderStatus.APPROVED
+    assert refunds.refund("A-1", "25.00", idempotency_key="k1").refund.status is (
+        RefundStatus.UNKNOWN
+    )  # the same key does not send it again
+    with pytest.raises(RefundTooLarge):
+        refunds.refund("A-1", "75.01")  # the unknown one still counts
+    sweep = settle_unknown_refunds(refunds)
+    assert (sweep.succeeded, sweep.failed, sweep.left) == (1, 0, 0)
+    assert flexiti.count("return") == 1 and flexiti.count("transactions") == 1
+    refund = refunds.refunds.for_order("A-1")[0]
+    assert refund.status is RefundStatus.SUCCEEDED
+    assert store.get_order("A-1").status is OrderStatus.PARTIALLY_REFUNDED
+
+
+def test_reconcile_fails_an_unknown_refund_flexiti_never_made(store, flexiti, refunds):
+    """When Flexiti's balance is unchanged, the unknown refund failed and its amount is freed."""
+    settled(store, flexiti)
+    flexiti.fail_next("return", UnavailableError("server error 502", status=502))
+    assert refunds.refund("A-1", "25.00").refund.status is RefundStatus.UNKNOWN
+    sweep = settle_unknown_refunds(refunds)
+    assert (sweep.succeeded, sweep.failed) == (0, 1)
+    assert refunds.refund("A-1", "100.00").refund.status is RefundStatus.SUCCEEDED
+    assert flexiti.count("return") == 2
+
+
+def test_never_sent_is_failed_and_a_person_can_decide_an_unknown(store, flexiti, refunds):
+    """A call that never left fails at once; an unknown one can be decided by a person."""
+    settled(store, flexiti)
+    flexiti.fail_next("return", UnavailableError("refused", never_sent=True))
+    assert refunds.refund("A-1", "10.00").refund.status is RefundStatus.FAILED
+    flexiti.fail_next("return", UnavailableError("timeout"), after_doing_it=True)
+    unknown = refunds.refund("A-1", "10.00").refund
+    decided = refunds.decide_unknown(unknown.id, succeeded=True, note="on the portal", actor="bo")
+    assert decided.status is RefundStatus.SUCCEEDED
+    assert store.get_order("A-1").status is OrderStatus.PARTIALLY_REFUNDED
+    with pytest.raises(OrderActionError, match="only an unknown"):
+        refunds.decide_unknown(unknown.id, succeeded=False, note="", actor="bo")
+
+
+def test_twenty_keys_race_for_a_tenth_each_and_exactly_ten_win(store, flexiti, refunds):
+    """20 threads, 20 keys, amount/10 each: exactly 10 refunds, the total is the amount."""
+    settled(store, flexiti, amount="123.40")
+    flexiti.delay = 0.01
+    outcomes = _race(20, lambda i: refunds.refund("A-1", "12.34", idempotency_key=f"k{i}"))
+    won = [o for o in outcomes if not isinstance(o, Exception)]
+    refused = [o for o in outcomes if isinstance(o, RefundTooLarge)]
+    assert len(won) == 10 and len(refused) == 10
+    done = [r for r in refunds.refunds.for_order("A-1") if r.status is RefundStatus.SUCCEEDED]
+    assert sum((r.amount for r in done), Decimal(0)) == Decimal("123.40")
+    assert flexiti.count("return") == 10 and flexiti.purchases["T-A-1"]["balance"] == 0
+    assert store.get_order("A-1").status is OrderStatus.REFUNDED
+
+
+def test_twenty_threads_with_one_key_make_one_refund_and_one_call(store, flexiti, refunds):
+    """20 threads with one key: one refund row, one call to Flexiti, all see the same refund."""
+    settled(store, flexiti)
+    flexiti.delay = 0.01
+    outcomes = _race(20, lambda i: refunds.refund("A-1", "10.00", idempotency_key="same"))
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    assert {o.refund.id for o in outcomes} == {outcomes[0].refund.id}
+    assert sum(o.created for o in outcomes) == 1
+    assert len(refunds.refunds.for_order("A-1")) == 1 and flexiti.count("return") == 1
+
+
+def test_cancel_an_unposted_purchase(store, flexiti, decisions, announced):
+    """Cancelling an approved order cancels its purchase at Flexiti and announces cancelled."""
+    settled(store, flexiti, posted=False)
+    order = decisions.cancel("A-1", reason="out of stock", actor="ann")
+    assert order.status is OrderStatus.CANCELLED and flexiti.count("cancel") == 1
+    assert [o.status for o, _ in announced] == [OrderStatus.CANCELLED]
+    assert "out of stock" in store.history(order)[-1].note
+
+
+def test_cancel_refused_by_flexiti_leaves_the_order(store, flexiti, decisions):
+    """When Flexiti will not cancel (posted), the error is raised and the order stays approved."""
+    settled(store, flexiti, posted=True)
+    with pytest.raises(Exception, match="posted"):
+        decisions.cancel("A-1", actor="ann")
+    assert store.get_order("A-1").status is OrderStatus.APPROVED
+    decisions.refunds.refund("A-1", "1.00")
+    with pytest.raises(OrderStateError):
+        decisions.cancel("A-1", actor="ann")
+
+
+def test_review_approve_sends_one_approval(store, flexiti, decisions, announced):
+    """Approving a review moves it to approved once; a second decision is refused."""
+    settled(store, flexiti, status=OrderStatus.NEEDS_REVIEW)
+    order = decisions.resolve_review("A-1", "approve", note="amount checked", actor="ann")
+    assert order.status is OrderStatus.APPROVED
+    assert [o.status for o, _ in announced] == [OrderStatus.APPROVED]
+    with pytest.raises(OrderStateError):
+        decisions.resolve_review("A-1", "reject", note="x", actor="bob")
+    with pytest.raises(OrderActionError, match="note"):
+        decisions.resolve_review("A-1", "approve", note=" ", actor="bob")
+
+
+@pytest.mark.parametrize(
+    ("posted", "status", "calls"),
+    [
+        (False, OrderStatus.CANCELLED, ["cancel"]),
+        (True, OrderStatus.REFUNDED, ["cancel", "return"]),
+    ],
+)
+def test_review_reject_cancels_or_returns(store, flexiti, decisions, posted, status, calls):
+    """Rejecting cancels the purchase at Flexiti, or returns it in full when it is posted."""
+    settled(store, flexiti, status=OrderStatus.NEEDS_REVIEW, posted=posted)
+    order = decisions.resolve_review("A-1", "reject", note="wrong amount", actor="ann")
+    assert order.status is status
+    assert [call[0] for call in flexiti.calls] == calls
+
+
+def _race(count: int, work) -> list[Any]:
+    barrier = threading.Barrier(count)
+    outcomes: list[Any] = [None] * count
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[i] = work(i)
+        except Exception as exc:  # collected: the test counts each kind
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_a_refund_left_requested_by_a_dead_process_is_swept_as_unknown(store, flexiti, refunds):
+    """A refund still requested after ten minutes is treated as unknown and settled the same way."""
+    settled(store, flexiti)
+    written = refunds.refunds.request(
+        "A-1", amount=Decimal("5.00"), idempotency_key="k", reason="", actor="shop",
+        reference_id="r", allowed=(OrderStatus.APPROVED,),
+    ).refund  # fmt: skip
+    assert settle_unknown_refunds(refunds).succeeded == 0  # fresh: someone is still asking
+    assert refunds.refunds.get(written.id).status is RefundStatus.REQUESTED
+    real_clock = store.clock
+    store.clock = lambda: real_clock() + 601
+    sweep = settle_unknown_refunds(refunds)
+    assert (sweep.succeeded, sweep.failed) == (0, 1)  # Flexiti's balance never moved
+    assert refunds.refunds.get(written.id).status is RefundStatus.FAILED
+    assert flexiti.count("return") == 0
+
+
+def test_reconcile_reads_no_returns_found_as_a_full_return(store, flexiti, refunds):
+    """A full return whose answer was lost: Flexiti has nothing left to return, so it happened."""
+    settled(store, flexiti)
+    flexiti.fail_next("return", UnavailableError("timeout"), after_doing_it=True)
+    assert refunds.refund("A-1").refund.status is RefundStatus.UNKNOWN
+    assert settle_unknown_refunds(refunds).succeeded == 1
+    assert store.get_order("A-1").status is OrderStatus.REFUNDED
+    assert flexiti.count("return") == 1

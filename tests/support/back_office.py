@@ -1,0 +1,116 @@
+"""A fake of ``FlexitiClient``'s POS back-office calls (return, cancel, customer transactions).
+
+It keeps what Flexiti would: each purchase's returnable balance, refusing a return past it with
+Flexiti's "Refund - Exceeds Amount" 409. Every call is recorded. ``fail_next`` makes the next call
+of a kind raise instead, optionally after doing the work (a timeout after sending). It is a fake
+of the client only: the store under test is always a real database.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from flexiti_checkout.errors import ConflictError, FlexitiError, NotFoundError
+
+
+@dataclass(frozen=True)
+class FakeTransaction:
+    """A purchase of ``customer_transactions``: its id and what can still be returned."""
+
+    transaction_id: str
+    status: str
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class FakeResult:
+    """What a back-office call answers (``BackOfficeResult``'s shape)."""
+
+    transaction_id: str
+    action: str
+    reference_id: str | None
+    amount: Decimal | None = None
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+class FakeBackOffice:
+    """Records every call; purchases by transaction id with their customer and balance."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.calls: list[tuple[str, str, Decimal | None]] = []
+        self.purchases: dict[str, dict[str, Any]] = {}
+        self.delay = delay
+        self._failures: dict[str, tuple[FlexitiError, bool]] = {}
+        self._lock = threading.Lock()
+
+    def add_purchase(
+        self, transaction_id: str, amount: Decimal, *, customer_id: str = "828930", posted=True
+    ) -> None:
+        self.purchases[transaction_id] = {
+            "customer_id": customer_id, "balance": amount, "posted": posted, "cancelled": False,
+        }  # fmt: skip
+
+    def fail_next(self, action: str, error: FlexitiError, *, after_doing_it: bool = False) -> None:
+        """The next ``action`` call raises ``error``; after the work when ``after_doing_it``."""
+        self._failures[action] = (error, after_doing_it)
+
+    def count(self, action: str) -> int:
+        return sum(1 for call in self.calls if call[0] == action)
+
+    def return_transaction(
+        self, transaction_id: str, amount: Decimal | None = None, *, reference_id: str | None = None
+    ) -> FakeResult:
+        if self.delay:
+            time.sleep(self.delay)
+        with self._lock:
+            self.calls.append(("return", transaction_id, amount))
+            failure = self._failures.pop("return", None)
+            if failure is not None and not failure[1]:
+                raise failure[0]
+            purchase = self.purchases.get(transaction_id)
+            if purchase is None or purchase["cancelled"]:
+                raise NotFoundError("not_found", status=409, code="not_found")
+            returned = purchase["balance"] if amount is None else amount
+            if returned > purchase["balance"]:
+                raise ConflictError(
+                    "Refund - Exceeds Amount", status=409, code="refund_exceeds_amount",
+                    description="Refund - Exceeds Amount", reference_id=reference_id,
+                )  # fmt: skip
+            purchase["balance"] -= returned
+            if failure is not None:
+                raise failure[0]
+        return FakeResult(transaction_id, "return", reference_id, amount)
+
+    def cancel_transaction(
+        self, transaction_id: str, *, reference_id: str | None = None
+    ) -> FakeResult:
+        with self._lock:
+            self.calls.append(("cancel", transaction_id, None))
+            failure = self._failures.pop("cancel", None)
+            if failure is not None:
+                raise failure[0]
+            purchase = self.purchases.get(transaction_id)
+            if purchase is None:
+                raise NotFoundError("not_found", status=409, code="not_found")
+            if purchase["posted"]:
+                raise ConflictError("posted", status=409, code="wrong_inputs")
+            purchase["cancelled"] = True
+        return FakeResult(transaction_id, "cancel", reference_id)
+
+    def customer_transactions(
+        self, customer_id: str, *, reference_id: str | None = None
+    ) -> list[FakeTransaction]:
+        with self._lock:
+            self.calls.append(("transactions", customer_id, None))
+            found = [
+                FakeTransaction(tid, "Posted", p["balance"])
+                for tid, p in self.purchases.items()
+                if p["customer_id"] == customer_id and p["balance"] > 0 and not p["cancelled"]
+            ]
+        if not found:
+            raise NotFoundError("no_returns_found", status=409, code="no_returns_found")
+        return found

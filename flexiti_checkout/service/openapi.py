@@ -27,6 +27,7 @@ from flexiti_checkout.lifecycle.validation import (
 from flexiti_checkout.models import FLOWS, PURCHASE_FLOWS
 from flexiti_checkout.order_json import OrderEventSchema, OrderSchema, RefundSchema
 from flexiti_checkout.service.schemas import (
+    AMOUNT_PATTERN,
     CancelRequestSchema,
     CheckoutStartedSchema,
     ErrorSchema,
@@ -47,10 +48,6 @@ _TEXT = {
 }
 # Optional text: blank is read as absent, anything else as above.
 _OPTIONAL_TEXT = {"type": "string", "maxLength": MAX_TEXT, "pattern": r"^[^\x00-\x1f\x7f]*$"}
-# 0.01 to 1000000.00, at most two decimals (what ``money.parse_amount`` accepts from a string).
-_AMOUNT_PATTERN = (
-    r"^(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|1000000(?:\.00?)?|0\.(?:0[1-9]|[1-9][0-9]?))$"
-)
 _POSTAL_CODE = r"^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][ -]?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
 _FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
     CheckoutSchema: {
@@ -64,7 +61,7 @@ _FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
         },
         "amount": {
             "type": "string",
-            "pattern": _AMOUNT_PATTERN,
+            "pattern": AMOUNT_PATTERN,
             "example": "499.00",
             "description": "Dollars, 0.01 to 1000000.00, as a string (a whole JSON number is "
             "accepted; a number with a fraction is refused).",
@@ -289,8 +286,15 @@ def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> 
                     {
                         "name": "Idempotency-Key",
                         "in": "header",
-                        "schema": {"type": "string", "maxLength": 255},
-                        "description": "Your id for this refund (1-255 printable characters)",
+                        # What lifecycle.refunds accepts: printable ASCII, no spaces.
+                        "schema": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 255,
+                            "pattern": "^[!-~]+$",
+                        },
+                        "description": "Your id for this refund (1-255 printable ASCII characters, "
+                        "no spaces)",
                     }
                 ],
                 "requestBody": {"content": {"application/json": {"schema": RefundRequestSchema}}},

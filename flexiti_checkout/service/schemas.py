@@ -18,6 +18,11 @@ from flexiti_checkout.order_json import (
     RefundSchema,
 )
 
+#: 0.01 to 1000000.00, at most two decimals: what ``money.parse_amount`` accepts from a string.
+AMOUNT_PATTERN = (
+    r"^(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|1000000(?:\.00?)?|0\.(?:0[1-9]|[1-9][0-9]?))$"
+)
+
 
 class OrderWithHistorySchema(OrderSchema):
     """``GET /api/orders/<merchant_order_id>``: the order and every transition, oldest first."""
@@ -109,9 +114,10 @@ class RefundRequestSchema(_Strict):
         metadata={
             "type": "string",
             "nullable": True,
-            "pattern": r"^[0-9]+(\.[0-9]{1,2})?$",
+            "pattern": AMOUNT_PATTERN,
             "example": "12.34",
-            "description": "Dollars, as a string; absent or null refunds all that remains",
+            "description": "Dollars, 0.01 to 1000000.00, as a string; absent or null refunds all "
+            "that remains",
         },
     )
     reason = fields.String(validate=Length(max=500))
@@ -129,7 +135,15 @@ class ReviewRequestSchema(_Strict):
     """``POST /api/orders/<id>/review``: approve or reject a ``needs_review`` order."""
 
     decision = fields.String(required=True, validate=OneOf(["approve", "reject"]))
-    note = fields.String(required=True, validate=Length(min=1, max=500))
+    note = fields.String(
+        required=True,
+        validate=Length(min=1, max=500),
+        metadata={
+            # Not blank, and no control characters (what the order service accepts).
+            "pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+            "description": "Why (required, not blank)",
+        },
+    )
     actor = _ACTOR
 
 

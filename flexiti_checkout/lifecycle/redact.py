@@ -213,15 +213,7 @@ def _passes_luhn(digits: str) -> bool:
 def extract_identifiers(payload: Any) -> dict[str, str]:
     """Every order identifier ``payload`` carries: ``merchant_order_id``, ``online_order_id``,
     ``promo_id``; for each, the first found at the shallowest depth."""
-    found: dict[str, str] = {}
-    for key, value in _breadth_first(payload):
-        name = normalise_key(key)
-        for kind, keys in _IDENTIFIER_KEYS.items():
-            if kind not in found and name in keys:
-                identifier = _identifier(value)
-                if identifier is not None:
-                    found[kind] = identifier
-    return found
+    return _first_found(payload, _IDENTIFIER_KEYS)
 
 
 #: What a delivery says besides order ids, used only to steer a search, never to decide.
@@ -234,14 +226,19 @@ _HINT_KEYS = {
 def extract_hints(payload: Any) -> dict[str, str]:
     """The Flexiti customer id and the announced outcome (``notificationType``, a status) a
     delivery carries; for each, the first found at the shallowest depth."""
+    return _first_found(payload, _HINT_KEYS)
+
+
+def _first_found(payload: Any, kinds: dict[str, set[str]]) -> dict[str, str]:
+    """For each kind, the first usable value under one of its keys, at the shallowest depth."""
     found: dict[str, str] = {}
     for key, value in _breadth_first(payload):
         name = normalise_key(key)
-        for kind, keys in _HINT_KEYS.items():
+        for kind, keys in kinds.items():
             if kind not in found and name in keys:
-                hint = _identifier(value)
-                if hint is not None:
-                    found[kind] = hint
+                text = _identifier(value)
+                if text is not None:
+                    found[kind] = text
     return found
 
 

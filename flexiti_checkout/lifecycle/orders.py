@@ -308,6 +308,13 @@ class OrderService:
             and lookup.transaction_id != order.online_order_id
         )
         if order.online_order_id and (lookup is None or stale):
+            if not self.store.online_id_is_unique(order):
+                log.warning(
+                    "Order %s shares Flexiti order id %s with another order here; it is not "
+                    "looked up by that id (reference id %s)",
+                    order.merchant_order_id, order.online_order_id, reference_id,
+                )  # fmt: skip
+                return None
             try:
                 lookup = self.client.order_by_online_order_id(
                     order.online_order_id, reference_id=reference_id

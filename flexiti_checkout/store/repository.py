@@ -159,6 +159,22 @@ class Store:
             ).first()
         return None if row is None else order_from_row(row)
 
+    def online_id_is_unique(self, order: Order) -> bool:
+        """Whether no other order here carries ``order``'s Flexiti order id.
+
+        Flexiti never issues one id twice, so a second order with it came from elsewhere (another
+        Flexiti environment or account writing to this store): its lookups are not ours to apply.
+        """
+        if order.online_order_id is None:
+            return False
+        with self.begin() as conn:
+            other = conn.execute(
+                select(orders.c.id)
+                .where(orders.c.online_order_id == order.online_order_id, orders.c.id != order.id)
+                .limit(1)
+            ).first()
+        return other is None
+
     def get_order_by_promo_id(self, promo_id: str) -> Order | None:
         """The newest order whose settlement recorded Flexiti's ``promo_id`` in its details."""
         with self.begin() as conn:

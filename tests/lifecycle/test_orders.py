@@ -120,6 +120,25 @@ def test_refresh_falls_back_to_flexiti_order_id(service, mocked):
     assert all(c.request.headers["x-reference-id"] == "ref-1" for c in mocked.calls)
 
 
+def test_an_online_order_id_two_orders_share_is_not_looked_up(service, mocked, caplog):
+    """A Flexiti order id that another order here also carries (written by another Flexiti
+    environment) names someone else's purchase: an expired order must not take its approval."""
+    expired = service.store.transition(pending(service), OrderStatus.EXPIRED, source="test")
+    other = service.store.insert_order(merchant_order_id="M-2", amount=Decimal("499.00"),
+                                       flow="buy", lang="en", reference_id="ref-2",
+                                       source="test")  # fmt: skip
+    service.store.transition(other, OrderStatus.PENDING, source="test", online_order_id="131209",
+                             redirection_url="https://x.flexiti.fi/f")  # fmt: skip
+    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", status=409,
+               json={"code": 404, "error": "not_found"})  # fmt: skip
+    by_online_id = mocked.get(f"{NOTIFICATIONS}/order-id/131209", json=SUCCESS)
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout"):
+        result = service.refresh_order(expired, source="callback", force=True)
+    assert result.order.status is OrderStatus.EXPIRED and service.notified == []
+    assert by_online_id.call_count == 0
+    assert "shares Flexiti order id 131209" in caplog.text
+
+
 def test_refresh_prefers_our_flexiti_order_over_another_with_the_same_merchant_id(service, mocked):
     """If the merchant id now names another Flexiti order, ours is looked up by its own id."""
     mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", json=OTHER)

@@ -575,9 +575,6 @@ def test_fifty_duplicate_callbacks_send_one_webhook(webhook_shop, receiver):
 
 
 @pytest.mark.slow
-# On PostgreSQL one event in nine was delivered twice by two workers in one fresh-clone run (the
-# outbox claim under two workers is only proven on SQLite so far); a known issue, see CHANGES.md.
-@pytest.mark.sqlite_only
 def test_two_gunicorn_workers_deliver_each_event_once(sandbox, tmp_path, store_url, receiver):
     """Under gunicorn, each worker's dispatcher shares the outbox: every event arrives once,
     including one that a process which has since stopped left behind."""

@@ -41,8 +41,9 @@ $(AXE):
 	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm)
 	npm install --prefix .axe --no-audit --no-fund --silent axe-core@4
 
+# Two processes, a test module each: the suite mostly waits on servers, browsers and processes.
 test: $(DEV) $(CHROMIUM) postgresql $(AXE)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 lint: $(DEV)
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, jsonify, request
 
@@ -79,7 +80,7 @@ class UrlError(Exception):
 
     def response(self) -> Response:
         body: dict[str, Any] = {
-            "url": request.full_path.rstrip("?"),
+            "url": _masked_full_path(),
             "message": self.message,
             "error": self.error,
         }
@@ -88,6 +89,28 @@ class UrlError(Exception):
         response = jsonify(body)
         response.status_code = self.status
         return response
+
+
+#: Query parameters that carry a card number: the error's ``url`` masks them as seed 000 does.
+_CARD_PARAMETERS = ("vcc_number", "vcc", "card_number")
+
+
+def _masked_card(value: str) -> str:
+    """``6374980100408259`` → ``63749XXXXXX08259``: the first and last five digits only."""
+    if len(value) <= 10:
+        return "X" * len(value)
+    return value[:5] + "X" * (len(value) - 10) + value[-5:]
+
+
+def _masked_full_path() -> str:
+    """The request's path and query, card numbers masked (seed 000: ``63749XXXXXXX97800``)."""
+    if not request.query_string:
+        return request.path
+    pairs = [
+        (name, _masked_card(value) if name in _CARD_PARAMETERS else value)
+        for name, value in request.args.items(multi=True)
+    ]
+    return f"{request.path}?{urlencode(pairs)}"
 
 
 class ValidationFailed(Exception):

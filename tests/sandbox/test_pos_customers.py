@@ -72,6 +72,8 @@ def test_lookup_refusals_use_the_url_shape(sandbox_api, vcc, error):
     assert set(response.json) == {"url", "message", "error"}
     assert response.json["error"] == error
     assert response.json["url"].startswith("/flexiti/pos-api/v2/client-id/flexitidemo/customers")
+    # The card number is masked as seed 000 shows it: the first and last five digits only.
+    assert response.json["url"].endswith(f"vcc_number={vcc[:5]}XXXXXX{vcc[-5:]}")
 
 
 def test_search_lists_accounts_and_says_404_in_a_409(sandbox_api):

@@ -11,6 +11,7 @@ Times in the shared store are wall-clock epoch seconds (they cross processes and
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -86,7 +87,12 @@ class Sharing(Generic[K, V]):
         self._decode = decode
         self._wall = wall
         self._wait = wait
-        self._owner = uuid.uuid4().hex
+        self._owners: dict[int, str] = {}
+
+    @property
+    def _owner(self) -> str:
+        """Who claims keys: one id per process (workers forked from one app each get theirs)."""
+        return self._owners.setdefault(os.getpid(), uuid.uuid4().hex)
 
     def find_or_claim(self, key: K) -> Found[V]:
         """A fresh answer from another worker, or the claim to ask Flexiti for ``key``.

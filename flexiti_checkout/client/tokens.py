@@ -27,6 +27,8 @@ log = logging.getLogger("flexiti_checkout.tokens")
 
 #: Flexiti's own guide renews a token when less than a minute of its life remains.
 DEFAULT_REFRESH_MARGIN = 60.0
+#: After a failed background renewal, the next one waits this long (Flexiti may be down).
+BACKGROUND_RETRY = 10.0
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class TokenCache:
         self._refresh_margin = refresh_margin
         self._guard = threading.Lock()
         self._renewals: dict[str, threading.Thread] = {}
+        self._started: dict[str, float] = {}  # when each key's last background renewal began
         self._pid = os.getpid()
 
     def get(self, key: str, issue: IssueToken) -> Token:
@@ -142,14 +145,20 @@ class TokenCache:
             return token
 
     def renew_ahead(self, key: str, issue: IssueToken) -> None:
-        """Renew ``key`` on a background thread (one per key and process) unless one runs."""
+        """Renew ``key`` on a background thread (one per key and process) unless one runs or one
+        began less than ``BACKGROUND_RETRY`` seconds ago."""
         with self._guard:
             if self._pid != os.getpid():  # a forked worker: the parent's threads are not here
                 self._renewals.clear()
+                self._started.clear()
                 self._pid = os.getpid()
             running = self._renewals.get(key)
+            now = self._clock()
             if running is not None and running.is_alive():
                 return
+            if now < self._started.get(key, float("-inf")) + BACKGROUND_RETRY:
+                return
+            self._started[key] = now
             thread = threading.Thread(
                 target=self._renew_in_background,
                 args=(key, issue),

@@ -262,6 +262,8 @@ class AnswerCache(Generic[K, V]):
             del self._inflight[key]
             self._breaker.cancel_probe()
             log.warning("Too many Flexiti %s calls queued; answering 'not available'", self.name)
+            if stale is not None:  # shown meanwhile; the queue is asked again a little later
+                stale = self._answers[key] = replace(stale, retry_at=now + PENDING_RETRY)
             future.set_result(stale or Answer(None, False, now))
         return future
 

@@ -737,6 +737,30 @@ def test_a_token_due_for_renewal_is_renewed_in_the_background(client, mocked, cl
     assert mocked.calls[-1].request.headers["Authorization"] == "Bearer access-2"
 
 
+def test_a_failed_background_renewal_is_not_repeated_at_once(client, mocked, clock):
+    """Flexiti refusing the early renewal: calls go on with the token in hand, and the next
+    background try waits 10 s instead of following every call."""
+    mocked.post(TOKEN_URL, json=token_json(1, scope="merchant"))
+    mocked.post(TOKEN_URL, status=503, json={"error": "unavailable"})
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.max_retries = 0
+    client.order_by_merchant_order_id("A-1")
+    clock.now += 1200 - 100
+    for _ in range(3):
+        client.order_by_merchant_order_id("A-1")
+        client._tokens.wait_renewals()
+    tries = len(token_calls(mocked))
+    clock.now += 11
+    client.order_by_merchant_order_id("A-1")
+    client._tokens.wait_renewals()
+
+    # a refresh grant, then a new grant after it, per background try
+    assert tries == 1 + 2
+    assert len(token_calls(mocked)) == 1 + 4
+    lookups = [call for call in mocked.calls if call.request.url == LOOKUP_URL]
+    assert {call.request.headers["Authorization"] for call in lookups} == {"Bearer access-1"}
+
+
 def test_failed_refresh_falls_back_to_new_grant(client, mocked, clock):
     """If the refresh is refused, a fresh client_credentials grant is requested."""
     mocked.post(TOKEN_URL, json=token_json(1, scope="merchant"))

@@ -13,6 +13,7 @@ import responses
 from flask import Flask
 
 from flexiti_checkout import FlexitiClient
+from flexiti_checkout.storefront.cache import AnswerCache, Breaker, Pool
 from flexiti_checkout.storefront.plans import Storefront, StorefrontSettings
 from support.clocks import FakeClock
 from support.storefront_mocks import (
@@ -355,3 +356,31 @@ def test_missing_prices_are_fetched_concurrently_on_a_bounded_pool(clock, mocked
     assert 1 < peak[0] <= 8
     assert len(calls(mocked, GATE_URL)) == len(calls(mocked, CALC_URL)) == 48
     storefront.close()
+
+
+def test_a_full_queue_keeps_the_stale_answer_and_waits_before_asking_again(clock):
+    """With the pool's queue full, a stale answer is shown and not re-queued on every request."""
+    tries: list[int] = []
+
+    class CountingPool(Pool):
+        def submit(self, task):
+            tries.append(1)
+            return super().submit(task)
+
+    pool = CountingPool(1, 10)
+    limits = {"ttl": 600, "failure_ttl": 30, "max_entries": 10, "max_stale": 3600}
+    cache = AnswerCache(
+        "test", lambda key: True, pool=pool, breaker=Breaker(5, 30, clock), clock=clock, **limits
+    )
+    assert cache.get(1, 5).value is True
+    clock.advance(601)
+    pool.max_queued = 0
+
+    answers = [cache.start(1)[0] for _ in range(5)]
+
+    assert [answer.value for answer in answers if answer is not None] == [True] * 5
+    assert len(tries) == 2  # the first call, and one refused refresh
+    clock.advance(2)
+    cache.start(1)
+    assert len(tries) == 3
+    pool.shutdown()

@@ -8,7 +8,9 @@ do with them; this module only reads and writes rows, atomically.
 
 from __future__ import annotations
 
+import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -25,6 +27,10 @@ class DatabaseAnswerStore:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        # SQLite takes one writer at a time and makes the others sleep and retry; the threads of
+        # one process queue here instead, which is quicker. Other databases lock per row.
+        sqlite = store.engine.dialect.name == "sqlite"
+        self._writing: AbstractContextManager[Any] = threading.Lock() if sqlite else nullcontext()
 
     def read(self, key: str) -> tuple[Any, float | None] | None:
         """The key's encoded answer and its expiry (``None`` before any answer), or ``None``."""
@@ -32,9 +38,15 @@ class DatabaseAnswerStore:
             row = conn.execute(select(T.value, T.fresh_until).where(T.key == key)).first()
         return None if row is None else (row.value, row.fresh_until)
 
-    def claim(self, key: str, owner: str, now: float, until: float) -> bool:
-        """Take the key's lease unless another live one is held or a fresh answer is there."""
-        with self._store.begin() as conn:
+    def claim(self, key: str, owner: str, now: float, until: float, *, exists: bool) -> bool:
+        """Take the key's lease unless another live one is held or a fresh answer is there.
+
+        A key with no row yet (``exists`` false) is claimed by creating its row; the first of
+        several workers to do so wins.
+        """
+        if not exists and self._insert_claim(key, owner, until):
+            return True
+        with self._writing, self._store.begin() as conn:
             taken = conn.execute(
                 update(storefront_cache)
                 .where(
@@ -44,11 +56,12 @@ class DatabaseAnswerStore:
                 )
                 .values(claim_owner=owner, claim_until=until)
             ).rowcount
-        if taken:
-            return True
+        return bool(taken) or (exists and self._insert_claim(key, owner, until))
+
+    def _insert_claim(self, key: str, owner: str, until: float) -> bool:
+        row = {"key": key, "value": None, "claim_owner": owner, "claim_until": until}
         try:
-            with self._store.begin() as conn:
-                row = {"key": key, "value": None, "claim_owner": owner, "claim_until": until}
+            with self._writing, self._store.begin() as conn:
                 conn.execute(insert(storefront_cache).values(updated_at=time.time(), **row))
             return True
         except IntegrityError:  # the row exists: another worker holds it, or it is fresh
@@ -58,19 +71,19 @@ class DatabaseAnswerStore:
         """Save an answer (whoever holds the lease: a late answer is still good) and free it."""
         values = {"value": value, "fresh_until": fresh_until, "claim_owner": None,
                   "claim_until": None, "updated_at": time.time()}  # fmt: skip
-        with self._store.begin() as conn:
+        with self._writing, self._store.begin() as conn:
             if conn.execute(update(storefront_cache).where(T.key == key).values(**values)).rowcount:
                 return
         try:
-            with self._store.begin() as conn:
+            with self._writing, self._store.begin() as conn:
                 conn.execute(insert(storefront_cache).values(key=key, **values))
         except IntegrityError:
-            with self._store.begin() as conn:
+            with self._writing, self._store.begin() as conn:
                 conn.execute(update(storefront_cache).where(T.key == key).values(**values))
 
     def release(self, key: str, owner: str) -> None:
         """Give the lease back if ``owner`` still holds it (its call failed)."""
-        with self._store.begin() as conn:
+        with self._writing, self._store.begin() as conn:
             conn.execute(
                 update(storefront_cache)
                 .where(T.key == key, T.claim_owner == owner)

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 K = TypeVar("K")
@@ -41,8 +42,9 @@ class SharedStore(Protocol):
     def read(self, key: str) -> Stored | None:
         """The row for ``key``, or ``None``."""
 
-    def claim(self, key: str, owner: str, now: float, until: float) -> bool:
-        """Take the key's lease for ``owner`` unless another holds one past ``now``."""
+    def claim(self, key: str, owner: str, now: float, until: float, *, exists: bool) -> bool:
+        """Take the key's lease for ``owner`` unless another holds one past ``now`` or a fresh
+        answer is there; ``exists``: whether ``read`` just found the key's row."""
 
     def write(self, key: str, value: Any, fresh_until: float) -> None:
         """Save an answer and release the key's lease."""
@@ -106,14 +108,18 @@ class Sharing(Generic[K, V]):
         fresh_in = 0.0
         while True:
             now = self._wall()
-            stored, fresh_until = self._call(self.store.read, name) or (None, None)
+            row = self._call(self.store.read, name)
+            stored, fresh_until = row or (None, None)
             if fresh_until is not None:
                 value = (self._call(self._decode, key, stored),)
                 fresh_in = fresh_until - now
                 if fresh_in > 0:
                     return Found(value, None, fresh_in, claimed=False)
                 stale = value
-            if self._call(self.store.claim, name, self._owner, now, now + CLAIM_SECONDS):
+            until = now + CLAIM_SECONDS
+            if self._call(
+                partial(self.store.claim, exists=row is not None), name, self._owner, now, until
+            ):
                 return Found(None, stale, fresh_in, claimed=True)
             if time.monotonic() >= deadline:
                 return Found(None, stale, fresh_in, claimed=False)

@@ -163,3 +163,31 @@ def test_a_broken_shared_store_does_not_break_badges(worker, mocked):
     [result] = worker(shared=BrokenStore()).plans([Decimal("499.00")], "en")
 
     assert result.plan is not None and result.plan.text.startswith("or $41.58/mo")
+
+
+def test_a_key_is_claimed_by_one_worker_until_answered_or_its_lease_ends(store_url):
+    """One claim per key at a time; none while a fresh answer is there; a dead worker's lease
+    runs out and another takes over."""
+    stores = [Store(store_url) for _ in range(2)]
+    first, second = (DatabaseAnswerStore(store) for store in stores)
+    try:
+        assert first.claim("gate:100", "a", 1000.0, 1015.0, exists=False)
+        assert not second.claim("gate:100", "b", 1001.0, 1016.0, exists=False)
+        assert not second.claim("gate:100", "b", 1001.0, 1016.0, exists=True)
+        assert second.read("gate:100") == (None, None)  # claimed, not answered yet
+
+        first.write("gate:100", True, 1600.0)
+        assert second.read("gate:100") == (True, 1600.0)
+        assert not second.claim("gate:100", "b", 1002.0, 1017.0, exists=True)  # fresh
+        assert second.claim("gate:100", "b", 1600.0, 1615.0, exists=True)  # past its TTL
+
+        assert not first.claim("gate:100", "a", 1610.0, 1625.0, exists=True)
+        assert first.claim("gate:100", "a", 1616.0, 1631.0, exists=True)  # b's lease ran out
+        first.release("gate:100", "b")  # not b's any more: nothing changes
+        assert not second.claim("gate:100", "b", 1617.0, 1632.0, exists=True)
+        first.release("gate:100", "a")
+        assert second.claim("gate:100", "b", 1617.0, 1632.0, exists=True)
+        assert second.read("gate:100") == (True, 1600.0)  # the stale answer stays until replaced
+    finally:
+        for store in stores:
+            store.close()

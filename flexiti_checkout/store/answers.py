@@ -32,11 +32,13 @@ class DatabaseAnswerStore:
         sqlite = store.engine.dialect.name == "sqlite"
         self._writing: AbstractContextManager[Any] = threading.Lock() if sqlite else nullcontext()
 
-    def read(self, key: str) -> tuple[Any, float | None] | None:
-        """The key's encoded answer and its expiry (``None`` before any answer), or ``None``."""
+    def read(self, key: str) -> tuple[Any, float | None, float | None] | None:
+        """The key's encoded answer, its expiry (``None`` before any answer) and until when it is
+        claimed (``None``: it is not), or ``None`` when the key has no row."""
+        query = select(T.value, T.fresh_until, T.claim_until).where(T.key == key)
         with self._store.begin() as conn:
-            row = conn.execute(select(T.value, T.fresh_until).where(T.key == key)).first()
-        return None if row is None else (row.value, row.fresh_until)
+            row = conn.execute(query).first()
+        return None if row is None else (row.value, row.fresh_until, row.claim_until)
 
     def claim(self, key: str, owner: str, now: float, until: float, *, exists: bool) -> bool:
         """Take the key's lease unless another live one is held or a fresh answer is there.

@@ -32,8 +32,9 @@ class SharingError(Exception):
     """The shared store failed (the database is down or refused): asking Flexiti still works."""
 
 
-#: A key's row: the encoded answer (when its expiry is set) and its wall-clock expiry.
-Stored = tuple[Any, "float | None"]
+#: A key's row: the encoded answer (when its expiry is set), its wall-clock expiry, and until
+#: when another worker's claim on it lasts (``None``: unclaimed).
+Stored = tuple[Any, "float | None", "float | None"]
 
 
 class SharedStore(Protocol):
@@ -109,17 +110,16 @@ class Sharing(Generic[K, V]):
         while True:
             now = self._wall()
             row = self._call(self.store.read, name)
-            stored, fresh_until = row or (None, None)
+            stored, fresh_until, claimed_until = row or (None, None, None)
             if fresh_until is not None:
                 value = (self._call(self._decode, key, stored),)
                 fresh_in = fresh_until - now
                 if fresh_in > 0:
                     return Found(value, None, fresh_in, claimed=False)
                 stale = value
-            until = now + CLAIM_SECONDS
-            if self._call(
-                partial(self.store.claim, exists=row is not None), name, self._owner, now, until
-            ):
+            free = claimed_until is None or claimed_until < now  # else: no write to find out
+            claim = partial(self.store.claim, exists=row is not None)
+            if free and self._call(claim, name, self._owner, now, now + CLAIM_SECONDS):
                 return Found(None, stale, fresh_in, claimed=True)
             if time.monotonic() >= deadline:
                 return Found(None, stale, fresh_in, claimed=False)

@@ -174,10 +174,10 @@ def test_a_key_is_claimed_by_one_worker_until_answered_or_its_lease_ends(store_u
         assert first.claim("gate:100", "a", 1000.0, 1015.0, exists=False)
         assert not second.claim("gate:100", "b", 1001.0, 1016.0, exists=False)
         assert not second.claim("gate:100", "b", 1001.0, 1016.0, exists=True)
-        assert second.read("gate:100") == (None, None)  # claimed, not answered yet
+        assert second.read("gate:100") == (None, None, 1015.0)  # claimed, not answered yet
 
         first.write("gate:100", True, 1600.0)
-        assert second.read("gate:100") == (True, 1600.0)
+        assert second.read("gate:100") == (True, 1600.0, None)
         assert not second.claim("gate:100", "b", 1002.0, 1017.0, exists=True)  # fresh
         assert second.claim("gate:100", "b", 1600.0, 1615.0, exists=True)  # past its TTL
 
@@ -187,7 +187,7 @@ def test_a_key_is_claimed_by_one_worker_until_answered_or_its_lease_ends(store_u
         assert not second.claim("gate:100", "b", 1617.0, 1632.0, exists=True)
         first.release("gate:100", "a")
         assert second.claim("gate:100", "b", 1617.0, 1632.0, exists=True)
-        assert second.read("gate:100") == (True, 1600.0)  # the stale answer stays until replaced
+        assert second.read("gate:100") == (True, 1600.0, 1632.0)  # stale, until replaced
     finally:
         for store in stores:
             store.close()

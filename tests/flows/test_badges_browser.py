@@ -112,6 +112,16 @@ def batches(page) -> list[Any]:
     return seen
 
 
+def badge_states(page) -> list[str]:
+    """Once no badge is pending any more, each badge's state, in page order."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-flexiti-state=pending]')", timeout=20000
+    )
+    return page.locator("[data-flexiti-price]").evaluate_all(
+        "els => els.map(e => e.dataset.flexitiState)"
+    )
+
+
 def problems(page) -> list[str]:
     """Console errors and uncaught exceptions on the page."""
     seen: list[str] = []
@@ -236,14 +246,9 @@ def test_badges_flexiti_answers_after_the_budget_fill_in_when_the_answer_lands(
         page.goto(slow.url + "/category?n=12")
         page.wait_for_function("() => document.querySelectorAll('[data-flexiti-price]').length")
         before = [page.locator(f"#p{n} button").bounding_box() for n in (1, 12)]
-        page.wait_for_function(
-            "() => !document.querySelector('[data-flexiti-state=pending]')", timeout=20000
-        )
+        states = badge_states(page)
         shots.take(page, "late")
 
-        states = page.locator("[data-flexiti-price]").evaluate_all(
-            "els => els.map(e => e.dataset.flexitiState)"
-        )
         assert states == ["ready"] * 12
         assert len(sent) >= 2  # asked again after "pending"
         assert {plan["reason"] for plan in answers[0]["plans"]} == {"pending"}
@@ -256,14 +261,9 @@ def test_a_page_with_flexiti_down_shows_no_badge_and_no_error(pages, page, shots
     pages.sandbox.control("PATCH", "faults", {"error_rate": 1.0})
     errors = problems(page)
     page.goto(pages.url + "/category?n=12")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-flexiti-state=pending]')", timeout=10000
-    )
+    states = badge_states(page)
     shots.take(page, "down")
 
-    states = page.locator("[data-flexiti-price]").evaluate_all(
-        "els => els.map(e => e.dataset.flexitiState)"
-    )
     assert states == ["ineligible"] * 12
     assert "Flexiti" not in page.locator("body").inner_text()
     assert errors == []

@@ -21,10 +21,9 @@ from support.storefront_mocks import (
     CID,
     GATE_URL,
     ONLINE,
-    TOKEN,
-    TOKEN_URL,
     calc_answer,
     calls,
+    flexiti_mock,
     gate_answer,
 )
 
@@ -36,8 +35,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def mocked() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.post(TOKEN_URL, json=TOKEN)
+    with flexiti_mock() as rsps:
         yield rsps
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import responses
 
@@ -31,3 +33,11 @@ def calc_answer(payment: str = "41.58", months: str = "12", html: str = "<p>plan
 
 def calls(mocked: responses.RequestsMock, url: str) -> list:
     return [call for call in mocked.calls if call.request.url.split("?")[0] == url]
+
+
+@contextmanager
+def flexiti_mock() -> Iterator[responses.RequestsMock]:
+    """``responses`` with the token endpoint answering; the test adds the storefront calls."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.post(TOKEN_URL, json=TOKEN)
+        yield rsps

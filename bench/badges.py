@@ -15,7 +15,19 @@ Starts a sandbox in this process with 100 ms of latency on every API call, then 
 The client threads share this process's GIL and the machine's cores with both servers: on a
 small machine they may cap the bare server's figure, which makes the ratio look better than it is.
 
-    .venv/bin/python bench/badges.py [--requests 4000] [--concurrency 8] [--workers 2]
+Then, each on a store of its own, so every cache starts cold:
+
+3. the shared cache: the service under gunicorn with 4 sync workers and ``FLEXITI_CACHE_TTL`` of
+   4 s; 16 client threads ask for the same 24 prices for 2.5 s (cold), and again for 2.5 s once
+   the TTL has passed (stale, refreshed). Prints the upstream availability and calculator calls
+   per distinct price in each TTL (goal: 1; with a cache per worker it would be up to 4).
+4. a slow Flexiti: the sandbox at 1.0 s per API call (token, availability and calculator each
+   take a second, beyond the 1.5 s budget), a cold service with 4 workers, and a page of 48
+   badges asked for as ``flexiti.js`` asks: one batch, then the prices still ``pending`` again
+   after 1, 1, 2, 2, 4, 4, 8 and 8 s. Prints how many badges show (goal: 48) and when.
+
+    .venv/bin/python bench/badges.py [--requests 4000] [--concurrency 8] [--workers 2] \
+        [--parts 1,2,3,4]
 """
 
 from __future__ import annotations
@@ -39,6 +51,10 @@ ROOT = BENCH_DIR.parent
 CALCULATOR = "/flexiti/calculator"
 WARM_QUERY = "?price=499.00&lang=en"
 LATENCY = 0.1
+SLOW_LATENCY = 1.0
+#: flexiti.js's delays (seconds) before asking again for a price still "pending".
+PENDING_DELAYS = (1, 1, 2, 2, 4, 4, 8, 8)
+FOUR_SYNC_WORKERS = SimpleNamespace(workers=4, worker_class="sync", threads=1)
 
 #: The baseline: the same bytes as the service's warm answer, computed by nothing.
 bare_app = Flask("bare")
@@ -174,6 +190,91 @@ def throughput(env: dict[str, str], sandbox: str, args: argparse.Namespace) -> N
             raise SystemExit(f"{name}: not every request was answered 200 in time")
 
 
+def own_store(env: dict[str, str], name: str) -> dict[str, str]:
+    """``env`` with a store of its own: every cache (local and shared) starts cold."""
+    return {**env, "FLEXITI_STORE_URL": f"sqlite:///{Path(env['BENCH_TMP']) / name}.sqlite3"}
+
+
+def hammer(url: str, prices: list[str], seconds: float, threads: int = 16) -> int:
+    """Batches of ``prices`` from ``threads`` clients for ``seconds``; the requests sent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    deadline = time.monotonic() + seconds
+
+    def client() -> int:
+        sent = 0
+        with requests.Session() as session:
+            while time.monotonic() < deadline:
+                session.post(url + CALCULATOR, json={"prices": prices, "lang": "en"}, timeout=30)
+                sent += 1
+        return sent
+
+    with ThreadPoolExecutor(threads) as pool:
+        return sum(pool.map(lambda _: client(), range(threads)))
+
+
+def shared_cache(env: dict[str, str], sandbox: str) -> bool:
+    """Part 3: upstream calls per distinct price per TTL across 4 workers; True if 1 each."""
+    prices = [f"{160 + 41 * n}.00" for n in range(24)]
+    ttl = 4.0
+    env = {**own_store(env, "shared"), "FLEXITI_CACHE_TTL": f"{ttl:g}s"}
+    per_ttl = []
+    with gunicorn("wsgi:app", ROOT, env, FOUR_SYNC_WORKERS) as url:
+        _wait_up(url)
+        for period in ("cold", "past the TTL"):
+            requests.delete(f"{sandbox}/_sandbox/requests", timeout=10)
+            sent = hammer(url, prices, 2.5)
+            time.sleep(1.0)  # the refreshes still out land
+            calls = upstream_calls(sandbox)
+            per_ttl.append(calls)
+            gates, plans = calls["payment-availability"], calls["payment-calculator"]
+            print(
+                f"shared cache, {period}: {sent} batches of {len(prices)} prices to 4 workers; "
+                f"upstream per distinct price: availability {gates / len(prices):.2f}, "
+                f"calculator {plans / len(prices):.2f} (goal 1; a cache per worker: up to 4)"
+            )
+            time.sleep(ttl)  # every answer is now past its TTL
+    ok = all(
+        calls["payment-availability"] == calls["payment-calculator"] == len(prices)
+        for calls in per_ttl
+    )
+    print("shared cache: " + ("OK" if ok else "BELOW GOAL"))
+    return ok
+
+
+def slow_flexiti(env: dict[str, str], sandbox: str, prices: list[str]) -> bool:
+    """Part 4: 48 badges asked for as flexiti.js does, Flexiti at 1 s; True if all 48 show."""
+    requests.patch(f"{sandbox}/_sandbox/faults", json={"latency": SLOW_LATENCY}, timeout=10)
+    try:
+        with gunicorn("wsgi:app", ROOT, own_store(env, "slow"), FOUR_SYNC_WORKERS) as url:
+            _wait_up(url)
+            began = time.perf_counter()
+            _, first = batch(url, prices)
+            plans = dict(zip(prices, first["plans"], strict=True))
+            pending_first = sum(plan.get("reason") == "pending" for plan in plans.values())
+            asks = 1
+            for delay in PENDING_DELAYS:
+                waiting = [p for p, plan in plans.items() if plan.get("reason") == "pending"]
+                if not waiting:
+                    break
+                time.sleep(delay)
+                _, again = batch(url, waiting)
+                plans.update(zip(waiting, again["plans"], strict=True))
+                asks += 1
+            elapsed = time.perf_counter() - began
+    finally:
+        requests.patch(f"{sandbox}/_sandbox/faults", json={"latency": LATENCY}, timeout=10)
+    shown = sum(plan["eligible"] for plan in plans.values())
+    reasons = sorted({plan.get("reason") or "shown" for plan in plans.values()})
+    print(
+        f"Flexiti at {SLOW_LATENCY:g} s per call, cold, 4 workers: first batch {pending_first}/"
+        f"{len(prices)} pending; {shown}/{len(prices)} badges show after {asks} asks, "
+        f"{elapsed:.1f} s ({', '.join(reasons)}) "
+        + ("OK" if shown == len(prices) else "BELOW GOAL")
+    )
+    return shown == len(prices)
+
+
 def _wait_up(url: str, timeout: float = 20.0) -> None:
     """Gunicorn binds at once, but the first answer waits for a worker to import the app."""
     deadline = time.monotonic() + timeout
@@ -197,6 +298,7 @@ def main() -> None:
     add("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
     add("--threads", type=int, default=1, help="threads per gthread worker")
     add("--max-seconds", type=float, default=120.0, help="stop sending after this long")
+    add("--parts", default="1,2,3,4", help="which parts to run, comma-separated")
     args = parser.parse_args()
 
     from flexiti_checkout.sandbox import create_app as create_sandbox
@@ -219,9 +321,17 @@ def main() -> None:
             FLEXITI_INSTANCE_PATH=str(Path(tmp) / "instance"),
             FLEXITI_SIGNING_KEY="bench-badges-signing-key-0123456789",
         )
+        parts = set(args.parts.split(","))
+        ok = True
         try:
-            ok = cold_and_warm(env, sandbox, prices)
-            throughput(env, sandbox, args)
+            if "1" in parts:
+                ok = cold_and_warm(env, sandbox, prices) and ok
+            if "2" in parts:
+                throughput(env, sandbox, args)
+            if "3" in parts:
+                ok = shared_cache(env, sandbox) and ok
+            if "4" in parts:
+                ok = slow_flexiti(env, sandbox, prices) and ok
         finally:
             sandbox_app.extensions["flexiti_sandbox"].callbacks.stop()
     if not ok:

@@ -4,11 +4,17 @@ A ``TokenStore`` keeps the current token for each key (``"online:customer"``, ..
 keeps it in memory for one process; the order store provides one in the database so that every
 worker on every host shares a token per lifetime. ``TokenCache`` decides when a token is still good
 and makes sure that, however many threads need a new one at once, exactly one asks Flexiti.
+
+A token is renewed in the background ahead of time (one more margin before it stops being handed
+out), so once an app has a token no caller waits for a grant while Flexiti answers: a slow token
+call costs a badge nothing. A caller waits only for the first token, or when the background
+renewal could not finish in time.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -21,6 +27,8 @@ log = logging.getLogger("flexiti_checkout.tokens")
 
 #: Flexiti's own guide renews a token when less than a minute of its life remains.
 DEFAULT_REFRESH_MARGIN = 60.0
+#: After a failed background renewal, the next one waits this long (Flexiti may be down).
+BACKGROUND_RETRY = 10.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,11 @@ class Token:
     scope: str
     expires_at: float
     renew_at: float
+
+    @property
+    def renew_from(self) -> float:
+        """When a background renewal starts: one margin before ``renew_at``."""
+        return self.renew_at - (self.expires_at - self.renew_at)
 
     def __repr__(self) -> str:  # the token itself is a secret
         return f"Token(scope={self.scope!r}, expires_at={self.expires_at!r})"
@@ -105,12 +118,22 @@ class TokenCache:
         self._store = store
         self._clock = clock
         self._refresh_margin = refresh_margin
+        self._guard = threading.Lock()
+        self._renewals: dict[str, threading.Thread] = {}
+        self._started: dict[str, float] = {}  # when each key's last background renewal began
+        self._pid = os.getpid()
 
     def get(self, key: str, issue: IssueToken) -> Token:
-        """A token for ``key`` that is good for a while yet; at most one renewal at a time."""
+        """A token for ``key`` that is good for a while yet; at most one renewal at a time.
+
+        A token due for renewal but still good is handed out at once while a background thread
+        renews it (``renew_ahead``).
+        """
         token = self._store.load(key)
         if self._usable(token):
             assert token is not None
+            if self._clock() >= token.renew_from:
+                self.renew_ahead(key, issue)
             return token
         with self._store.renewal_lock(key):
             token = self._store.load(key)  # another caller may have renewed it meanwhile
@@ -120,6 +143,47 @@ class TokenCache:
             token = self._renew(key, issue, token)
             self._store.save(key, token)
             return token
+
+    def renew_ahead(self, key: str, issue: IssueToken) -> None:
+        """Renew ``key`` on a background thread (one per key and process) unless one runs or one
+        began less than ``BACKGROUND_RETRY`` seconds ago."""
+        with self._guard:
+            if self._pid != os.getpid():  # a forked worker: the parent's threads are not here
+                self._renewals.clear()
+                self._started.clear()
+                self._pid = os.getpid()
+            running = self._renewals.get(key)
+            now = self._clock()
+            if running is not None and running.is_alive():
+                return
+            if now < self._started.get(key, float("-inf")) + BACKGROUND_RETRY:
+                return
+            self._started[key] = now
+            thread = threading.Thread(
+                target=self._renew_in_background,
+                args=(key, issue),
+                name=f"flexiti-token-{key}",
+                daemon=True,
+            )
+            self._renewals[key] = thread
+        thread.start()
+
+    def wait_renewals(self, timeout: float = 10.0) -> None:
+        """Wait for the background renewals under way (tests, and shutting down cleanly)."""
+        with self._guard:
+            threads = list(self._renewals.values())
+        for thread in threads:
+            thread.join(timeout)
+
+    def _renew_in_background(self, key: str, issue: IssueToken) -> None:
+        try:
+            with self._store.renewal_lock(key):
+                token = self._store.load(key)  # another worker may have renewed it meanwhile
+                if self._usable(token) and token is not None and self._clock() < token.renew_from:
+                    return
+                self._store.save(key, self._renew(key, issue, token))
+        except Exception as exc:  # the token in hand stays good; a caller renews it in time
+            log.warning("Renewing the %s token ahead of expiry failed: %r", key, exc)
 
     def drop(self, key: str, token: Token) -> None:
         """Forget ``token`` because Flexiti refused it; the next ``get`` fetches a new one."""

@@ -40,7 +40,7 @@ from flexiti_checkout.errors import ConfigurationError
 
 #: Bumped with each migration that changes the tables (``store/migrations``); ``Store`` refuses a
 #: database written by a newer version, as flexiti-checkout releases before migrations did too.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -237,6 +237,18 @@ tokens = Table(
     Column("renew_at", Float),
     Column("lease_owner", String(64)),
     Column("lease_until", Float),
+)
+
+#: The storefront's answers shared by every worker and host, with a lease per key (revision 0005).
+storefront_cache = Table(
+    "flexiti_storefront_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),  # "gate:49900", "calculator:49900:fr"
+    Column("value", JSON),  # the encoded answer; read only when fresh_until is set
+    Column("fresh_until", Float),
+    Column("claim_owner", String(64)),  # the worker asking Flexiti for this key…
+    Column("claim_until", Float),  # …until then, when another may take over
+    Column("updated_at", Float),
 )
 
 

@@ -5,7 +5,9 @@ month?) thousands of times; Flexiti should hear each once per TTL. ``AnswerCache
 small bounded thread pool so a shopper's request only ever *waits* for an answer (up to its
 budget) and a late answer still fills the cache. Failures are remembered briefly, and a
 ``Breaker`` stops calling Flexiti for a cool-down after several failures in a row, so a Flexiti
-outage costs shop pages nothing.
+outage costs shop pages nothing. A good answer past its TTL is still served (up to ``max_stale``
+beyond it) while it is refreshed, and when the refresh fails: a stale plan beats no badge.
+With a ``Sharing`` the cache reads through to a store shared by every worker (``shared``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from flexiti_checkout.errors import AuthenticationError, FlexitiError, UnavailableError
+from flexiti_checkout.storefront.shared import Sharing, SharingError
 
 log = logging.getLogger("flexiti_checkout.storefront")
 
@@ -31,13 +34,25 @@ class Refused(Exception):
     """Flexiti was not called: the breaker is open or too many calls are already queued."""
 
 
+#: How soon a key whose answer another worker is fetching is looked at again.
+PENDING_RETRY = 1.0
+
+
 @dataclass(frozen=True)
 class Answer(Generic[V]):
-    """What we know for a key: Flexiti's ``value``, or a failure (``ok`` false) kept briefly."""
+    """What we know for a key: Flexiti's ``value``, or a failure (``ok`` false) kept briefly.
+
+    A good answer is served stale after ``fresh_until`` until ``usable_until``, refreshed no
+    sooner than ``retry_at``. ``pending``: no answer yet, and no failure either (another worker
+    is asking Flexiti, or the call is still out): nothing to remember.
+    """
 
     value: V | None
     ok: bool
     fresh_until: float
+    usable_until: float = 0.0
+    retry_at: float = 0.0
+    pending: bool = False
 
 
 class Breaker:
@@ -152,6 +167,8 @@ class AnswerCache(Generic[K, V]):
         max_entries: int,
         clock: Callable[[], float],
         on_refusal: Callable[[FlexitiError], V] | None = None,
+        max_stale: float = 0.0,
+        sharing: Sharing[K, V] | None = None,
     ) -> None:
         self.name = name
         self._fetch = fetch
@@ -162,6 +179,8 @@ class AnswerCache(Generic[K, V]):
         self._max_entries = max_entries
         self._clock = clock
         self._on_refusal = on_refusal
+        self._max_stale = max_stale
+        self._sharing = sharing
         self._lock = threading.Lock()
         self._answers: OrderedDict[K, Answer[V]] = OrderedDict()
         self._inflight: dict[K, Future[Answer[V]]] = {}
@@ -175,8 +194,9 @@ class AnswerCache(Generic[K, V]):
     def start(self, key: K) -> tuple[Answer[V] | None, Future[Answer[V]] | None]:
         """What is known now, and the call to wait for when nothing usable is known.
 
-        A fresh answer comes with no future. A stale value is returned while a refresh runs in
-        the background. With nothing usable, the future of the (one) call for ``key``.
+        A fresh answer comes with no future. A stale good answer is returned while a refresh
+        runs in the background (or, after a failed one, until it is due again). With nothing
+        usable, the future of the (one) call for ``key``.
         """
         now = self._clock()
         with self._lock:
@@ -188,11 +208,13 @@ class AnswerCache(Generic[K, V]):
                 self._answers.move_to_end(key)
                 if now < answer.fresh_until:
                     return answer, None
+                if answer.ok and now < answer.usable_until:
+                    if now >= answer.retry_at and key not in self._inflight:
+                        self._launch(key, answer)
+                    return answer, None  # stale-while-revalidate
             future = self._inflight.get(key)
             if future is None:
                 future = self._launch(key)
-        if answer is not None and answer.ok and not future.done():
-            return answer, None  # stale-while-revalidate: the refresh fills the cache later
         return None, future
 
     def get(self, key: K, timeout: float) -> Answer[V] | None:
@@ -212,47 +234,117 @@ class AnswerCache(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._answers.clear()
+        if self._sharing is not None:
+            try:
+                self._sharing.clear()
+            except SharingError as exc:
+                log.warning("The shared storefront cache could not be cleared (%s)", exc)
 
-    def _launch(self, key: K) -> Future[Answer[V]]:
-        """Start the call for ``key`` (the lock is held); a refused call fails at once, uncached."""
+    def _launch(self, key: K, stale: Answer[V] | None = None) -> Future[Answer[V]]:
+        """Start the call for ``key`` (the lock is held); a refused call fails at once, uncached.
+
+        With a ``stale`` good answer, a refusal keeps it (not asked again for ``failure_ttl``).
+        """
         future: Future[Answer[V]] = Future()
+        now = self._clock()
         if not self._breaker.allow():
-            # Fail closed while Flexiti is down: a stale "yes" is not served through an outage.
-            failure: Answer[V] = Answer(None, False, self._clock() + self._failure_ttl)
-            self._answers[key] = failure
-            future.set_result(failure)
+            # While Flexiti is down nothing is asked; a stale good answer is still shown.
+            kept: Answer[V] = (
+                replace(stale, retry_at=now + self._failure_ttl)
+                if stale is not None
+                else Answer(None, False, now + self._failure_ttl)
+            )
+            self._answers[key] = kept
+            future.set_result(kept)
             return future
         self._inflight[key] = future
         if not self._pool.submit(lambda: self._run(key, future)):
             del self._inflight[key]
             self._breaker.cancel_probe()
             log.warning("Too many Flexiti %s calls queued; answering 'not available'", self.name)
-            future.set_result(Answer(None, False, self._clock()))
+            if stale is not None:  # shown meanwhile; the queue is asked again a little later
+                stale = self._answers[key] = replace(stale, retry_at=now + PENDING_RETRY)
+            future.set_result(stale or Answer(None, False, now))
         return future
 
     def _run(self, key: K, future: Future[Answer[V]]) -> None:
         try:
-            answer = Answer(self._fetch(key), True, self._clock() + self._ttl)
-            self._breaker.succeeded()
-        except FlexitiError as exc:
-            if self._on_refusal is not None and _definitive(exc):
-                answer = Answer(self._on_refusal(exc), True, self._clock() + self._ttl)
-                self._breaker.succeeded()
-            else:
-                log.warning("Flexiti %s failed for %s: %s", self.name, key, exc)
-                answer = Answer(None, False, self._clock() + self._failure_ttl)
-                self._breaker.failed()
+            answer = self._ask(key)
         except Exception:  # a bug must not leave callers waiting: fail closed, loudly
             log.exception("Flexiti %s crashed for %s", self.name, key)
             answer = Answer(None, False, self._clock() + self._failure_ttl)
-            self._breaker.failed()
+        now = self._clock()
         with self._lock:
-            self._answers[key] = answer
-            self._answers.move_to_end(key)
-            while len(self._answers) > self._max_entries:
-                self._answers.popitem(last=False)
+            current = self._answers.get(key)
+            usable = current is not None and current.ok and now < current.usable_until
+            if not answer.ok and usable:  # a stale good answer beats hiding the badge
+                assert current is not None
+                wait = PENDING_RETRY if answer.pending else self._failure_ttl
+                answer = replace(current, retry_at=now + wait)
+            if not answer.pending:
+                self._answers[key] = answer
+                self._answers.move_to_end(key)
+                while len(self._answers) > self._max_entries:
+                    self._answers.popitem(last=False)
             self._inflight.pop(key, None)
         future.set_result(answer)
+
+    def _ask(self, key: K) -> Answer[V]:
+        """Flexiti's answer for ``key``, through the shared store when there is one."""
+        if self._sharing is None:
+            return self._call(key)
+        try:
+            found = self._sharing.find_or_claim(key)
+        except SharingError as exc:
+            log.warning("The shared storefront cache failed (%s); asking Flexiti directly", exc)
+            return self._call(key)
+        if found.answer is not None or not found.claimed:
+            self._breaker.cancel_probe()  # Flexiti was not called: let another probe
+            if found.answer is not None:
+                return self._local(found.answer, found.fresh_in)
+            # Another worker is asking Flexiti and has not answered yet: nothing to remember.
+            return self._local(found.stale, found.fresh_in, retry=PENDING_RETRY)
+        answer = self._call(key)
+        try:
+            if answer.ok:
+                self._sharing.save(key, answer.value, self._ttl)  # type: ignore[arg-type]
+            else:
+                self._sharing.release(key)
+        except SharingError as exc:
+            log.warning("The shared storefront cache failed (%s)", exc)
+        if not answer.ok and found.stale is not None:  # another worker's stale answer
+            return self._local(found.stale, found.fresh_in, retry=self._failure_ttl)
+        return answer
+
+    def _local(self, value: tuple[V] | None, fresh_in: float, *, retry: float = 0) -> Answer[V]:
+        """A shared answer (``(value,)``, fresh ``fresh_in`` seconds more) as this process keeps
+        it; pending when there is none, or when it is too stale to show."""
+        now = self._clock()
+        fresh_until = now + fresh_in
+        usable_until = fresh_until + self._max_stale
+        if value is None or now >= usable_until:
+            return Answer(None, False, now, pending=True)
+        return Answer(value[0], True, fresh_until, usable_until, now + retry)
+
+    def _call(self, key: K) -> Answer[V]:
+        """Ask Flexiti, counting the outcome on the breaker."""
+        try:
+            value = self._fetch(key)
+            self._breaker.succeeded()
+            return self._good(value)
+        except FlexitiError as exc:
+            if self._on_refusal is not None and _definitive(exc):
+                self._breaker.succeeded()
+                return self._good(self._on_refusal(exc))
+            log.warning("Flexiti %s failed for %s: %s", self.name, key, exc)
+        except Exception:  # a bug must not leave callers waiting: fail closed, loudly
+            log.exception("Flexiti %s crashed for %s", self.name, key)
+        self._breaker.failed()
+        return Answer(None, False, self._clock() + self._failure_ttl)
+
+    def _good(self, value: V) -> Answer[V]:
+        fresh_until = self._clock() + self._ttl
+        return Answer(value, True, fresh_until, fresh_until + self._max_stale)
 
 
 def _definitive(exc: FlexitiError) -> bool:

@@ -1,9 +1,11 @@
 """What shoppers see before a checkout: the payment-availability gate and the payment calculator.
 
-Both answer on every product and category page, so they are cached (``AnswerCache``), fail
-closed (a slow or failing Flexiti hides the option instead of slowing the page) and are bounded
-by a time budget per shop request (``FLEXITI_STOREFRONT_BUDGET``, in all). A price gets a plan
-only if the gate says the merchant finances it and the calculator answers.
+Both answer on every product and category page, so they are cached (``AnswerCache``, shared by
+every worker through the store when there is one), fail closed (a failing Flexiti hides the
+option instead of slowing the page; a stale good answer is still shown) and are bounded by a
+time budget per shop request (``FLEXITI_STOREFRONT_BUDGET``, in all). A price gets a plan only
+if the gate says the merchant finances it and the calculator answers. A price whose answer has
+not arrived within the budget is ``pending``: the call goes on, and the page asks again.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from flexiti_checkout.money import (
 from flexiti_checkout.storefront.apr import implied_apr
 from flexiti_checkout.storefront.cache import Answer, AnswerCache, Breaker, Pool
 from flexiti_checkout.storefront.sanitize import sanitize_html
+from flexiti_checkout.storefront.shared import SharedStore, Sharing
 from flexiti_checkout.texts import texts
 
-Reason = Literal["not_eligible", "unavailable"]
+#: ``pending``: Flexiti has not answered yet (ask again shortly); ``unavailable``: it failed.
+Reason = Literal["not_eligible", "unavailable", "pending"]
 #: Calls that may wait in the pool's queue; beyond this a price answers "not available".
 MAX_QUEUED = 1000
 _DEADLINE_KEY = "_flexiti_storefront_deadline"
@@ -50,6 +54,8 @@ class StorefrontSettings:
     breaker_cooldown: float = 30.0
     workers: int = 16
     max_entries: int = 10_000
+    #: How long past its TTL a good answer is still shown while Flexiti is slow or failing.
+    max_stale: float = 86400.0
 
 
 @dataclass(frozen=True)
@@ -89,11 +95,17 @@ class Plan:
 
 @dataclass(frozen=True)
 class PlanResult:
-    """One price's answer: a plan, or why there is none (``not_eligible`` or ``unavailable``)."""
+    """One price's answer: a plan, or why there is none (``not_eligible``, ``unavailable`` or
+    ``pending``)."""
 
     price: Decimal
     plan: Plan | None
     reason: Reason | None = None
+
+    @property
+    def definitive(self) -> bool:
+        """Whether this answer may be kept (by a browser): not a failure or a wait."""
+        return self.reason not in ("unavailable", "pending")
 
     def as_json(self) -> dict[str, Any]:
         if self.plan is not None:
@@ -112,6 +124,8 @@ class Storefront:
         default_lang: Lang = "en",
         check_redirect: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedStore | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.settings = settings = settings or StorefrontSettings()
@@ -125,13 +139,26 @@ class Storefront:
             "ttl": settings.cache_ttl,
             "failure_ttl": settings.failure_ttl,
             "max_entries": settings.max_entries,
+            "max_stale": settings.max_stale,
             "clock": clock,
         }
+        gate_sharing = calc_sharing = None
+        if shared is not None:
+            gate_sharing = Sharing(shared, _gate_name, bool, _gate_value, wall=wall)
+            calc_sharing = Sharing(shared, _plan_name, _plan_json, _plan_from_json, wall=wall)
         self.gate: AnswerCache[int, bool] = AnswerCache(
-            "payment availability", self._fetch_gate, on_refusal=lambda exc: False, **common
+            "payment availability",
+            self._fetch_gate,
+            on_refusal=lambda exc: False,
+            sharing=gate_sharing,
+            **common,
         )
         self.calculator: AnswerCache[tuple[int, Lang], Plan | None] = AnswerCache(
-            "payment calculator", self._fetch_plan, on_refusal=lambda exc: None, **common
+            "payment calculator",
+            self._fetch_plan,
+            on_refusal=lambda exc: None,
+            sharing=calc_sharing,
+            **common,
         )
 
     # -- the Python API -------------------------------------------------------------------------
@@ -226,26 +253,71 @@ class Storefront:
         answer = self.client.payment_calculator(price, lang)
         if answer.months < 1 or answer.monthly_payment <= 0:
             return None
-        t = texts(lang)
-        payment = format_money(answer.monthly_payment, lang)
         apr = implied_apr(price, answer.months, answer.monthly_payment, answer.html)
-        words = {"payment": payment, "months": answer.months}
-        if apr is None:
-            text = t["badge_text_no_apr"].format(**words)
-        else:
-            text = t["badge_text"].format(apr=format_percent(apr, lang), **words)
-        return Plan(
-            price=price,
-            monthly_payment=answer.monthly_payment,
-            months=answer.months,
-            lang=lang,
-            text=text,
-            label=t["badge_label"].format(text=text),  # the visible words first (label in name)
-            more=t["badge_more"],
-            payment_text=payment,
-            html=sanitize_html(answer.html),
-            apr=apr,
-        )
+        html = sanitize_html(answer.html)
+        return describe_plan(price, lang, answer.monthly_payment, answer.months, apr, html)
+
+
+def describe_plan(
+    price: Decimal, lang: Lang, payment: Decimal, months: int, apr: Decimal | None, html: Markup
+) -> Plan:
+    """The plan's sentences in ``lang``, from Flexiti's numbers (and the rate they imply)."""
+    t = texts(lang)
+    payment_text = format_money(payment, lang)
+    words = {"payment": payment_text, "months": months}
+    if apr is None:
+        text = t["badge_text_no_apr"].format(**words)
+    else:
+        text = t["badge_text"].format(apr=format_percent(apr, lang), **words)
+    return Plan(
+        price=price,
+        monthly_payment=payment,
+        months=months,
+        lang=lang,
+        text=text,
+        label=t["badge_label"].format(text=text),  # the visible words first (label in name)
+        more=t["badge_more"],
+        payment_text=payment_text,
+        html=html,
+        apr=apr,
+    )
+
+
+# -- the shared store's keys and values (numbers as text: exact, and JSON on every database) ---
+
+
+def _gate_name(key: int) -> str:
+    return f"gate:{key}"
+
+
+def _gate_value(key: int, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"a stored availability is true or false, not {value!r}")
+    return value
+
+
+def _plan_name(key: tuple[int, Lang]) -> str:
+    return f"calculator:{key[0]}:{key[1]}"
+
+
+def _plan_json(plan: Plan | None) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    apr = None if plan.apr is None else str(plan.apr)
+    return {"payment": str(plan.monthly_payment), "months": plan.months, "apr": apr,
+            "html": str(plan.html)}  # fmt: skip
+
+
+def _plan_from_json(key: tuple[int, Lang], value: Any) -> Plan | None:
+    """A plan another worker saved; its sentences are written here, in this release's words."""
+    if value is None:
+        return None
+    apr = None if value["apr"] is None else Decimal(value["apr"])
+    payment, months = Decimal(value["payment"]), int(value["months"])
+    if months < 1 or not payment.is_finite() or payment <= 0:
+        raise ValueError("a stored plan has no payment")
+    html = Markup(value["html"])  # noqa: S704 - sanitised before it was saved
+    return describe_plan(from_cents(key[0]), key[1], payment, months, apr, html)
 
 
 def _settled(state: tuple[Answer[Any] | None, Future[Answer[Any]] | None]) -> Answer[Any] | None:
@@ -262,12 +334,16 @@ def _combine(
 ) -> PlanResult:
     price = from_cents(key)
     allowed = _settled(gate)
-    if allowed is None or not allowed.ok:
+    if allowed is None or allowed.pending:
+        return PlanResult(price, None, "pending")
+    if not allowed.ok:
         return PlanResult(price, None, "unavailable")
     if not allowed.value:
         return PlanResult(price, None, "not_eligible")
     plan = _settled(calc) if calc is not None else None
-    if plan is None or not plan.ok:
+    if plan is None or plan.pending:
+        return PlanResult(price, None, "pending")
+    if not plan.ok:
         return PlanResult(price, None, "unavailable")
     if plan.value is None:
         return PlanResult(price, None, "not_eligible")

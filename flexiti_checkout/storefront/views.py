@@ -75,7 +75,8 @@ def calculator() -> ResponseReturnValue:
     """``GET ?price=499.00&lang=fr`` → one plan; ``POST {"prices": [...]}`` → ``{"plans": [...]}``.
 
     A price with no plan answers ``{"price": ..., "eligible": false, "reason": ...}``, where
-    ``reason`` is ``not_eligible`` or ``unavailable`` (Flexiti slow or down: try again later).
+    ``reason`` is ``not_eligible``, ``pending`` (Flexiti has not answered yet: ask again in a
+    second or two) or ``unavailable`` (Flexiti failed: try again later).
     """
     if request.method == "OPTIONS":
         return _preflight()
@@ -91,7 +92,7 @@ def calculator() -> ResponseReturnValue:
     [result] = current_storefront().plans([price], lang)
     return _answer(
         result.as_json(),
-        definitive=result.reason != "unavailable",
+        definitive=result.definitive,
         shared=bool(request.args.get("lang")),
     )
 
@@ -124,7 +125,7 @@ def _batch() -> ResponseReturnValue:
     results = current_storefront().plans(prices, lang)
     return _answer(
         {"lang": lang, "plans": [result.as_json() for result in results]},
-        definitive=all(result.reason != "unavailable" for result in results),
+        definitive=all(result.definitive for result in results),
         shared=bool(data["lang"]),
     )
 

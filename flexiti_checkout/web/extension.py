@@ -25,6 +25,7 @@ from flexiti_checkout.lifecycle.refunds import RefundService
 from flexiti_checkout.lifecycle.reviews import OrderDecisions
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
 from flexiti_checkout.signals import STATUS_SIGNALS, application_approved, order_refunded
+from flexiti_checkout.store.answers import DatabaseAnswerStore
 from flexiti_checkout.store.audit import AuditLog
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store, default_sqlite_url
@@ -138,6 +139,7 @@ class FlexitiCheckout:
                 token_store=token_store if self._client is None else None,
                 sandbox_app=sandbox_app,
                 check_redirect=check_redirect,
+                shared=DatabaseAnswerStore(store),
             ),
             probe=FlexitiProbe(lambda: probe_client.payment_availability(_PROBE_AMOUNT)),
             refunds=refunds,

@@ -207,6 +207,9 @@ def storefront_settings(config: Mapping[str, Any]) -> StorefrontSettings:
             "FLEXITI_STOREFRONT_BREAKER_COOLDOWN", config["FLEXITI_STOREFRONT_BREAKER_COOLDOWN"]
         ),
         workers=whole(config, "FLEXITI_STOREFRONT_WORKERS", low=1, high=128),
+        max_stale=parse_duration(
+            "FLEXITI_STOREFRONT_MAX_STALE", config["FLEXITI_STOREFRONT_MAX_STALE"], allow_zero=True
+        ),
     )
 
 

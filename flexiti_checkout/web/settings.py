@@ -62,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
     "FLEXITI_STOREFRONT_BREAKER_THRESHOLD": StorefrontSettings.breaker_threshold,
     "FLEXITI_STOREFRONT_BREAKER_COOLDOWN": StorefrontSettings.breaker_cooldown,
     "FLEXITI_STOREFRONT_WORKERS": StorefrontSettings.workers,
+    "FLEXITI_STOREFRONT_MAX_STALE": StorefrontSettings.max_stale,
     "FLEXITI_API_KEYS": (),
     "FLEXITI_ADMIN_KEYS": (),
     "FLEXITI_SHOP_WEBHOOK_URL": None,

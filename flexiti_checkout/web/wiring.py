@@ -19,6 +19,7 @@ from flexiti_checkout.client.tokens import TokenStore
 from flexiti_checkout.client.wsgi_transport import session_for
 from flexiti_checkout.lifecycle.redirects import redirect_checker
 from flexiti_checkout.storefront.plans import Storefront
+from flexiti_checkout.storefront.shared import SharedStore
 from flexiti_checkout.web.settings import Settings
 
 #: Where an app in sandbox mode serves its own sandbox (hosted pages, control API).
@@ -86,13 +87,16 @@ def build_storefront(
     token_store: TokenStore | None,
     sandbox_app: Flask | None,
     check_redirect: Callable[[str], None],
+    shared: SharedStore | None = None,
 ) -> Storefront:
-    """The storefront of an app, with a client of its own for budgeted calls.
+    """The storefront of an app, with a client of its own for its background calls.
 
     With a ``token_store`` (the extension built ``client`` from settings) the storefront gets
-    its own ``FlexitiClient``: no retries, a timeout within the budget, a connection pool as
-    large as its thread pool, and the same tokens. Without one, the host's own ``client`` is
-    used as is: its retries only delay when a late answer reaches the cache.
+    its own ``FlexitiClient``: no retries, the app's timeout (a shop request waits only its
+    budget; a later answer still fills the cache), a connection pool as large as its thread
+    pool, and the same tokens. Without one, the host's own ``client`` is used as is: its
+    retries only delay when a late answer reaches the cache. ``shared`` is the cache every
+    worker reads through to.
     """
     own = settings.storefront
     if token_store is not None:
@@ -106,13 +110,17 @@ def build_storefront(
             settings.client_secret,
             online_api_url=client.online_api_url,
             pos_api_url=client.pos_api_url,
-            timeout=(min(3.05, own.budget), own.budget),
+            timeout=settings.timeout,
             max_retries=0,
             session=session,
             token_store=token_store,
         )
     return Storefront(
-        client, own, default_lang=settings.default_lang, check_redirect=check_redirect
+        client,
+        own,
+        default_lang=settings.default_lang,
+        check_redirect=check_redirect,
+        shared=shared,
     )
 
 

@@ -6,8 +6,10 @@
  *
  * A badge loads when it scrolls into view; all the prices that came into view together go in
  * one request. Changing data-flexiti-price (a variant picker) re-prices its badge. A price with
- * no plan keeps its space, invisible. Any failure hides badges quietly: a shop page never shows
- * an error because of Flexiti. The language is data-flexiti-lang, else <html lang>.
+ * no plan keeps its space, invisible. A price Flexiti has not answered yet ("pending") is asked
+ * again shortly, a few times, and fills in when its answer lands. Any failure hides badges
+ * quietly: a shop page never shows an error because of Flexiti. The language is
+ * data-flexiti-lang, else <html lang>.
  *
  * The checkout: a form (or its submit button) marked data-flexiti-checkout is posted in the
  * background; when the shop answers {"modal_url": ...} Flexiti opens in a dialog over the page.
@@ -18,12 +20,15 @@
   var SELECTOR = "[data-flexiti-price]";
   var PRICE = /^\d{1,7}(\.\d{1,2})?$/;
   var BATCH = 100;  // the most prices the calculator takes in one request
+  // When to ask again for a price Flexiti has not answered yet (ms); then it stays hidden.
+  var PENDING_DELAYS = [1000, 1000, 2000, 2000, 4000, 4000, 8000, 8000];
   var script = document.currentScript;
   var endpoint = endpointOf(script);
   var sameOrigin = new URL(endpoint, window.location.href).origin === window.location.origin;
   var keys = new WeakMap();  // element -> "lang|price" it shows or waits for
   var known = {};            // "lang|price" -> plan, or false when the price has none
   var waiting = {};          // "lang|price" -> elements waiting for that answer
+  var tries = {};            // "lang|price" -> "pending" answers had so far
   var queued = [];           // keys for the next request
   var timer = 0;
   var observer = "IntersectionObserver" in window
@@ -175,14 +180,31 @@
   }
 
   function settle(key, answer) {
+    if (answer && answer.reason === "pending" && (tries[key] || 0) < PENDING_DELAYS.length) {
+      // Flexiti is slow: its answer is on its way. Keep the badge's space and ask again.
+      window.setTimeout(function () { askAgain(key); }, PENDING_DELAYS[tries[key] || 0]);
+      tries[key] = (tries[key] || 0) + 1;
+      return;
+    }
+    delete tries[key];
     var plan = answer && answer.eligible ? answer : null;
-    // "unavailable" means Flexiti was slow or down: ask again next time instead of remembering.
-    if (answer && answer.reason !== "unavailable") { known[key] = plan || false; }
+    // "unavailable" (Flexiti failed) or still "pending": ask again next time, never remember.
+    if (answer && answer.reason !== "unavailable" && answer.reason !== "pending") {
+      known[key] = plan || false;
+    }
     var elements = waiting[key] || [];
     delete waiting[key];
     elements.forEach(function (el) {
       if (keys.get(el) === key) { render(el, plan); }
     });
+  }
+
+  function askAgain(key) {
+    var still = (waiting[key] || []).filter(function (el) { return keys.get(el) === key; });
+    if (!still.length) { delete waiting[key]; delete tries[key]; return; }  // re-priced meanwhile
+    waiting[key] = still;
+    queued.push(key);
+    if (!timer) { timer = window.setTimeout(flush, 30); }
   }
 
   function scan(root) {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from decimal import Decimal
 from urllib.parse import parse_qs
@@ -687,16 +688,77 @@ def test_token_is_refreshed_before_expiry(client, mocked, clock):
     mocked.post(TOKEN_URL, json=token_json(2, scope="merchant"))
     mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
     client.order_by_merchant_order_id("A-1")
-    clock.now += 1200 - 61
+    clock.now += 1200 - 121  # two margins left: not yet due for renewal
     client.order_by_merchant_order_id("A-1")
     assert len(token_calls(mocked)) == 1
-    clock.now += 2
+    clock.now += 62  # less than a minute before it stops being handed out
     client.order_by_merchant_order_id("A-1")
+    client._tokens.wait_renewals()
     calls = token_calls(mocked)
     assert len(calls) == 2
     assert form(calls[1])["grant_type"] == "refresh_token"
     assert form(calls[1])["refresh_token"] == "refresh-1"
+    client.order_by_merchant_order_id("A-1")
     assert mocked.calls[-1].request.headers["Authorization"] == "Bearer access-2"
+
+
+def test_a_token_due_for_renewal_is_renewed_in_the_background(client, mocked, clock):
+    """Between two margins and one before expiry, calls go out at once with the token in hand
+    while one background call renews it; no caller waits for Flexiti's token answer."""
+    release, renewing, renewed = threading.Event(), threading.Event(), threading.Event()
+    answers = iter([token_json(1, scope="merchant"), token_json(2, scope="merchant")])
+
+    def token_answer(request):
+        body = next(answers)
+        if body["access_token"] == "access-2":
+            renewing.set()
+            release.wait(5)
+            renewed.set()
+        return 200, {}, json.dumps(body)
+
+    mocked.add_callback(responses.POST, TOKEN_URL, callback=token_answer)
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.order_by_merchant_order_id("A-1")
+    clock.now += 1200 - 100
+
+    for _ in range(5):
+        client.order_by_merchant_order_id("A-1")
+
+    assert renewing.wait(5) and not renewed.is_set()  # held: nobody waited for it
+    assert all(
+        call.request.headers["Authorization"] == "Bearer access-1"
+        for call in mocked.calls
+        if call.request.url == LOOKUP_URL
+    )
+    release.set()
+    client._tokens.wait_renewals()
+    client.order_by_merchant_order_id("A-1")
+    assert renewed.is_set() and len(token_calls(mocked)) == 2
+    assert mocked.calls[-1].request.headers["Authorization"] == "Bearer access-2"
+
+
+def test_a_failed_background_renewal_is_not_repeated_at_once(client, mocked, clock):
+    """Flexiti refusing the early renewal: calls go on with the token in hand, and the next
+    background try waits 10 s instead of following every call."""
+    mocked.post(TOKEN_URL, json=token_json(1, scope="merchant"))
+    mocked.post(TOKEN_URL, status=503, json={"error": "unavailable"})
+    mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
+    client.max_retries = 0
+    client.order_by_merchant_order_id("A-1")
+    clock.now += 1200 - 100
+    for _ in range(3):
+        client.order_by_merchant_order_id("A-1")
+        client._tokens.wait_renewals()
+    tries = len(token_calls(mocked))
+    clock.now += 11
+    client.order_by_merchant_order_id("A-1")
+    client._tokens.wait_renewals()
+
+    # a refresh grant, then a new grant after it, per background try
+    assert tries == 1 + 2
+    assert len(token_calls(mocked)) == 1 + 4
+    lookups = [call for call in mocked.calls if call.request.url == LOOKUP_URL]
+    assert {call.request.headers["Authorization"] for call in lookups} == {"Bearer access-1"}
 
 
 def test_failed_refresh_falls_back_to_new_grant(client, mocked, clock):

@@ -61,8 +61,8 @@ class Storefront:
 
 
 @contextmanager
-def storefront_shop(sandbox, tmp_path) -> Iterator[Storefront]:
-    app, _ = make_shop_app(sandbox, tmp_path)
+def storefront_shop(sandbox, tmp_path, **config: Any) -> Iterator[Storefront]:
+    app, _ = make_shop_app(sandbox, tmp_path, **config)
 
     @app.get("/category")
     def category() -> str:
@@ -110,6 +110,16 @@ def batches(page) -> list[Any]:
         ),
     )
     return seen
+
+
+def badge_states(page) -> list[str]:
+    """Once no badge is pending any more, each badge's state, in page order."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-flexiti-state=pending]')", timeout=20000
+    )
+    return page.locator("[data-flexiti-price]").evaluate_all(
+        "els => els.map(e => e.dataset.flexitiState)"
+    )
 
 
 def problems(page) -> list[str]:
@@ -218,19 +228,42 @@ def test_the_french_page_reads_in_french(pages, page, shots):
     assert page.locator(".top").nth(2).evaluate("e => e.dataset.flexitiState") == "ineligible"
 
 
+def test_badges_flexiti_answers_after_the_budget_fill_in_when_the_answer_lands(
+    sandbox, tmp_path, page, shots
+):
+    """Flexiti slower than the budget: the first batch answers "pending", the script asks again
+    and every badge fills in, in the space it had reserved (nothing below it moves)."""
+    sandbox.control("PATCH", "faults", {"latency": 0.8})
+    with storefront_shop(sandbox, tmp_path, FLEXITI_STOREFRONT_BUDGET="0.2s") as slow:
+        page.set_viewport_size({"width": 1600, "height": 1400})
+        sent = batches(page)
+        errors = problems(page)
+        answers: list[Any] = []
+        page.on(
+            "response",
+            lambda r: answers.append(r.json()) if r.url.endswith("/flexiti/calculator") else None,
+        )
+        page.goto(slow.url + "/category?n=12")
+        page.wait_for_function("() => document.querySelectorAll('[data-flexiti-price]').length")
+        before = [page.locator(f"#p{n} button").bounding_box() for n in (1, 12)]
+        states = badge_states(page)
+        shots.take(page, "late")
+
+        assert states == ["ready"] * 12
+        assert len(sent) >= 2  # asked again after "pending"
+        assert {plan["reason"] for plan in answers[0]["plans"]} == {"pending"}
+        assert [page.locator(f"#p{n} button").bounding_box() for n in (1, 12)] == before
+        assert errors == []
+
+
 def test_a_page_with_flexiti_down_shows_no_badge_and_no_error(pages, page, shots):
     """Flexiti failing: every badge stays invisible, the page loads fast and logs no error."""
     pages.sandbox.control("PATCH", "faults", {"error_rate": 1.0})
     errors = problems(page)
     page.goto(pages.url + "/category?n=12")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-flexiti-state=pending]')", timeout=10000
-    )
+    states = badge_states(page)
     shots.take(page, "down")
 
-    states = page.locator("[data-flexiti-price]").evaluate_all(
-        "els => els.map(e => e.dataset.flexitiState)"
-    )
     assert states == ["ineligible"] * 12
     assert "Flexiti" not in page.locator("body").inner_text()
     assert errors == []

@@ -121,3 +121,37 @@ def test_cold_store(sandbox: SandboxServer, tmp_path: Path, store_url: str) -> N
             [lambda n=n: requests.post(f"{url}/start/C-{n}", timeout=15) for n in range(CLIENTS)]
         )
         assert [r.status_code for r in started] == [200] * CLIENTS  # failing shows gunicorn's log
+
+
+def test_workers_share_one_storefront_cache(
+    sandbox: SandboxServer, tmp_path: Path, store_url: str
+) -> None:
+    """Two gunicorn workers asked for the same prices at once, again and again, ask Flexiti once
+    per price in all (availability and calculator): the cache is the store's, not the worker's."""
+    sandbox.control("PATCH", "faults", {"latency": 0.2})
+    prices = [f"{200 + 50 * n}.00" for n in range(8)]
+    body = {"prices": prices, "lang": "en"}
+    with run_gunicorn("worker_app:app", service_env(sandbox, tmp_path, store_url), tmp_path) as url:
+        workers = wait_for_workers(url, 2)
+        answered: set[int] = set()
+        plans: list[Any] = []
+        for _ in range(20):
+            batches = in_parallel(
+                [lambda: requests.post(f"{url}/flexiti/calculator", json=body, timeout=15)] * 8
+            )
+            answered |= {int(r.headers["X-Worker-Pid"]) for r in batches}
+            plans = [r.json()["plans"] for r in batches]
+            if all(plan["eligible"] for batch in plans for plan in batch) and answered == workers:
+                break
+            time.sleep(0.3)
+
+    assert answered == workers
+    assert all(plan["eligible"] for batch in plans for plan in batch)
+    log = sandbox.control("GET", "requests")["requests"]
+    asked = Counter(
+        kind
+        for entry in log
+        for kind in ("payment-availability", "payment-calculator")
+        if kind in entry["path"]
+    )
+    assert asked == {"payment-availability": len(prices), "payment-calculator": len(prices)}

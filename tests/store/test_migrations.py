@@ -172,7 +172,7 @@ def test_the_revisions_build_exactly_the_store_tables(engine: Engine) -> None:
             compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
             == []
         )
-        assert conn.execute(text("select value from flexiti_meta")).scalar() == "3"
+        assert conn.execute(text("select value from flexiti_meta")).scalar() == "5"
 
 
 def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> None:
@@ -189,11 +189,11 @@ def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> N
 @pytest.mark.parametrize(
     ("prepare", "output", "code"),
     [
-        (lambda url, engine: None, "Store: empty (created at revision 0003 on first use)\n", 0),
-        (lambda url, engine: open_and_close(url), "Store: revision 0003 (up to date)\n", 0),
+        (lambda url, engine: None, "Store: empty (created at revision 0005 on first use)\n", 0),
+        (lambda url, engine: open_and_close(url), "Store: revision 0005 (up to date)\n", 0),
         (
             lambda url, engine: fill_released_store(engine),
-            "Store: revision 0001; this flexiti-checkout needs 0003. Back the database up, "
+            "Store: revision 0001; this flexiti-checkout needs 0005. Back the database up, "
             "then run `flask flexiti db upgrade`.\n",
             1,
         ),

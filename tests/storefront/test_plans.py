@@ -13,15 +13,19 @@ import responses
 from flask import Flask
 
 from flexiti_checkout import FlexitiClient
+from flexiti_checkout.storefront.cache import AnswerCache, Breaker, Pool
 from flexiti_checkout.storefront.plans import Storefront, StorefrontSettings
 from support.clocks import FakeClock
-
-ONLINE = "https://online.test/flexiti/online-api"
-CID = "flexitidemo"
-TOKEN_URL = f"{ONLINE}/oauth/token"
-GATE_URL = f"{ONLINE}/online/client-id/{CID}/merchants/payment-availability"
-CALC_URL = f"{ONLINE}/online/v2/client-id/{CID}/systems/payment-calculator"
-TOKEN = {"token_type": "bearer", "access_token": "a-1", "expires_in": 1200, "scope": "customer"}
+from support.storefront_mocks import (
+    CALC_URL,
+    CID,
+    GATE_URL,
+    ONLINE,
+    calc_answer,
+    calls,
+    flexiti_mock,
+    gate_answer,
+)
 
 
 @pytest.fixture
@@ -31,8 +35,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def mocked() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.post(TOKEN_URL, json=TOKEN)
+    with flexiti_mock() as rsps:
         yield rsps
 
 
@@ -50,23 +53,6 @@ def storefront(clock: FakeClock) -> Iterator[Storefront]:
     yield storefront
     storefront.wait_idle()
     storefront.close()
-
-
-def gate_answer(enabled: bool, delay: float = 0.0, status: int = 200):
-    def answer(request):
-        time.sleep(delay)
-        return status, {}, json.dumps({"enable_payment_gateway": enabled})
-
-    return answer
-
-
-def calc_answer(payment: str = "41.58", months: str = "12", html: str = "<p>plan</p>"):
-    body = {"htmlRender": html, "paymentPlan": {"monthlyPayment": payment, "months": months}}
-    return lambda request: (200, {}, json.dumps(body))
-
-
-def calls(mocked: responses.RequestsMock, url: str) -> list:
-    return [call for call in mocked.calls if call.request.url.split("?")[0] == url]
 
 
 # -- caching -----------------------------------------------------------------------------------
@@ -231,8 +217,9 @@ def test_failures_are_remembered_briefly(storefront, mocked, clock):
     assert len(calls(mocked, GATE_URL)) == 2
 
 
-def test_a_failed_refresh_hides_a_known_yes(storefront, mocked, clock):
-    """Fail closed: once a refresh fails, the stale yes is no longer served."""
+def test_a_failed_refresh_keeps_showing_the_known_yes(storefront, mocked, clock):
+    """Past its TTL a yes is served while it is refreshed, and still after the refresh fails;
+    Flexiti is asked again only once the failure TTL has passed."""
     mocked.add_callback(responses.POST, GATE_URL, callback=gate_answer(True))
     assert storefront.is_available("499.00") is True
     mocked.remove(responses.POST, GATE_URL)
@@ -241,7 +228,64 @@ def test_a_failed_refresh_hides_a_known_yes(storefront, mocked, clock):
 
     assert storefront.is_available("499.00") is True  # stale, while the refresh runs
     storefront.wait_idle()
+    assert storefront.is_available("499.00") is True  # the refresh failed: still the stale yes
+    storefront.wait_idle()
+    assert len(calls(mocked, GATE_URL)) == 2
+
+    clock.advance(31)
+    assert storefront.is_available("499.00") is True
+    storefront.wait_idle()
+    assert len(calls(mocked, GATE_URL)) == 3
+
+
+def test_a_stale_plan_is_shown_while_the_breaker_is_open(clock, mocked):
+    """With the breaker open, nothing is asked and a known plan stays on the page."""
+    storefront = make_storefront(clock, breaker_threshold=1, breaker_cooldown=3000)
+    mocked.add_callback(responses.POST, GATE_URL, callback=gate_answer(True))
+    mocked.add_callback(responses.GET, CALC_URL, callback=calc_answer())
+    assert storefront.payment_plan("499.00", "en") is not None
+    mocked.remove(responses.POST, GATE_URL)
+    mocked.post(GATE_URL, status=503, json={"error": "unavailable"})
+    assert storefront.is_available("100.00") is False  # opens the breaker
+    assert storefront.breaker.is_open
+    clock.advance(601)
+
+    plan = storefront.payment_plan("499.00", "en")
+    storefront.wait_idle()
+
+    assert plan is not None and plan.monthly_payment == Decimal("41.58")
+    assert storefront.payment_plan("499.00", "en") is not None
+    assert len(calls(mocked, GATE_URL)) == 2  # the first yes and the failure, nothing since
+    storefront.close()
+
+
+def test_a_stale_answer_is_not_shown_past_max_stale(clock, mocked):
+    """A yes older than its TTL plus ``max_stale`` is no longer shown when Flexiti fails."""
+    storefront = make_storefront(clock, max_stale=3600)
+    mocked.add_callback(responses.POST, GATE_URL, callback=gate_answer(True))
+    assert storefront.is_available("499.00") is True
+    mocked.remove(responses.POST, GATE_URL)
+    mocked.post(GATE_URL, status=500, json={"error": "boom"})
+    clock.advance(600 + 3601)
+
     assert storefront.is_available("499.00") is False
+    storefront.close()
+
+
+def test_an_answer_later_than_the_budget_is_pending_not_a_failure(clock, mocked):
+    """A cold price Flexiti answers after the budget is "pending", and its late answer lands."""
+    storefront = make_storefront(clock, budget=0.2)
+    mocked.add_callback(responses.POST, GATE_URL, callback=gate_answer(True, delay=0.4))
+    mocked.add_callback(responses.GET, CALC_URL, callback=calc_answer())
+
+    [first] = storefront.plans([Decimal("499.00")], "en")
+    storefront.wait_idle()
+    [second] = storefront.plans([Decimal("499.00")], "en")
+
+    assert (first.plan, first.reason, first.definitive) == (None, "pending", False)
+    assert second.plan is not None and second.reason is None and second.definitive
+    assert len(calls(mocked, GATE_URL)) == len(calls(mocked, CALC_URL)) == 1
+    storefront.close()
 
 
 def test_the_breaker_stops_calling_flexiti_for_a_cool_down(clock, mocked):
@@ -310,3 +354,31 @@ def test_missing_prices_are_fetched_concurrently_on_a_bounded_pool(clock, mocked
     assert 1 < peak[0] <= 8
     assert len(calls(mocked, GATE_URL)) == len(calls(mocked, CALC_URL)) == 48
     storefront.close()
+
+
+def test_a_full_queue_keeps_the_stale_answer_and_waits_before_asking_again(clock):
+    """With the pool's queue full, a stale answer is shown and not re-queued on every request."""
+    tries: list[int] = []
+
+    class CountingPool(Pool):
+        def submit(self, task):
+            tries.append(1)
+            return super().submit(task)
+
+    pool = CountingPool(1, 10)
+    limits = {"ttl": 600, "failure_ttl": 30, "max_entries": 10, "max_stale": 3600}
+    cache = AnswerCache(
+        "test", lambda key: True, pool=pool, breaker=Breaker(5, 30, clock), clock=clock, **limits
+    )
+    assert cache.get(1, 5).value is True
+    clock.advance(601)
+    pool.max_queued = 0
+
+    answers = [cache.start(1)[0] for _ in range(5)]
+
+    assert [answer.value for answer in answers if answer is not None] == [True] * 5
+    assert len(tries) == 2  # the first call, and one refused refresh
+    clock.advance(2)
+    cache.start(1)
+    assert len(tries) == 3
+    pool.shutdown()

@@ -220,6 +220,25 @@ def test_calculator_with_flexiti_down_marks_prices_unavailable(shop):
     assert answer.headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.shop_config({"FLEXITI_STOREFRONT_BUDGET": "0.3s"})
+def test_a_price_flexiti_answers_after_the_budget_is_pending_then_filled_in(shop):
+    """Slower than the budget, a cold price is "pending" (not a failure, not kept by browsers);
+    the call goes on past the budget and the next ask gets the plan, with no second call."""
+    shop.sandbox.control("PATCH", "faults", {"latency": 0.5})
+    started = time.monotonic()
+    first = post(shop, "/flexiti/calculator", {"prices": ["499.00"], "lang": "en"})
+    assert time.monotonic() - started < 2.5
+    flexiti_state(shop.app).storefront.wait_idle()
+
+    second = post(shop, "/flexiti/calculator", {"prices": ["499.00"], "lang": "en"})
+
+    assert first.json()["plans"] == [{"price": "499.00", "eligible": False, "reason": "pending"}]
+    assert first.headers["Cache-Control"] == "no-store"
+    assert second.json()["plans"][0]["eligible"] is True
+    assert second.headers["Cache-Control"] == "public, max-age=60"
+    assert len(upstream(shop, "payment-calculator")) == 1
+
+
 # -- learn more ----------------------------------------------------------------------------------
 
 
@@ -332,6 +351,13 @@ def test_storefront_settings_have_defaults(tmp_path):
     settings = flexiti_state(app).storefront.settings
     assert (settings.cache_ttl, settings.budget, settings.failure_ttl) == (600, 1.5, 30)
     assert (settings.breaker_threshold, settings.breaker_cooldown, settings.workers) == (5, 30, 16)
+    assert settings.max_stale == 86400
+
+
+def test_max_stale_is_a_duration(tmp_path):
+    app = app_with(tmp_path, FLEXITI_STOREFRONT_MAX_STALE="2h")
+    FlexitiCheckout(app)
+    assert flexiti_state(app).storefront.settings.max_stale == 7200
 
 
 @pytest.mark.parametrize(
@@ -345,6 +371,8 @@ def test_storefront_settings_have_defaults(tmp_path):
         ("FLEXITI_STOREFRONT_BREAKER_COOLDOWN", "never"),
         ("FLEXITI_STOREFRONT_WORKERS", "many"),
         ("FLEXITI_STOREFRONT_WORKERS", 1000),
+        ("FLEXITI_STOREFRONT_MAX_STALE", "stale"),
+        ("FLEXITI_STOREFRONT_MAX_STALE", -5),
     ],
 )
 def test_bad_storefront_settings_fail_at_init_naming_the_key(tmp_path, key, value):

@@ -197,12 +197,23 @@ def _document(prefix: str) -> dict[str, Any]:
                     ),
                     "400": _json(ErrorSchema, "Bad fields, each named in `fields`"),
                     "401": unauthorized,
-                    "409": _json(
-                        ErrorSchema,
-                        "The merchant order has ended, or is pending for another amount or "
-                        "flow, or is still starting; or Flexiti refused it (`flexiti_refused`, "
-                        "such as an amount outside the merchant's range)",
-                    ),
+                    "409": {
+                        **_json(
+                            ErrorSchema,
+                            "The merchant order has ended (`order_settled`), or is pending for "
+                            "another amount or flow (`order_mismatch`), or another request is "
+                            "starting it (`checkout_in_progress`: retry after `Retry-After` "
+                            "seconds); or Flexiti refused it (`flexiti_refused`, such as an "
+                            "amount outside the merchant's range)",
+                        ),
+                        "headers": {
+                            "Retry-After": {
+                                "description": "With `checkout_in_progress`: seconds to wait "
+                                "before starting it again",
+                                "schema": {"type": "integer", "minimum": 1},
+                            }
+                        },
+                    },
                     "405": _json(ErrorSchema, "Another method than POST; `Allow` names it"),
                     "413": _json(ErrorSchema, "A body over 64 KiB"),
                     "415": _json(ErrorSchema, "Not JSON"),

@@ -86,12 +86,19 @@ class OrderService:
         self.check_redirect = check_redirect
         self.pending_expiry = pending_expiry
         self.lookup_interval = lookup_interval
-        #: A ``created`` order older than this was left by a start that died in its widget init.
-        self.init_timeout = client.widget_init_timeout if init_timeout is None else init_timeout
+        self._init_timeout = init_timeout
         self.clock = clock
         self.background = background or Background()
         self._flights: dict[str, threading.Event] = {}
         self._flights_lock = threading.Lock()
+
+    @property
+    def init_timeout(self) -> float:
+        """A ``created`` order older than this was left by a start that died in its widget init
+        (the client's widget-init timeout unless given)."""
+        if self._init_timeout is not None:
+            return self._init_timeout
+        return self.client.widget_init_timeout
 
     # -- starting a checkout -------------------------------------------------------------------
 

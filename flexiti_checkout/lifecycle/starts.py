@@ -43,9 +43,11 @@ class OrderService(Protocol):
 
     store: Store
     client: FlexitiClient
-    init_timeout: float
     clock: Callable[[], float]
     check_redirect: Callable[[str], None]
+
+    @property
+    def init_timeout(self) -> float: ...
 
     def apply_decision(
         self,

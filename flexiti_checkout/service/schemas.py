@@ -6,6 +6,8 @@ say the same thing the same way; ``openapi.py`` turns these into the OpenAPI doc
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import RAISE, Schema, fields
 from marshmallow.validate import Length, OneOf
 
@@ -18,10 +20,19 @@ from flexiti_checkout.order_json import (
     RefundSchema,
 )
 
-#: 0.01 to 1000000.00, at most two decimals: what ``money.parse_amount`` accepts from a string.
+#: 0.01 to 1000000.00, at most two decimals (trailing zeros aside), no leading zero or sign,
+#: blanks around: what ``money.parse_amount`` accepts from a string (up to 32 characters).
 AMOUNT_PATTERN = (
-    r"^(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|1000000(?:\.00?)?|0\.(?:0[1-9]|[1-9][0-9]?))$"
+    r"^\s*(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2}0{0,22})?|1000000(?:\.0{1,24})?"
+    r"|0\.(?:0[1-9]|[1-9][0-9]?)0{0,22})\s*$"
 )
+#: An amount as the API takes it: that string, or a whole JSON number of dollars.
+AMOUNT_IN: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": AMOUNT_PATTERN},
+        {"type": "integer", "minimum": 1, "maximum": 1000000},
+    ]
+}
 
 
 class OrderWithHistorySchema(OrderSchema):
@@ -112,12 +123,11 @@ class RefundRequestSchema(_Strict):
     amount = fields.Raw(
         allow_none=True,
         metadata={
-            "type": "string",
+            **AMOUNT_IN,
             "nullable": True,
-            "pattern": AMOUNT_PATTERN,
             "example": "12.34",
-            "description": "Dollars, 0.01 to 1000000.00, as a string; absent or null refunds all "
-            "that remains",
+            "description": "Dollars, 0.01 to 1000000.00, as a string (or a whole JSON number); "
+            "absent or null refunds all that remains",
         },
     )
     reason = fields.String(validate=Length(max=500))

@@ -24,14 +24,16 @@ from flexiti_checkout.lifecycle.validation import (
     _Parsed,
 )
 from flexiti_checkout.models import FLOWS
-from flexiti_checkout.service.schemas import AMOUNT_IN
+from flexiti_checkout.service.schemas import AMOUNT_IN, NOT_BLANK_TEXT, PRINTABLE_SPACES, SPACE
 
 # Not blank, no control characters (what ``validation._text`` accepts).
 _TEXT = {
     "type": "string",
     "maxLength": MAX_TEXT,
-    "pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+    "pattern": NOT_BLANK_TEXT,
 }
+#: Blanks that are not control characters: what an optional field reads as absent.
+_BLANK = f"[{PRINTABLE_SPACES}]*"
 # Optional text: blank is read as absent, anything else as above.
 _OPTIONAL_TEXT = {"type": "string", "maxLength": MAX_TEXT, "pattern": r"^[^\x00-\x1f\x7f]*$"}
 
@@ -39,12 +41,14 @@ _OPTIONAL_TEXT = {"type": "string", "maxLength": MAX_TEXT, "pattern": r"^[^\x00-
 def any_case(*words: str) -> str:
     """A pattern for ``words`` in any letter case with blanks around, as the server reads them."""
     spelled = ("".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in w.upper()) for w in words)
-    return r"^\s*(?:" + "|".join(spelled) + r")\s*$"
+    return f"^{SPACE}*(?:" + "|".join(spelled) + f"){SPACE}*$"
 
 
 _POSTAL_CODE = (
-    r"^\s*[ABCEGHJ-NPRSTVXYabceghj-nprstvxy][0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][ -]?"
-    r"[0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][0-9]\s*$"
+    f"^{SPACE}*"
+    r"[ABCEGHJ-NPRSTVXYabceghj-nprstvxy][0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][ -]?"
+    r"[0-9][ABCEGHJ-NPRSTV-Zabceghj-nprstv-z][0-9]"
+    f"{SPACE}*$"
 )
 FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
     CheckoutSchema: {
@@ -74,21 +78,27 @@ FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
             "default": "en",
             "description": "en or fr, or en-CA or fr-CA, in any case",
         },
-        "email": {"type": "string", "format": "email"},
+        "email": {
+            "type": "string",
+            "anyOf": [{"format": "email"}, {"pattern": f"^{_BLANK}$"}],
+            "description": "An email address; blank is read as absent",
+        },
         "phone": {
             "type": "string",
-            "pattern": rf"^\s*{PHONE_PATTERN}\s*$",
+            "pattern": f"^(?:{SPACE}*{PHONE_PATTERN}{SPACE}*|{_BLANK})$",
             "example": "647-616-1234",
         },
         "first_name": _OPTIONAL_TEXT,
         "middle_name": _OPTIONAL_TEXT,
         "last_name": _OPTIONAL_TEXT,
+        # The shape only: "a real day, 18 to 120 years ago" moves with today, which no pattern
+        # can say; the server refuses the rest with 400 naming the field.
         "date_of_birth": {
             "type": "string",
-            "format": "date",
-            "pattern": r"^\s*19[3-9][0-9]-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])\s*$",
-            "description": "YYYY-MM-DD, of someone 18 to 120 years old (the pattern shows a part "
-            "of those dates that is valid whatever the day)",
+            "pattern": f"^(?:{SPACE}*" + r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + f"{SPACE}*|{_BLANK})$",
+            "example": "1981-06-01",
+            "description": "YYYY-MM-DD: a real date, of someone 18 to 120 years old; blank is "
+            "read as absent",
         },
         "customer_id": {**_OPTIONAL_TEXT, "description": "Flexiti's customer id, if you know it"},
         "vcc": _OPTIONAL_TEXT,

@@ -20,11 +20,22 @@ from flexiti_checkout.order_json import (
     RefundSchema,
 )
 
+#: The blanks ``str.strip()`` removes that are not control characters, spelled out: in JSON
+#: Schema's regexes (ECMA 262) ``\s`` means another set (without U+0085, with U+FEFF), so the
+#: document's patterns never use it.
+PRINTABLE_SPACES = r" \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Every blank ``str.strip()`` removes, as a character class.
+SPACE = "[" + r"\t\n\v\f\r\x1c-\x1f" + PRINTABLE_SPACES + "]"
+#: Text that is not blank and has no control characters (``validation._text``).
+NOT_BLANK_TEXT = r"^[^\x00-\x1f\x7f]*[^" + PRINTABLE_SPACES + r"\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+
 #: 0.01 to 1000000.00, at most two decimals (trailing zeros aside), no leading zero or sign,
 #: blanks around: what ``money.parse_amount`` accepts from a string (up to 32 characters).
 AMOUNT_PATTERN = (
-    r"^\s*(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2}0{0,22})?|1000000(?:\.0{1,24})?"
-    r"|0\.(?:0[1-9]|[1-9][0-9]?)0{0,22})\s*$"
+    f"^{SPACE}*"
+    r"(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2}0{0,22})?|1000000(?:\.0{1,24})?"
+    r"|0\.(?:0[1-9]|[1-9][0-9]?)0{0,22})"
+    f"{SPACE}*$"
 )
 #: An amount as the API takes it: that string, or a whole JSON number of dollars.
 AMOUNT_IN: dict[str, Any] = {
@@ -150,7 +161,7 @@ class ReviewRequestSchema(_Strict):
         validate=Length(min=1, max=500),
         metadata={
             # Not blank, and no control characters (what the order service accepts).
-            "pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+            "pattern": NOT_BLANK_TEXT,
             "description": "Why (required, not blank)",
         },
     )

@@ -7,7 +7,9 @@ question at random (``test_openapi_conformance.py``); this table pins the known 
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from flexiti_checkout.errors import InvalidCheckout
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.service.openapi import openapi_document
+from flexiti_checkout.service.schemas import SPACE
 from support.shop_server import checkout_request
 
 DOCUMENT = openapi_document("/flexiti", "http://localhost/")
@@ -23,8 +26,10 @@ SCHEMAS = DOCUMENT["components"]["schemas"]
 
 def documented(schema: dict[str, Any], value: Any) -> bool:
     """Whether ``value`` is valid for a field's schema (the keywords the document uses)."""
-    if "anyOf" in schema:
-        return any(documented(option, value) for option in schema["anyOf"])
+    if "anyOf" in schema and not any(documented(option, value) for option in schema["anyOf"]):
+        return False
+    if schema.get("format") == "email" and "@" not in value:  # what jsonschema checks
+        return False
     kind = schema.get("type")
     if kind == "string" and not isinstance(value, str):
         return False
@@ -98,11 +103,32 @@ def schema_of(field: str) -> dict[str, Any]:
         ("billing.postal_code", " M5V-2T6\u00a0", True),
         ("billing.postal_code", "M5V 2T\u0666", False),  # an Arabic-Indic six
         ("billing.postal_code", "D5V 2T6", False),  # Canada Post never uses D
+        ("email", " tommy@example.com ", True),
+        ("email", " ", True),  # blank: absent
+        ("email", "\t", False),
+        ("phone", "", True),
+        ("date_of_birth", "", True),
+        ("date_of_birth", " 1981-06-01 ", True),
+        ("date_of_birth", "2001-05-30", True),  # outside the pattern the document used to give
+        ("date_of_birth", "01/06/1981", False),
         ("billing.city", "Montr\u00e9al", True),
         ("billing.city", "Toronto\n", False),
+        ("billing.city", "\x85", False),  # a blank that ECMA 262's \s does not know
+        ("billing.city", "\ufeffToronto", True),  # not a blank to Python: kept
+        ("middle_name", "\u2003\x85", True),
     ],
 )
 def test_the_document_and_the_server_agree(field, value, valid):
     """A value the server accepts is one the document allows, and one it refuses is not."""
     assert accepted(field, value) is valid
     assert documented(schema_of(field), value) is valid
+
+
+def test_the_documents_blanks_are_the_ones_the_server_strips():
+    """The patterns spell out the blanks ``str.strip()`` removes, instead of ``\\s``, whose
+    meaning differs between Python and the ECMA 262 regexes of JSON Schema."""
+    space = re.compile(SPACE)
+    blanks = {chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()}
+    matched = {chr(code) for code in range(sys.maxunicode + 1) if space.fullmatch(chr(code))}
+    assert matched == blanks
+    assert "\\s" not in json.dumps(DOCUMENT)

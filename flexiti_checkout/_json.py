@@ -54,13 +54,15 @@ def dumps(value: Any) -> str:
     return text
 
 
-def loads(text: str | bytes, *, fraction: Callable[[str], Decimal] = Decimal) -> Any:
+def loads(text: str | bytes, *, fraction: Callable[[str], Decimal | float] = Decimal) -> Any:
     """Parse JSON from outside, reading every non-integer number with ``fraction``.
+
+    ``fraction=float`` reads them as ``json`` does, once ``bounded_decimal`` has checked them.
 
     Raises ``UnreadableJSON`` (a ``ValueError``) for anything but UTF-8 JSON within the limits.
     """
 
-    def number(text: str) -> Decimal:
+    def number(text: str) -> Decimal | float:
         try:
             bounded_decimal(text)
         except ValueError as exc:

@@ -72,6 +72,10 @@ def parse_amount(value: Any, name: str = "amount") -> Decimal:
             raise AmountError(name, "is too long to be an amount")
         if not _PLAIN_NUMBER.fullmatch(text):
             raise AmountError(name, f"must be a number such as 499.00, not {text!r}")
+        if text.startswith("+"):
+            raise AmountError(name, f"must be a number such as 499.00, without a sign: {text!r}")
+        if re.match(r"-?0[0-9]", text):  # 0499.00 is a typo or an octal mix-up, not a price
+            raise AmountError(name, f"must not start with a zero, such as 499.00: {text!r}")
         try:
             amount = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through

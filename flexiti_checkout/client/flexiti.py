@@ -154,6 +154,12 @@ class FlexitiClient(PosApi):
         return self._transport.timeout
 
     @property
+    def widget_init_timeout(self) -> float:
+        """Seconds a widget init may take: a token call and the init, each connect + read."""
+        connect, read = self.timeout
+        return 2 * (connect + read)
+
+    @property
     def max_retries(self) -> int:
         """Extra attempts for calls that are safe to repeat."""
         return self._transport.max_retries

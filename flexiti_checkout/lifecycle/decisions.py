@@ -22,6 +22,15 @@ DECLINED_STATUSES = frozenset({"DECLINED", "DECLINE", "REJECTED", "DENIED", "ERR
 CANCELLED_STATUSES = frozenset({"CANCELLED", "CANCELED", "CANCEL", "ABANDONED"})
 
 
+#: The store's column for Flexiti's status is this wide; Flexiti's statuses may be longer.
+FLEXITI_STATUS_WIDTH = 32
+
+
+def status_column(status: str | None) -> str | None:
+    """Flexiti's status as the store keeps it: statuses of any length fit its column."""
+    return status[:FLEXITI_STATUS_WIDTH] if status is not None else None
+
+
 @dataclass(frozen=True)
 class Decision:
     """What Flexiti's answer means for an order: a new status (or none yet) and why."""

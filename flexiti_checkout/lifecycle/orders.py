@@ -12,26 +12,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.client.results import Lookup
 from flexiti_checkout.errors import (
-    CheckoutInProgressError,
     FlexitiError,
     NotFoundError,
-    OrderAlreadySettledError,
-    OrderMismatchError,
     UnreadableAnswerError,
 )
 from flexiti_checkout.lifecycle.background import Background
-from flexiti_checkout.lifecycle.checkout import CheckoutRequest, widget_init_arguments
-from flexiti_checkout.lifecycle.decisions import Decision, decide, decide_late
-from flexiti_checkout.lifecycle.validation import validate_checkout
+from flexiti_checkout.lifecycle.checkout import CheckoutRequest
+from flexiti_checkout.lifecycle.decisions import Decision, decide, decide_late, status_column
+from flexiti_checkout.lifecycle.starts import (
+    checkout_session as checkout_session,  # where the web views import it from
+)
+from flexiti_checkout.lifecycle.starts import (
+    resolve_abandoned_start,
+    start_age,
+    start_checkout,
+)
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.repository import Store
 
@@ -41,8 +45,6 @@ log = logging.getLogger("flexiti_checkout.orders")
 Notify = Callable[[Order], None]
 #: What ``flexiti_status`` records when Flexiti's answer could not be read.
 UNREADABLE = "UNREADABLE"
-#: The store's column for Flexiti's status is this wide; Flexiti's statuses may be longer.
-FLEXITI_STATUS_WIDTH = 32
 #: Statuses a refresh asks Flexiti about: pending ones, and expired ones it may approve late.
 REFRESHABLE = (OrderStatus.PENDING, OrderStatus.EXPIRED)
 
@@ -74,23 +76,29 @@ class OrderService:
         check_redirect: Callable[[str], None],
         pending_expiry: float,
         lookup_interval: float = 2.0,
-        start_wait: float = 15.0,
+        init_timeout: float | None = None,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
         background: Background | None = None,
     ) -> None:
         self.store = store
         self.client = client
         self._notify = notify
-        self._check_redirect = check_redirect
+        self.check_redirect = check_redirect
         self.pending_expiry = pending_expiry
         self.lookup_interval = lookup_interval
-        self.start_wait = start_wait
+        self._init_timeout = init_timeout
         self.clock = clock
-        self.sleep = sleep
         self.background = background or Background()
         self._flights: dict[str, threading.Event] = {}
         self._flights_lock = threading.Lock()
+
+    @property
+    def init_timeout(self) -> float:
+        """A ``created`` order older than this was left by a start that died in its widget init
+        (the client's widget-init timeout unless given)."""
+        if self._init_timeout is not None:
+            return self._init_timeout
+        return self.client.widget_init_timeout
 
     # -- starting a checkout -------------------------------------------------------------------
 
@@ -99,79 +107,10 @@ class OrderService:
 
         Raises ``InvalidCheckout`` for bad input, ``OrderAlreadySettledError`` for a merchant order
         id that has ended, ``OrderMismatchError`` for a pending one with another amount or flow,
-        and ``FlexitiError`` subclasses when Flexiti refuses or cannot be reached.
+        ``CheckoutInProgressError`` (with ``retry_after``) while another start of it is under
+        way, and ``FlexitiError`` subclasses when Flexiti refuses or cannot be reached.
         """
-        checkout = validate_checkout(request)
-        deadline = self.clock() + self.start_wait
-        while True:
-            order = self.store.get_order(checkout.merchant_order_id)
-            if order is None:
-                order = self.store.insert_order(
-                    merchant_order_id=checkout.merchant_order_id,
-                    amount=checkout.amount,
-                    flow=checkout.flow,
-                    lang=checkout.lang,
-                    reference_id=uuid.uuid4().hex,
-                    source="checkout",
-                )
-                if order is not None:
-                    return self._open(order, checkout)
-                continue  # another request created it first: look again
-            if order.status is OrderStatus.PENDING:
-                return self._reuse(order, checkout)
-            if order.status is OrderStatus.ERROR:
-                retry = self.store.transition(
-                    order, OrderStatus.CREATED, source="checkout", note="started again",
-                    reference_id=uuid.uuid4().hex, error=None,
-                )  # fmt: skip
-                if retry is not None:
-                    return self._open(retry, checkout)
-                continue
-            if order.status is OrderStatus.CREATED:
-                if self.clock() > deadline:
-                    raise CheckoutInProgressError(
-                        f"Merchant order {order.merchant_order_id} is still being started by "
-                        "another request", reference_id=order.reference_id,
-                    )  # fmt: skip
-                self.sleep(0.05)  # a double click: wait for the first request's widget init
-                continue
-            raise OrderAlreadySettledError(
-                f"Merchant order {order.merchant_order_id} has already ended ({order.status})",
-                reference_id=order.reference_id,
-            )
-
-    def _reuse(self, order: Order, checkout: CheckoutRequest) -> CheckoutSession:
-        if order.amount != checkout.amount or order.flow != checkout.flow:
-            raise OrderMismatchError(
-                f"Merchant order {order.merchant_order_id} is pending for {order.amount} "
-                f"({order.flow}), not {checkout.amount} ({checkout.flow})",
-                reference_id=order.reference_id,
-            )
-        return checkout_session(order)
-
-    def _open(self, order: Order, checkout: CheckoutRequest) -> CheckoutSession:
-        """Widget init for a ``created`` order, which becomes ``pending`` (``error`` on failure)."""
-        try:
-            widget = self.client.widget_init(
-                **widget_init_arguments(checkout), reference_id=order.reference_id
-            )
-            self._check_redirect(widget.redirection_url)
-        except Exception as exc:
-            self.store.transition(order, OrderStatus.ERROR, source="checkout", error=str(exc))
-            raise
-        pending = self.store.transition(
-            order,
-            OrderStatus.PENDING,
-            source="checkout",
-            online_order_id=widget.online_order_id,
-            redirection_url=widget.redirection_url,
-        )
-        if pending is None:
-            raise CheckoutInProgressError(
-                f"Merchant order {order.merchant_order_id} changed while it was being started",
-                reference_id=order.reference_id,
-            )
-        return checkout_session(pending)
+        return start_checkout(self, request)
 
     # -- learning the outcome ------------------------------------------------------------------
 
@@ -191,11 +130,16 @@ class OrderService:
         order = self.store.get_order(merchant_order_id)
         if order is None:
             return None
-        if budget is None or order.status not in REFRESHABLE:
-            return self.refresh_order(order, source=source, force=force)
-        done = self.background.within(
-            lambda: self.refresh_order(order, source=source, force=force), budget
-        )
+        work: Callable[[], Refresh]
+        if order.status is OrderStatus.CREATED and start_age(self, order) >= self.init_timeout:
+            work = partial(self._resolve_start, order, source=source)
+        elif order.status in REFRESHABLE:
+            work = partial(self.refresh_order, order, source=source, force=force)
+        else:
+            return Refresh(order)
+        if budget is None:
+            return work()
+        done = self.background.within(work, budget)
         return done if done is not None else Refresh(self._reread(order), unfinished=True)
 
     def refresh_order(
@@ -235,7 +179,7 @@ class OrderService:
                     order.merchant_order_id, exc, order.status,
                 )  # fmt: skip
                 return Refresh(self._reread(order), error=exc)
-            flexiti_status = _status_column(lookup.status if lookup is not None else None)
+            flexiti_status = status_column(lookup.status if lookup is not None else None)
             self.store.record_check(order, flexiti_status)
             decision = Decision(None)
             if lookup is not None:
@@ -243,9 +187,21 @@ class OrderService:
                 decision = decide(order, lookup) if pending else decide_late(order, lookup)
             if decision.status is None:
                 return Refresh(self._reread(order), looked_up=True, lookup=lookup)
-            return self._apply(
+            return self.apply_decision(
                 order, decision, source=source, flexiti_status=flexiti_status, lookup=lookup
             )
+
+    def _resolve_start(self, order: Order, *, source: str) -> Refresh:
+        """``resolve_abandoned_start`` as a refresh: upstream failures returned, not raised."""
+        try:
+            now = resolve_abandoned_start(self, order, source=source)
+        except FlexitiError as exc:
+            log.warning(
+                "Looking up order %s, whose start never finished, failed (%s): it stays created",
+                order.merchant_order_id, exc,
+            )  # fmt: skip
+            return Refresh(self._reread(order), error=exc)
+        return Refresh(now, looked_up=True, changed=now.status is not order.status)
 
     def _unreadable(self, order: Order, exc: UnreadableAnswerError) -> None:
         """Log an answer we cannot read once per order (it is kept in ``flexiti_status``)."""
@@ -257,7 +213,7 @@ class OrderService:
             )  # fmt: skip
         self.store.record_check(order, UNREADABLE)
 
-    def _apply(
+    def apply_decision(
         self,
         order: Order,
         decision: Decision,
@@ -344,21 +300,3 @@ class OrderService:
             with self._flights_lock:
                 del self._flights[key]
             flight.set()
-
-
-def _status_column(status: str | None) -> str | None:
-    """Flexiti's status as the store keeps it: statuses of any length fit its column."""
-    return status[:FLEXITI_STATUS_WIDTH] if status is not None else None
-
-
-def checkout_session(order: Order) -> CheckoutSession:
-    """The checkout session of a pending order (its Flexiti order and where the flow is)."""
-    assert order.online_order_id is not None and order.redirection_url is not None
-    return CheckoutSession(
-        merchant_order_id=order.merchant_order_id,
-        online_order_id=order.online_order_id,
-        redirection_url=order.redirection_url,
-        reference_id=order.reference_id,
-        status=order.status,
-        lang=order.lang,
-    )

@@ -10,13 +10,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
-from flexiti_checkout.errors import UnreadableAnswerError
+from flexiti_checkout.errors import FlexitiError, UnreadableAnswerError
 from flexiti_checkout.lifecycle.orders import OrderService
+from flexiti_checkout.lifecycle.starts import resolve_abandoned_start
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.sweeps import count_orders, each_order
-
-#: A ``created`` order older than this never finished its widget init (the worker died).
-ABANDONED_START = 120.0
 
 
 @dataclass
@@ -81,10 +79,12 @@ def reconcile(
     """Refresh ``targets`` whose outcome never arrived; expire those past the deadline.
 
     An order pending for longer than ``service.pending_expiry`` is looked up one last time and,
-    if Flexiti still has no outcome, expired. Orders whose checkout start never finished are
-    marked ``error``. Upstream failures are counted, and the order is left for the next run; so
-    are the orders past ``limit`` (``not_reached``). One whose answer Flexiti gives but we cannot
-    read goes to ``needs_review`` once it is due to expire, since asking again will not make it
+    if Flexiti still has no outcome, expired. Orders whose checkout start never finished
+    (``created`` for longer than ``service.init_timeout``) are settled from a lookup as the next
+    start of them would be (``resolve_abandoned_start``): ``error`` unless Flexiti has an
+    outcome. Upstream failures are counted, and the order is left for the next run; so are the
+    orders past ``limit`` (``not_reached``). One whose answer Flexiti gives but we cannot read
+    goes to ``needs_review`` once it is due to expire, since asking again will not make it
     readable.
     """
     now = service.clock()
@@ -106,11 +106,8 @@ def _reconcile_one(
 ) -> None:
     age = now - order.status_since.timestamp() if order.status_since else 0.0
     if order.status is OrderStatus.CREATED:
-        if age > ABANDONED_START and service.store.transition(
-            order, OrderStatus.ERROR, source="reconcile",
-            error="the checkout start never finished",
-        ):  # fmt: skip
-            summary.abandoned_starts += 1
+        if age >= service.init_timeout:
+            _resolve_start(service, order, summary)
         return
     if order.status is not OrderStatus.PENDING:
         return
@@ -143,3 +140,17 @@ def _reconcile_one(
     elif current.status is not OrderStatus.EXPIRED:
         summary.settled += 1
     summary.statuses[current.status.value] = summary.statuses.get(current.status.value, 0) + 1
+
+
+def _resolve_start(service: OrderService, order: Order, summary: ReconcileSummary) -> None:
+    """A start older than the widget init's timeout never finished: Flexiti says how it ends."""
+    try:
+        current = resolve_abandoned_start(service, order, source="reconcile")
+    except FlexitiError:
+        summary.failed += 1  # it stays created, for the next run
+        return
+    if current.status is OrderStatus.ERROR:
+        summary.abandoned_starts += 1
+    elif current.status is not order.status:
+        summary.settled += 1
+        summary.statuses[current.status.value] = summary.statuses.get(current.status.value, 0) + 1

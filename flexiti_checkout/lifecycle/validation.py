@@ -41,7 +41,10 @@ MIN_AGE, MAX_AGE = 18, 120
 _POSTAL_CODE = re.compile(
     r"([ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z])[ -]?([0-9][ABCEGHJ-NPRSTV-Z][0-9])"
 )
-_PHONE_SEPARATORS = re.compile(r"[\s.()-]")
+#: A North American number: an optional +1, the area code (in brackets or not), then 3 + 4
+#: digits, each part separated by nothing, a space, a dot or a hyphen.
+PHONE_PATTERN = r"(?:\+?1[ .-]?)?\(?([0-9]{3})\)?[ .-]?([0-9]{3})[ .-]?([0-9]{4})"
+_PHONE = re.compile(PHONE_PATTERN)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _is_email = Email()
 # Nothing a person types: C0 controls, DEL, lone surrogates (no database stores these last).
@@ -72,13 +75,13 @@ def _string(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, str) and _CONTROL.search(value):  # before stripping: "\tTommy" too
+        raise ValidationError("must not contain control characters or lone surrogates")
     text = _string(value)
     if not text:
         raise ValidationError("must not be blank")
     if len(text) > MAX_TEXT:
         raise ValidationError(f"must have at most {MAX_TEXT} characters")
-    if _CONTROL.search(text):
-        raise ValidationError("must not contain control characters or lone surrogates")
     return text
 
 
@@ -86,7 +89,8 @@ def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """Read a blank string as absent, as HTML forms send an empty optional field."""
 
     def parse_optional(value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else parse(value)
+        blank = isinstance(value, str) and not value.strip() and not _CONTROL.search(value)
+        return None if blank else parse(value)
 
     return parse_optional
 
@@ -99,8 +103,9 @@ def _merchant_order_id(value: Any) -> str:
     # Refused rather than stripped: the shop looks its order up by this exact id later.
     if value != value.strip():
         raise ValidationError("must not start or end with whitespace")
-    if not value.isprintable():
-        raise ValidationError("must contain only printable characters")
+    # ASCII: the id goes into URLs and to Flexiti, and an order number is typed in ASCII.
+    if not (value.isascii() and value.isprintable()):
+        raise ValidationError("must contain only printable ASCII characters")
     return value
 
 
@@ -135,12 +140,10 @@ def _email(value: Any) -> str:
 
 
 def _phone(value: Any) -> str:
-    digits = _PHONE_SEPARATORS.sub("", _string(value)).removeprefix("+")
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    if not (len(digits) == 10 and digits.isdigit() and digits.isascii()):
+    match = _PHONE.fullmatch(_string(value))
+    if match is None:
         raise ValidationError("is not a 10-digit phone number like 647-616-1234")
-    return digits
+    return "".join(match.groups())
 
 
 def _date_of_birth(value: Any) -> date:
@@ -164,14 +167,17 @@ def _date_of_birth(value: Any) -> date:
 
 
 def _province(value: Any) -> str:
-    province = _string(value).upper()
+    province = _string(value)
+    # ASCII before upper(): some other letters upper-case to ASCII ones (long s to S).
+    province = province.upper() if province.isascii() else ""
     if province not in PROVINCES:
         raise ValidationError(f"must be a province or territory code: {', '.join(PROVINCES)}")
     return province
 
 
 def _postal_code(value: Any) -> str:
-    match = _POSTAL_CODE.fullmatch(_string(value).upper())
+    text = _string(value)
+    match = _POSTAL_CODE.fullmatch(text.upper()) if text.isascii() else None
     if match is None:
         raise ValidationError("is not a Canadian postal code like M5V 2T6")
     return match[1] + match[2]

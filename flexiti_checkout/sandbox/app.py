@@ -11,9 +11,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from flexiti_checkout._json import UnreadableJSON
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
 from flexiti_checkout.sandbox import (
     control,
@@ -29,7 +31,7 @@ from flexiti_checkout.sandbox import (
 )
 from flexiti_checkout.sandbox.faults import failure_response, truncate
 from flexiti_checkout.sandbox.pos_rules import POS_V2_PREFIX
-from flexiti_checkout.sandbox.shapes import ApiError, UrlError, ValidationFailed
+from flexiti_checkout.sandbox.shapes import ApiError, UrlError, ValidationFailed, unreadable_body
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
 
 #: Seeds 002 and 003: "ASCII string (32), GUID".
@@ -72,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(ApiError, lambda exc: exc.response())
     app.register_error_handler(ValidationFailed, lambda exc: exc.response())
     app.register_error_handler(UrlError, lambda exc: exc.response())
+    app.register_error_handler(UnreadableJSON, _unreadable_body)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -142,6 +145,13 @@ def _log_request(state: SandboxState, response: Response) -> None:
     }
     entry.update(g.get("sandbox_log") or {})
     state.requests.append(entry)
+
+
+def _unreadable_body(exc: UnreadableJSON) -> ResponseReturnValue:
+    """400 for a body no view can read: Flexiti's shape on the APIs, the control API's own."""
+    if is_api_path(request.path):
+        return unreadable_body(exc).response()
+    return jsonify({"error": f"The request body {exc}; send a JSON object"}), 400
 
 
 def _http_error(exc: HTTPException) -> Response | HTTPException:

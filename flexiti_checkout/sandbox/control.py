@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flexiti_checkout.sandbox.faults import KnobError
 from flexiti_checkout.sandbox.hosted import InvalidPlan, settle_order
 from flexiti_checkout.sandbox.orders import OUTCOMES, AlreadySettled, Order
-from flexiti_checkout.sandbox.shapes import iso_timestamp, money_text
+from flexiti_checkout.sandbox.shapes import iso_timestamp, json_body, money_text
 from flexiti_checkout.sandbox.state import get_state
 
 bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
@@ -152,7 +152,7 @@ def order_view(order: Order) -> dict[str, Any]:
 
 
 def _body() -> dict[str, Any] | None:
-    body = request.get_json(silent=True)
+    body = json_body()
     return body if isinstance(body, dict) else None
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.sandbox.ledger import ONLINE_STATUSES, Account, Purchase
 from flexiti_checkout.sandbox.pos_rules import ledger
-from flexiti_checkout.sandbox.shapes import iso_timestamp, money_text
+from flexiti_checkout.sandbox.shapes import iso_timestamp, json_body, money_text
 
 bp = Blueprint("sandbox_pos_control", __name__, url_prefix="/_sandbox/pos")
 
@@ -35,7 +35,7 @@ def overview() -> ResponseReturnValue:
 @bp.patch("")
 def change() -> ResponseReturnValue:
     """Change ``online_purchases`` (``posted`` or ``held``) for purchases approved from now on."""
-    body = request.get_json(silent=True)
+    body = json_body()
     value = body.get("online_purchases") if isinstance(body, dict) else None
     if value not in ONLINE_STATUSES:
         message = 'send {"online_purchases": "posted" or "held"}'

@@ -102,11 +102,12 @@ def search(cid: str) -> ResponseReturnValue:
 @require_token(merchant_only=True)
 def verify_customer(cid: str, customer_id: str) -> ResponseReturnValue:
     """Issue a verification code: sent by SMS or e-mail, or answered to the merchant."""
+    body = json_object_body(required=False)  # read first: an unreadable body is a 400 anyway
     book = ledger()
     account = book.find(customer_id=customer_id)
     if account is None:
         raise UrlError(409, "not_found", NO_ACCOUNT)
-    return _verify(book, account, json_object_body(required=False), FORMATS)
+    return _verify(book, account, body, FORMATS)
 
 
 @bp_v25.post("/client-id/<cid>/account/<account_number>/verify")

@@ -14,6 +14,9 @@ from urllib.parse import urlencode
 
 from flask import Response, jsonify, request
 
+from flexiti_checkout import _json
+from flexiti_checkout._json import UnreadableJSON
+
 CENT = Decimal("0.01")
 #: Seed 000's description of every ``wrong_inputs`` refusal.
 WRONG_INPUTS = "Some inputs are wrong!"
@@ -166,11 +169,43 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def json_body() -> Any:
+    """The body of a JSON request read with the package's limits; ``None`` if not sent as JSON.
+
+    Raises ``UnreadableJSON`` (answered 400 by the app) for a body nested too deep, a number out
+    of range, bytes that are not UTF-8 JSON, or a NUL character, which no Flexiti field holds.
+    """
+    if not request.is_json:
+        return None
+    body = _json.loads(request.get_data(cache=True), fraction=float)
+    if _holds_nul(body):
+        raise UnreadableJSON("holds a NUL character (\\u0000)")
+    return body
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL is in any key or string of ``value`` (already within ``MAX_DEPTH``)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def unreadable_body(exc: UnreadableJSON) -> ApiError:
+    """The 400 a Flexiti API answers a body it cannot read with, saying what is wrong."""
+    return ApiError(
+        400, "invalid_request", f"The request body {exc}; send a JSON object (application/json)."
+    )
+
+
 def json_object_body(*, required: bool = True) -> dict[str, Any]:
     """The request body as a JSON object, or a 400 ``invalid_request`` if it is not one."""
     if not request.get_data(cache=True) and not required:
         return {}
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         raise ApiError(
             400, "invalid_request", "The request body must be a JSON object (application/json)."

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urljoin
@@ -221,7 +222,10 @@ def _checkout_failure(exc: FlexitiError) -> ResponseReturnValue:
     body: dict[str, Any] = {"error": code, "message": str(exc)}
     if exc.reference_id:
         body["reference_id"] = exc.reference_id
-    return jsonify(body), status
+    response = jsonify(body)
+    if isinstance(exc, CheckoutInProgressError) and exc.retry_after is not None:
+        response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
+    return response, status
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:

@@ -2,8 +2,8 @@
 
 The request schema is ``CheckoutSchema`` itself, the one that validates every checkout, so the
 document cannot drift from what the service accepts. Its fields are read by small parsers that
-apispec cannot see through; ``_FIELD_TYPES`` says what each one takes, and a field missing there
-fails the document's generation (and its test) rather than going undocumented.
+apispec cannot see through; ``checkout_fields`` says what each one takes, and a field missing
+there fails the document's generation (and its test) rather than going undocumented.
 """
 
 from __future__ import annotations
@@ -14,20 +14,13 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
-from flexiti_checkout.lifecycle.checkout import PROVINCES
-from flexiti_checkout.lifecycle.validation import (
-    MAX_ORDER_ID,
-    MAX_TEXT,
-    AddressSchema,
-    CheckoutSchema,
-    _Parsed,
-)
-from flexiti_checkout.models import FLOWS, PURCHASE_FLOWS
+from flexiti_checkout.lifecycle.validation import AddressSchema, CheckoutSchema
+from flexiti_checkout.models import PURCHASE_FLOWS
 from flexiti_checkout.order_json import OrderEventSchema, OrderSchema, RefundSchema
+from flexiti_checkout.service.checkout_fields import any_case, parsed_field
 from flexiti_checkout.service.schemas import (
-    AMOUNT_PATTERN,
     CancelRequestSchema,
     CheckoutStartedSchema,
     ErrorSchema,
@@ -40,63 +33,6 @@ from flexiti_checkout.service.schemas import (
 )
 from flexiti_checkout.webhooks.events import WebhookEventSchema, WebhookOrderSchema
 
-# Not blank, no control characters (what ``validation._text`` accepts).
-_TEXT = {
-    "type": "string",
-    "maxLength": MAX_TEXT,
-    "pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
-}
-# Optional text: blank is read as absent, anything else as above.
-_OPTIONAL_TEXT = {"type": "string", "maxLength": MAX_TEXT, "pattern": r"^[^\x00-\x1f\x7f]*$"}
-_POSTAL_CODE = r"^[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][ -]?[0-9][ABCEGHJ-NPRSTV-Z][0-9]$"
-_FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
-    CheckoutSchema: {
-        "merchant_order_id": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": MAX_ORDER_ID,
-            "pattern": r"^[!-~](?:[ -~]*[!-~])?$",
-            "description": "Your order id. One Flexiti order per id: starting it again while "
-            "pending returns the same Flexiti order.",
-        },
-        "amount": {
-            "type": "string",
-            "pattern": AMOUNT_PATTERN,
-            "example": "499.00",
-            "description": "Dollars, 0.01 to 1000000.00, as a string (a whole JSON number is "
-            "accepted; a number with a fraction is refused).",
-        },
-        "flow": {"type": "string", "enum": list(FLOWS), "default": "buy"},
-        "lang": {"type": "string", "enum": ["en", "fr", "en-CA", "fr-CA"], "default": "en"},
-        "email": {"type": "string", "format": "email"},
-        "phone": {
-            "type": "string",
-            "pattern": r"^(?:\+?1[ .-]?)?\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}$",
-            "example": "647-616-1234",
-        },
-        "first_name": _OPTIONAL_TEXT,
-        "middle_name": _OPTIONAL_TEXT,
-        "last_name": _OPTIONAL_TEXT,
-        "date_of_birth": {
-            "type": "string",
-            "format": "date",
-            "pattern": r"^19[3-9][0-9]-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])$",
-            "description": "YYYY-MM-DD, of someone 18 to 120 years old",
-        },
-        "customer_id": {**_OPTIONAL_TEXT, "description": "Flexiti's customer id, if you know it"},
-        "vcc": _OPTIONAL_TEXT,
-        "is_guest": {"type": "boolean"},
-    },
-    AddressSchema: {
-        "first_name": _TEXT,
-        "last_name": _TEXT,
-        "address_1": _TEXT,
-        "address_2": _OPTIONAL_TEXT,
-        "city": _TEXT,
-        "province": {"type": "string", "enum": list(PROVINCES)},
-        "postal_code": {"type": "string", "pattern": _POSTAL_CODE, "example": "M5V 2T6"},
-    },
-}
 _COMPONENTS: list[tuple[str, type[Schema]]] = [
     ("Address", AddressSchema),
     ("CheckoutRequest", CheckoutSchema),
@@ -123,17 +59,6 @@ Flexiti financing at checkout, as a service. Start a checkout, send the customer
 """
 
 
-def _parsed_field(self: Any, field: fields.Field[Any], **kwargs: Any) -> dict[str, Any]:
-    """apispec attribute function: the OpenAPI type of a field read by a custom parser."""
-    if not isinstance(field, _Parsed):
-        return {}
-    parent = field.parent
-    table = _FIELD_TYPES.get(type(parent)) if isinstance(parent, Schema) else None
-    if table is None or field.name not in table:
-        raise LookupError(f"openapi.py does not say what the {field.name} field takes")
-    return dict(table[field.name])
-
-
 def _require_addresses_for_purchases(checkout: dict[str, Any]) -> None:
     """``billing`` and ``shipping`` are required unless the flow is ``apply`` (in place); when
     given, each is an ``Address`` or ``null`` (apispec would also allow any object)."""
@@ -141,10 +66,10 @@ def _require_addresses_for_purchases(checkout: dict[str, Any]) -> None:
     for name in ("billing", "shipping"):
         checkout["properties"][name] = {"nullable": True, "default": None, "allOf": [address]}
     checkout["anyOf"] = [
-        {"required": ["flow"], "properties": {"flow": {"enum": ["apply"]}}},
+        {"required": ["flow"], "properties": {"flow": {"pattern": any_case("apply")}}},
         {
             "required": ["billing", "shipping"],
-            "properties": {"flow": {"enum": list(PURCHASE_FLOWS)}, "billing": address,
+            "properties": {"flow": {"pattern": any_case(*PURCHASE_FLOWS)}, "billing": address,
                            "shipping": address},
         },
     ]  # fmt: skip
@@ -171,7 +96,7 @@ def _document(prefix: str) -> dict[str, Any]:
         plugins=[plugin],
         info={"description": DESCRIPTION},
     )
-    plugin.converter.add_attribute_function(_parsed_field)  # type: ignore[union-attr]
+    plugin.converter.add_attribute_function(parsed_field)  # type: ignore[union-attr]
     spec.components.security_scheme(
         "apiKey",
         {"type": "http", "scheme": "bearer", "description": "One of the FLEXITI_API_KEYS"},
@@ -197,12 +122,23 @@ def _document(prefix: str) -> dict[str, Any]:
                     ),
                     "400": _json(ErrorSchema, "Bad fields, each named in `fields`"),
                     "401": unauthorized,
-                    "409": _json(
-                        ErrorSchema,
-                        "The merchant order has ended, or is pending for another amount or "
-                        "flow, or is still starting; or Flexiti refused it (`flexiti_refused`, "
-                        "such as an amount outside the merchant's range)",
-                    ),
+                    "409": {
+                        **_json(
+                            ErrorSchema,
+                            "The merchant order has ended (`order_settled`), or is pending for "
+                            "another amount or flow (`order_mismatch`), or another request is "
+                            "starting it (`checkout_in_progress`: retry after `Retry-After` "
+                            "seconds); or Flexiti refused it (`flexiti_refused`, such as an "
+                            "amount outside the merchant's range)",
+                        ),
+                        "headers": {
+                            "Retry-After": {
+                                "description": "With `checkout_in_progress`: seconds to wait "
+                                "before starting it again",
+                                "schema": {"type": "integer", "minimum": 1},
+                            }
+                        },
+                    },
                     "405": _json(ErrorSchema, "Another method than POST; `Allow` names it"),
                     "413": _json(ErrorSchema, "A body over 64 KiB"),
                     "415": _json(ErrorSchema, "Not JSON"),
@@ -333,6 +269,7 @@ def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> 
                 "requestBody": body,
                 "responses": {
                     "200": _json(OrderSchema, "The cancelled order"),
+                    "400": _json(ErrorSchema, "Not a JSON object, or bad fields"),
                     "401": unauthorized,
                     "404": not_found,
                     "409": refused,

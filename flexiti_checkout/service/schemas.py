@@ -6,6 +6,8 @@ say the same thing the same way; ``openapi.py`` turns these into the OpenAPI doc
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import RAISE, Schema, fields
 from marshmallow.validate import Length, OneOf
 
@@ -18,10 +20,30 @@ from flexiti_checkout.order_json import (
     RefundSchema,
 )
 
-#: 0.01 to 1000000.00, at most two decimals: what ``money.parse_amount`` accepts from a string.
+#: The blanks ``str.strip()`` removes that are not control characters, spelled out: in JSON
+#: Schema's regexes (ECMA 262) ``\s`` means another set (without U+0085, with U+FEFF), so the
+#: document's patterns never use it.
+PRINTABLE_SPACES = r" \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Every blank ``str.strip()`` removes, as a character class.
+SPACE = "[" + r"\t\n\v\f\r\x1c-\x1f" + PRINTABLE_SPACES + "]"
+#: Text that is not blank and has no control characters (``validation._text``).
+NOT_BLANK_TEXT = r"^[^\x00-\x1f\x7f]*[^" + PRINTABLE_SPACES + r"\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+
+#: 0.01 to 1000000.00, at most two decimals (trailing zeros aside), no leading zero or sign,
+#: blanks around: what ``money.parse_amount`` accepts from a string (up to 32 characters).
 AMOUNT_PATTERN = (
-    r"^(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2})?|1000000(?:\.00?)?|0\.(?:0[1-9]|[1-9][0-9]?))$"
+    f"^{SPACE}*"
+    r"(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2}0{0,22})?|1000000(?:\.0{1,24})?"
+    r"|0\.(?:0[1-9]|[1-9][0-9]?)0{0,22})"
+    f"{SPACE}*$"
 )
+#: An amount as the API takes it: that string, or a whole JSON number of dollars.
+AMOUNT_IN: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "pattern": AMOUNT_PATTERN},
+        {"type": "integer", "minimum": 1, "maximum": 1000000},
+    ]
+}
 
 
 class OrderWithHistorySchema(OrderSchema):
@@ -112,12 +134,11 @@ class RefundRequestSchema(_Strict):
     amount = fields.Raw(
         allow_none=True,
         metadata={
-            "type": "string",
+            **AMOUNT_IN,
             "nullable": True,
-            "pattern": AMOUNT_PATTERN,
             "example": "12.34",
-            "description": "Dollars, 0.01 to 1000000.00, as a string; absent or null refunds all "
-            "that remains",
+            "description": "Dollars, 0.01 to 1000000.00, as a string (or a whole JSON number); "
+            "absent or null refunds all that remains",
         },
     )
     reason = fields.String(validate=Length(max=500))
@@ -140,7 +161,7 @@ class ReviewRequestSchema(_Strict):
         validate=Length(min=1, max=500),
         metadata={
             # Not blank, and no control characters (what the order service accepts).
-            "pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+            "pattern": NOT_BLANK_TEXT,
             "description": "Why (required, not blank)",
         },
     )

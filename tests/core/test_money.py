@@ -53,6 +53,8 @@ def test_amounts_that_parse(value, expected):
         ("0", "amount must be greater than zero"),
         ("-0.00", "amount must be greater than zero"),
         ("1.234", "amount must have at most 2 decimal places"),
+        ("0499.00", "amount must not start with a zero"),  # a typo, or an octal mix-up
+        ("+499.00", "amount must be a number such as 499.00, without a sign"),
         (0.1 + 0.2, "amount must not be a float"),
         ("1e3", "amount must be a number such as 499.00"),
         ("1000000.01", "amount must be at most 1000000.00"),

@@ -261,9 +261,20 @@ def test_checkout_twice_reuses_the_pending_flexiti_order(shop):
 
 
 def test_concurrent_starts_open_one_flexiti_order(shop):
-    """Ten simultaneous starts of one merchant order open exactly one Flexiti order."""
+    """Ten simultaneous starts of one merchant order open exactly one Flexiti order: those that
+    find it starting are told at once to retry, and their retry gets the same Flexiti order."""
+    from flexiti_checkout import CheckoutInProgressError
+
+    def start_or_busy(_: int):
+        try:
+            return shop.start("CONC-1")
+        except CheckoutInProgressError as busy:
+            assert busy.retry_after is not None and busy.retry_after >= 1
+            return None
+
     with ThreadPoolExecutor(10) as pool:
-        sessions = list(pool.map(lambda _: shop.start("CONC-1"), range(10)))
+        answers = list(pool.map(start_or_busy, range(10)))
+    sessions = [a if a is not None else shop.start("CONC-1") for a in answers]
     assert len({s.online_order_id for s in sessions}) == 1
     orders = shop.sandbox.control("GET", "orders")["orders"]
     assert len([o for o in orders if o["merchant_orderid"] == "CONC-1"]) == 1

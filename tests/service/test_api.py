@@ -10,6 +10,7 @@ import hmac
 import json
 import logging
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -362,6 +363,20 @@ def test_conflicts_are_409(client, service, sandbox, second, error):
     assert answer.json["reference_id"]
 
 
+def test_a_start_in_progress_is_409_with_retry_after(client, service):
+    """A start of a merchant order whose widget init is under way answers at once: 409
+    checkout_in_progress with Retry-After, not a worker held until the first one finishes."""
+    flexiti_state(service).store.insert_order(
+        merchant_order_id="API-BUSY", amount=Decimal("499.00"), flow="buy", lang="en",
+        reference_id="f" * 32, source="checkout",
+    )  # fmt: skip
+    answer = start(client, checkout_request("API-BUSY"))
+    assert answer.status_code == 409
+    assert answer.json["error"] == "checkout_in_progress"
+    assert answer.headers["Retry-After"] == "5"
+    assert "Retry in 5 s." in answer.json["message"]
+
+
 def test_flexiti_down_is_502_with_the_reference_id(client, sandbox):
     """When Flexiti fails the widget init, 502 names the reference id stored with the order."""
     sandbox.control("PATCH", "faults", {"fail_next": {"count": 3, "status": 503}})
@@ -529,15 +544,17 @@ def test_openapi_document_is_valid_and_complete(client):
     ("component", "schema"), [("CheckoutRequest", CheckoutSchema), ("Address", AddressSchema)]
 )
 def test_every_request_field_has_a_type(client, component, schema):
-    """Each field of the validating schemas is in the document with a type; amount a string."""
+    """Each field of the validating schemas is in the document with a type; amount a string or
+    a whole number."""
     properties = client.get("/flexiti/api/openapi.json").json["components"]["schemas"][component][
         "properties"
     ]
     assert set(properties) == set(schema().fields)
     for name, spec in properties.items():
-        assert "type" in spec or "allOf" in spec, name
+        assert "type" in spec or "allOf" in spec or "anyOf" in spec, name
     if component == "CheckoutRequest":
-        assert properties["amount"]["type"] == "string"
+        types = [option["type"] for option in properties["amount"]["anyOf"]]
+        assert types == ["string", "integer"]
         assert properties["billing"]["allOf"] == [{"$ref": "#/components/schemas/Address"}]
 
 

@@ -18,6 +18,8 @@ from flexiti_checkout.service.api import register_api
 from flexiti_checkout.web.admin.access import SANDBOX_ADMIN_KEY
 from flexiti_checkout.web.extension import FlexitiCheckout
 from flexiti_checkout.web.settings import DEFAULTS
+from flexiti_checkout.web.state import flexiti_state
+from flexiti_checkout.web.wiring import share_sandbox_state
 
 log = logging.getLogger("flexiti_checkout.service")
 
@@ -63,6 +65,10 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         )
         app.config["FLEXITI_ADMIN_KEYS"] = SANDBOX_ADMIN_KEY
     flexiti = FlexitiCheckout(app, url_prefix=env.get("FLEXITI_URL_PREFIX", "/flexiti"))
+    state = flexiti_state(app)
+    if state.sandbox_app is not None:
+        # Every gunicorn worker serves the hosted pages: they must all see the same sandbox.
+        share_sandbox_state(state.sandbox_app, app.instance_path, state.store.url)
     register_api(app)  # the JSON API and its OpenAPI document, under {prefix}/api
     if demo:
         from flexiti_checkout.demo import make_blueprint as demo_blueprint

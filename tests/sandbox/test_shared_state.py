@@ -1,0 +1,62 @@
+"""Two sandbox apps on one state file behave as one sandbox, as the service's workers do.
+
+Each app stands for a worker process: its own objects in memory, the same file on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from flask import Flask
+
+from flexiti_checkout.sandbox import create_app
+from flexiti_checkout.sandbox.shared import share_state
+from support.sandbox_server import SandboxApi
+
+
+def workers(path: Path, count: int = 2) -> list[tuple[Flask, SandboxApi]]:
+    apps = []
+    for _ in range(count):
+        app = create_app({"PUBLIC_URL": "http://sandbox.test"})
+        share_state(app, path)
+        apps.append((app, SandboxApi(app.test_client())))
+    return apps
+
+
+def test_an_order_opened_by_one_worker_is_served_and_settled_by_another(tmp_path: Path) -> None:
+    """Init on one, the hosted page and the approval on the other, the lookup on the first."""
+    (_, first), (_, second) = workers(tmp_path / "sandbox.state")
+    started = first.init(merchant_orderid="SHARED-1")
+    assert started.status_code == 200, started.json
+    token = started.json["redirection_url"].rsplit("/", 1)[-1]
+
+    page = second.client.get(f"/sandbox/flow/{token}")
+    assert page.status_code == 200
+    assert 'name="outcome"' in page.text
+    assert (
+        second.client.post(f"/sandbox/flow/{token}", data={"outcome": "approve"}).status_code == 200
+    )
+
+    # A token issued by the first worker is valid on the second, and the reverse.
+    order_id = started.json["online_order_id"]
+    second._tokens = dict(first._tokens)
+    looked_up = second.get(f"/online/client-id/{{cid}}/notifications/order-id/{order_id}")
+    assert looked_up.status_code == 200, looked_up.json
+    again = first.init(merchant_orderid="SHARED-2")
+    assert again.json["online_order_id"] == order_id + 1  # one sequence of ids, not two
+
+
+def test_knobs_set_on_one_worker_apply_on_every_worker(tmp_path: Path) -> None:
+    (_, first), (_, second) = workers(tmp_path / "sandbox.state")
+    first.knobs(callback_mode="drop")
+    assert second.client.get("/_sandbox/faults").json["callback_mode"] == "drop"
+
+
+def test_the_state_file_is_private_to_its_owner(tmp_path: Path) -> None:
+    path = tmp_path / "instance" / "sandbox.state"
+    ((_, api),) = workers(path, 1)
+    assert api.init().status_code == 200
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(f"{path}.lock").st_mode) == 0o600

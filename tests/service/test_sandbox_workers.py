@@ -1,0 +1,92 @@
+"""The service in sandbox mode under gunicorn with four workers, started as the README says.
+
+No ``FLEXITI_ONLINE_API_URL``: every worker embeds the sandbox, and they must all see one. Each
+checkout is started through the API by whichever worker takes it; its customer opens the hosted
+page, approves and comes back, each request landing on any worker.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+import requests
+
+from flexiti_checkout.service.api import SANDBOX_API_KEY
+from support.gunicorn import run_gunicorn
+from support.shop_server import checkout_request
+
+pytestmark = pytest.mark.slow
+
+WORKERS = 4
+ORDERS = 12
+API = {"Authorization": f"Bearer {SANDBOX_API_KEY}"}
+RETURN_LINK = re.compile(r'<a href="([^"]+)" id="sandbox-return"')
+
+
+def sandbox_service_env(workdir: Path, store_url: str) -> dict[str, str]:
+    """The README's sandbox-mode service: no Flexiti URL, no keys, only where the store is."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FLEXITI_")}
+    env.update(
+        FLEXITI_ENVIRONMENT="sandbox",
+        FLEXITI_STORE_URL=store_url,
+        FLEXITI_INSTANCE_PATH=str(workdir / "instance"),
+        FLEXITI_LOOKUP_INTERVAL="10ms",
+    )
+    return env
+
+
+def customer_approves(url: str, merchant_order_id: str) -> tuple[int, str, str]:
+    """Start a checkout through the API, then approve it as its customer in a browser would.
+
+    Returns the hosted page's status, the page the customer lands on and the order's status.
+    """
+    started = requests.post(
+        f"{url}/flexiti/api/checkouts",
+        json=checkout_request(merchant_order_id),
+        headers=API,
+        timeout=30,
+    )
+    assert started.status_code == 201, started.text
+    browser = requests.Session()  # the customer's cookies
+    hosted = browser.get(started.json()["redirect_url"], timeout=30)
+    if hosted.status_code != 200:
+        return hosted.status_code, "", ""
+    assert 'name="outcome"' in hosted.text
+    # The form posts to the page's own URL, which any worker may serve.
+    result = browser.post(hosted.url, data={"outcome": "approve"}, timeout=30)
+    assert result.status_code == 200, result.text
+    target = RETURN_LINK.search(result.text)
+    assert target is not None, result.text
+    landed = browser.get(urljoin(result.url, html.unescape(target.group(1))), timeout=30)
+    order = requests.get(f"{url}/flexiti/api/orders/{merchant_order_id}", headers=API, timeout=30)
+    return hosted.status_code, landed.text, order.json()["status"]
+
+
+def test_every_checkout_opens_and_settles_whichever_worker_serves_it(
+    tmp_path: Path, store_url: str
+) -> None:
+    """Four workers, one sandbox: every hosted page opens and approving settles each order."""
+    env = sandbox_service_env(tmp_path, store_url)
+    module = "flexiti_checkout.service:create_app()"
+    with run_gunicorn(module, env, tmp_path, workers=WORKERS) as url:
+        deadline = time.monotonic() + 60
+        while True:  # the workers boot
+            try:
+                if requests.get(f"{url}/flexiti/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.2)
+        ids = [f"S-{n:03d}" for n in range(ORDERS)]
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda m: customer_approves(url, m), ids))
+    assert [hosted for hosted, _, _ in results] == [200] * ORDERS
+    assert [status for _, _, status in results] == ["approved"] * ORDERS

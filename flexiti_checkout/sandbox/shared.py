@@ -5,7 +5,8 @@ gunicorn each worker would have a Flexiti of its own and a customer's modal, ser
 worker than the one that opened the order, would not find it. ``share_state`` wraps the sandbox
 app so that every request runs under one lock taken by all processes (``fcntl.flock`` on a lock
 file next to the state): it first loads the state the previous request (in any worker) left in
-the file when that changed, runs, and writes the state back when it changed.
+the file when that differs from what this process holds, runs, and writes the state back when
+it changed.
 
 Why a file and not a database or a sandbox process of its own: the sandbox stays the same
 in-memory code that the single-process tests drive, nothing has to start, find or stop a second
@@ -84,8 +85,7 @@ class SharedState:
         self._depth = 0
         self._fd: int | None = None
         self._pid = 0
-        self._seen: tuple[int, int, int] | None = None  # the file version this process holds
-        self._saved: bytes | None = None
+        self._saved: bytes | None = None  # the file as this process last read or wrote it
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -117,20 +117,16 @@ class SharedState:
             self._pid = os.getpid()
         return self._fd
 
-    def _version(self) -> tuple[int, int, int] | None:
-        try:
-            stat = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-
     def _load(self) -> None:
-        version = self._version()
-        if version is None or version == self._seen:
+        # The bytes themselves say whether another process changed the state: a file's inode,
+        # size and (coarse) mtime can all repeat when a worker rewrites it within a tick.
+        try:
+            blob = self.path.read_bytes()
+        except FileNotFoundError:
             return
-        blob = self.path.read_bytes()
-        restore(self.state, blob)
-        self._seen, self._saved = version, blob
+        if blob != self._saved:
+            restore(self.state, blob)
+            self._saved = blob
 
     def _save(self) -> None:
         blob = snapshot(self.state)
@@ -141,7 +137,7 @@ class SharedState:
         with os.fdopen(fd, "wb") as file:
             file.write(blob)
         os.replace(temporary, self.path)
-        self._seen, self._saved = self._version(), blob
+        self._saved = blob
 
 
 def share_state(app: Flask, path: Path) -> SharedState:

@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         subprocess.Popen([  # noqa: S603
             gunicorn, "--workers", str(args.workers), "--worker-class", "gthread", "--threads",
             "4", "--bind", f"{args.host}:{args.port}", "--access-logfile", "-",
-            "flexiti_checkout.service.app:create_app()",
+            "flexiti_checkout.service.app:create_demo_app()",
         ], env=env),
     ]  # fmt: skip
     try:

@@ -27,8 +27,13 @@ log = logging.getLogger("flexiti_checkout.service")
 SANDBOX_SIGNING_KEY = "flexiti-checkout-sandbox-only-signing-key"
 
 
-def create_app(environ: Mapping[str, str] | None = None) -> Flask:
-    """The service app, with settings from ``environ`` (default: the process environment)."""
+def create_app(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Flask:
+    """The service app, with settings from ``environ`` (default: the process environment).
+
+    Customers come back to the service's own outcome pages (approved, declined, left,
+    confirming), unless ``FLEXITI_SUCCESS_ENDPOINT``/``FLEXITI_FAILURE_ENDPOINT`` name the
+    shop's. ``demo`` (sandbox mode only) adds the demo shop, as ``create_demo_app`` does.
+    """
     env = dict(os.environ if environ is None else environ)
     instance = Path(env.get("FLEXITI_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
     app = Flask("flexiti_checkout.service.app", instance_path=str(instance))
@@ -52,7 +57,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = environment != "sandbox"
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["FLEXITI_SIGNING_KEY"] = keys
-    demo = environment == "sandbox" and env.get("FLEXITI_DEMO", "1").strip() != "0"
+    if demo and environment != "sandbox":
+        raise ConfigurationError("the demo shop runs only in sandbox mode (FLEXITI_ENVIRONMENT)")
     if demo:
         # The demo shop is where a customer comes back to once Flexiti has decided.
         app.config.setdefault("FLEXITI_SUCCESS_ENDPOINT", "demo.success")
@@ -75,3 +81,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
 
         app.register_blueprint(demo_blueprint(flexiti))
     return app
+
+
+def create_demo_app(environ: Mapping[str, str] | None = None) -> Flask:
+    """The service with the demo shop, as ``python -m flexiti_checkout.demo`` serves it."""
+    return create_app(environ, demo=True)

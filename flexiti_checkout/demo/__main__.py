@@ -2,8 +2,9 @@
 
 What ``make demo`` runs. The sandbox gets a port of its own, next to the shop's, so the shop's
 gunicorn workers never wait on themselves, every worker sees the same sandbox, and
-``flask flexiti reconcile`` from another terminal does too. The shop runs under gunicorn exactly
-as the README tells a merchant to run the service.
+``flask flexiti reconcile`` from another terminal does too. The shop runs under gunicorn as the
+README tells a merchant to run the service, with the demo's pages added
+(``service.app:create_demo_app``): the service alone never mounts them.
 """
 
 from __future__ import annotations

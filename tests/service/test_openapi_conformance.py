@@ -32,7 +32,6 @@ def api_schema(store_url: str, tmp_path: Path) -> Iterator[schemathesis.BaseSche
             "FLEXITI_SIGNING_KEY": "test-api-signing-key-0123456789",
             "FLEXITI_API_KEYS": KEY,
             "FLEXITI_MAX_RETRIES": "0",
-            "FLEXITI_DEMO": "0",
         }
     )
     schema = schemathesis.openapi.from_wsgi("/flexiti/api/openapi.json", app)

@@ -11,9 +11,10 @@ it changed.
 Why a file and not a database or a sandbox process of its own: the sandbox stays the same
 in-memory code that the single-process tests drive, nothing has to start, find or stop a second
 process or port, and callbacks still reach the worker in-process. Sandbox requests are short,
-so running them one at a time across workers costs nothing a demo or a test notices (only the
-``latency`` knob, which sleeps inside the request, then delays every worker). The file is a
-pickle written with mode 0600 in the service's own instance folder, only in sandbox mode.
+so running them one at a time across workers costs nothing a demo or a test notices; the
+``latency`` knob sleeps with the locks let go (``paused``), so it delays only its own request.
+The file is a pickle written with mode 0600 in the service's own instance folder, only in
+sandbox mode.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from flask import Flask
 
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState
 
+SHARED_KEY = EXTENSION_KEY + ".shared"
 #: What the file holds, per part of the state: the attributes that are data (not locks,
 #: clocks, threads or HTTP sessions).
 SHARED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -108,6 +110,29 @@ class SharedState:
             finally:
                 self._depth -= 1
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Let other requests run during the block (a ``latency`` sleep), then catch up.
+
+        Only the outermost hold pauses: the state is saved, both locks are let go, and once
+        they are taken again the state is loaded, since another worker may have changed it.
+        """
+        with self._local:
+            pausing = self._depth == 1
+        if not pausing:
+            yield
+            return
+        fd = self._lock_fd()
+        self._save()
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        self._local.release()
+        try:
+            yield
+        finally:
+            self._local.acquire()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._load()
+
     def _lock_fd(self) -> int:
         # A worker forked from a process that opened it must not share its open file: flock
         # locks belong to the open file, so each process opens its own.
@@ -140,6 +165,17 @@ class SharedState:
         self._saved = blob
 
 
+@contextmanager
+def paused(app: Flask) -> Iterator[None]:
+    """``SharedState.paused`` of ``app``'s shared state; nothing to do when it has none."""
+    shared: SharedState | None = app.extensions.get(SHARED_KEY)
+    if shared is None:
+        yield
+    else:
+        with shared.paused():
+            yield
+
+
 def share_state(app: Flask, path: Path) -> SharedState:
     """Make the sandbox ``app`` keep its state in ``path``, shared by every process using it."""
     shared = SharedState(app.extensions[EXTENSION_KEY], path)
@@ -156,5 +192,5 @@ def share_state(app: Flask, path: Path) -> SharedState:
                     close()
 
     app.wsgi_app = wsgi_app  # type: ignore[method-assign]
-    app.extensions[EXTENSION_KEY + ".shared"] = shared
+    app.extensions[SHARED_KEY] = shared
     return shared

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -60,3 +61,32 @@ def test_the_state_file_is_private_to_its_owner(tmp_path: Path) -> None:
     assert api.init().status_code == 200
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(f"{path}.lock").st_mode) == 0o600
+
+
+def test_a_latency_sleep_lets_the_other_workers_in(tmp_path: Path, monkeypatch) -> None:
+    """While one request sleeps for the latency knob, another worker's request runs, and the
+    sleeping one then sees what that request changed."""
+    (_, first), (_, second) = workers(tmp_path / "sandbox.state")
+    first.knobs(latency=0.01)
+    first.token("customer")  # both tokens issued before the sleep is observed
+    second._tokens = dict(first._tokens)
+    during: list[int] = []
+
+    def sleep(seconds: float) -> None:
+        if during:  # the other worker's own latency sleep
+            return
+        during.append(0)
+
+        def other_worker() -> None:
+            during.append(second.init(merchant_orderid="DURING").json["online_order_id"])
+
+        thread = threading.Thread(target=other_worker)
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive(), "the other worker waited for the sleeping request"
+
+    monkeypatch.setattr("flexiti_checkout.sandbox.app.time.sleep", sleep)
+    after = first.init(merchant_orderid="AFTER")
+    assert after.status_code == 200, after.json
+    assert len(during) == 2, "the other worker's request did not finish during the sleep"
+    assert after.json["online_order_id"] == during[1] + 1

@@ -20,6 +20,7 @@ sandbox mode.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import pickle
 import threading
@@ -33,6 +34,8 @@ from flask import Flask
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState
 
 SHARED_KEY = EXTENSION_KEY + ".shared"
+CONFIGURED = "configured"
+log = logging.getLogger("flexiti_checkout.sandbox")
 #: What the file holds, per part of the state: the attributes that are data (not locks,
 #: clocks, threads or HTTP sessions).
 SHARED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -60,20 +63,33 @@ def _parts(state: SandboxState) -> Iterable[tuple[str, Any]]:
 
 
 def snapshot(state: SandboxState) -> bytes:
-    """The state's data as bytes."""
-    data = {
+    """The state's data as bytes, with the configuration it started from."""
+    data: dict[str, Any] = {
         name: {attribute: getattr(part, attribute) for attribute in SHARED_ATTRIBUTES[name]}
         for name, part in _parts(state)
     }
+    data[CONFIGURED] = state.initial
     return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def restore(state: SandboxState, blob: bytes) -> None:
-    """Put a ``snapshot`` back into ``state`` (the same objects, so references stay valid)."""
-    data = pickle.loads(blob)  # noqa: S301 - our own file, 0600, in our own instance folder
+def restore(state: SandboxState, blob: bytes) -> bool:
+    """Put a ``snapshot`` back into ``state`` (the same objects, so references stay valid).
+
+    False, changing nothing, when the file cannot be read (another version of the package
+    wrote it) or was written by a sandbox configured otherwise (other URLs, knobs or plans
+    since the service restarted): that state is left behind and this one starts afresh.
+    """
+    try:
+        data = pickle.loads(blob)  # noqa: S301 - our own file, 0600, in our own instance folder
+    except Exception:  # any unpickling failure: not ours to read
+        log.warning("The shared sandbox state could not be read; starting a fresh one")
+        return False
+    if not isinstance(data, dict) or data.get(CONFIGURED) != state.initial:
+        return False
     for name, part in _parts(state):
         for attribute, value in data.get(name, {}).items():
             setattr(part, attribute, value)
+    return True
 
 
 class SharedState:
@@ -149,8 +165,7 @@ class SharedState:
             blob = self.path.read_bytes()
         except FileNotFoundError:
             return
-        if blob != self._saved:
-            restore(self.state, blob)
+        if blob != self._saved and restore(self.state, blob):
             self._saved = blob
 
     def _save(self) -> None:

@@ -90,3 +90,25 @@ def test_a_latency_sleep_lets_the_other_workers_in(tmp_path: Path, monkeypatch) 
     assert after.status_code == 200, after.json
     assert len(during) == 2, "the other worker's request did not finish during the sleep"
     assert after.json["online_order_id"] == during[1] + 1
+
+
+def test_a_sandbox_configured_otherwise_starts_afresh(tmp_path: Path) -> None:
+    """After a restart with other URLs, the state the old configuration left is not used."""
+    path = tmp_path / "sandbox.state"
+    ((_, before),) = workers(path, 1)
+    assert before.init(merchant_orderid="BEFORE").status_code == 200
+    after = create_app({"PUBLIC_URL": "http://sandbox.test", "SUCCESS_URL": "/elsewhere"})
+    share_state(after, path)
+    client = after.test_client()
+    assert client.get("/_sandbox/orders").json["orders"] == []
+    assert client.get("/_sandbox/settings").json["success_url"] == "/elsewhere"
+
+
+def test_an_unreadable_state_file_is_replaced(tmp_path: Path, caplog) -> None:
+    path = tmp_path / "sandbox.state"
+    path.write_bytes(b"not a pickle")
+    ((_, api),) = workers(path, 1)
+    assert api.init().status_code == 200
+    assert "could not be read" in caplog.text
+    ((_, again),) = workers(path, 1)
+    assert len(again.client.get("/_sandbox/orders").json["orders"]) == 1

@@ -144,3 +144,29 @@ def test_the_demo_app_still_sends_its_customers_to_the_demo_pages(tmp_path):
         assert app.test_client().get("/").status_code == 200
     finally:
         close(app)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "again"),
+    [
+        ("en", "You left Flexiti before finishing; nothing was charged.", "Try again"),
+        ("fr", "Vous avez quitté Flexiti avant de terminer", "Réessayer"),
+    ],
+)
+def test_a_customer_who_leaves_flexiti_can_try_again(app, lang, words, again):
+    """The modal page's "Leave Flexiti" link: the order stays pending and can reopen."""
+    client = app.test_client()
+    started = client.post(
+        "/flexiti/api/checkouts", json=checkout_request("A-5", lang=lang), headers=API
+    )
+    modal = client.get(started.json["modal_url"])
+    leave = re.search(r'id="flexiti-close" href="([^"]+)"', modal.text)
+    assert leave is not None, modal.text
+    page = client.get(html.unescape(leave.group(1)), follow_redirects=True)
+    assert page.request.path == "/flexiti/outcome"
+    assert 'data-status="pending"' in page.text
+    assert words in page.text
+    retry = re.search(r'id="flexiti-try-again" href="([^"]+)">([^<]+)<', page.text)
+    assert retry is not None and retry.group(2) == again
+    assert client.get(html.unescape(retry.group(1))).status_code == 200  # the same order opens
+    assert 'href="/"' not in page.text

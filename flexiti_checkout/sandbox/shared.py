@@ -140,6 +140,7 @@ class SharedState:
             return
         fd = self._lock_fd()
         self._save()
+        self._depth = 0  # the next thread in holds outermost: it takes the file lock and loads
         fcntl.flock(fd, fcntl.LOCK_UN)
         self._local.release()
         try:
@@ -147,6 +148,7 @@ class SharedState:
         finally:
             self._local.acquire()
             fcntl.flock(fd, fcntl.LOCK_EX)
+            self._depth = 1
             self._load()
 
     def _lock_fd(self) -> int:

@@ -112,3 +112,33 @@ def test_an_unreadable_state_file_is_replaced(tmp_path: Path, caplog) -> None:
     assert "could not be read" in caplog.text
     ((_, again),) = workers(path, 1)
     assert len(again.client.get("/_sandbox/orders").json["orders"]) == 1
+
+
+def test_another_thread_of_the_sleeping_worker_takes_the_lock_too(tmp_path, monkeypatch) -> None:
+    """During the pause, a second request of the same worker loads what others changed."""
+    (_, first), (_, second) = workers(tmp_path / "sandbox.state")
+    first.knobs(latency=0.01)
+    first.token("customer")
+    second._tokens = dict(first._tokens)
+    ids: list[int] = []
+
+    def in_thread(api: SandboxApi, merchant_order_id: str) -> None:
+        def call() -> None:
+            ids.append(api.init(merchant_orderid=merchant_order_id).json["online_order_id"])
+
+        thread = threading.Thread(target=call)
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive()
+
+    def sleep(seconds: float) -> None:
+        if ids:  # the other requests' own latency sleeps
+            return
+        ids.append(0)
+        in_thread(second, "OTHER-WORKER")  # another process changes the state
+        in_thread(first, "SAME-WORKER")  # then another thread of the sleeping one
+
+    monkeypatch.setattr("flexiti_checkout.sandbox.app.time.sleep", sleep)
+    last = first.init(merchant_orderid="SLEEPER").json["online_order_id"]
+    assert ids[1:] == [ids[1], ids[1] + 1]
+    assert last == ids[1] + 2  # three orders, three ids: nobody worked on a stale state

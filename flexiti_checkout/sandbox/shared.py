@@ -69,7 +69,9 @@ def snapshot(state: SandboxState) -> bytes:
         for name, part in _parts(state)
     }
     data[CONFIGURED] = state.initial
-    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    # Delivery threads append to the callback log outside any request: not while it is read.
+    with state.callbacks.lock:
+        return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def restore(state: SandboxState, blob: bytes) -> bool:
@@ -86,9 +88,10 @@ def restore(state: SandboxState, blob: bytes) -> bool:
         return False
     if not isinstance(data, dict) or data.get(CONFIGURED) != state.initial:
         return False
-    for name, part in _parts(state):
-        for attribute, value in data.get(name, {}).items():
-            setattr(part, attribute, value)
+    with state.callbacks.lock:
+        for name, part in _parts(state):
+            for attribute, value in data.get(name, {}).items():
+                setattr(part, attribute, value)
     return True
 
 

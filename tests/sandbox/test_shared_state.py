@@ -6,6 +6,7 @@ Each app stands for a worker process: its own objects in memory, the same file o
 from __future__ import annotations
 
 import os
+import pickle
 import stat
 import threading
 from pathlib import Path
@@ -142,3 +143,19 @@ def test_another_thread_of_the_sleeping_worker_takes_the_lock_too(tmp_path, monk
     last = first.init(merchant_orderid="SLEEPER").json["online_order_id"]
     assert ids[1:] == [ids[1], ids[1] + 1]
     assert last == ids[1] + 2  # three orders, three ids: nobody worked on a stale state
+
+
+def test_the_callback_log_is_read_while_no_delivery_thread_writes_it(tmp_path, monkeypatch):
+    """Deliveries append to the callback log from their own threads, outside any request."""
+    ((app, api),) = workers(tmp_path / "sandbox.state", 1)
+    dispatcher = app.extensions["flexiti_sandbox"].callbacks
+    held: list[bool] = []
+    dumps = pickle.dumps
+
+    def watched(value, *args, **kwargs):
+        held.append(dispatcher.lock.locked())
+        return dumps(value, *args, **kwargs)
+
+    monkeypatch.setattr("flexiti_checkout.sandbox.shared.pickle.dumps", watched)
+    assert api.init().status_code == 200
+    assert held and all(held)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import os
 import re
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -73,6 +75,19 @@ def customer_approves(url: str, merchant_order_id: str) -> tuple[int, str, str]:
     return hosted.status_code, landed.text, order.json()["status"]
 
 
+def wait_until_up(url: str) -> None:
+    """Until a worker answers the health check (the others may still be booting)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"{url}/flexiti/healthz", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet, or busy booting the others
+            pass
+        assert time.monotonic() < deadline, "the service did not start"
+        time.sleep(0.2)
+
+
 def wait_for_outcome(browser: requests.Session, url: str, timeout: float = 30.0) -> str:
     """What confirming.js does: poll the session's order status until it says where to go."""
     deadline = time.monotonic() + timeout
@@ -91,15 +106,7 @@ def test_every_checkout_opens_and_settles_whichever_worker_serves_it(
     env = sandbox_service_env(tmp_path, store_url)
     module = "flexiti_checkout.service:create_app()"
     with run_gunicorn(module, env, tmp_path, workers=WORKERS) as url:
-        deadline = time.monotonic() + 60
-        while True:  # the workers boot
-            try:
-                if requests.get(f"{url}/flexiti/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or busy booting the others
-                pass
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.2)
+        wait_until_up(url)
         ids = [f"S-{n:03d}" for n in range(ORDERS)]
         with ThreadPoolExecutor(4) as pool:
             results = list(pool.map(lambda m: customer_approves(url, m), ids))
@@ -109,3 +116,32 @@ def test_every_checkout_opens_and_settles_whichever_worker_serves_it(
     for merchant_order_id, (_, page, _) in zip(ids, results, strict=True):
         assert "Your Flexiti financing is approved" in page
         assert f"Order {merchant_order_id}" in page
+
+
+def test_reconcile_from_another_terminal_sees_the_workers_sandbox(
+    tmp_path: Path, store_url: str
+) -> None:
+    """``flask flexiti reconcile`` settles an order whose callback the workers' sandbox dropped."""
+    env = sandbox_service_env(tmp_path, store_url)
+    with run_gunicorn("flexiti_checkout.service:create_app()", env, tmp_path) as url:
+        wait_until_up(url)
+        sandbox = f"{url}/flexiti-sandbox/_sandbox"
+        requests.patch(f"{sandbox}/faults", json={"callback_mode": "drop"}, timeout=30)
+        started = requests.post(
+            f"{url}/flexiti/api/checkouts", json=checkout_request("R-1"), headers=API, timeout=30
+        )
+        online_order_id = started.json()["online_order_id"]
+        settled = requests.post(
+            f"{sandbox}/orders/{online_order_id}/settle", json={"outcome": "approve"}, timeout=30
+        )
+        assert settled.status_code == 200
+        order_url = f"{url}/flexiti/api/orders/R-1"
+        assert requests.get(order_url, headers=API, timeout=30).json()["status"] == "pending"
+        flask = Path(sys.executable).with_name("flask")
+        reconcile = subprocess.run(
+            [str(flask), "--app", "flexiti_checkout.service:create_app()", "flexiti", "reconcile"],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert reconcile.returncode == 0, reconcile.stdout + reconcile.stderr
+        assert "1 settled" in reconcile.stdout
+        assert requests.get(order_url, headers=API, timeout=30).json()["status"] == "approved"

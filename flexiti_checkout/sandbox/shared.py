@@ -19,10 +19,10 @@ sandbox mode.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -32,6 +32,9 @@ from typing import Any
 from flask import Flask
 
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState
+
+if sys.platform != "win32":  # no fcntl on Windows, where gunicorn does not run either
+    import fcntl
 
 SHARED_KEY = EXTENSION_KEY + ".shared"
 CONFIGURED = "configured"
@@ -196,8 +199,13 @@ def paused(app: Flask) -> Iterator[None]:
             yield
 
 
-def share_state(app: Flask, path: Path) -> SharedState:
-    """Make the sandbox ``app`` keep its state in ``path``, shared by every process using it."""
+def share_state(app: Flask, path: Path) -> SharedState | None:
+    """Make the sandbox ``app`` keep its state in ``path``, shared by every process using it.
+
+    ``None`` on Windows: no gunicorn workers there, and the one process keeps its own state.
+    """
+    if sys.platform == "win32":
+        return None
     shared = SharedState(app.extensions[EXTENSION_KEY], path)
     inner: Callable[..., Any] = app.wsgi_app
 

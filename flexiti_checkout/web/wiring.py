@@ -66,8 +66,7 @@ def share_sandbox_state(sandbox_app: Flask, instance_path: str, store_url: str) 
 
     key = hashlib.sha256(store_url.encode()).hexdigest()[:16]
     path = Path(instance_path) / f"flexiti-sandbox-{key}.state"
-    share_state(sandbox_app, path)
-    return path
+    return path if share_state(sandbox_app, path) is not None else None
 
 
 def build_client(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import pickle
 import stat
+import sys
 import threading
 from pathlib import Path
 
@@ -159,3 +160,13 @@ def test_the_callback_log_is_read_while_no_delivery_thread_writes_it(tmp_path, m
     monkeypatch.setattr("flexiti_checkout.sandbox.shared.pickle.dumps", watched)
     assert api.init().status_code == 200
     assert held and all(held)
+
+
+def test_on_windows_the_one_process_keeps_its_own_state(tmp_path, monkeypatch) -> None:
+    """No fcntl and no gunicorn there: the sandbox works as before, with no file."""
+    monkeypatch.setattr(sys, "platform", "win32")
+    app = create_app({"PUBLIC_URL": "http://sandbox.test"})
+    path = tmp_path / "sandbox.state"
+    assert share_state(app, path) is None
+    assert SandboxApi(app.test_client()).init().status_code == 200
+    assert not path.exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Flask
 
 from flexiti_checkout.sandbox import create_app
-from flexiti_checkout.sandbox.shared import share_state
+from flexiti_checkout.sandbox.shared import SHARED_ATTRIBUTES, share_state
 from support.sandbox_server import SandboxApi
 
 
@@ -170,3 +170,22 @@ def test_on_windows_the_one_process_keeps_its_own_state(tmp_path, monkeypatch) -
     assert share_state(app, path) is None
     assert SandboxApi(app.test_client()).init().status_code == 200
     assert not path.exists()
+
+
+#: What each part of the state holds besides its shared data: machinery, or set at start.
+NOT_SHARED = {
+    "": {"callbacks", "clock", "initial", "ledger", "lock", "orders", "requests", "tokens"},
+    "tokens": {"_clock", "_lock"},
+    "orders": {"_lock"},
+    "ledger": {"_initial_online_status", "_seed", "lock"},
+    "requests": {"_lock"},
+    "callbacks": {"_clock", "_generation", "_session", "_stop", "_threads", "lock"},
+}
+
+
+def test_every_piece_of_sandbox_data_is_shared() -> None:
+    """A new attribute of the sandbox's state must be listed as shared or as machinery."""
+    state = create_app({}).extensions["flexiti_sandbox"]
+    for name, shared in SHARED_ATTRIBUTES.items():
+        part = getattr(state, name) if name else state
+        assert set(vars(part)) == set(shared) | NOT_SHARED[name], name

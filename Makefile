@@ -54,6 +54,7 @@ bench: $(DEV)
 	$(PY) bench/token_economy.py
 	$(PY) bench/callbacks.py
 	$(PY) bench/badges.py
+	$(PY) bench/sandbox_workers.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

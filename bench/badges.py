@@ -315,7 +315,6 @@ def main() -> None:
         env.update(
             BENCH_TMP=tmp,
             FLEXITI_ENVIRONMENT="sandbox",
-            FLEXITI_DEMO="0",
             FLEXITI_ONLINE_API_URL=sandbox + "/flexiti/online-api",
             FLEXITI_STORE_URL=f"sqlite:///{Path(tmp) / 'flexiti.sqlite3'}",
             FLEXITI_INSTANCE_PATH=str(Path(tmp) / "instance"),

@@ -2,8 +2,9 @@
 
 What ``make demo`` runs. The sandbox gets a port of its own, next to the shop's, so the shop's
 gunicorn workers never wait on themselves, every worker sees the same sandbox, and
-``flask flexiti reconcile`` from another terminal does too. The shop runs under gunicorn exactly
-as the README tells a merchant to run the service.
+``flask flexiti reconcile`` from another terminal does too. The shop runs under gunicorn as the
+README tells a merchant to run the service, with the demo's pages added
+(``service.app:create_demo_app``): the service alone never mounts them.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         subprocess.Popen([  # noqa: S603
             gunicorn, "--workers", str(args.workers), "--worker-class", "gthread", "--threads",
             "4", "--bind", f"{args.host}:{args.port}", "--access-logfile", "-",
-            "flexiti_checkout.service.app:create_app()",
+            "flexiti_checkout.service.app:create_demo_app()",
         ], env=env),
     ]  # fmt: skip
     try:

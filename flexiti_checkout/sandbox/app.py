@@ -32,6 +32,7 @@ from flexiti_checkout.sandbox import (
 from flexiti_checkout.sandbox.faults import failure_response, truncate
 from flexiti_checkout.sandbox.pos_rules import POS_V2_PREFIX
 from flexiti_checkout.sandbox.shapes import ApiError, UrlError, ValidationFailed, unreadable_body
+from flexiti_checkout.sandbox.shared import paused
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
 
 #: Seeds 002 and 003: "ASCII string (32), GUID".
@@ -93,7 +94,8 @@ def _before_api_request() -> Response | None:
     state = get_state()
     knobs = state.knobs
     if knobs.latency > 0:
-        time.sleep(knobs.latency)
+        with paused(current_app):  # other workers' requests go on meanwhile
+            time.sleep(knobs.latency)
     failure = state.take_fail_next(request.path)
     if failure is not None:
         g.sandbox_fault = "fail_next"

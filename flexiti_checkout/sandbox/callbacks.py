@@ -29,7 +29,7 @@ class CallbackDispatcher:
     def __init__(self, clock: Callable[[], float], *, session: Any = None) -> None:
         self._clock = clock
         self._session = session
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()  # the log and the threads; sandbox.shared reads under it
         self._log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
         self._threads: set[threading.Thread] = set()
         self._stop = threading.Event()
@@ -44,7 +44,7 @@ class CallbackDispatcher:
         timeout: float = 5.0,
     ) -> None:
         """Post each ``(kind, body)`` in order from one background thread, after ``delay``."""
-        with self._lock:
+        with self.lock:
             generation = self._generation
         thread = threading.Thread(
             target=self._run,
@@ -52,7 +52,7 @@ class CallbackDispatcher:
             name="flexiti-sandbox-callback",
             daemon=True,
         )
-        with self._lock:
+        with self.lock:
             self._threads.add(thread)
         thread.start()
 
@@ -61,18 +61,18 @@ class CallbackDispatcher:
         self._append(url, kind, body, status=None, error=None, dropped=True)
 
     def entries(self) -> list[dict[str, Any]]:
-        with self._lock:
+        with self.lock:
             return list(self._log)
 
     def pending(self) -> int:
-        with self._lock:
+        with self.lock:
             return len(self._threads)
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for in-flight deliveries; True when none is left."""
         deadline = self._clock_now() + timeout
         while True:
-            with self._lock:
+            with self.lock:
                 threads = list(self._threads)
             if not threads:
                 return True
@@ -83,7 +83,7 @@ class CallbackDispatcher:
 
     def clear(self) -> None:
         """Forget the log; deliveries still in flight are abandoned, not logged."""
-        with self._lock:
+        with self.lock:
             self._log.clear()
             self._generation += 1
 
@@ -108,7 +108,7 @@ class CallbackDispatcher:
                     return
                 self._post(url, kind, body, timeout, generation)
         finally:
-            with self._lock:
+            with self.lock:
                 self._threads.discard(threading.current_thread())
 
     def _post(
@@ -146,7 +146,7 @@ class CallbackDispatcher:
             "error": error,
             "dropped": dropped,
         }
-        with self._lock:
+        with self.lock:
             self._log.append(entry)
 
     @staticmethod

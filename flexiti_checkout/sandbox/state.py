@@ -112,7 +112,7 @@ class SandboxState:
         self.clock = clock
         self.settings = settings
         self.knobs = knobs
-        self._initial = (settings, knobs, seed)
+        self.initial = (settings, knobs, seed)
         self.rng = random.Random(seed)  # noqa: S311 - fault simulation, not security
         self.tokens = TokenBook(clock)
         self.orders = OrderBook()
@@ -155,7 +155,7 @@ class SandboxState:
 
     def reset(self) -> None:
         """Back to the state at start: no orders, tokens or logs, knobs and URLs as configured."""
-        settings, knobs, seed = self._initial
+        settings, knobs, seed = self.initial
         with self.lock:
             self.settings = settings
             self.knobs = knobs

@@ -18,6 +18,8 @@ from flexiti_checkout.service.api import register_api
 from flexiti_checkout.web.admin.access import SANDBOX_ADMIN_KEY
 from flexiti_checkout.web.extension import FlexitiCheckout
 from flexiti_checkout.web.settings import DEFAULTS
+from flexiti_checkout.web.state import flexiti_state
+from flexiti_checkout.web.wiring import share_sandbox_state
 
 log = logging.getLogger("flexiti_checkout.service")
 
@@ -25,8 +27,13 @@ log = logging.getLogger("flexiti_checkout.service")
 SANDBOX_SIGNING_KEY = "flexiti-checkout-sandbox-only-signing-key"
 
 
-def create_app(environ: Mapping[str, str] | None = None) -> Flask:
-    """The service app, with settings from ``environ`` (default: the process environment)."""
+def create_app(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> Flask:
+    """The service app, with settings from ``environ`` (default: the process environment).
+
+    Customers come back to the service's own outcome pages (approved, declined, left,
+    confirming), unless ``FLEXITI_SUCCESS_ENDPOINT``/``FLEXITI_FAILURE_ENDPOINT`` name the
+    shop's. ``demo`` (sandbox mode only) adds the demo shop, as ``create_demo_app`` does.
+    """
     env = dict(os.environ if environ is None else environ)
     instance = Path(env.get("FLEXITI_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
     app = Flask("flexiti_checkout.service.app", instance_path=str(instance))
@@ -50,7 +57,8 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = environment != "sandbox"
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["FLEXITI_SIGNING_KEY"] = keys
-    demo = environment == "sandbox" and env.get("FLEXITI_DEMO", "1").strip() != "0"
+    if demo and environment != "sandbox":
+        raise ConfigurationError("the demo shop runs only in sandbox mode (FLEXITI_ENVIRONMENT)")
     if demo:
         # The demo shop is where a customer comes back to once Flexiti has decided.
         app.config.setdefault("FLEXITI_SUCCESS_ENDPOINT", "demo.success")
@@ -63,9 +71,18 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         )
         app.config["FLEXITI_ADMIN_KEYS"] = SANDBOX_ADMIN_KEY
     flexiti = FlexitiCheckout(app, url_prefix=env.get("FLEXITI_URL_PREFIX", "/flexiti"))
+    state = flexiti_state(app)
+    if state.sandbox_app is not None:
+        # Every gunicorn worker serves the hosted pages: they must all see the same sandbox.
+        share_sandbox_state(state.sandbox_app, app.instance_path, state.store.url)
     register_api(app)  # the JSON API and its OpenAPI document, under {prefix}/api
     if demo:
         from flexiti_checkout.demo import make_blueprint as demo_blueprint
 
         app.register_blueprint(demo_blueprint(flexiti))
     return app
+
+
+def create_demo_app(environ: Mapping[str, str] | None = None) -> Flask:
+    """The service with the demo shop, as ``python -m flexiti_checkout.demo`` serves it."""
+    return create_app(environ, demo=True)

@@ -6,12 +6,15 @@ talks to it in-process; the sandbox package is imported only then.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 from flask import Flask
 from requests.adapters import HTTPAdapter
+from sqlalchemy.engine import make_url
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from flexiti_checkout.client.flexiti import FlexitiClient
@@ -48,6 +51,23 @@ def embed_sandbox(app: Flask, settings: Settings, url_prefix: str) -> Flask:
         app.wsgi_app, {SANDBOX_MOUNT: sandbox}
     )
     return sandbox
+
+
+def share_sandbox_state(sandbox_app: Flask, instance_path: str, store_url: str) -> Path | None:
+    """Keep the embedded sandbox's state in a file every worker process of ``store_url`` shares.
+
+    The file is in ``instance_path`` and named after the store, so two services on one machine
+    never share a Flexiti, and the service's workers (which share the store) share one. A store
+    in memory is each process's own, and so stays its sandbox: ``None``.
+    """
+    url = make_url(store_url)
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    from flexiti_checkout.sandbox.shared import share_state
+
+    key = hashlib.sha256(store_url.encode()).hexdigest()[:16]
+    path = Path(instance_path) / f"flexiti-sandbox-{key}.state"
+    return path if share_state(sandbox_app, path) is not None else None
 
 
 def build_client(

@@ -42,9 +42,21 @@
   window.setTimeout(function () {
     if (!loaded) { go(src, { flexiti: "fallback" }); }
   }, Number(config.frameTimeout) || 15000);
-  document.addEventListener("keydown", function (event) {
+  function onEscape(event) {
     if (event.key !== "Escape") { return; }
     if (embedded) { tell({ flexiti: "close" }); } else { go(config.errorUrl); }
+  }
+  document.addEventListener("keydown", onEscape);
+  // Keys pressed inside Flexiti's frame stay in that frame's document. When it has this page's
+  // origin (the sandbox a service embeds), Esc is heard there too. Flexiti's own hosts are
+  // cross-origin and out of reach: there the dialog's close button, which Shift+Tab reaches from
+  // inside the frame, is the way out.
+  frame.addEventListener("load", function () {
+    try {
+      frame.contentWindow.document.addEventListener("keydown", onEscape);
+    } catch (error) {
+      // A cross-origin frame: its keys are its own.
+    }
   });
   if (embedded) { tell({ flexiti: "ready" }); }
 })();

@@ -45,9 +45,9 @@ CHECK_INSTALLED = textwrap.dedent(
     # The demo shop runs on the runtime dependencies alone (make demo installs nothing else).
     import os, tempfile
     os.environ["FLEXITI_INSTANCE_PATH"] = tempfile.mkdtemp()
-    from flexiti_checkout.service import create_app as service_app
+    from flexiti_checkout.service.app import create_demo_app
     import flexiti_checkout.demo.__main__
-    shop = service_app().test_client().get("/")
+    shop = create_demo_app().test_client().get("/")
     assert shop.status_code == 200 and b"data-flexiti-price" in shop.data, shop.status
     # The migrations ship too: every revision runs from the installed package.
     import tempfile

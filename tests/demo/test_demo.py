@@ -9,7 +9,7 @@ import pytest
 
 from flexiti_checkout.demo import catalogue
 from flexiti_checkout.demo.views import SAMPLE_CUSTOMER
-from flexiti_checkout.service.app import create_app
+from flexiti_checkout.service.app import create_demo_app
 from flexiti_checkout.web.state import flexiti_state
 
 ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
@@ -18,7 +18,9 @@ ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
 @pytest.fixture
 def demo(tmp_path):
     """The service app in sandbox mode with its embedded sandbox, as a test client."""
-    app = create_app({"FLEXITI_INSTANCE_PATH": str(tmp_path), "FLEXITI_LOOKUP_INTERVAL": "0.1s"})
+    app = create_demo_app(
+        {"FLEXITI_INSTANCE_PATH": str(tmp_path), "FLEXITI_LOOKUP_INTERVAL": "0.1s"}
+    )
     return app.test_client()
 
 
@@ -157,7 +159,7 @@ def test_unknown_pages_are_the_shop_styled_404(demo, lang, title):
 
 def test_a_server_error_is_a_styled_page(tmp_path):
     """An unexpected failure in a shop route is a styled 500 page, never a stack trace."""
-    app = create_app({"FLEXITI_INSTANCE_PATH": str(tmp_path)})
+    app = create_demo_app({"FLEXITI_INSTANCE_PATH": str(tmp_path)})
 
     @app.get("/boom")
     def boom() -> str:
@@ -187,7 +189,9 @@ def test_french_text_uses_a_no_break_space_before_colons(demo):
 
 def test_orders_page_shows_refunds(tmp_path):
     """A refunded part appears on the Orders page with its status and what is left to refund."""
-    app = create_app({"FLEXITI_INSTANCE_PATH": str(tmp_path), "FLEXITI_LOOKUP_INTERVAL": "0.1s"})
+    app = create_demo_app(
+        {"FLEXITI_INSTANCE_PATH": str(tmp_path), "FLEXITI_LOOKUP_INTERVAL": "0.1s"}
+    )
     client = app.test_client()
     add(client, "espresso-machine")
     assert place_order(client, "redirect").status_code == 303

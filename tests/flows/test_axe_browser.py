@@ -1,4 +1,5 @@
-"""axe-core finds no serious or critical accessibility problem on the shop, modal and sandbox pages.
+"""axe-core finds no serious or critical accessibility problem on the shop, modal, sandbox and
+admin console pages.
 
 axe-core comes from npm (``make test`` installs it into ``.axe/``) and is injected into each page
 through Playwright, in English and in French, at desktop width.
@@ -6,13 +7,17 @@ through Playwright, in English and in French, at desktop width.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from support.demo_server import Demo
+from flexiti_checkout.web.admin.access import SANDBOX_ADMIN_KEY
+from support.demo_server import API_KEY, Demo
+from support.shop_server import checkout_request
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -90,4 +95,102 @@ def test_no_serious_accessibility_violations(chromium, demo, shots, lang):
     finally:
         context.close()
     assert len(names) >= 17
+    assert found == {}
+
+
+def _api_order(demo: Demo, merchant_order_id: str, outcome: str | None = None) -> None:
+    """An order started through the API; ``outcome`` decides it at the sandbox."""
+    started = requests.post(
+        f"{demo.url}/flexiti/api/checkouts",
+        json=checkout_request(merchant_order_id),
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=15,
+    )
+    assert started.status_code == 201, started.text
+    if outcome is not None:
+        online_order_id = started.json()["online_order_id"]
+        demo.sandbox("POST", f"orders/{online_order_id}/settle", {"outcome": outcome})
+
+
+def _wait_for_status(demo: Demo, merchant_order_id: str, expected: str) -> None:
+    """Until Flexiti's callback has settled the order (the reconciler's job if it never came)."""
+    deadline = time.monotonic() + 30
+    while (status := demo.api_order(merchant_order_id).json()["status"]) != expected:
+        assert time.monotonic() < deadline, f"{merchant_order_id} is {status}, not {expected}"
+        time.sleep(0.2)
+
+
+def _order_needing_review(demo: Demo, merchant_order_id: str) -> None:
+    """Flexiti approves another amount than the order's: a person must decide."""
+    demo.sandbox("PATCH", "faults", {"approved_amount_delta": "1.00"})
+    try:
+        _api_order(demo, merchant_order_id, "approve")
+    finally:
+        demo.sandbox("PATCH", "faults", {"approved_amount_delta": "0"})
+
+
+def _admin_pages(page: Any, demo: Demo, lang: str) -> Iterator[str]:
+    """Every page of the admin console: sign-in (and its error), lists, orders, confirmations."""
+    suffix = lang.upper()
+    demo.sandbox("PATCH", "faults", {"callback_mode": "normal"})  # the demo is the session's
+    _api_order(demo, f"AXE-PENDING-{suffix}")
+    _api_order(demo, f"AXE-APPROVED-{suffix}", "approve")
+    admin = f"{demo.url}/flexiti/admin"
+    page.goto(f"{admin}/?lang={lang}")
+    yield "admin sign-in"
+    page.fill("#flx-key", "not-the-key")
+    page.click("button[type=submit]")
+    yield "admin sign-in with an error"
+    page.fill("#flx-key", SANDBOX_ADMIN_KEY)
+    page.fill("#flx-name", "Robin")
+    page.click("button[type=submit]")
+    yield "admin orders"
+    page.goto(f"{admin}/?status=pending&q=no-such-order")
+    yield "admin orders, none found"
+    page.goto(f"{admin}/orders/AXE-PENDING-{suffix}")
+    yield "admin pending order"
+    page.click("form[action$='/actions/recheck'] button")
+    yield "admin confirm: ask Flexiti now"
+    _wait_for_status(demo, f"AXE-APPROVED-{suffix}", "approved")
+    page.goto(f"{admin}/orders/AXE-APPROVED-{suffix}")
+    yield "admin approved order"
+    page.click("form[action$='/actions/cancel_order'] button")
+    yield "admin confirm: cancel at Flexiti"
+    page.goto(f"{admin}/orders/AXE-APPROVED-{suffix}")
+    page.click("form[action$='/actions/refund'] button")
+    yield "admin confirm: refund"
+    page.fill("#flx-amount", "10.00")
+    page.fill("#flx-reason", "one item back")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("[role=status]")
+    yield "admin order after a refund"
+    _order_needing_review(demo, f"AXE-REVIEW-{suffix}")
+    _wait_for_status(demo, f"AXE-REVIEW-{suffix}", "needs_review")
+    page.goto(f"{admin}/orders/AXE-REVIEW-{suffix}")
+    page.click("form[action$='/actions/review'] button")
+    yield "admin confirm: decide a review"
+    page.goto(f"{admin}/orders/NO-SUCH-ORDER")
+    yield "admin missing order"
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core is missing: `make test` installs it")
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_no_serious_accessibility_violations_in_the_admin_console(chromium, demo, shots, lang):
+    """On every admin console page axe-core reports 0 serious or critical problems."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale=f"{lang}-CA")
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+    names = []
+    try:
+        for name in _admin_pages(page, demo, lang):
+            page.wait_for_load_state()
+            names.append(name)
+            assert page.locator("html").get_attribute("lang", timeout=5000).startswith(lang)
+            problems = _problems(page)
+            if problems:
+                found[name] = problems
+                shots.take(page, "axe-" + name.replace(" ", "-").replace(":", ""))
+    finally:
+        context.close()
+    assert len(names) == 12
     assert found == {}

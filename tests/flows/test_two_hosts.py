@@ -43,7 +43,6 @@ def test_two_hosts_settle_each_order_once(
         FLEXITI_SHOP_WEBHOOK_URL=callback_receiver.url,
         FLEXITI_SHOP_WEBHOOK_SECRET="whsec_" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         FLEXITI_API_KEYS="two-hosts-api-key-0123456789",
-        FLEXITI_DEMO="0",
     )
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

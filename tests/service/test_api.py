@@ -46,7 +46,6 @@ def service_environ(
         "FLEXITI_API_KEYS": ", ".join(KEYS),
         "FLEXITI_MAX_RETRIES": "0",
         "FLEXITI_LOOKUP_INTERVAL": "10ms",
-        "FLEXITI_DEMO": "0",
     }
     environ.update(extra)
     return environ

@@ -47,7 +47,6 @@ def served_schema(
             "FLEXITI_SIGNING_KEY": "test-api-signing-key-0123456789",
             "FLEXITI_API_KEYS": KEY,
             "FLEXITI_MAX_RETRIES": "0",
-            "FLEXITI_DEMO": "0",
         }
     )
     schema = schemathesis.openapi.from_wsgi("/flexiti/api/openapi.json", app)

@@ -35,7 +35,6 @@ def service_environ(sandbox: SandboxServer, tmp_path: Path) -> dict[str, str]:
         "FLEXITI_SIGNING_KEY": "test-api-signing-key-0123456789",
         "FLEXITI_API_KEYS": KEY,
         "FLEXITI_MAX_RETRIES": "0",
-        "FLEXITI_DEMO": "0",
     }
 
 

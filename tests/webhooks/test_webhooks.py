@@ -585,7 +585,6 @@ def test_two_gunicorn_workers_deliver_each_event_once(sandbox, tmp_path, store_u
         FLEXITI_SHOP_WEBHOOK_URL=receiver.url,
         FLEXITI_SHOP_WEBHOOK_SECRET=SECRET,
         FLEXITI_API_KEYS=API_KEY,
-        FLEXITI_DEMO="0",
     )
     left_behind = Store(env["FLEXITI_STORE_URL"])
     Webhooks(left_behind, receiver.url, KEY, autostart=False)  # writes, never sends

@@ -1,11 +1,12 @@
 """Processing stored callback deliveries after Flexiti has had its answer.
 
 The callback view only stores a delivery and wakes this process's workers: a few threads
-(started lazily, again in each forked process) that take due deliveries from the store with a
-lease, look their orders up and record the outcome. Any process's workers take any delivery, so
-a delivery left by a process that stopped or died mid-processing is taken once its lease runs
-out; two workers never process one delivery at once. Deliveries that failed are due again later
-(``callbacks.RETRY_DELAYS``); a poll finds them, and deliveries from other processes.
+(started by the first callback a process stores, again in each forked process) that take due
+deliveries from the store with a lease, look their orders up and record the outcome. Any
+process's workers take any delivery, so a delivery left by a process that stopped or died
+mid-processing is taken once its lease runs out; two workers never process one at once.
+Deliveries that failed are due again later (``callbacks.RETRY_DELAYS``); a poll finds them, and
+deliveries from other processes.
 """
 
 from __future__ import annotations

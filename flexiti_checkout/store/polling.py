@@ -36,7 +36,9 @@ class PollingThreads:
         self.poll_interval = poll_interval
         self.clock = clock
         self.autostart = autostart
-        self._wake = threading.Event()
+        # Each kick wakes one thread (a count, so a kick while all are busy is not lost).
+        self._wake = threading.Condition()
+        self._kicks = 0
         self._stopping = threading.Event()
         self._running: list[threading.Thread] = []
         self._pid: int | None = None
@@ -53,7 +55,9 @@ class PollingThreads:
     def kick(self) -> None:
         """New work: start the threads if need be and have one look now."""
         self.ensure_started()
-        self._wake.set()
+        with self._wake:
+            self._kicks = min(self._kicks + 1, self.threads)
+            self._wake.notify()
 
     def ensure_started(self) -> None:
         """Start this process's threads unless they run (cheap; once per request)."""
@@ -76,7 +80,8 @@ class PollingThreads:
     def stop_threads(self, timeout: float) -> None:
         """Have the threads stop after the work each is on; wait up to ``timeout`` for them."""
         self._stopping.set()
-        self._wake.set()
+        with self._wake:
+            self._wake.notify_all()
         deadline = time.monotonic() + timeout
         for thread in self._running:
             if thread is not threading.current_thread() and thread.is_alive():
@@ -89,8 +94,16 @@ class PollingThreads:
             except Exception:  # the store may be down for a while: keep the thread alive
                 log.exception("The %s thread failed; it tries again shortly", self.name)
                 wait = self.poll_interval
-            if wait > 0 and self._wake.wait(wait):
-                self._wake.clear()
+            if wait > 0:
+                self._sleep(wait)
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or until a kick or ``stop_threads``."""
+        with self._wake:
+            if not self._kicks and not self._stopping.is_set():
+                self._wake.wait(seconds)
+            if self._kicks:
+                self._kicks -= 1
 
     def _idle_wait(self) -> float:
         due = self.next_due()

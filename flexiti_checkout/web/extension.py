@@ -126,9 +126,8 @@ class FlexitiCheckout:
         inbox = Inbox(store)
         anonymous = settings.callback_secret is None
         callbacks = CallbackProcessor(inbox, orders, trust_news=not anonymous)
+        # Started by the first callback a process stores; they then also take what others left.
         callback_workers = CallbackWorkers(callbacks)
-        # Lazily, in each worker: deliveries left by a stopped process are taken on a request.
-        app.before_request(callback_workers.ensure_started)
         app.extensions[EXTENSION_KEY] = FlexitiState(
             settings=settings,
             url_prefix=self.url_prefix,

@@ -63,7 +63,8 @@ bare_app = Flask("bare")
 
 
 @bare_app.post(CALLBACK_PATH)
-def bare_callback() -> Any:
+@bare_app.post(CALLBACK_PATH + "/<secret>")
+def bare_callback(secret: str | None = None) -> Any:
     request.get_data()
     return jsonify(received=True)
 
@@ -209,6 +210,7 @@ def fire(
     concurrency: int,
     deadline: float,
     sent_at: dict[int, float] | None = None,
+    path: str = CALLBACK_PATH,
 ) -> Run:
     """Post every body once, ``concurrency`` at a time; stops early only at ``deadline``.
 
@@ -230,7 +232,7 @@ def fire(
                 if sent_at is not None:
                     sent_at[id(body)] = time.time()
                 began = time.perf_counter()
-                response = session.post(url + CALLBACK_PATH, json=body, timeout=30)
+                response = session.post(url + path, json=body, timeout=30)
                 elapsed = time.perf_counter() - began
                 with lock:
                     latencies.append(elapsed)
@@ -272,6 +274,11 @@ def main() -> None:
     add("--rate", type=float, default=10.0, help="realistic: customers per second when paced")
     add("--paced", type=int, default=100, help="realistic: customers at --rate, for settle times")
     add("--latency", type=float, default=0.1, help="realistic: Flexiti's latency in seconds")
+    add(
+        "--secret",
+        action="store_true",
+        help="realistic: callbacks on FLEXITI_CALLBACK_SECRET's path",
+    )
     args = parser.parse_args()
     if args.realistic:
         from realistic_callbacks import run_realistic

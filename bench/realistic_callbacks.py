@@ -45,6 +45,7 @@ from callbacks import (
 )
 
 SETTLE_WAIT = 300.0
+SECRET = "bench-callback-secret-0123456789"
 
 
 def documented(merchant_order_id: str, online_order_id: str, settled: Mapping[str, Any]) -> dict:
@@ -97,7 +98,7 @@ def wait_settled(store_url: str, ids: list[str], timeout: float) -> dict[str, fl
 
 
 def paced_customers(
-    env: Mapping[str, str], url: str, sandbox: str, args: argparse.Namespace
+    env: Mapping[str, str], url: str, path: str, sandbox: str, args: argparse.Namespace
 ) -> tuple[list[float], dict[str, float]]:
     """``args.paced`` customers at ``args.rate`` per second; ack latencies, posting times."""
     from flexiti_checkout.service.app import create_app
@@ -124,7 +125,7 @@ def paced_customers(
         with requests.Session() as http:
             at = time.time()
             sent = time.perf_counter()
-            answer = http.post(url + CALLBACK_PATH, json=body, timeout=30)
+            answer = http.post(url + path, json=body, timeout=30)
             elapsed = time.perf_counter() - sent
         answer.raise_for_status()
         with lock:
@@ -163,6 +164,10 @@ def run_realistic(args: argparse.Namespace) -> None:
             FLEXITI_SIGNING_KEY="bench-callbacks-signing-key-0123456789",
             FLEXITI_ANONYMOUS_CALLBACK_LIMIT="1000000/1m",
         )
+        path = CALLBACK_PATH
+        if args.secret:
+            env["FLEXITI_CALLBACK_SECRET"] = SECRET
+            path = f"{CALLBACK_PATH}/{SECRET}"
         online_ids = create_orders(env, args.callbacks + 1, args.concurrency)
         warmup_id, warmup_online_id = online_ids.popitem()
         settle(sandbox, warmup_online_id)
@@ -185,18 +190,20 @@ def run_realistic(args: argparse.Namespace) -> None:
             servers = {"bare": bare_url, "ours": ours_url}
             deadline = time.monotonic() + args.max_seconds
             for url in servers.values():
-                fire(url, warmup, args.concurrency, deadline)
+                fire(url, warmup, args.concurrency, deadline, path=path)
             sent_at: dict[int, float] = {}
             rounds: dict[str, list[Run]] = {name: [] for name in servers}
             half = len(bodies) // 2
             for part in (bodies[:half], bodies[half:]):
                 for name, url in servers.items():
                     timing = sent_at if name == "ours" else None
-                    rounds[name].append(fire(url, part, args.concurrency, deadline, timing))
+                    rounds[name].append(
+                        fire(url, part, args.concurrency, deadline, timing, path=path)
+                    )
             runs = {name: merged(done) for name, done in rounds.items()}
             burst_ids = list(online_ids)
             burst_done = wait_settled(env["FLEXITI_STORE_URL"], burst_ids, SETTLE_WAIT)
-            acks, posted = paced_customers(env, ours_url, sandbox, args)
+            acks, posted = paced_customers(env, ours_url, path, sandbox, args)
             paced_done = wait_settled(env["FLEXITI_STORE_URL"], list(posted), 60)
         lookups = sum(
             "/notifications/" in entry["path"]
@@ -209,7 +216,8 @@ def run_realistic(args: argparse.Namespace) -> None:
     paced_delays = [paced_done[m] - at for m, at in posted.items() if m in paced_done]
     print(
         f"realistic: documented callbacks (promo id only) for fresh orders; Flexiti "
-        f"{args.latency * 1000:.0f} ms slow; gunicorn {args.workers} x {args.worker_class}"
+        f"{args.latency * 1000:.0f} ms slow; gunicorn {args.workers} x {args.worker_class}; "
+        + ("on the FLEXITI_CALLBACK_SECRET path" if args.secret else "no callback secret")
     )
     print(f"burst: {len(bodies)} callbacks, {args.concurrency} client threads")
     print(f"{'':6} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'p99 ms':>8}  statuses")

@@ -82,13 +82,22 @@ def search_order(
     clue = _describe(promo_id, customer_id, outcome)
     limit = SEARCH_LOOKUP_LIMIT if promo_id is not None else BLIND_SEARCH_LIMIT
     news = since if promo_id is not None and trust_news else None
-    candidates = service.store.orders_in(
-        (OrderStatus.PENDING, OrderStatus.EXPIRED),
-        entered_after=since - max(service.pending_expiry, SEARCH_WINDOW),
-        limit=limit,
-        newest_first=True,
+    after = since - max(service.pending_expiry, SEARCH_WINDOW)
+    statuses = (OrderStatus.PENDING, OrderStatus.EXPIRED)
+    everyone = service.store.orders_in(
+        statuses, entered_after=after, limit=limit, newest_first=True
     )
-    lookups = throttled = 0
+    candidates = everyone
+    if not force:
+        # Only the orders the throttle lets a lookup through for: the others would be skipped
+        # one query at a time. Those left out may be the one: a later search may find it.
+        allowed = service.store.orders_in(
+            statuses, entered_after=after, limit=limit, newest_first=True,
+            lookup_allowed_at=service.clock(), news_since=news,
+        )  # fmt: skip
+        allowed_ids = {order.id for order in allowed}
+        candidates = [order for order in everyone if order.id in allowed_ids]
+    lookups, throttled = 0, len(everyone) - len(candidates)
     for order in candidates:
         if lookups >= limit:
             break

@@ -30,13 +30,20 @@ def claim_due(
     lease: float,
     limit: int,
 ) -> list[Any]:
-    """Lease up to ``limit`` rows that are ``due`` (which must include ``free``); their rows."""
+    """Lease up to ``limit`` rows that are ``due`` (which must include ``free``); their rows.
+
+    The due rows are read first: finding none, as an idle worker mostly does, writes nothing (on
+    SQLite a write waits for every other writer, the callback view's inserts among them).
+    """
     batch = select(table.c.id).where(due).order_by(*order_by).limit(limit)
     with store.begin() as conn:
-        # ``due`` again on the UPDATE: a worker racing us re-checks it on rows we just took.
+        found = list(conn.execute(batch).scalars())
+        if not found:
+            return []
+        # ``due`` again on the UPDATE: a worker racing us re-checks it on rows we just read.
         conn.execute(
             update(table)
-            .where(table.c.id.in_(batch.scalar_subquery()), due)
+            .where(table.c.id.in_(found), due)
             .values(lease_owner=owner, lease_until=now + lease)
         )
         return list(

@@ -8,8 +8,12 @@ Without ``FLEXITI_CALLBACK_SECRET`` a callback is no news: lookups keep to the p
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -72,6 +76,46 @@ def test_a_delivery_a_dead_worker_held_is_finished_by_another(shop):
     assert shop.signals.names("DEAD-1") == ["order_approved"]
     assert not inbox.finish_delivery(delivery.id, outcome="late", owner="dead-worker")
     assert inbox.get(delivery.id).outcome == "order DEAD-1: approved"
+
+
+@pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})
+def test_a_worker_process_killed_midway_leaves_its_delivery_to_another(shop, tmp_path):
+    """A process killed (SIGKILL) while it processes a delivery finishes nothing; once its
+    lease runs out a worker of another process takes the delivery and settles the order."""
+    session = shop.start("KILLED-1")
+    look_up(shop, "KILLED-1")  # the merchant token is in the store: the process only looks up
+    shop.settle(session.online_order_id, "approve")
+    delivery = stored_without_workers(shop, "KILLED-1")
+    shop.sandbox.control("PATCH", "faults", {"latency": 3})  # it will be mid-lookup
+    config = {k: str(v) for k, v in shop.app.config.items()
+              if k.startswith("FLEXITI_") and isinstance(v, (str, int, float))}  # fmt: skip
+    env = {**os.environ, **config, "SECRET_KEY": shop.app.config["SECRET_KEY"]}
+    env["FLEXITI_INSTANCE_PATH"] = str(tmp_path / "worker")
+    script = Path(__file__).parents[1] / "support" / "callback_worker_process.py"
+    inbox = shop.state.callbacks.inbox
+    with subprocess.Popen(
+        [sys.executable, str(script), "2"], env=env, stdout=subprocess.PIPE, text=True
+    ) as worker:
+        try:
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+            deadline = time.monotonic() + 20
+            while inbox.get(delivery.id).lease_owner is None:
+                assert time.monotonic() < deadline, "the worker process never took the delivery"
+                time.sleep(0.05)
+            time.sleep(0.3)
+        finally:
+            worker.kill()
+    held = inbox.get(delivery.id)
+    assert held.lease_owner is not None and held.lease_owner.startswith(f"{worker.pid}:")
+    assert held.attempts == 0 and held.processed_at is None
+    shop.sandbox.control("PATCH", "faults", {"latency": 0})
+    survivor = another_worker(shop)
+    assert survivor.run_due() == 0  # its lease still holds
+    time.sleep(2.1)
+
+    assert survivor.run_due() == 1
+    assert inbox.get(delivery.id).outcome == "order KILLED-1: approved"
+    assert shop.order("KILLED-1").status is OrderStatus.APPROVED
 
 
 @pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})

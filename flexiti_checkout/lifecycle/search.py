@@ -24,6 +24,7 @@ from flexiti_checkout.lifecycle.decisions import (
 )
 from flexiti_checkout.lifecycle.orders import OrderService, Refresh
 from flexiti_checkout.models import Order, OrderStatus
+from flexiti_checkout.store.sweeps import count_orders
 
 #: At most this many lookups (and candidate orders) per search for a promo id.
 SEARCH_LOOKUP_LIMIT = 200
@@ -84,20 +85,18 @@ def search_order(
     news = since if promo_id is not None and trust_news else None
     after = since - max(service.pending_expiry, SEARCH_WINDOW)
     statuses = (OrderStatus.PENDING, OrderStatus.EXPIRED)
-    everyone = service.store.orders_in(
-        statuses, entered_after=after, limit=limit, newest_first=True
-    )
-    candidates = everyone
-    if not force:
-        # Only the orders the throttle lets a lookup through for: the others would be skipped
-        # one query at a time. Those left out may be the one: a later search may find it.
-        allowed = service.store.orders_in(
-            statuses, entered_after=after, limit=limit, newest_first=True,
-            lookup_allowed_at=service.clock(), news_since=news,
-        )  # fmt: skip
-        allowed_ids = {order.id for order in allowed}
-        candidates = [order for order in everyone if order.id in allowed_ids]
-    lookups, throttled = 0, len(everyone) - len(candidates)
+    # Only the orders the throttle lets a lookup through for: the others would be skipped one
+    # query at a time. Those left out may be the one: a later search may find it.
+    now = None if force else service.clock()
+    candidates = service.store.orders_in(
+        statuses, entered_after=after, limit=limit, newest_first=True,
+        lookup_allowed_at=now, news_since=news,
+    )  # fmt: skip
+    throttled = 0
+    if now is not None:
+        throttled = count_orders(service.store, statuses, entered_after=after,
+                                 throttled_at=now, news_since=news)  # fmt: skip
+    lookups = 0
     for order in candidates:
         if lookups >= limit:
             break

@@ -22,8 +22,9 @@ from flexiti_checkout.store.polling import PollingThreads
 
 log = logging.getLogger("flexiti_checkout.callbacks")
 
-#: Threads per process: lookups mostly wait on Flexiti, so a few keep up with many callbacks.
-THREADS = 4
+#: Threads per process: lookups mostly wait on Flexiti, so two keep up with a busy shop, and
+#: fewer threads leave more of the process (and its GIL) to answering callbacks.
+THREADS = 2
 #: A lease outlives the longest processing (a search of 200 lookups at a slow Flexiti's pace is
 #: shorter), so a live worker never loses the delivery it is on.
 LEASE = 300.0

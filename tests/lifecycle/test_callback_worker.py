@@ -223,3 +223,23 @@ def test_callbacks_on_the_secret_path_are_not_capped(shop):
     answers = [requests.post(url, json={"n": n}, timeout=10) for n in range(4)]
     assert [a.status_code for a in answers] == [200] * 4
     assert shop.state.callbacks.inbox.count_deliveries() == 4
+
+
+@pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})
+def test_replay_leaves_a_delivery_a_worker_holds_and_finishes_the_rest(shop):
+    """``flask flexiti replay`` skips a delivery a worker is processing right now (saying so),
+    and processes the others under a lease of its own."""
+    for merchant_order_id in ("HELD-1", "FREE-1"):
+        shop.settle(shop.start(merchant_order_id).online_order_id, "approve")
+    held = stored_without_workers(shop, "HELD-1")
+    free = stored_without_workers(shop, "FREE-1")
+    inbox = shop.state.callbacks.inbox
+    assert inbox.claim(held.id, "busy-worker", now=time.time(), lease=60)
+    with shop.app.app_context():
+        replayed = {d.id: r for d, r in shop.state.callbacks.replay()}
+    assert replayed[held.id].outcome == "a worker is processing it right now"
+    assert replayed[held.id].retry
+    assert replayed[free.id].outcome == "order FREE-1: approved"
+    assert inbox.get(held.id).attempts == 0 and inbox.get(held.id).lease_owner == "busy-worker"
+    assert inbox.get(free.id).processed_at is not None and inbox.get(free.id).lease_owner is None
+    assert shop.order("HELD-1").status is OrderStatus.PENDING

@@ -5,6 +5,10 @@ Without ``FLEXITI_CALLBACK_SECRET`` the callback URL is open to anyone. Every de
 window, across all workers, and refuses more than the limit (a 429 with ``Retry-After``, which a
 sender that retries honours). The deliveries already stored, the oldest unprocessed among them,
 are kept. Refusals are counted and logged once per window, never one log line per request.
+
+The count is read from the store at most every ``RECOUNT`` seconds; in between this process adds
+what it stored itself, so other processes' latest callbacks are seen a moment late (the cap may be
+passed by what they store in that moment, never by this process alone).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from collections.abc import Callable
 from flexiti_checkout.store.inbox import Inbox
 
 log = logging.getLogger("flexiti_checkout.callbacks")
+
+#: How long a count read from the store serves (at most), in seconds.
+RECOUNT = 0.5
 
 
 class AnonymousCallbackLimit:
@@ -33,13 +40,23 @@ class AnonymousCallbackLimit:
         self._lock = threading.Lock()
         self._refused = 0
         self._logged_at: float | None = None
+        self._counted_at: float | None = None
+        self._count = 0
 
     def refuse(self) -> int | None:
-        """``None`` if one more delivery may be stored now; else seconds to wait before trying."""
+        """``None`` if one more delivery may be stored now (counted as stored); else seconds to
+        wait before trying again."""
         now = self.clock()
-        if self.inbox.received_since(now - self.window) < self.limit:
-            return None
         with self._lock:
+            recount = self._counted_at is None or now - self._counted_at >= RECOUNT
+        if recount:
+            count = self.inbox.received_since(now - self.window)
+            with self._lock:
+                self._count, self._counted_at = count, now
+        with self._lock:
+            if self._count < self.limit:
+                self._count += 1
+                return None
             self._refused += 1
             due = self._logged_at is None or now - self._logged_at >= self.window
             if due:

@@ -243,3 +243,15 @@ def test_replay_leaves_a_delivery_a_worker_holds_and_finishes_the_rest(shop):
     assert inbox.get(held.id).attempts == 0 and inbox.get(held.id).lease_owner == "busy-worker"
     assert inbox.get(free.id).processed_at is not None and inbox.get(free.id).lease_owner is None
     assert shop.order("HELD-1").status is OrderStatus.PENDING
+
+
+@pytest.mark.shop_config({"FLEXITI_ANONYMOUS_CALLBACK_LIMIT": "3/1m"})
+def test_the_limit_counts_callbacks_other_processes_stored(shop):
+    """The cap is for all workers together: deliveries another process stored count too."""
+    inbox = shop.state.callbacks.inbox
+    for n in range(3):
+        inbox.add_delivery(method="POST", remote_addr=None, content_type=None,
+                           payload={"n": n}, identifiers={})  # fmt: skip
+    answer = requests.post(f"{shop.url}/flexiti/callback", json={"n": 3}, timeout=10)
+    assert answer.status_code == 429
+    assert inbox.count_deliveries() == 3

@@ -11,6 +11,7 @@ deliveries from other processes.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import time
@@ -30,6 +31,9 @@ THREADS = 2
 LEASE = 300.0
 #: How often an idle worker looks for deliveries other processes left or that became due.
 POLL_INTERVAL = 2.0
+#: How long a process that exits (a restart) lets its workers finish the deliveries they are on,
+#: instead of leaving them leased for ``LEASE``; within gunicorn's graceful timeout (30 s).
+EXIT_WAIT = 20.0
 
 
 class CallbackWorkers(PollingThreads):
@@ -56,6 +60,14 @@ class CallbackWorkers(PollingThreads):
         self.processor = processor
         self.inbox = processor.inbox
         self.lease = lease
+        self._exit_hook = False
+
+    def ensure_started(self) -> None:
+        """Start the threads unless they run; once they do, an exiting process waits for them."""
+        super().ensure_started()
+        if self._running and not self._exit_hook:
+            self._exit_hook = True
+            atexit.register(self.stop, EXIT_WAIT)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the threads after the delivery each is on (tests, app teardown)."""

@@ -119,6 +119,29 @@ def test_a_worker_process_killed_midway_leaves_its_delivery_to_another(shop, tmp
 
 
 @pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})
+def test_a_process_that_exits_finishes_the_delivery_it_is_on(shop, tmp_path):
+    """A worker process that exits (a restart) lets its workers finish what they took, so no
+    delivery waits for a lease to run out."""
+    session = shop.start("EXITS-1")
+    look_up(shop, "EXITS-1")  # the merchant token is in the store: the process only looks up
+    shop.settle(session.online_order_id, "approve")
+    delivery = stored_without_workers(shop, "EXITS-1")
+    shop.sandbox.control("PATCH", "faults", {"latency": 1})  # it exits mid-lookup
+    config = {k: str(v) for k, v in shop.app.config.items()
+              if k.startswith("FLEXITI_") and isinstance(v, (str, int, float))}  # fmt: skip
+    env = {**os.environ, **config, "SECRET_KEY": shop.app.config["SECRET_KEY"]}
+    env["FLEXITI_INSTANCE_PATH"] = str(tmp_path / "worker")
+    script = Path(__file__).parents[1] / "support" / "callback_worker_process.py"
+    done = subprocess.run([sys.executable, str(script), "300", "exit"], env=env, timeout=60,
+                          capture_output=True, text=True)  # fmt: skip
+    shop.sandbox.control("PATCH", "faults", {"latency": 0})
+    assert done.returncode == 0, done.stderr[-2000:]
+    finished = shop.state.callbacks.inbox.get(delivery.id)
+    assert finished.lease_owner is None and finished.outcome == "order EXITS-1: approved"
+    assert shop.order("EXITS-1").status is OrderStatus.APPROVED
+
+
+@pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})
 def test_two_workers_never_take_one_delivery(shop):
     """Workers of several processes racing for one due delivery: exactly one takes it."""
     shop.start("RACE-2")

@@ -53,6 +53,7 @@ lint: $(DEV)
 bench: $(DEV)
 	$(PY) bench/token_economy.py
 	$(PY) bench/callbacks.py
+	$(PY) bench/callbacks.py --realistic --callbacks 600
 	$(PY) bench/badges.py
 	$(PY) bench/sandbox_workers.py
 

@@ -1,9 +1,9 @@
 """Lifecycle work a customer's request waits for only up to its budget.
 
-A return page, a status poll or a callback asks Flexiti about an order; when Flexiti is slow the
-request stops waiting after ``FLEXITI_REQUEST_BUDGET`` and answers ("confirming", or "received")
-while the lookup finishes on this pool and lands in the store. The pool and its queue are bounded:
-when both are full a request does not wait at all, and the reconciler or the next poll catches up.
+A return page or a status poll asks Flexiti about an order; when Flexiti is slow the request
+stops waiting after ``FLEXITI_REQUEST_BUDGET`` and answers ("confirming") while the lookup
+finishes on this pool and lands in the store. The pool and its queue are bounded: when both are
+full a request does not wait at all, and the reconciler or the next poll catches up.
 """
 
 from __future__ import annotations

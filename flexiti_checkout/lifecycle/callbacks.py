@@ -5,13 +5,20 @@ order's fate: any identifier it carries picks the order to look up at Flexiti. T
 notification names no order at all, only a promo id (and a customer id): such a delivery is
 matched by looking up the recent pending (and expired) orders newest first, until one's lookup
 carries that promo id (see ``search``).
+
+A delivery counts as news (a lookup even within the per-order throttle) only when callbacks are
+authenticated (``trust_news``: the secret callback path). Anyone can post to an open callback
+URL, so there every lookup waits for the throttle: a delivery that meets it is due again once
+the throttle opens, and is done then if a lookup ran after it arrived.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,22 +40,29 @@ ANONYMOUS_REFRESH_LIMIT = 50
 MAX_CONTENT_TYPE = 128
 #: Statuses in which a delivery about the order still needs a lookup.
 OPEN = (OrderStatus.PENDING, OrderStatus.CREATED, OrderStatus.EXPIRED)
+#: Waits before a delivery that failed is tried again; after the last, only a replay tries it.
+RETRY_DELAYS: tuple[float, ...] = (2, 10, 60, 300, 1800)
+#: How long a replay holds a delivery it processes (a worker's lease is its own).
+REPLAY_LEASE = 300.0
 
 
 @dataclass(frozen=True)
 class ProcessResult:
-    """What processing one delivery did: its outcome line, and whether it must be retried."""
+    """What processing one delivery did: its outcome line, and whether it must be retried
+    (``retry_in`` seconds from now when that is known, else after ``RETRY_DELAYS``)."""
 
     outcome: str
     retry: bool = False
+    retry_in: float | None = None
 
 
 class CallbackProcessor:
     """Takes deliveries into the inbox and processes them through ``OrderService.refresh``."""
 
-    def __init__(self, inbox: Inbox, orders: OrderService) -> None:
+    def __init__(self, inbox: Inbox, orders: OrderService, *, trust_news: bool = True) -> None:
         self.inbox = inbox
         self.orders = orders
+        self.trust_news = trust_news
         # One search per clue at a time per process: copies of one notification wait for the
         # first search, then find the order by the promo id it recorded instead of searching.
         self._searches: dict[str, list[Any]] = {}
@@ -110,12 +124,15 @@ class CallbackProcessor:
             settled_outcome=outcome,
         )
 
-    def process(self, delivery: Delivery, *, force: bool = False) -> ProcessResult:
+    def process(
+        self, delivery: Delivery, *, force: bool = False, owner: str | None = None
+    ) -> ProcessResult:
         """Refresh the order(s) a delivery points at; record the outcome on the delivery.
 
-        A delivery stays unprocessed (for ``replay`` or the reconciler) when the lookup failed
-        upstream, or was throttled before any lookup newer than the delivery had run. ``force``
-        (an operator's replay) skips the per-order throttle.
+        A delivery stays unprocessed, due again later, when the lookup failed upstream, or was
+        throttled before any lookup newer than the delivery had run; after ``RETRY_DELAYS`` it
+        is left for ``replay`` and the reconciler. ``force`` (an operator's replay) skips the
+        per-order throttle. ``owner`` is the lease a worker holds on the delivery.
         """
         if delivery.processed_at is not None and not force:
             return ProcessResult(delivery.outcome or "processed")
@@ -124,10 +141,24 @@ class CallbackProcessor:
             result = self._refresh(order, delivery, force)
         else:
             result = self._search(delivery, force)
-        self.inbox.finish_delivery(
-            delivery.id, outcome=result.outcome, error=result.outcome if result.retry else None
-        )
+        self.record(delivery, result, owner=owner)
         return result
+
+    def record(self, delivery: Delivery, result: ProcessResult, *, owner: str | None) -> bool:
+        """Write ``result`` on the delivery, scheduling the next try of one to retry."""
+        retry_at = None
+        if result.retry and delivery.attempts < len(RETRY_DELAYS):
+            retry_in = result.retry_in
+            if retry_in is None:
+                retry_in = RETRY_DELAYS[delivery.attempts]
+            retry_at = self.inbox.store.clock() + retry_in
+        return self.inbox.finish_delivery(
+            delivery.id,
+            outcome=result.outcome,
+            error=result.outcome if result.retry else None,
+            retry_at=retry_at,
+            owner=owner,
+        )
 
     def replay(
         self, *, include_processed: bool = False, limit: int | None = None
@@ -146,7 +177,12 @@ class CallbackProcessor:
         """``replay`` one delivery at a time, for a progress bar."""
         found = each_delivery(self.inbox.store, unprocessed_only=not include_processed)
         for delivery in islice(found, limit):
-            yield delivery, self.process(delivery, force=True)
+            owner = f"replay:{os.getpid()}:{uuid.uuid4().hex}"
+            now = self.inbox.store.clock()
+            if not self.inbox.claim(delivery.id, owner, now=now, lease=REPLAY_LEASE):
+                yield delivery, ProcessResult("a worker is processing it right now", retry=True)
+                continue
+            yield delivery, self.process(delivery, force=True, owner=owner)
 
     def replay_count(self, *, include_processed: bool = False) -> int:
         """How many deliveries ``replay`` would process now."""
@@ -170,15 +206,19 @@ class CallbackProcessor:
         return None
 
     def _refresh(self, order: Order, delivery: Delivery, force: bool) -> ProcessResult:
-        result = self.orders.refresh_order(
-            order, source="callback", force=force, news_since=delivery.received_at
-        )
+        news = delivery.received_at if self.trust_news else None
+        result = self.orders.refresh_order(order, source="callback", force=force, news_since=news)
         current = result.order
         if result.error is not None:
             return ProcessResult(f"order {order.merchant_order_id}: lookup failed", retry=True)
         if current.status is not OrderStatus.PENDING or _checked_since(current, delivery):
             return ProcessResult(f"order {order.merchant_order_id}: {current.status}")
-        return ProcessResult(f"order {order.merchant_order_id}: lookup throttled", retry=True)
+        # Due again once the throttle lets a lookup through (a little after, for the clock).
+        return ProcessResult(
+            f"order {order.merchant_order_id}: lookup throttled",
+            retry=True,
+            retry_in=self.orders.lookup_interval * 1.1,
+        )
 
     def _search(self, delivery: Delivery, force: bool) -> ProcessResult:
         """Find the order of a delivery that names none we know; unprocessed if not found."""
@@ -191,7 +231,8 @@ class CallbackProcessor:
         )
         with self._one_search(key) as ours:
             if not ours:
-                return ProcessResult("the same search is still running; kept for replay", True)
+                return ProcessResult("the same search is still running; tried again shortly",
+                                     retry=True, retry_in=1.0)  # fmt: skip
             # A search that just finished may have found this very order: ask the store first.
             known = self._known_order(delivery, force)
             if known is not None:
@@ -203,6 +244,7 @@ class CallbackProcessor:
                 outcome=hints.get("outcome"),
                 since=delivery.received_at,
                 force=force,
+                trust_news=self.trust_news,
             )
         if found.order is None:
             # A search for another notification may have looked this order up meanwhile.
@@ -220,10 +262,12 @@ class CallbackProcessor:
                 f"named no order and no promo id; {found.lookups} lookups of the newest pending "
                 "orders found none settled as announced (the reconciler settles the rest)"
             )
+        # Orders the throttle skipped may be the one: search again once it lets lookups through.
         return ProcessResult(
             f"no order found by {found.clue} after {found.lookups} lookups of "
             f"{found.candidates} recent orders; kept for replay",
             retry=True,
+            retry_in=self.orders.lookup_interval * 1.1 if found.throttled else None,
         )
 
     def _known_order(self, delivery: Delivery, force: bool) -> ProcessResult | None:

@@ -9,7 +9,8 @@ arrived is not asked again, and the callback processor runs one search at a time
 copies of one notification cost one search. Once found, the order keeps the promo id in its
 details: a repeat finds it in the store and costs no search. A decline or cancellation carries
 no promo id: then only the newest few orders are looked up (``BLIND_SEARCH_LIMIT``). A stranger
-who can post callbacks can still cause lookups; ``FLEXITI_CALLBACK_SECRET`` is the guard.
+who can post callbacks can still cause lookups, but only within the per-order throttle (no
+bypass for news without ``FLEXITI_CALLBACK_SECRET``), at most one per order per interval.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flexiti_checkout.lifecycle.decisions import (
 )
 from flexiti_checkout.lifecycle.orders import OrderService, Refresh
 from flexiti_checkout.models import Order, OrderStatus
+from flexiti_checkout.store.sweeps import count_orders
 
 #: At most this many lookups (and candidate orders) per search for a promo id.
 SEARCH_LOOKUP_LIMIT = 200
@@ -34,7 +36,7 @@ BLIND_SEARCH_LIMIT = 10
 #: Orders are candidates if they entered their status this recently (or within the pending
 #: expiry, if longer): a customer may finish at Flexiti well after we expired the order.
 SEARCH_WINDOW = 24 * 3600.0
-#: How long a delivery waits for another search in this process before it is kept for replay.
+#: How long a delivery waits for another search in this process before it is tried again.
 SEARCH_WAIT = 5.0
 
 #: What a notification announces (``notificationType``, a status), as the statuses it may lead to.
@@ -53,6 +55,8 @@ class SearchResult:
     clue: str
     lookups: int
     candidates: int
+    #: Candidates the per-order throttle kept from a lookup: a later search may find the order.
+    throttled: int = 0
 
 
 def search_order(
@@ -63,6 +67,7 @@ def search_order(
     outcome: str | None,
     since: float,
     force: bool = False,
+    trust_news: bool = True,
 ) -> SearchResult:
     """Look up recent pending and expired orders, newest first, until one matches the clues.
 
@@ -72,26 +77,35 @@ def search_order(
     a search makes at most ``BLIND_SEARCH_LIMIT`` lookups, each within the per-order throttle.
     ``since`` is when the notification arrived: orders are candidates if they entered their
     status within ``SEARCH_WINDOW`` (or ``service.pending_expiry``, if longer) before it.
+    Unless ``trust_news`` (an authenticated callback), every lookup waits for the throttle.
     """
     expected = _expected_statuses(outcome)
     clue = _describe(promo_id, customer_id, outcome)
     limit = SEARCH_LOOKUP_LIMIT if promo_id is not None else BLIND_SEARCH_LIMIT
-    news = since if promo_id is not None else None
+    news = since if promo_id is not None and trust_news else None
+    after = since - max(service.pending_expiry, SEARCH_WINDOW)
+    statuses = (OrderStatus.PENDING, OrderStatus.EXPIRED)
+    # Only the orders the throttle lets a lookup through for: the others would be skipped one
+    # query at a time. Those left out may be the one: a later search may find it.
+    now = None if force else service.clock()
     candidates = service.store.orders_in(
-        (OrderStatus.PENDING, OrderStatus.EXPIRED),
-        entered_after=since - max(service.pending_expiry, SEARCH_WINDOW),
-        limit=limit,
-        newest_first=True,
-    )
+        statuses, entered_after=after, limit=limit, newest_first=True,
+        lookup_allowed_at=now, news_since=news,
+    )  # fmt: skip
+    throttled = 0
+    if now is not None:
+        throttled = count_orders(service.store, statuses, entered_after=after,
+                                 throttled_at=now, news_since=news)  # fmt: skip
     lookups = 0
     for order in candidates:
         if lookups >= limit:
             break
         result = service.refresh_order(order, source="callback", force=force, news_since=news)
         lookups += result.looked_up or result.error is not None
+        throttled += result.throttled
         if _matches(result, promo_id, customer_id, expected):
-            return SearchResult(result.order, clue, lookups, len(candidates))
-    return SearchResult(None, clue, lookups, len(candidates))
+            return SearchResult(result.order, clue, lookups, len(candidates), throttled)
+    return SearchResult(None, clue, lookups, len(candidates), throttled)
 
 
 def _matches(

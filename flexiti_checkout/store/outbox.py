@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from flexiti_checkout.store.leases import claim, claim_due, free, next_ready
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tables import storable_key, webhook_outbox
 
@@ -74,33 +75,14 @@ class Outbox:
         self, owner: str, *, now: float, lease: float, limit: int = 20
     ) -> list[OutboxEvent]:
         """Lease up to ``limit`` pending events that are due and not leased by anyone else."""
-        due = (
-            (_t.status == PENDING)
-            & (_t.next_attempt_at <= now)
-            & (_t.lease_until.is_(None) | (_t.lease_until <= now))
-        )
-        batch = select(_t.id).where(due).order_by(_t.next_attempt_at, _t.id).limit(limit)
-        with self.store.begin() as conn:
-            # ``due`` again on the UPDATE: a worker racing us re-checks it on rows we just took.
-            conn.execute(
-                update(webhook_outbox)
-                .where(_t.id.in_(batch.scalar_subquery()), due)
-                .values(lease_owner=owner, lease_until=now + lease)
-            )
-            rows = conn.execute(
-                select(webhook_outbox).where(_t.lease_owner == owner).order_by(_t.id)
-            ).all()
+        due = (_t.status == PENDING) & (_t.next_attempt_at <= now) & free(webhook_outbox, now)
+        rows = claim_due(self.store, webhook_outbox, due, (_t.next_attempt_at, _t.id), owner,
+                         now=now, lease=lease, limit=limit)  # fmt: skip
         return [OutboxEvent.from_row(row._mapping) for row in rows]
 
     def claim(self, event: OutboxEvent, owner: str, *, now: float, lease: float) -> bool:
         """Lease one event whatever its status (a replay), unless another worker holds it."""
-        with self.store.begin() as conn:
-            taken = conn.execute(
-                update(webhook_outbox)
-                .where(_t.id == event.id, _t.lease_until.is_(None) | (_t.lease_until <= now))
-                .values(lease_owner=owner, lease_until=now + lease)
-            ).rowcount
-        return taken == 1
+        return claim(self.store, webhook_outbox, event.id, owner, now=now, lease=lease)
 
     def finish(
         self,
@@ -164,9 +146,4 @@ class Outbox:
 
     def next_due(self) -> float | None:
         """When the earliest pending event can be sent (due, and its lease run out), if any."""
-        ready_at = case(
-            (_t.lease_until > _t.next_attempt_at, _t.lease_until), else_=_t.next_attempt_at
-        )
-        with self.store.begin() as conn:
-            value = conn.execute(select(func.min(ready_at)).where(_t.status == PENDING)).scalar()
-        return None if value is None else float(value)
+        return next_ready(self.store, webhook_outbox, _t.status == PENDING)

@@ -17,12 +17,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -266,10 +261,7 @@ class Store:
         started since that news arrived: duplicates are absorbed, fresh news never is.
         """
         now = self.clock()
-        allowed = orders.c.lookup_after.is_(None) | (orders.c.lookup_after <= now)
-        if news_since is not None:
-            allowed = allowed | orders.c.lookup_claimed_at.is_(None)
-            allowed = allowed | (orders.c.lookup_claimed_at < news_since)
+        allowed = lookup_allowed(now, news_since)
         with self.begin() as conn:
             claimed = conn.execute(
                 update(orders)
@@ -295,8 +287,11 @@ class Store:
         entered_after: float | None = None,
         limit: int = 1000,
         newest_first: bool = False,
+        lookup_allowed_at: float | None = None,
+        news_since: float | None = None,
     ) -> list[Order]:
-        """Orders with one of ``statuses``, oldest first, optionally by when they entered it."""
+        """Orders with one of ``statuses``, oldest first, optionally by when they entered it, and
+        only those ``claim_lookup`` would let a lookup through at ``lookup_allowed_at``."""
         keys = (orders.c.status_at, orders.c.id)
         query = select(orders).order_by(*(key.desc() if newest_first else key for key in keys))
         query = query.limit(limit)
@@ -306,6 +301,8 @@ class Store:
             query = query.where(orders.c.status_at <= entered_before)
         if entered_after is not None:
             query = query.where(orders.c.status_at >= entered_after)
+        if lookup_allowed_at is not None:
+            query = query.where(lookup_allowed(lookup_allowed_at, news_since))
         with self.begin() as conn:
             rows = conn.execute(query).all()
         return [order_from_row(row) for row in rows]
@@ -387,3 +384,13 @@ def new_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def lookup_allowed(now: float, news_since: float | None) -> ColumnElement[bool]:
+    """Orders whose throttle lets a lookup through at ``now`` (see ``Store.claim_lookup``)."""
+    allowed = orders.c.lookup_after.is_(None) | (orders.c.lookup_after <= now)
+    if news_since is None:
+        return allowed
+    return (
+        allowed | orders.c.lookup_claimed_at.is_(None) | (orders.c.lookup_claimed_at < news_since)
+    )

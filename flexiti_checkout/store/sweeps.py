@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select
 
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery
-from flexiti_checkout.store.repository import Store, order_from_row
+from flexiti_checkout.store.repository import Store, lookup_allowed, order_from_row
 from flexiti_checkout.store.tables import deliveries, orders, tokens, webhook_outbox
 
 #: Rows per query: small enough for short transactions, large enough to cost few round trips.
@@ -33,10 +33,22 @@ def _orders_where(
 
 
 def count_orders(
-    store: Store, statuses: tuple[OrderStatus, ...], *, entered_before: float | None = None
+    store: Store,
+    statuses: tuple[OrderStatus, ...],
+    *,
+    entered_before: float | None = None,
+    entered_after: float | None = None,
+    throttled_at: float | None = None,
+    news_since: float | None = None,
 ) -> int:
-    """How many orders have one of ``statuses`` (entered by ``entered_before``)."""
-    query = select(func.count()).select_from(orders).where(*_orders_where(statuses, entered_before))
+    """How many orders have one of ``statuses`` (entered by ``entered_before``, since
+    ``entered_after``; only those the lookup throttle holds back at ``throttled_at``)."""
+    where = _orders_where(statuses, entered_before)
+    if entered_after is not None:
+        where.append(orders.c.status_at >= entered_after)
+    if throttled_at is not None:
+        where.append(~lookup_allowed(throttled_at, news_since))
+    query = select(func.count()).select_from(orders).where(*where)
     with store.begin() as conn:
         return int(conn.execute(query).scalar_one())
 

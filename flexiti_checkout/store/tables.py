@@ -158,7 +158,7 @@ deliveries = Table(
     "flexiti_callback_deliveries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("received_at", Float, nullable=False),
+    Column("received_at", Float, nullable=False, index=True),  # the anonymous callback cap
     Column("method", Label(8), nullable=False),
     Column("remote_addr", Label(64)),
     Column("content_type", Label(128)),
@@ -168,6 +168,10 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False),
     Column("outcome", CleanText),
     Column("last_error", CleanText),
+    # When a worker should process it; NULL once processed or left for replay (revision 0004).
+    Column("next_attempt_at", Float, index=True),
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
 )
 
 #: Webhooks to the shop, written in the same transaction as the transition they announce.

@@ -18,6 +18,8 @@ from flask import request as current_request
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.errors import FlexitiError, InvalidCheckout
 from flexiti_checkout.http_errors import as_http_error
+from flexiti_checkout.lifecycle.callback_limit import AnonymousCallbackLimit
+from flexiti_checkout.lifecycle.callback_worker import CallbackWorkers
 from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
@@ -122,13 +124,22 @@ class FlexitiCheckout:
             admin = AdminConsole(
                 AuditLog(store), access=self._admin_access, keys=settings.admin_keys
             )
+        inbox = Inbox(store)
+        anonymous = settings.callback_secret is None
+        callbacks = CallbackProcessor(inbox, orders, trust_news=not anonymous)
+        # Started by the first callback a process stores; they then also take what others left.
+        callback_workers = CallbackWorkers(callbacks)
         app.extensions[EXTENSION_KEY] = FlexitiState(
             settings=settings,
             url_prefix=self.url_prefix,
             store=store,
             client=client,
             orders=orders,
-            callbacks=CallbackProcessor(Inbox(store), orders),
+            callbacks=callbacks,
+            callback_workers=callback_workers,
+            callback_limit=AnonymousCallbackLimit(inbox, *settings.anonymous_callback_limit)
+            if anonymous
+            else None,
             return_signer=Signer(settings.signing_keys, salt="flexiti-checkout.return"),
             modal_signer=Signer(settings.signing_keys, salt="flexiti-checkout.modal"),
             check_redirect=check_redirect,
@@ -213,11 +224,13 @@ class FlexitiCheckout:
         return flexiti_state().store.orders_in(statuses, limit=limit, newest_first=True)
 
     def close(self, app: Flask | None = None) -> None:
-        """Stop the webhook dispatcher and close the store's connections (app shutdown, tests).
+        """Stop the callback workers and the webhook dispatcher and close the store's connections
+        (app shutdown, tests).
 
         The app keeps working: the store opens new connections when it is used again.
         """
         state = flexiti_state(app)
+        state.callback_workers.stop()
         if state.webhooks is not None:
             state.webhooks.stop()
         state.store.close()

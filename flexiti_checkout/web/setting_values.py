@@ -186,6 +186,19 @@ def request_budget(value: Any) -> float:
     return budget
 
 
+def callback_limit(value: Any) -> tuple[int, float]:
+    """``FLEXITI_ANONYMOUS_CALLBACK_LIMIT``: ``"600/1m"``, at most 600 callbacks a minute."""
+    key = "FLEXITI_ANONYMOUS_CALLBACK_LIMIT"
+    count, slash, window = str(value).partition("/")
+    if not slash or not count.strip().isdigit():
+        raise ConfigurationError(f"{key} must be a count per duration such as '600/1m', "
+                                 f"not {value!r}")  # fmt: skip
+    limit = int(count)
+    if not 1 <= limit <= 1_000_000:
+        raise ConfigurationError(f"{key} must allow 1 to 1000000 callbacks, not {value!r}")
+    return limit, parse_duration(key, window.strip())
+
+
 def storefront_settings(config: Mapping[str, Any]) -> StorefrontSettings:
     """The gate's, the calculator's and the badges' keys."""
     budget = parse_duration("FLEXITI_STOREFRONT_BUDGET", config["FLEXITI_STOREFRONT_BUDGET"])

@@ -17,6 +17,7 @@ from flexiti_checkout.storefront.plans import StorefrontSettings
 from flexiti_checkout.web.setting_values import (
     api_keys,
     api_urls,
+    callback_limit,
     callback_secret,
     credentials,
     hosts,
@@ -54,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "FLEXITI_ALLOWED_REDIRECT_HOSTS": (),
     "FLEXITI_DEFAULT_LANG": "en",
     "FLEXITI_MAX_CALLBACK_BYTES": 64 * 1024,
+    "FLEXITI_ANONYMOUS_CALLBACK_LIMIT": "600/1m",
     "FLEXITI_LOOKUP_INTERVAL": 2,
     "FLEXITI_REQUEST_BUDGET": 5,
     "FLEXITI_CACHE_TTL": StorefrontSettings.cache_ttl,
@@ -101,6 +103,8 @@ class Settings:
     shop_webhook_url: str | None = None
     shop_webhook_secret: bytes | None = None  # the HMAC key, decoded from whsec_…
     storefront: StorefrontSettings = field(default_factory=StorefrontSettings)
+    #: Without ``callback_secret``: at most this many callbacks stored per window (seconds).
+    anonymous_callback_limit: tuple[int, float] = (600, 60.0)
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -148,5 +152,6 @@ def load_settings(config: MutableMapping[str, Any]) -> Settings:
         api_keys=api_keys(config["FLEXITI_API_KEYS"]),
         admin_keys=api_keys(config["FLEXITI_ADMIN_KEYS"], "FLEXITI_ADMIN_KEYS"),
         storefront=storefront_settings(config),
+        anonymous_callback_limit=callback_limit(config["FLEXITI_ANONYMOUS_CALLBACK_LIMIT"]),
         **shop_webhook(config),
     )

@@ -9,6 +9,8 @@ from flask import Flask
 
 from flexiti_checkout._app import EXTENSION_KEY, extension_state
 from flexiti_checkout.client.flexiti import FlexitiClient
+from flexiti_checkout.lifecycle.callback_limit import AnonymousCallbackLimit
+from flexiti_checkout.lifecycle.callback_worker import CallbackWorkers
 from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.refunds import RefundService
@@ -37,6 +39,8 @@ class FlexitiState:
     client: FlexitiClient
     orders: OrderService
     callbacks: CallbackProcessor
+    #: This process's threads that process stored deliveries after the callback is answered.
+    callback_workers: CallbackWorkers
     return_signer: Signer
     modal_signer: Signer
     #: Raises ``RedirectRefusedError`` for a URL the customer's browser must not be sent to.
@@ -49,6 +53,8 @@ class FlexitiState:
     refunds: RefundService
     decisions: OrderDecisions
     sandbox_app: Flask | None = None
+    #: The cap on callbacks without ``FLEXITI_CALLBACK_SECRET``; ``None`` with one.
+    callback_limit: AnonymousCallbackLimit | None = None
     #: Signed webhooks to the shop; ``None`` unless ``FLEXITI_SHOP_WEBHOOK_URL`` is set.
     webhooks: Webhooks | None = None
     #: The admin console; ``None`` (off) without ``admin_access`` or ``FLEXITI_ADMIN_KEYS``.

@@ -31,7 +31,6 @@ from flexiti_checkout.http_errors import FlexitiHTTPError
 from flexiti_checkout.lifecycle.orders import checkout_session
 from flexiti_checkout.lifecycle.redact import SECRET_KEYS, extract_identifiers, normalise_key
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
-from flexiti_checkout.store.inbox import Delivery
 from flexiti_checkout.storefront import views as storefront_views
 from flexiti_checkout.storefront.context import resolve_lang
 from flexiti_checkout.texts import texts
@@ -273,13 +272,21 @@ def _refresh_hinted(state: FlexitiState, hinted: dict[str, str]) -> None:
 
 
 def callback(secret: str | None = None) -> ResponseReturnValue:
-    """Store the delivery first, then refresh the order it names; never a 500 for Flexiti."""
+    """Store the delivery and answer at once; a worker refreshes the order it names after.
+
+    Never a 500 for Flexiti: what is stored is processed even if this process dies next.
+    """
     state = flexiti_state()
     expected = state.settings.callback_secret
     if (expected is None) != (secret is None) or (
         expected is not None and not hmac.compare_digest(secret or "", expected)
     ):
         abort(404)
+    wait = state.callback_limit.refuse() if state.callback_limit is not None else None
+    if wait is not None:
+        message = "Too many callbacks arrived without FLEXITI_CALLBACK_SECRET; try again later"
+        answer = jsonify(received=False, error="too_many_callbacks", message=message)
+        return answer, 429, {"Retry-After": str(wait)}
     request.max_content_length = state.settings.max_callback_bytes
     method, remote_addr, content_type = request.method, request.remote_addr, request.content_type
     try:
@@ -297,20 +304,10 @@ def callback(secret: str | None = None) -> ResponseReturnValue:
     delivery = state.callbacks.receive(
         payload, method=method, remote_addr=remote_addr, content_type=content_type
     )
-    result = state.orders.background.within(
-        lambda: _process(state, delivery), state.settings.request_budget
-    )
-    # Past the budget the work goes on here; a worker that dies leaves it for replay/reconcile.
-    outcome_text = result if result is not None else "processing"
-    return jsonify(received=True, delivery_id=delivery.id, outcome=outcome_text), 200
-
-
-def _process(state: FlexitiState, delivery: Delivery) -> str:
-    try:
-        return state.callbacks.process(delivery).outcome
-    except Exception:  # the delivery is stored: replay or the reconciler will finish it
-        log.exception("Processing callback delivery %s failed; it is kept for replay", delivery.id)
-        return "kept for replay"
+    if delivery.processed_at is not None:  # a repeat about a settled order: nothing to do
+        return jsonify(received=True, delivery_id=delivery.id, outcome=delivery.outcome), 200
+    state.callback_workers.kick()
+    return jsonify(received=True, delivery_id=delivery.id, outcome="queued"), 200
 
 
 def _callback_payload() -> Any:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from flexiti_checkout.models import Order, Refund, RefundStatus, utc
 from flexiti_checkout.store.outbox import FAILED, PENDING, Outbox, OutboxEvent
+from flexiti_checkout.store.polling import PollingThreads
 from flexiti_checkout.store.refunds import refundable, refunds_on
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.webhooks.events import REFUND_EVENTS, event_body, event_type
@@ -56,12 +56,14 @@ class Attempt:
     result: str  # "HTTP 204", or the name of the network error
 
 
-class Webhooks:
-    """The outbox hook and the dispatcher of one app.
+class Webhooks(PollingThreads):
+    """The outbox hook and the dispatcher of one app (one thread per process).
 
     ``retry_delays``, ``max_age``, ``clock``, ``poll_interval`` and ``autostart`` are there for
     tests; ``session`` is the ``requests.Session`` attempts go through.
     """
+
+    name = "flexiti-webhooks"
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class Webhooks:
         clock: Callable[[], float] = time.time,
         autostart: bool = True,
     ) -> None:
+        super().__init__(threads=1, poll_interval=poll_interval, clock=clock, autostart=autostart)
         self.outbox = Outbox(store)
         self.url = url
         self._secret = secret
@@ -84,14 +87,6 @@ class Webhooks:
         self.retry_delays = tuple(retry_delays)
         self.max_age = max_age
         self.timeout = timeout
-        self.poll_interval = poll_interval
-        self.clock = clock
-        self.autostart = autostart
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._thread_pid: int | None = None
-        self._start_lock = threading.Lock()
         #: Events this process wrote and has not finished trying (see ``_finish_at_exit``).
         self._unsent: set[str] = set()
         self._exit_hook = False
@@ -152,35 +147,9 @@ class Webhooks:
 
     # -- the dispatcher ------------------------------------------------------------------------
 
-    def kick(self) -> None:
-        """Ask the dispatcher to look for due events now (starting it if need be)."""
-        if self.autostart:
-            self.ensure_started()
-        self._wake.set()
-
-    def ensure_started(self) -> None:
-        """Start this process's dispatcher thread unless it runs (cheap; once per request)."""
-        if not self.autostart or self._stopping.is_set() or self._running_here():
-            return
-        with self._start_lock:
-            if self._running_here():
-                return
-            self._thread = threading.Thread(target=self._run, name="flexiti-webhooks", daemon=True)
-            self._thread_pid = os.getpid()
-            self._thread.start()
-
-    def _running_here(self) -> bool:
-        # A forked worker inherits the attribute but not the thread: the pid tells.
-        thread = self._thread
-        return thread is not None and thread.is_alive() and self._thread_pid == os.getpid()
-
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the dispatcher thread and close its connections (tests, app teardown)."""
-        self._stopping.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        self.stop_threads(timeout)
         self._session.close()
 
     def _finish_at_exit(self) -> None:
@@ -189,11 +158,7 @@ class Webhooks:
         would wait for its lease to run out and another worker's poll."""
         if self._stopping.is_set() or not self._unsent:
             return
-        self._stopping.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
-            thread.join(sum(self.timeout) + 1)
+        self.stop_threads(sum(self.timeout) + 1)
         try:
             if self._unsent:
                 self.run_due()
@@ -202,24 +167,8 @@ class Webhooks:
         finally:
             self._session.close()
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            attempted = 0
-            try:
-                attempted = self.run_due()
-                wait = self._idle_wait() if attempted == 0 else 0.0
-            except Exception:  # the store may be down for a while: keep the thread alive
-                log.exception("The webhook dispatcher failed; it tries again shortly")
-                wait = self.poll_interval
-            if wait > 0:
-                self._wake.wait(wait)
-                self._wake.clear()
-
-    def _idle_wait(self) -> float:
-        due = self.outbox.next_due()
-        if due is None:
-            return self.poll_interval
-        return min(self.poll_interval, max(0.05, due - self.clock()))
+    def next_due(self) -> float | None:
+        return self.outbox.next_due()
 
     def run_due(self, limit: int = 20) -> int:
         """Attempt every due event this worker can lease (up to ``limit``); how many it tried."""

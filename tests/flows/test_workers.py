@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from flexiti_checkout.store.inbox import Inbox
+from flexiti_checkout.store.repository import Store
 from support.gunicorn import LOOKUP_INTERVAL, run_gunicorn, service_env, wait_for_workers
 from support.sandbox_server import SandboxServer
 
@@ -35,6 +37,33 @@ def in_parallel(calls: list[Callable[[], T]]) -> list[T]:
 
 def post_callback(url: str, body: dict[str, Any]) -> requests.Response:
     return requests.post(f"{url}/flexiti/callback", json=body, timeout=15)
+
+
+def processed_outcomes(store_url: str, ids: list[int], timeout: float = 30) -> list[str | None]:
+    """The outcomes of deliveries ``ids`` once workers tried each (a bounded poll of the store)."""
+    store = Store(store_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [Inbox(store).get(n) for n in ids]
+            if all(d.attempts and d.lease_owner is None for d in found):
+                return [d.outcome for d in found]
+            assert time.monotonic() < deadline, "some deliveries were never processed"
+            time.sleep(0.05)
+    finally:
+        store.close()
+
+
+def statuses_once_settled(
+    url: str, expected: dict[str, str], timeout: float = 30
+) -> dict[str, str]:
+    """Each order's status, polled (bounded) until they are ``expected`` or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {m: requests.get(f"{url}/order/{m}", timeout=10).json()["status"] for m in expected}
+        if found == expected or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def early_notification(merchant_order_id: str, online_order_id: str) -> dict[str, Any]:
@@ -77,7 +106,9 @@ def test_two_workers_share_one_token_per_scope(
             [lambda m=m: post_callback(url, early_notification(m, online_ids[m])) for m in ids]
         )
         assert [r.status_code for r in early] == [200] * ORDERS
-        assert {r.json()["outcome"] for r in early} == {f"order {m}: pending" for m in ids}
+        assert {r.json()["outcome"] for r in early} == {"queued"}
+        outcomes_seen = processed_outcomes(store_url, [r.json()["delivery_id"] for r in early])
+        assert outcomes_seen == [f"order {m}: pending" for m in ids]
         assert {int(r.headers["X-Worker-Pid"]) for r in early} == workers
 
         # Customers decide a third of the orders; the sandbox posts its notifications to us.
@@ -96,8 +127,8 @@ def test_two_workers_share_one_token_per_scope(
         assert [r.status_code for r in repeats] == [200] * len(repeats)
 
         expected = {"approve": "approved", "decline": "declined"}
-        statuses = {m: requests.get(f"{url}/order/{m}", timeout=10).json()["status"] for m in ids}
-        assert statuses == {m: expected.get(outcomes.get(m, ""), "pending") for m in ids}
+        settled = {m: expected.get(outcomes.get(m, ""), "pending") for m in ids}
+        assert statuses_once_settled(url, settled) == settled
 
     log = sandbox.control("GET", "requests")["requests"]
     token_requests = [entry for entry in log if entry["path"].endswith("/oauth/token")]

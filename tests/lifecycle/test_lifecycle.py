@@ -105,6 +105,7 @@ def test_fifty_duplicate_callbacks_make_one_transition(shop):
     with ThreadPoolExecutor(50) as pool:
         codes = list(pool.map(lambda _: post(), range(50)))
     assert codes == [200] * 50
+    shop.wait_for_inbox()
     assert shop.order("DUP-1").status is OrderStatus.APPROVED
     assert shop.signals.names("DUP-1") == ["order_approved"]
     assert shop.state.callbacks.inbox.count_deliveries() == 50
@@ -122,6 +123,7 @@ def test_forged_success_callback_changes_nothing(shop):
               "purchase": {"purchase_status": "SUCCESS", "purchase_amount": "499.00"}}  # fmt: skip
     answer = requests.post(f"{shop.url}/flexiti/callback", json=forged, timeout=10)
     assert answer.status_code == 200
+    assert shop.delivery(answer.json()["delivery_id"]).outcome == "order FORGED-1: pending"
     assert shop.order("FORGED-1").status is OrderStatus.PENDING
     assert shop.signals.names("FORGED-1") == []
 
@@ -166,6 +168,7 @@ def test_replay_finishes_a_delivery_stored_before_a_crash(shop):
     """A delivery stored but never processed (the worker died) is finished by replay."""
     session = shop.start("CRASH-1")
     shop.settle(session.online_order_id, "approve")
+    shop.state.callback_workers.stop()  # no worker left in this process to take it
     callbacks = shop.state.callbacks
     delivery = callbacks.receive({"merchant_orderid": "CRASH-1", "notificationType": "Success"},
                                  method="POST", remote_addr="127.0.0.1",
@@ -239,6 +242,7 @@ def test_no_personal_data_in_the_store_or_the_logs(shop, tmp_path: Path, caplog)
         requests.post(f"{shop.url}/flexiti/callback", timeout=10, data={
             "merchant_orderid": "PII-1", "customer_fname": "Tommy", "customer_dob": "06/01/1981",
             "message": "card 4111 1111 1111 1111"})  # fmt: skip
+        shop.wait_for_inbox()
     assert shop.order("PII-1").status is OrderStatus.APPROVED
     delivered = shop.wait_for_callbacks()
     assert "Tommy" in str(delivered)  # the sandbox did send personal data…

@@ -95,13 +95,15 @@ def test_newest_of_three_hundred_pending_settles_with_one_lookup(shop):
     shop.sandbox.control("DELETE", "requests")
 
     first = requests.post(f"{shop.url}/flexiti/callback", json=dropped, timeout=30)
+    processed = shop.delivery(first.json()["delivery_id"])
     lookups = [e for e in shop.sandbox.control("GET", "requests")["requests"]
                if "/notifications/" in e["path"]]  # fmt: skip
     repeat = requests.post(f"{shop.url}/flexiti/callback", json=dropped, timeout=30)
     after = [e for e in shop.sandbox.control("GET", "requests")["requests"]
              if "/notifications/" in e["path"]]  # fmt: skip
 
-    assert first.json()["outcome"].startswith("order NEWEST-1: approved")
+    assert first.json()["outcome"] == "queued"
+    assert processed.outcome and processed.outcome.startswith("order NEWEST-1: approved")
     assert shop.order("NEWEST-1").status is OrderStatus.APPROVED
     assert len(lookups) == 1
     assert repeat.json()["outcome"] == "order NEWEST-1: approved already"
@@ -119,9 +121,10 @@ def test_callback_for_no_known_order_stays_unprocessed(shop):
     stranger = {"event": "purchase", "notificationType": "Success",
                 "purchase": {"purchase_status": "Success", "promo_id": 999999}}  # fmt: skip
     answer = requests.post(f"{shop.url}/flexiti/callback", json=stranger, timeout=10)
-    assert "no order found by promo id 999999" in answer.json()["outcome"]
+    tried = shop.delivery(answer.json()["delivery_id"])
+    assert tried.outcome and "no order found by promo id 999999" in tried.outcome
     (kept,) = shop.state.callbacks.inbox.deliveries(unprocessed_only=True)
-    assert kept.id == answer.json()["delivery_id"]
+    assert kept.id == tried.id and kept.next_attempt_at is not None  # tried again later
     assert shop.order("OTHER-1").status is OrderStatus.PENDING
 
 
@@ -165,6 +168,7 @@ def test_expired_then_approved_needs_review_once_under_racing_callbacks(shop):
     with ThreadPoolExecutor(12) as pool:
         codes = list(pool.map(lambda _: post(), range(12)))
     assert codes == [200] * 12
+    shop.wait_for_inbox()
     order = shop.order("LATE-1")
     assert order.status is OrderStatus.NEEDS_REVIEW
     assert shop.signals.names("LATE-1") == ["order_expired", "order_needs_review"]
@@ -183,7 +187,8 @@ def test_decline_or_cancel_after_expiry_changes_nothing(shop, outcome):
     expire(shop, "LATE-2")
     shop.settle(shop.order("LATE-2").online_order_id, outcome)
     (dropped,) = [e["body"] for e in shop.wait_for_callbacks() if e["dropped"]]
-    requests.post(f"{shop.url}/flexiti/callback", json=dropped, timeout=10)
+    answer = requests.post(f"{shop.url}/flexiti/callback", json=dropped, timeout=10)
+    assert shop.delivery(answer.json()["delivery_id"]).outcome == "order LATE-2: expired"
     assert shop.order("LATE-2").status is OrderStatus.EXPIRED
     assert shop.signals.names("LATE-2") == ["order_expired"]
     assert needs_review_events(shop) == []
@@ -200,6 +205,7 @@ def test_auth_token_is_in_no_log_line_stored_delivery_or_page(shop, tmp_path: Pa
         pages.append(requests.post(f"{shop.url}/flexiti/callback", timeout=10, data={
             "orderId": dict(parse_qsl(urlsplit(target).query))["orderId"],
             "auth_token": token, "access_token": token + "-a", "token": token + "-t"}))  # fmt: skip
+        shop.wait_for_inbox()
     assert shop.order("TOKEN-1").status is OrderStatus.APPROVED
     assert "/flexiti/return/success?orderId=" in pages[2].text  # the breakout page, sans token
     shop.state.store.engine.dispose()

@@ -14,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import VARCHAR, String, create_engine, insert, select, text
+from sqlalchemy import VARCHAR, String, create_engine, insert, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from flexiti_checkout import FlexitiCheckout
@@ -137,7 +137,10 @@ def test_a_store_of_the_first_release_is_refused_then_upgraded_intact(
             OrderStatus.CREATED,
             OrderStatus.PENDING,
         ]
-        assert [d.id for d in Inbox(store).deliveries()] == [2]
+        # The delivery left unprocessed is due at once: a worker takes it (revision 0004).
+        assert [(d.id, d.next_attempt_at) for d in Inbox(store).deliveries()] == [(2, 1502.0)]
+        (due,) = Inbox(store).claim_due("worker", now=2000.0, lease=60)
+        assert due.id == 2
         assert [e.event_id for e in Outbox(store).events((PENDING,))] == ["msg_2", "msg_3"]
         assert [e.event_id for e in Outbox(store).events((DELIVERED,))] == ["msg_1"]
         assert DatabaseTokenStore(store).load("online:merchant") is not None
@@ -211,6 +214,21 @@ def test_db_current_says_where_the_store_stands(
 
     assert (result.output, result.exit_code) == (output, code)
     app.extensions["flexiti_checkout"].store.close()
+
+
+def test_the_inbox_lease_revision_downgrades_and_upgrades_again(engine: Engine) -> None:
+    """Revision 0004 can be undone (its columns and indexes go) and applied again."""
+    with engine.begin() as conn:
+        command.upgrade(schema._config(conn), "head")
+        command.downgrade(schema._config(conn), "0003")
+        columns = {c["name"] for c in inspect(conn).get_columns("flexiti_callback_deliveries")}
+        assert not columns & {"next_attempt_at", "lease_owner", "lease_until"}
+        assert conn.execute(text("select value from flexiti_meta")).scalar() == "3"
+        command.upgrade(schema._config(conn), "head")
+        assert (
+            compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
+            == []
+        )
 
 
 def test_a_store_from_a_newer_release_is_refused(store_url: str, engine: Engine) -> None:

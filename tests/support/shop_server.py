@@ -7,6 +7,7 @@ Flexiti's portal, so a settled order returns the browser and posts a callback fo
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from flask import Flask
 from flexiti_checkout import FlexitiCheckout, Order
 from flexiti_checkout import signals as flexiti_signals
 from flexiti_checkout.sandbox.server import serve
+from flexiti_checkout.store.inbox import Delivery
 from flexiti_checkout.web.state import FlexitiState, flexiti_state
 from support.sandbox_server import SandboxServer
 
@@ -115,7 +117,26 @@ class Shop:
         )
 
     def wait_for_callbacks(self, timeout: float = 5.0) -> list[dict]:
-        return self.sandbox.control("GET", f"callbacks?wait={timeout}")["callbacks"]
+        """The sandbox's callbacks once sent, and once the shop's workers took every one."""
+        sent = self.sandbox.control("GET", f"callbacks?wait={timeout}")["callbacks"]
+        self.wait_for_inbox()
+        return sent
+
+    def wait_for_inbox(self, timeout: float = 15.0) -> None:
+        """Wait (a bounded poll of the store) until no delivery is being processed or due within
+        a second (a throttled one is due again after the shop's 0.2 s lookup interval; one that
+        failed upstream only after seconds)."""
+        workers = self.state.callback_workers
+        assert workers.wait_idle(timeout, within=1.0), "deliveries are still waiting"
+
+    def delivery(self, delivery_id: int, timeout: float = 15.0) -> Delivery:
+        """The delivery once a worker has tried it (a bounded poll of the store)."""
+        inbox = self.state.callbacks.inbox
+        deadline = time.monotonic() + timeout
+        while (found := inbox.get(delivery_id)).attempts == 0 or found.lease_owner:
+            assert time.monotonic() < deadline, f"delivery {delivery_id} was never processed"
+            time.sleep(0.02)
+        return found
 
 
 def make_shop_app(

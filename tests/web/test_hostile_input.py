@@ -32,9 +32,9 @@ def app(store_url: str, tmp_path) -> Iterator[Flask]:
         FLEXITI_STORE_URL=store_url,
         FLEXITI_MAX_RETRIES=0,
     )
-    FlexitiCheckout(app)
+    flexiti = FlexitiCheckout(app)
     yield app
-    flexiti_state(app).store.engine.dispose()
+    flexiti.close(app)
 
 
 @pytest.fixture

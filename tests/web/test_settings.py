@@ -162,6 +162,12 @@ def test_repr_shows_no_secret() -> None:
         ("FLEXITI_MAX_CALLBACK_BYTES", "lots"),
         ("FLEXITI_MAX_CALLBACK_BYTES", 100),
         ("FLEXITI_MAX_CALLBACK_BYTES", 11 << 20),
+        ("FLEXITI_ANONYMOUS_CALLBACK_LIMIT", "600"),
+        ("FLEXITI_ANONYMOUS_CALLBACK_LIMIT", "many/1m"),
+        ("FLEXITI_ANONYMOUS_CALLBACK_LIMIT", "0/1m"),
+        ("FLEXITI_ANONYMOUS_CALLBACK_LIMIT", "-5/1m"),
+        ("FLEXITI_ANONYMOUS_CALLBACK_LIMIT", "600/soon"),
+        ("FLEXITI_ANONYMOUS_CALLBACK_LIMIT", "600/0"),
     ],
 )
 def test_malformed_values_are_refused_by_name(key: str, value: Any) -> None:
@@ -248,6 +254,8 @@ def test_allowed_redirect_hosts(value: Any, hosts: tuple[str, ...]) -> None:
         ("FLEXITI_SUCCESS_ENDPOINT", "shop.thanks", "success_endpoint", "shop.thanks"),
         ("FLEXITI_LOOKUP_INTERVAL", "500ms", "lookup_interval", 0.5),
         ("FLEXITI_REQUEST_BUDGET", "2s", "request_budget", 2.0),
+        ("FLEXITI_ANONYMOUS_CALLBACK_LIMIT", "600/1m", "anonymous_callback_limit", (600, 60.0)),
+        ("FLEXITI_ANONYMOUS_CALLBACK_LIMIT", " 50 / 10s ", "anonymous_callback_limit", (50, 10.0)),
     ],
 )
 def test_good_values(key: str, value: Any, attribute: str, expected: Any) -> None:

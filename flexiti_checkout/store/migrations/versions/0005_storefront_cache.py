@@ -5,7 +5,7 @@ asks Flexiti per key per TTL while the others wait briefly or serve what they ha
 ``SCHEMA_VERSION`` 5.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -36,4 +36,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("flexiti_storefront_cache")
-    op.execute(_meta.update().where(_meta.c.key == "schema_version").values(value="3"))
+    op.execute(_meta.update().where(_meta.c.key == "schema_version").values(value="4"))

@@ -19,6 +19,7 @@ from flask import render_template_string, request
 
 from flexiti_checkout.sandbox.server import serve
 from flexiti_checkout.web.state import flexiti_state
+from support.apps import close_app
 from support.shop_server import make_shop_app
 
 pytestmark = pytest.mark.browser
@@ -89,7 +90,7 @@ def storefront_shop(sandbox, tmp_path, **config: Any) -> Iterator[Storefront]:
             yield Storefront(f"http://127.0.0.1:{server.server_port}", app, sandbox)
         finally:
             flexiti_state(app).storefront.wait_idle()
-            flexiti_state(app).store.close()
+            close_app(app)
 
 
 @pytest.fixture

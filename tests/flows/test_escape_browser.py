@@ -18,7 +18,7 @@ import requests
 from flexiti_checkout.sandbox.server import serve
 from flexiti_checkout.service.api import SANDBOX_API_KEY
 from flexiti_checkout.service.app import create_app
-from flexiti_checkout.web.state import flexiti_state
+from support.apps import close_app
 from support.demo_server import API_KEY, Demo, flexiti_frame
 from support.shop_server import checkout_request
 
@@ -47,7 +47,7 @@ def service(tmp_path: Path) -> Iterator[str]:
     )
     with serve(app) as server:
         yield f"http://127.0.0.1:{server.server_port}"
-    flexiti_state(app).store.close()
+    close_app(app)
 
 
 def other_shop(service: str, key: str, merchant_order_id: str) -> Any:

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, select
 
 from flexiti_checkout.service.app import create_app
 from flexiti_checkout.store.tables import order_events, orders, webhook_outbox
-from flexiti_checkout.web.state import flexiti_state
+from support.apps import close_app
 from support.gunicorn import run_gunicorn, service_env, wait_for_workers
 from support.sandbox_server import CallbackReceiver, SandboxServer
 
@@ -70,10 +70,7 @@ def test_two_hosts_settle_each_order_once(
             try:
                 return app.test_cli_runner().invoke(args=["flexiti", "reconcile"]).exit_code
             finally:
-                state = flexiti_state(app)
-                if state.webhooks is not None:
-                    state.webhooks.stop()
-                state.store.close()
+                close_app(app)
 
         sweeps = [pool.submit(reconcile) for _ in range(2)]
         calls = [

@@ -26,6 +26,7 @@ from flexiti_checkout.lifecycle.validation import AddressSchema, CheckoutSchema
 from flexiti_checkout.service.api import SANDBOX_API_KEY
 from flexiti_checkout.service.app import create_app
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, flexiti_state
+from support.apps import close_app
 from support.sandbox_server import SandboxServer
 from support.shop_server import checkout_request
 
@@ -55,7 +56,7 @@ def service_environ(
 def service(sandbox: SandboxServer, tmp_path: Path, store_url: str) -> Iterator[Flask]:
     app = create_app(service_environ(sandbox, tmp_path, store_url))
     yield app
-    flexiti_state(app).store.close()
+    close_app(app)
 
 
 @pytest.fixture
@@ -160,7 +161,7 @@ def test_sandbox_without_keys_accepts_the_documented_sandbox_key(sandbox, tmp_pa
     client = app.test_client()
     assert client.get("/flexiti/api/orders/N", headers=bearer(SANDBOX_API_KEY)).status_code == 404
     assert client.get("/flexiti/api/orders/N", headers=bearer(KEYS[0])).status_code == 401
-    flexiti_state(app).store.close()
+    close_app(app)
 
 
 def test_the_extension_alone_has_no_api(shop):

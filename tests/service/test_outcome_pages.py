@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from flexiti_checkout.service.api import SANDBOX_API_KEY
 from flexiti_checkout.service.app import create_app, create_demo_app
 from flexiti_checkout.web.state import flexiti_state
+from support.apps import close_app
 from support.shop_server import checkout_request
 
 API = {"Authorization": f"Bearer {SANDBOX_API_KEY}"}
@@ -41,7 +42,7 @@ def close(app: Flask) -> None:
     state = flexiti_state(app)
     assert state.sandbox_app is not None
     assert state.sandbox_app.extensions["flexiti_sandbox"].callbacks.wait(10)
-    state.store.close()
+    close_app(app)
 
 
 @pytest.fixture

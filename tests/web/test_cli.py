@@ -16,6 +16,7 @@ from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tables import SCHEMA_VERSION, meta
 from flexiti_checkout.web.state import flexiti_state
+from support.apps import close_app
 from support.sandbox_server import SandboxServer
 from support.shop_server import Shop, make_shop_app
 
@@ -408,7 +409,7 @@ def test_check_fails_when_the_store_is_unusable(
     store_line, fail_line = result.output.splitlines()[-2:]
     assert store_line.startswith("Store reachable: NO (") and problem in store_line
     assert fail_line == "FAIL  store: fix FLEXITI_STORE_URL first; credentials not tested"
-    flexiti_state(app).store.close()
+    close_app(app)
 
 
 @pytest.mark.shop_config({"FLEXITI_CALLBACK_SECRET": "cb-secret-0123456789abcdef"})

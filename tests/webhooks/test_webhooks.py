@@ -43,6 +43,7 @@ from flexiti_checkout.web.settings import load_settings
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.webhooks.dispatcher import Webhooks, event_type
 from flexiti_checkout.webhooks.signing import sign, signature_headers
+from support.apps import close_app
 from support.clocks import FakeClock
 from support.sandbox_server import SandboxServer
 from support.shop_server import Shop, checkout_request, make_shop_app, run_shop
@@ -393,7 +394,7 @@ def webhook_app(
     webhooks.clock = clock
     yield app
     webhooks.stop()
-    flexiti_state(app).store.close()
+    close_app(app)
 
 
 def flexiti(app: Flask, *args: str) -> Result:

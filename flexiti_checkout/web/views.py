@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -26,7 +27,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from flexiti_checkout._json import loads
-from flexiti_checkout.errors import FlexitiError, InvalidCheckout
+from flexiti_checkout.errors import CheckoutInProgressError, FlexitiError, InvalidCheckout
 from flexiti_checkout.http_errors import FlexitiHTTPError
 from flexiti_checkout.lifecycle.orders import checkout_session
 from flexiti_checkout.lifecycle.redact import SECRET_KEYS, extract_identifiers, normalise_key
@@ -379,13 +380,15 @@ def render_http_error(error: FlexitiHTTPError) -> ResponseReturnValue:
     original = error.original
     reference = original.reference_id if isinstance(original, FlexitiError) else None
     fields = original.errors if isinstance(original, InvalidCheckout) else {}
+    wait = original.retry_after if isinstance(original, CheckoutInProgressError) else None
+    headers = {"Retry-After": str(math.ceil(wait))} if wait is not None else {}
     if request.accept_mimetypes.best == "application/json":
         body: dict[str, Any] = {"error": type(error).__name__, "message": error.customer_message}
         if reference:
             body["reference_id"] = reference
         if fields:
             body["fields"] = fields
-        return jsonify(body), error.code or 500
+        return jsonify(body), error.code or 500, headers
     page = render_template(
         "flexiti_checkout/error.html",
         t=texts(None),
@@ -393,4 +396,4 @@ def render_http_error(error: FlexitiHTTPError) -> ResponseReturnValue:
         reference_id=reference,
         fields=fields,
     )
-    return page, error.code or 500
+    return page, error.code or 500, headers

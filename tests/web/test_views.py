@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import time
+from decimal import Decimal
 
 import pytest
 import requests
@@ -90,6 +91,19 @@ def test_a_failed_start_can_be_retried(shop):
     assert pay(shop, "RETRY-1").status_code == 502
     assert pay(shop, "RETRY-1").status_code == 200
     assert shop.order("RETRY-1").status is OrderStatus.PENDING
+
+
+def test_a_start_under_way_is_a_409_page_saying_when_to_retry(shop):
+    """While another request's widget init for the order is under way, the customer's second
+    click gets a 409 page at once, with ``Retry-After``, and does not wait for the first."""
+    shop.state.store.insert_order(merchant_order_id="BUSY-1", amount=Decimal("499.00"),
+                                  flow="buy", lang="en", reference_id="ref-busy",
+                                  source="checkout")  # fmt: skip
+    answer = pay(shop, "BUSY-1")
+    assert answer.status_code == 409
+    assert 1 <= int(answer.headers["Retry-After"]) <= 5
+    assert "already starting" in answer.text
+    assert shop.order("BUSY-1").status is OrderStatus.CREATED
 
 
 @pytest.mark.sandbox_config({"PUBLIC_URL": "http://evil.example"})

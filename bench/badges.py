@@ -45,6 +45,7 @@ from typing import Any
 import requests
 from callbacks import Run, gunicorn, merged
 from flask import Flask, Response
+from sandbox_service import service_env
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -311,15 +312,7 @@ def main() -> None:
         serve(sandbox_app) as sandbox_server,
     ):
         sandbox = f"http://127.0.0.1:{sandbox_server.server_port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FLEXITI_")}
-        env.update(
-            BENCH_TMP=tmp,
-            FLEXITI_ENVIRONMENT="sandbox",
-            FLEXITI_ONLINE_API_URL=sandbox + "/flexiti/online-api",
-            FLEXITI_STORE_URL=f"sqlite:///{Path(tmp) / 'flexiti.sqlite3'}",
-            FLEXITI_INSTANCE_PATH=str(Path(tmp) / "instance"),
-            FLEXITI_SIGNING_KEY="bench-badges-signing-key-0123456789",
-        )
+        env = service_env(sandbox, tmp, "badges")
         parts = set(args.parts.split(","))
         ok = True
         try:

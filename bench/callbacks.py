@@ -24,7 +24,6 @@ machine they may cap the bare server's figure, which makes the ratio look better
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import socket
 import statistics
@@ -43,6 +42,7 @@ from typing import Any
 
 import requests
 from flask import Flask, jsonify, request
+from sandbox_service import service_env
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -298,18 +298,9 @@ def main() -> None:
         serve(sandbox_app) as sandbox_server,
     ):
         sandbox = f"http://127.0.0.1:{sandbox_server.server_port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FLEXITI_")}
-        env.update(
-            BENCH_TMP=tmp,
-            FLEXITI_ENVIRONMENT="sandbox",
-            FLEXITI_ONLINE_API_URL=sandbox + "/flexiti/online-api",
-            FLEXITI_STORE_URL=f"sqlite:///{Path(tmp) / 'flexiti.sqlite3'}",
-            FLEXITI_INSTANCE_PATH=str(Path(tmp) / "instance"),
-            FLEXITI_SIGNING_KEY="bench-callbacks-signing-key-0123456789",
-            # Measured, not refused: thousands of callbacks a minute is no shop's normal volume
-            # (the cap's count query still runs on each one).
-            FLEXITI_ANONYMOUS_CALLBACK_LIMIT="1000000/1m",
-        )
+        # Measured, not refused: thousands of callbacks a minute is no shop's normal volume (the
+        # cap's count query still runs on each one).
+        env = service_env(sandbox, tmp, "callbacks", FLEXITI_ANONYMOUS_CALLBACK_LIMIT="1000000/1m")
         online_ids = create_orders(env, args.orders + 1, args.concurrency)
         warmup_id, warmup_online_id = online_ids.popitem()
         settled = rng.sample(sorted(online_ids), args.settled)

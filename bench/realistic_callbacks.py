@@ -19,7 +19,6 @@ raised so that the burst is measured rather than refused (the cap's count query 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import threading
@@ -27,7 +26,6 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -43,6 +41,7 @@ from callbacks import (
     merged,
     notification,
 )
+from sandbox_service import service_env
 
 SETTLE_WAIT = 300.0
 SECRET = "bench-callback-secret-0123456789"
@@ -154,16 +153,7 @@ def run_realistic(args: argparse.Namespace) -> None:
         serve(sandbox_app) as sandbox_server,
     ):
         sandbox = f"http://127.0.0.1:{sandbox_server.server_port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FLEXITI_")}
-        env.update(
-            BENCH_TMP=tmp,
-            FLEXITI_ENVIRONMENT="sandbox",
-            FLEXITI_ONLINE_API_URL=sandbox + "/flexiti/online-api",
-            FLEXITI_STORE_URL=f"sqlite:///{Path(tmp) / 'flexiti.sqlite3'}",
-            FLEXITI_INSTANCE_PATH=str(Path(tmp) / "instance"),
-            FLEXITI_SIGNING_KEY="bench-callbacks-signing-key-0123456789",
-            FLEXITI_ANONYMOUS_CALLBACK_LIMIT="1000000/1m",
-        )
+        env = service_env(sandbox, tmp, "callbacks", FLEXITI_ANONYMOUS_CALLBACK_LIMIT="1000000/1m")
         path = CALLBACK_PATH
         if args.secret:
             env["FLEXITI_CALLBACK_SECRET"] = SECRET

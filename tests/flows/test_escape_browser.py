@@ -75,11 +75,21 @@ def test_escape_inside_the_embedded_sandbox_closes_the_dialog(page, service, sho
         page.goto(f"http://localhost:{shop.server_port}/")
         page.click("#pay")
         approve = flexiti_frame(page).locator("#sandbox-approve")
+        approve.wait_for()
+        # modal.js starts listening to Flexiti's page once it has loaded, as a shopper sees it.
+        modal = page.locator("#flexiti-overlay-frame").element_handle().content_frame()
+        modal.wait_for_function(
+            "() => document.getElementById('flexiti-frame').contentDocument.readyState"
+            " === 'complete'"
+        )
         approve.focus()  # the keyboard is inside Flexiti's page now
         assert flexiti_frame(page).locator("#sandbox-approve:focus").count() == 1
         shots.take(page, "focus-inside-flexiti", full_page=False)
-        page.keyboard.press("Escape")
+        # The dialog closes on keydown; the key is let go once its frames are gone, so that the
+        # browser never delivers the keyup to a frame it is tearing down (which can hang it).
+        page.keyboard.down("Escape")
         page.locator(DIALOG).wait_for(state="detached", timeout=5000)
+        page.keyboard.up("Escape")
         assert LEFT in page.locator("#flexiti-checkout-note").inner_text()
         assert page.evaluate("document.activeElement.id") == "pay"
     answer = requests.get(

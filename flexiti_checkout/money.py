@@ -19,7 +19,7 @@ LANGS: tuple[Lang, ...] = ("en", "fr")
 CENT = Decimal("0.01")
 #: Far above any financing plan; larger amounts are typos or probes, not prices.
 MAX_AMOUNT = Decimal("1000000.00")
-_MAX_TEXT = 32  # "1000000.00" is 10 characters; longer text is not a price
+MAX_AMOUNT_TEXT = 32  # "1000000.00" is 10 characters; longer text is not a price
 #: Numbers from outside (JSON, Flexiti's answers) lie within 10**-MAX_MAGNITUDE..10**MAX_MAGNITUDE.
 #: Within it every Decimal operation stays exact at the default 28 digits; beyond it a 47-byte
 #: ``1e999999999`` costs seconds of CPU and gigabytes of memory once formatted or computed with.
@@ -68,7 +68,7 @@ def parse_amount(value: Any, name: str = "amount") -> Decimal:
         amount = Decimal(value)
     else:
         text = str(value).strip()
-        if len(text) > _MAX_TEXT:
+        if len(text) > MAX_AMOUNT_TEXT:
             raise AmountError(name, "is too long to be an amount")
         if not _PLAIN_NUMBER.fullmatch(text):
             raise AmountError(name, f"must be a number such as 499.00, not {text!r}")

@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields
 from marshmallow.validate import Length, OneOf
 
+from flexiti_checkout.money import MAX_AMOUNT_TEXT
 from flexiti_checkout.order_json import (
     AMOUNT,
     STATUSES,
@@ -30,11 +31,11 @@ SPACE = "[" + r"\t\n\v\f\r\x1c-\x1f" + PRINTABLE_SPACES + "]"
 NOT_BLANK_TEXT = r"^[^\x00-\x1f\x7f]*[^" + PRINTABLE_SPACES + r"\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 
 #: 0.01 to 1000000.00, at most two decimals (trailing zeros aside), no leading zero or sign,
-#: blanks around: what ``money.parse_amount`` accepts from a string (up to 32 characters).
+#: blanks around: what ``money.parse_amount`` accepts from a string (up to 32 characters once
+#: the blanks are stripped, which the lookahead counts).
 AMOUNT_PATTERN = (
-    f"^{SPACE}*"
-    r"(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2}0{0,22})?|1000000(?:\.0{1,24})?"
-    r"|0\.(?:0[1-9]|[1-9][0-9]?)0{0,22})"
+    f"^{SPACE}*(?=[0-9.]{{1,{MAX_AMOUNT_TEXT}}}{SPACE}*$)"
+    r"(?:[1-9][0-9]{0,5}(?:\.[0-9]{1,2}0*)?|1000000(?:\.0+)?|0\.(?:0[1-9]|[1-9][0-9]?)0*)"
     f"{SPACE}*$"
 )
 #: An amount as the API takes it: that string, or a whole JSON number of dollars.

@@ -81,6 +81,13 @@ def schema_of(field: str) -> dict[str, Any]:
         ("amount", "+499.00", False),
         ("amount", "499.001", False),
         ("amount", "1e3", False),
+        ("amount", "499." + "0" * 28, True),  # 32 characters: the longest amount text
+        ("amount", " 499." + "0" * 28 + " ", True),  # blanks do not count
+        ("amount", "499." + "0" * 29, False),  # 33: too long to be an amount
+        ("amount", "1000000." + "0" * 24, True),
+        ("amount", "1000000." + "0" * 25, False),
+        ("amount", "0.01" + "0" * 28, True),
+        ("amount", "0.01" + "0" * 29, False),
         ("flow", "BUY", True),
         ("flow", " apply/buy ", True),
         ("flow", "purchase", False),

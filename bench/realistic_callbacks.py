@@ -87,6 +87,23 @@ def settled_at(store_url: str, ids: list[str]) -> dict[str, float]:
     return {m: at for m, at in rows if m in wanted}
 
 
+def attempts_since(store_url: str, since: float) -> Counter[int]:
+    """How many tries the deliveries received since ``since`` took (a count per number)."""
+    from sqlalchemy import create_engine, select
+
+    from flexiti_checkout.store.tables import deliveries
+
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(deliveries.c.attempts).where(deliveries.c.received_at >= since)
+            ).all()
+    finally:
+        engine.dispose()
+    return Counter(attempts for (attempts,) in rows)
+
+
 def wait_settled(store_url: str, ids: list[str], timeout: float) -> dict[str, float]:
     deadline = time.monotonic() + timeout
     while True:
@@ -193,8 +210,10 @@ def run_realistic(args: argparse.Namespace) -> None:
             runs = {name: merged(done) for name, done in rounds.items()}
             burst_ids = list(online_ids)
             burst_done = wait_settled(env["FLEXITI_STORE_URL"], burst_ids, SETTLE_WAIT)
+            paced_from = time.time()
             acks, posted = paced_customers(env, ours_url, path, sandbox, args)
             paced_done = wait_settled(env["FLEXITI_STORE_URL"], list(posted), 60)
+            tries = attempts_since(env["FLEXITI_STORE_URL"], paced_from)
         lookups = sum(
             "/notifications/" in entry["path"]
             for entry in sandbox_app.extensions["flexiti_sandbox"].requests.entries()
@@ -238,6 +257,7 @@ def run_realistic(args: argparse.Namespace) -> None:
             f"{statistics.median(paced_delays) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
             f"(goal < 1 s) {'OK' if p95 < 1 else 'ABOVE GOAL'}"
         )
+    print(f"  callbacks by tries it took to settle them: {dict(sorted(tries.items()))}")
     print(f"lookups at the sandbox: {lookups}; statuses {dict(Counter(ours.statuses))}")
     if set(bare.statuses) != {200} or set(ours.statuses) != {200}:
         raise SystemExit("some callbacks were not answered 200")

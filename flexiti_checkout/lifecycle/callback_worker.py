@@ -73,11 +73,17 @@ class CallbackWorkers(PollingThreads):
         """Stop the threads after the delivery each is on (tests, app teardown)."""
         self.stop_threads(timeout)
 
+    def kick(self) -> None:
+        """A callback was just stored: wake a worker, which starts once requests pause."""
+        self.processor.foreground.busy()
+        super().kick()
+
     def next_due(self) -> float | None:
         return self.inbox.next_due()
 
     def run_due(self, limit: int = 1) -> int:
         """Process up to ``limit`` due deliveries this worker can lease; how many it took."""
+        self.processor.foreground.wait_for_gap()
         owner = f"{os.getpid()}:{uuid.uuid4().hex}"
         taken = self.inbox.claim_due(owner, now=self.clock(), lease=self.lease, limit=limit)
         for delivery in taken:

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from flexiti_checkout.lifecycle.foreground import Foreground
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.redact import extract_hints, extract_identifiers, redact, storable
-from flexiti_checkout.lifecycle.search import SEARCH_WAIT, search_order
+from flexiti_checkout.lifecycle.search import SEARCH_WAIT, SearchResult, search_order
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery, Inbox
 from flexiti_checkout.store.sweeps import count_deliveries, each_delivery
@@ -42,6 +43,8 @@ MAX_CONTENT_TYPE = 128
 OPEN = (OrderStatus.PENDING, OrderStatus.CREATED, OrderStatus.EXPIRED)
 #: Waits before a delivery that failed is tried again; after the last, only a replay tries it.
 RETRY_DELAYS: tuple[float, ...] = (2, 10, 60, 300, 1800)
+#: How long after the throttle opens a throttled search is tried again (clocks of workers differ).
+RETRY_MARGIN = 0.05
 #: How long a replay holds a delivery it processes (a worker's lease is its own).
 REPLAY_LEASE = 300.0
 
@@ -59,10 +62,19 @@ class ProcessResult:
 class CallbackProcessor:
     """Takes deliveries into the inbox and processes them through ``OrderService.refresh``."""
 
-    def __init__(self, inbox: Inbox, orders: OrderService, *, trust_news: bool = True) -> None:
+    def __init__(
+        self,
+        inbox: Inbox,
+        orders: OrderService,
+        *,
+        trust_news: bool = True,
+        foreground: Foreground | None = None,
+    ) -> None:
         self.inbox = inbox
         self.orders = orders
         self.trust_news = trust_news
+        # The callbacks this process answers come before the lookups that settle them.
+        self.foreground = foreground or Foreground()
         # One search per clue at a time per process: copies of one notification wait for the
         # first search, then find the order by the promo id it recorded instead of searching.
         self._searches: dict[str, list[Any]] = {}
@@ -245,6 +257,7 @@ class CallbackProcessor:
                 since=delivery.received_at,
                 force=force,
                 trust_news=self.trust_news,
+                before_lookup=self.foreground.wait_for_gap,
             )
         if found.order is None:
             # A search for another notification may have looked this order up meanwhile.
@@ -262,13 +275,22 @@ class CallbackProcessor:
                 f"named no order and no promo id; {found.lookups} lookups of the newest pending "
                 "orders found none settled as announced (the reconciler settles the rest)"
             )
-        # Orders the throttle skipped may be the one: search again once it lets lookups through.
+        # Orders the throttle skipped may be the one: search again once it lets one through.
         return ProcessResult(
             f"no order found by {found.clue} after {found.lookups} lookups of "
             f"{found.candidates} recent orders; kept for replay",
             retry=True,
-            retry_in=self.orders.lookup_interval * 1.1 if found.throttled else None,
+            retry_in=self._throttle_opens_in(found) if found.throttled else None,
         )
+
+    def _throttle_opens_in(self, found: SearchResult) -> float:
+        """Seconds until the throttle lets the first skipped candidate through (a little after,
+        for the clock); ``lookup_interval`` when that is not known."""
+        interval = self.orders.lookup_interval
+        if found.retry_at is None:
+            return interval * 1.1
+        opens_in = found.retry_at - self.inbox.store.clock()
+        return min(interval, max(0.05, opens_in)) + RETRY_MARGIN
 
     def _known_order(self, delivery: Delivery, force: bool) -> ProcessResult | None:
         order = self._order_named_by(delivery.identifiers)

@@ -149,12 +149,14 @@ class OrderService:
         source: str,
         force: bool = False,
         news_since: float | None = None,
+        news_spacing: float = 0.0,
     ) -> Refresh:
         """Look ``order`` up at Flexiti and apply what that means, once.
 
         Concurrent refreshes of one order in this process wait for the first one; across
         processes, lookups per order are throttled to one per ``lookup_interval``, unless
-        ``force`` or the caller brings news received at ``news_since`` that no lookup has seen.
+        ``force`` or the caller brings news received at ``news_since`` that no lookup has seen
+        (and, for news no secret vouches for, the last lookup is ``news_spacing`` seconds old).
         Upstream failures are returned in ``Refresh.error``, never raised. An ``expired`` order is
         looked up too: Flexiti approving it late moves it to ``needs_review``.
         """
@@ -164,7 +166,7 @@ class OrderService:
             if not leader:
                 return Refresh(self._reread(order), throttled=True)
             claimed = force or self.store.claim_lookup(
-                order, self.lookup_interval, news_since=news_since
+                order, self.lookup_interval, news_since=news_since, news_spacing=news_spacing
             )
             if not claimed:
                 return Refresh(self._reread(order), throttled=True)

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -31,6 +31,7 @@ from flexiti_checkout.store.tables import (
     orders,
     storable_key,
 )
+from flexiti_checkout.store.throttle import lookup_allowed
 
 log = logging.getLogger("flexiti_checkout.store")
 
@@ -171,12 +172,13 @@ class Store:
         return other is None
 
     def get_order_by_promo_id(self, promo_id: str) -> Order | None:
-        """The newest order whose settlement recorded Flexiti's ``promo_id`` in its details."""
+        """The newest order whose settlement recorded Flexiti's ``promo_id`` (an index lookup)."""
         with self.begin() as conn:
             row = conn.execute(
                 select(orders)
-                .where(orders.c.details["promo_id"].as_string() == promo_id)
+                .where(orders.c.promo_id == promo_id)
                 .order_by(orders.c.id.desc())
+                .limit(1)
             ).first()
         return None if row is None else order_from_row(row)
 
@@ -204,6 +206,9 @@ class Store:
         }  # fmt: skip
         if unknown:
             raise TypeError(f"transition cannot change {', '.join(sorted(unknown))}")
+        promo_id = (changes.get("details") or {}).get("promo_id")
+        if promo_id not in (None, ""):
+            changes["promo_id"] = str(promo_id)
         now = self.clock()
         try:
             with self.begin() as conn:
@@ -252,16 +257,23 @@ class Store:
         return [follow_up for follow_up in found if follow_up is not None]
 
     def claim_lookup(
-        self, order: Order, interval: float, *, news_since: float | None = None
+        self,
+        order: Order,
+        interval: float,
+        *,
+        news_since: float | None = None,
+        news_spacing: float = 0.0,
     ) -> bool:
         """Take the right to look ``order`` up now; false if that would only repeat a lookup.
 
         Lookups per order are throttled across every worker to one per ``interval``. A caller
         with news (a callback received at ``news_since``) still gets its lookup unless one has
-        started since that news arrived: duplicates are absorbed, fresh news never is.
+        started since that news arrived: duplicates are absorbed, fresh news never is. News no
+        secret vouches for passes the throttle only ``news_spacing`` seconds after the last
+        lookup, so a stranger's callbacks cannot drive lookups faster than that.
         """
         now = self.clock()
-        allowed = lookup_allowed(now, news_since)
+        allowed = lookup_allowed(now, news_since, news_spacing)
         with self.begin() as conn:
             claimed = conn.execute(
                 update(orders)
@@ -289,6 +301,7 @@ class Store:
         newest_first: bool = False,
         lookup_allowed_at: float | None = None,
         news_since: float | None = None,
+        news_spacing: float = 0.0,
     ) -> list[Order]:
         """Orders with one of ``statuses``, oldest first, optionally by when they entered it, and
         only those ``claim_lookup`` would let a lookup through at ``lookup_allowed_at``."""
@@ -302,7 +315,7 @@ class Store:
         if entered_after is not None:
             query = query.where(orders.c.status_at >= entered_after)
         if lookup_allowed_at is not None:
-            query = query.where(lookup_allowed(lookup_allowed_at, news_since))
+            query = query.where(lookup_allowed(lookup_allowed_at, news_since, news_spacing))
         with self.begin() as conn:
             rows = conn.execute(query).all()
         return [order_from_row(row) for row in rows]
@@ -384,13 +397,3 @@ def new_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
-
-
-def lookup_allowed(now: float, news_since: float | None) -> ColumnElement[bool]:
-    """Orders whose throttle lets a lookup through at ``now`` (see ``Store.claim_lookup``)."""
-    allowed = orders.c.lookup_after.is_(None) | (orders.c.lookup_after <= now)
-    if news_since is None:
-        return allowed
-    return (
-        allowed | orders.c.lookup_claimed_at.is_(None) | (orders.c.lookup_claimed_at < news_since)
-    )

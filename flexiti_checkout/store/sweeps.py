@@ -16,8 +16,9 @@ from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select
 
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery
-from flexiti_checkout.store.repository import Store, lookup_allowed, order_from_row
+from flexiti_checkout.store.repository import Store, order_from_row
 from flexiti_checkout.store.tables import deliveries, orders, tokens, webhook_outbox
+from flexiti_checkout.store.throttle import lookup_allowed, lookup_allowed_from
 
 #: Rows per query: small enough for short transactions, large enough to cost few round trips.
 PAGE = 200
@@ -38,19 +39,61 @@ def count_orders(
     *,
     entered_before: float | None = None,
     entered_after: float | None = None,
-    throttled_at: float | None = None,
-    news_since: float | None = None,
 ) -> int:
     """How many orders have one of ``statuses`` (entered by ``entered_before``, since
-    ``entered_after``; only those the lookup throttle holds back at ``throttled_at``)."""
+    ``entered_after``)."""
     where = _orders_where(statuses, entered_before)
     if entered_after is not None:
         where.append(orders.c.status_at >= entered_after)
-    if throttled_at is not None:
-        where.append(~lookup_allowed(throttled_at, news_since))
     query = select(func.count()).select_from(orders).where(*where)
     with store.begin() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class Throttled:
+    """Orders the lookup throttle holds back: how many, and when the first is let through."""
+
+    count: int
+    soonest: float | None
+
+
+def throttled_orders(
+    store: Store,
+    statuses: tuple[OrderStatus, ...],
+    *,
+    entered_after: float,
+    now: float,
+    news_since: float | None = None,
+    news_spacing: float = 0.0,
+    recheck: float = 0.0,
+    limit: int = PAGE,
+) -> Throttled:
+    """The orders with one of ``statuses`` since ``entered_after`` that the throttle holds back
+    at ``now`` (the newest ``limit`` of them), for a search to know when to try again.
+
+    An order held back because a lookup has started since ``news_since`` is soon known better
+    than the throttle says: its ``soonest`` is ``recheck`` seconds after that lookup started.
+    """
+    where = _orders_where(statuses, None)
+    where.append(orders.c.status_at >= entered_after)
+    where.append(~lookup_allowed(now, news_since, news_spacing))
+    query = (
+        select(orders.c.lookup_after, orders.c.lookup_claimed_at)
+        .where(*where)
+        .order_by(orders.c.status_at.desc(), orders.c.id.desc())
+        .limit(limit)
+    )
+    with store.begin() as conn:
+        rows = conn.execute(query).all()
+
+    def opens(after: float | None, claimed: float | None) -> float:
+        if news_since is not None and claimed is not None and claimed >= news_since:
+            return claimed + recheck
+        return lookup_allowed_from(after, claimed, news_since, news_spacing)
+
+    soonest = min((opens(after, claimed) for after, claimed in rows), default=None)
+    return Throttled(len(rows), soonest)
 
 
 def each_order(

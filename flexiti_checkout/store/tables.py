@@ -40,7 +40,7 @@ from flexiti_checkout.errors import ConfigurationError
 
 #: Bumped with each migration that changes the tables (``store/migrations``); ``Store`` refuses a
 #: database written by a newer version, as flexiti-checkout releases before migrations did too.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -138,6 +138,8 @@ orders = Table(
     Column("checked_at", Float),  # last lookup at Flexiti
     Column("lookup_after", Float),  # throttle: no lookup before this time…
     Column("lookup_claimed_at", Float),  # …unless news arrived after the last one started
+    # Flexiti's promo id, once a lookup granted one: what a documented callback names (0006).
+    Column("promo_id", Label(64), index=True),
     # The reconciler's sweep: pending orders, newest status change first (revision 0002).
     Index("ix_flexiti_orders_status_status_at", "status", "status_at"),
 )

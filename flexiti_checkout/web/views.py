@@ -278,6 +278,7 @@ def callback(secret: str | None = None) -> ResponseReturnValue:
     Never a 500 for Flexiti: what is stored is processed even if this process dies next.
     """
     state = flexiti_state()
+    state.callbacks.foreground.busy()
     expected = state.settings.callback_secret
     if (expected is None) != (secret is None) or (
         expected is not None and not hmac.compare_digest(secret or "", expected)

@@ -144,6 +144,9 @@ def test_a_store_of_the_first_release_is_refused_then_upgraded_intact(
         assert [e.event_id for e in Outbox(store).events((PENDING,))] == ["msg_2", "msg_3"]
         assert [e.event_id for e in Outbox(store).events((DELIVERED,))] == ["msg_1"]
         assert DatabaseTokenStore(store).load("online:merchant") is not None
+        # Each order's promo id is copied to its own column, found by index (revision 0006).
+        found = [store.get_order_by_promo_id(f"P{n}") for n in (1, 2, 3)]
+        assert [o.merchant_order_id for o in found if o] == ["R-1", "R-2", "R-3"]
         moved = store.transition(store.get_order("R-2"), OrderStatus.APPROVED, source="test")
         assert moved is not None and moved.version == 3
     finally:
@@ -175,7 +178,7 @@ def test_the_revisions_build_exactly_the_store_tables(engine: Engine) -> None:
             compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
             == []
         )
-        assert conn.execute(text("select value from flexiti_meta")).scalar() == "5"
+        assert conn.execute(text("select value from flexiti_meta")).scalar() == "6"
 
 
 def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> None:
@@ -192,11 +195,11 @@ def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> N
 @pytest.mark.parametrize(
     ("prepare", "output", "code"),
     [
-        (lambda url, engine: None, "Store: empty (created at revision 0005 on first use)\n", 0),
-        (lambda url, engine: open_and_close(url), "Store: revision 0005 (up to date)\n", 0),
+        (lambda url, engine: None, "Store: empty (created at revision 0006 on first use)\n", 0),
+        (lambda url, engine: open_and_close(url), "Store: revision 0006 (up to date)\n", 0),
         (
             lambda url, engine: fill_released_store(engine),
-            "Store: revision 0001; this flexiti-checkout needs 0005. Back the database up, "
+            "Store: revision 0001; this flexiti-checkout needs 0006. Back the database up, "
             "then run `flask flexiti db upgrade`.\n",
             1,
         ),

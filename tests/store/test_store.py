@@ -16,6 +16,7 @@ from flexiti_checkout.errors import ConfigurationError, UnavailableError
 from flexiti_checkout.models import TRANSITIONS, Order, OrderStatus, utc
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store
+from flexiti_checkout.store.sweeps import Throttled, throttled_orders
 from flexiti_checkout.store.tables import SCHEMA_VERSION, meta, tokens
 from flexiti_checkout.store.tokens import DatabaseTokenStore
 from support.clocks import FakeClock
@@ -319,6 +320,46 @@ def test_claim_lookup_throttles_per_order(store: Store, clock: FakeClock) -> Non
     clock.advance(1)
     assert store.claim_lookup(order, 2.0)
     assert not store.claim_lookup(order, 2.0)
+
+
+def test_news_without_a_secret_gets_through_only_after_the_spacing(
+    store: Store, clock: FakeClock
+) -> None:
+    """News no secret vouches for lets a lookup through early, but never sooner than
+    ``news_spacing`` after the last one, however many callbacks bring it."""
+    order = order_in(store, S.PENDING, "A-1")
+    assert store.claim_lookup(order, 2.0)
+    clock.advance(0.125)
+    news = clock.now
+    assert not store.claim_lookup(order, 2.0, news_since=news, news_spacing=0.5)
+    clock.advance(0.25)  # 0.375 s after the lookup
+    assert not store.claim_lookup(order, 2.0, news_since=news, news_spacing=0.5)
+    clock.advance(0.125)  # 0.5 s after the lookup: the news gets its lookup, once
+    assert store.claim_lookup(order, 2.0, news_since=news, news_spacing=0.5)
+    assert not store.claim_lookup(order, 2.0, news_since=news, news_spacing=0.5)
+    clock.advance(0.5)  # newer news, which the last lookup has not seen: once more
+    assert store.claim_lookup(order, 2.0, news_since=clock.now - 0.125, news_spacing=0.5)
+
+
+def test_throttled_orders_say_when_the_first_opens(store: Store, clock: FakeClock) -> None:
+    """A search learns how many orders the throttle held back and when the first one opens:
+    after the spacing for news no lookup has seen, soon after a lookup that has seen it."""
+    first = order_in(store, S.PENDING, "A-1")
+    second = order_in(store, S.PENDING, "A-2")
+    assert store.claim_lookup(first, 2.0)
+    clock.advance(0.25)
+    news = clock.now
+    assert store.claim_lookup(second, 2.0)  # started after the news: it has seen it
+
+    def held(spacing: float, recheck: float) -> Throttled:
+        return throttled_orders(store, (S.PENDING,), entered_after=0.0, now=clock.now,
+                                news_since=news, news_spacing=spacing, recheck=recheck)  # fmt: skip
+
+    assert held(0.5, 0.375) == Throttled(2, news - 0.25 + 0.5)
+    assert held(0.5, 0.125) == Throttled(2, news + 0.125)
+    assert held(0.0, 0.125) == Throttled(1, news + 0.125)  # no spacing: the first gets through
+    plain = throttled_orders(store, (S.PENDING,), entered_after=0.0, now=clock.now)
+    assert plain == Throttled(2, news - 0.25 + 2.0)
 
 
 def test_claim_lookup_is_shared_between_workers(

@@ -7,10 +7,12 @@ and the sandbox answers every API call ``--latency`` (100 ms) late.
 1. Burst: ``--callbacks`` orders are started and settled at the sandbox, then their callbacks are
    posted as fast as ``--concurrency`` client threads go, to the bare endpoint and to ours in
    turns. This gives the acknowledgement latency and the throughput ratio. The store is then
-   watched until every order has settled: how long a burst takes to work off.
-2. Paced: ``--paced`` customers arrive at ``--rate`` per second; each starts a checkout, decides at
-   Flexiti a second later, and Flexiti posts the callback. Callback-to-settled is the time from
-   posting the callback to the order's settlement in the store (its ``status_at``).
+   watched until every order has settled: how long a burst takes to work off; and until every
+   delivery is processed (a delivery whose order another search settled still is, at no lookup).
+2. Paced, once the inbox is empty: ``--paced`` customers arrive at ``--rate`` per second; each
+   starts a checkout, decides at Flexiti a second later, and Flexiti posts the callback.
+   Callback-to-settled is the time from posting the callback to the order's settlement in the
+   store (its ``status_at``).
 
 The bare endpoint stores nothing; ours runs with its defaults, except the anonymous callback cap,
 raised so that the burst is measured rather than refused (the cap's count query still runs).
@@ -102,6 +104,28 @@ def attempts_since(store_url: str, since: float) -> Counter[int]:
     finally:
         engine.dispose()
     return Counter(attempts for (attempts,) in rows)
+
+
+def wait_drained(store_url: str, timeout: float) -> int:
+    """Wait until no stored delivery is left to process (the burst's repeats included); how
+    many were left when ``timeout`` ran out."""
+    from sqlalchemy import create_engine, func, select
+
+    from flexiti_checkout.store.tables import deliveries
+
+    engine = create_engine(store_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as conn:
+                left = conn.execute(
+                    select(func.count()).where(deliveries.c.processed_at.is_(None))
+                ).scalar_one()
+            if not left or time.monotonic() > deadline:
+                return int(left)
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
 
 
 def wait_settled(store_url: str, ids: list[str], timeout: float) -> dict[str, float]:
@@ -210,6 +234,10 @@ def run_realistic(args: argparse.Namespace) -> None:
             runs = {name: merged(done) for name, done in rounds.items()}
             burst_ids = list(online_ids)
             burst_done = wait_settled(env["FLEXITI_STORE_URL"], burst_ids, SETTLE_WAIT)
+            # The paced customers find a quiet inbox: every delivery of the burst processed.
+            drained_after = time.monotonic()
+            left = wait_drained(env["FLEXITI_STORE_URL"], SETTLE_WAIT)
+            drained_in = time.monotonic() - drained_after
             paced_from = time.time()
             acks, posted = paced_customers(env, ours_url, path, sandbox, args)
             paced_done = wait_settled(env["FLEXITI_STORE_URL"], list(posted), 60)
@@ -248,6 +276,8 @@ def run_realistic(args: argparse.Namespace) -> None:
             f"burst worked off: {len(burst_done)}/{len(bodies)} settled; callback-to-settled "
             f"median {median:.2f} s, p95 {p95:.2f} s, last {max(burst_delays):.2f} s"
         )
+    print(f"  every burst delivery processed {drained_in:.1f} s after the last order settled"
+          + (f" ({left} still unprocessed)" if left else ""))  # fmt: skip
     print(f"paced: {args.paced} customers at {args.rate:g}/s, each deciding 1 s after starting")
     if len(acks) > 1 and len(paced_delays) > 1:
         p95 = percentile(paced_delays, 95)

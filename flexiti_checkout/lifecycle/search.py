@@ -45,9 +45,10 @@ SEARCH_WINDOW = 24 * 3600.0
 SEARCH_WAIT = 5.0
 #: Lookups a search makes at once: Flexiti's answers take most of a search's time.
 SEARCH_PARALLEL = 4
-#: A candidate another search looked up after this notification arrived may be the one: its
-#: lookup lands in the store within about this long, and the next try finds it by promo id.
-SEEN_RECHECK = 0.5
+#: A candidate another search is looking up since this notification arrived may be the one:
+#: its lookup lands in the store about this long after it started (a Flexiti answering in
+#: 0.1 s), and the next try finds the order by its promo id.
+SEEN_RECHECK = 0.25
 #: News no secret vouches for (a callback without ``FLEXITI_CALLBACK_SECRET``) may have an order
 #: looked up again this share of ``lookup_interval`` after its last lookup, not sooner: a
 #: stranger's callbacks cannot drive lookups of an order faster than that.

@@ -72,14 +72,16 @@ def throttled_orders(
     """The orders with one of ``statuses`` since ``entered_after`` that the throttle holds back
     at ``now`` (the newest ``limit`` of them), for a search to know when to try again.
 
-    An order held back because a lookup has started since ``news_since`` is soon known better
-    than the throttle says: its ``soonest`` is ``recheck`` seconds after that lookup started.
+    An order held back by a lookup that started after ``news_since`` and is still under way is
+    soon known better than the throttle says: its ``soonest`` is ``recheck`` seconds after that
+    lookup started, and never sooner than half of that from ``now`` (a slow Flexiti). One whose
+    lookup since the news has finished opens with the throttle: that lookup saw the news.
     """
     where = _orders_where(statuses, None)
     where.append(orders.c.status_at >= entered_after)
     where.append(~lookup_allowed(now, news_since, news_spacing))
     query = (
-        select(orders.c.lookup_after, orders.c.lookup_claimed_at)
+        select(orders.c.lookup_after, orders.c.lookup_claimed_at, orders.c.checked_at)
         .where(*where)
         .order_by(orders.c.status_at.desc(), orders.c.id.desc())
         .limit(limit)
@@ -87,12 +89,13 @@ def throttled_orders(
     with store.begin() as conn:
         rows = conn.execute(query).all()
 
-    def opens(after: float | None, claimed: float | None) -> float:
-        if news_since is not None and claimed is not None and claimed >= news_since:
-            return claimed + recheck
+    def opens(after: float | None, claimed: float | None, checked: float | None) -> float:
+        under_way = claimed is not None and (checked is None or checked < claimed)
+        if news_since is not None and claimed is not None and claimed >= news_since and under_way:
+            return max(claimed + recheck, now + recheck / 2)
         return lookup_allowed_from(after, claimed, news_since, news_spacing)
 
-    soonest = min((opens(after, claimed) for after, claimed in rows), default=None)
+    soonest = min((opens(*row) for row in rows), default=None)
     return Throttled(len(rows), soonest)
 
 

@@ -343,7 +343,7 @@ def test_news_without_a_secret_gets_through_only_after_the_spacing(
 
 def test_throttled_orders_say_when_the_first_opens(store: Store, clock: FakeClock) -> None:
     """A search learns how many orders the throttle held back and when the first one opens:
-    after the spacing for news no lookup has seen, soon after a lookup that has seen it."""
+    after the spacing for news no lookup has seen, soon after a lookup under way has seen it."""
     first = order_in(store, S.PENDING, "A-1")
     second = order_in(store, S.PENDING, "A-2")
     assert store.claim_lookup(first, 2.0)
@@ -360,6 +360,10 @@ def test_throttled_orders_say_when_the_first_opens(store: Store, clock: FakeCloc
     assert held(0.0, 0.125) == Throttled(1, news + 0.125)  # no spacing: the first gets through
     plain = throttled_orders(store, (S.PENDING,), entered_after=0.0, now=clock.now)
     assert plain == Throttled(2, news - 0.25 + 2.0)
+    clock.advance(1.0)  # a slow Flexiti: the lookup since the news is still under way
+    assert held(0.5, 0.125) == Throttled(1, clock.now + 0.0625)
+    store.record_check(second, "PENDING")  # it finished: it saw the news, the throttle rules
+    assert held(0.5, 0.125) == Throttled(1, news + 2.0)
 
 
 def test_claim_lookup_is_shared_between_workers(

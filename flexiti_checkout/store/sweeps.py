@@ -17,7 +17,13 @@ from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery
 from flexiti_checkout.store.repository import Store, order_from_row
-from flexiti_checkout.store.tables import deliveries, orders, tokens, webhook_outbox
+from flexiti_checkout.store.tables import (
+    deliveries,
+    orders,
+    storefront_cache,
+    tokens,
+    webhook_outbox,
+)
 from flexiti_checkout.store.throttle import lookup_allowed, lookup_allowed_from
 
 #: Rows per query: small enough for short transactions, large enough to cost few round trips.
@@ -164,11 +170,14 @@ class Pruned:
     deliveries: int
     webhook_events: int
     tokens: int
+    storefront_answers: int
 
 
 def prune(store: Store, *, before: float, dry_run: bool = False) -> Pruned:
     """Delete what finished before ``before`` (epoch seconds): processed callback deliveries,
-    delivered webhook events, and token rows expired (or given up) and not being renewed.
+    delivered webhook events, token rows expired (or given up) and not being renewed, and the
+    storefront's cached answers last written before it (for prices no page shows any more) that
+    no worker is refreshing.
 
     Unprocessed deliveries and undelivered events stay, however old: they are work left to do.
     """
@@ -184,6 +193,11 @@ def prune(store: Store, *, before: float, dry_run: bool = False) -> Pruned:
             (webhook_outbox.c.status == "delivered") & (webhook_outbox.c.delivered_at < before),
         ),
         (tokens, dead_token & (tokens.c.lease_until.is_(None) | (tokens.c.lease_until < now))),
+        (
+            storefront_cache,
+            (storefront_cache.c.updated_at < before)
+            & (storefront_cache.c.claim_until.is_(None) | (storefront_cache.c.claim_until < now)),
+        ),
     ]
     counts = []
     with store.begin() as conn:

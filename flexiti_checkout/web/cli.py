@@ -236,7 +236,8 @@ def db_upgrade() -> None:
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 @with_appcontext
 def prune_command(older_than: str | None, dry_run: bool) -> None:
-    """Delete processed callback deliveries, delivered webhook events and dead token rows.
+    """Delete processed callback deliveries, delivered webhook events, dead token rows and
+    storefront answers cached for prices no page asked about since.
 
     Orders and their history are kept. Run it from cron, like reconcile.
     """
@@ -254,8 +255,9 @@ def prune_command(older_than: str | None, dry_run: bool) -> None:
     verb = "Would delete" if dry_run else "Deleted"
     click.echo(
         f"{verb} {pruned.deliveries} processed callback deliveries, {pruned.webhook_events} "
-        f"delivered webhook events and {pruned.tokens} expired tokens older than "
-        f"{_days(age)}. Orders and their history are kept."
+        f"delivered webhook events, {pruned.tokens} expired tokens and "
+        f"{pruned.storefront_answers} cached storefront answers older than {_days(age)}. "
+        "Orders and their history are kept."
     )
 
 

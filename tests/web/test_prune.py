@@ -11,7 +11,14 @@ from flask import Flask
 from sqlalchemy import func, insert, select
 
 from flexiti_checkout import FlexitiCheckout
-from flexiti_checkout.store.tables import deliveries, order_events, orders, tokens, webhook_outbox
+from flexiti_checkout.store.tables import (
+    deliveries,
+    order_events,
+    orders,
+    storefront_cache,
+    tokens,
+    webhook_outbox,
+)
 from flexiti_checkout.web.state import flexiti_state
 
 DAY = 86400.0
@@ -68,6 +75,15 @@ def fill(app: Flask) -> None:
                 key=key, access_token=access_token, expires_at=expires_at,
                 lease_owner=lease_until and "w", lease_until=lease_until,
             ))  # fmt: skip
+        for key, updated_at, claim_until in [
+            ("gate:100", ago(100), None),  # a price no page shows any more
+            ("gate:200", ago(100), time.time() + 30),  # a worker is asking Flexiti right now
+            ("gate:300", ago(1), None),
+        ]:
+            conn.execute(insert(storefront_cache).values(
+                key=key, value={"ok": True}, fresh_until=updated_at + 300, updated_at=updated_at,
+                claim_owner=claim_until and "w", claim_until=claim_until,
+            ))  # fmt: skip
 
 
 def ids(app: Flask) -> dict[str, Any]:
@@ -76,6 +92,7 @@ def ids(app: Flask) -> dict[str, Any]:
             "deliveries": conn.execute(select(deliveries.c.id).order_by("id")).scalars().all(),
             "events": conn.execute(select(webhook_outbox.c.id).order_by("id")).scalars().all(),
             "tokens": sorted(conn.execute(select(tokens.c.key)).scalars().all()),
+            "answers": sorted(conn.execute(select(storefront_cache.c.key)).scalars().all()),
             "orders": conn.execute(select(func.count()).select_from(orders)).scalar(),
             "history": conn.execute(select(func.count()).select_from(order_events)).scalar(),
         }
@@ -94,12 +111,13 @@ def test_prune_deletes_finished_work_and_keeps_order_history(app: Flask) -> None
 
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Deleted 1 processed callback deliveries, 1 delivered webhook events and 2 expired "
-        "tokens older than 90 days. Orders and their history are kept.\n"
+        "Deleted 1 processed callback deliveries, 1 delivered webhook events, 2 expired "
+        "tokens and 1 cached storefront answers older than 90 days. Orders and their history "
+        "are kept.\n"
     )
     assert ids(app) == {
         "deliveries": [2, 3], "events": [2, 3, 4], "tokens": ["renewing", "valid"],
-        "orders": 1, "history": 1,
+        "answers": ["gate:200", "gate:300"], "orders": 1, "history": 1,
     }  # fmt: skip
     assert prune(app, "--older-than", "90d").output.startswith("Deleted 0 processed")
 
@@ -113,7 +131,8 @@ def test_a_dry_run_counts_and_deletes_nothing(app: Flask) -> None:
 
     assert result.exit_code == 0, result.output
     assert result.output.startswith(
-        "Would delete 1 processed callback deliveries, 1 delivered webhook events and 2 expired"
+        "Would delete 1 processed callback deliveries, 1 delivered webhook events, 2 expired "
+        "tokens and 1 cached storefront answers"
     )
     assert ids(app) == before
 

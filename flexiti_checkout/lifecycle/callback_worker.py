@@ -26,8 +26,8 @@ log = logging.getLogger("flexiti_checkout.callbacks")
 #: Threads per process: lookups mostly wait on Flexiti, so two keep up with a busy shop, and
 #: fewer threads leave more of the process (and its GIL) to answering callbacks.
 THREADS = 2
-#: A lease outlives the longest processing (a search of 200 lookups at a slow Flexiti's pace is
-#: shorter), so a live worker never loses the delivery it is on.
+#: A lease outlives ordinary processing; a search that goes on longer (200 lookups at a very
+#: slow Flexiti) extends it before each lookup, so a live worker never loses its delivery.
 LEASE = 300.0
 #: How often an idle worker looks for deliveries other processes left or that became due.
 POLL_INTERVAL = 2.0
@@ -88,7 +88,7 @@ class CallbackWorkers(PollingThreads):
         taken = self.inbox.claim_due(owner, now=self.clock(), lease=self.lease, limit=limit)
         for delivery in taken:
             try:
-                self.processor.process(delivery, owner=owner)
+                self.processor.process(delivery, owner=owner, lease=self.lease)
             except Exception as exc:  # the delivery is stored: it is tried again later
                 log.exception("Processing callback delivery %s failed; it is tried again later",
                               delivery.id)  # fmt: skip

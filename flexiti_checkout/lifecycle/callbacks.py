@@ -31,6 +31,7 @@ from flexiti_checkout.lifecycle.redact import extract_hints, extract_identifiers
 from flexiti_checkout.lifecycle.search import SEARCH_WAIT, SearchResult, search_order
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery, Inbox
+from flexiti_checkout.store.leases import LeaseKeeper
 from flexiti_checkout.store.sweeps import count_deliveries, each_delivery
 
 log = logging.getLogger("flexiti_checkout.callbacks")
@@ -137,14 +138,20 @@ class CallbackProcessor:
         )
 
     def process(
-        self, delivery: Delivery, *, force: bool = False, owner: str | None = None
+        self,
+        delivery: Delivery,
+        *,
+        force: bool = False,
+        owner: str | None = None,
+        lease: float | None = None,
     ) -> ProcessResult:
         """Refresh the order(s) a delivery points at; record the outcome on the delivery.
 
         A delivery stays unprocessed, due again later, when the lookup failed upstream, or was
         throttled before any lookup newer than the delivery had run; after ``RETRY_DELAYS`` it
         is left for ``replay`` and the reconciler. ``force`` (an operator's replay) skips the
-        per-order throttle. ``owner`` is the lease a worker holds on the delivery.
+        per-order throttle. ``owner`` is the lease a worker holds on the delivery, for ``lease``
+        seconds: a search kept going longer (a very slow Flexiti) extends it as it goes.
         """
         if delivery.processed_at is not None and not force:
             return ProcessResult(delivery.outcome or "processed")
@@ -152,7 +159,10 @@ class CallbackProcessor:
         if order is not None:
             result = self._refresh(order, delivery, force)
         else:
-            result = self._search(delivery, force)
+            keeper = None
+            if owner is not None and lease is not None:
+                keeper = self.inbox.keeper(delivery.id, owner, lease)
+            result = self._search(delivery, force, keeper)
         self.record(delivery, result, owner=owner)
         return result
 
@@ -194,7 +204,7 @@ class CallbackProcessor:
             if not self.inbox.claim(delivery.id, owner, now=now, lease=REPLAY_LEASE):
                 yield delivery, ProcessResult("a worker is processing it right now", retry=True)
                 continue
-            yield delivery, self.process(delivery, force=True, owner=owner)
+            yield delivery, self.process(delivery, force=True, owner=owner, lease=REPLAY_LEASE)
 
     def replay_count(self, *, include_processed: bool = False) -> int:
         """How many deliveries ``replay`` would process now."""
@@ -232,8 +242,16 @@ class CallbackProcessor:
             retry_in=self.orders.lookup_interval * 1.1,
         )
 
-    def _search(self, delivery: Delivery, force: bool) -> ProcessResult:
+    def _search(
+        self, delivery: Delivery, force: bool, keeper: LeaseKeeper | None = None
+    ) -> ProcessResult:
         """Find the order of a delivery that names none we know; unprocessed if not found."""
+
+        def before_lookup() -> None:
+            self.foreground.wait_for_gap()
+            if keeper is not None:
+                keeper.keep()
+
         hints = extract_hints(delivery.payload)
         promo_id = delivery.identifiers.get("promo_id")
         key = (
@@ -257,7 +275,7 @@ class CallbackProcessor:
                 since=delivery.received_at,
                 force=force,
                 trust_news=self.trust_news,
-                before_lookup=self.foreground.wait_for_gap,
+                before_lookup=before_lookup,
             )
         if found.order is None:
             # A search for another notification may have looked this order up meanwhile.

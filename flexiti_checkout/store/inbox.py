@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
-from flexiti_checkout.store.leases import claim, claim_due, free, next_ready
+from flexiti_checkout.store.leases import LeaseKeeper, claim, claim_due, free, next_ready
 from flexiti_checkout.store.repository import Store, new_id
 from flexiti_checkout.store.tables import deliveries
 
@@ -123,6 +123,10 @@ class Inbox:
     def claim(self, delivery_id: int, owner: str, *, now: float, lease: float) -> bool:
         """Lease one delivery whatever its schedule (a replay), unless a worker holds it."""
         return claim(self.store, deliveries, delivery_id, owner, now=now, lease=lease)
+
+    def keeper(self, delivery_id: int, owner: str, lease: float) -> LeaseKeeper:
+        """What keeps ``owner``'s lease on a delivery while a long search goes on."""
+        return LeaseKeeper(self.store, deliveries, delivery_id, owner, lease)
 
     def next_due(self) -> float | None:
         """When the earliest unprocessed delivery can be taken (due, its lease run out)."""

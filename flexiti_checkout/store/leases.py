@@ -2,11 +2,13 @@
 
 A worker takes due rows by writing its ``lease_owner`` and a ``lease_until``; a row whose lease
 has run out is free again, so work a dead worker held is taken by another, and two workers never
-hold one row at once. The table needs ``id``, ``lease_owner`` and ``lease_until`` columns.
+hold one row at once. Work that may outlast its lease (a search at a very slow Flexiti) keeps it
+with a ``LeaseKeeper``. The table needs ``id``, ``lease_owner`` and ``lease_until`` columns.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, case, func, select, update
@@ -72,3 +74,33 @@ def next_ready(store: Store, table: Table, waiting: ColumnElement[bool]) -> floa
     with store.begin() as conn:
         value = conn.execute(select(func.min(ready_at)).where(waiting)).scalar()
     return None if value is None else float(value)
+
+
+class LeaseKeeper:
+    """Keeps ``owner``'s lease on one row while the work goes on: ``keep()``, called now and
+    then (before each lookup), extends it by ``lease`` once half of it has passed."""
+
+    def __init__(self, store: Store, table: Table, row_id: int, owner: str, lease: float) -> None:
+        self.store = store
+        self.table = table
+        self.row_id = row_id
+        self.owner = owner
+        self.lease = lease
+        self._renewed_at = store.clock()
+        self._lock = threading.Lock()
+
+    def keep(self) -> bool:
+        """Extend the lease if it is half gone; false once another worker holds the row."""
+        now = self.store.clock()
+        with self._lock:
+            if now - self._renewed_at < self.lease / 2:
+                return True
+            c = self.table.c
+            with self.store.begin() as conn:
+                kept = conn.execute(
+                    update(self.table)
+                    .where(c.id == self.row_id, c.lease_owner == self.owner)
+                    .values(lease_until=now + self.lease)
+                ).rowcount
+            self._renewed_at = now
+            return kept == 1

@@ -119,6 +119,40 @@ def test_a_worker_process_killed_midway_leaves_its_delivery_to_another(shop, tmp
 
 
 @pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})
+def test_a_search_that_outlasts_its_lease_keeps_the_delivery(shop):
+    """With Flexiti slow, a search for a promo id that takes longer than the worker's lease
+    extends the lease before each lookup: no other worker takes the delivery meanwhile."""
+    session = shop.start("SLOW-OLD-1")
+    for number in range(8):
+        shop.start(f"SLOW-NEW-{number}")  # newer: looked up first
+    look_up(shop, "SLOW-NEW-0")  # the token is in hand: each lookup takes Flexiti's latency
+    shop.settle(session.online_order_id, "approve")
+    (dropped,) = [e["body"] for e in shop.wait_for_callbacks() if e["dropped"]]
+    shop.state.callback_workers.stop()
+    delivery = shop.state.callbacks.receive(dropped, method="POST", remote_addr="127.0.0.1",
+                                            content_type="application/json")  # fmt: skip
+    shop.sandbox.control("PATCH", "faults", {"latency": 0.3})
+    searcher, rival = another_worker(shop, lease=0.8), another_worker(shop)
+    with ThreadPoolExecutor(1) as pool:
+        searching = pool.submit(searcher.run_due)
+        started = time.monotonic()
+        while shop.state.callbacks.inbox.get(delivery.id).lease_owner is None:
+            assert not searching.done(), "the searcher never took the delivery"
+            time.sleep(0.01)
+        rival_took = 0
+        while not searching.done():
+            rival_took += rival.run_due()
+            time.sleep(0.05)
+        took = time.monotonic() - started
+    shop.sandbox.control("PATCH", "faults", {"latency": 0})
+
+    assert searching.result() == 1 and rival_took == 0
+    assert took > 0.8, "the search was shorter than the lease: nothing to keep"
+    outcome = shop.state.callbacks.inbox.get(delivery.id).outcome
+    assert outcome is not None and outcome.startswith("order SLOW-OLD-1: approved (found by")
+
+
+@pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})
 def test_a_process_that_exits_finishes_the_delivery_it_is_on(shop, tmp_path):
     """A worker process that exits (a restart) lets its workers finish what they took, so no
     delivery waits for a lease to run out."""

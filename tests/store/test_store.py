@@ -17,7 +17,7 @@ from flexiti_checkout.models import TRANSITIONS, Order, OrderStatus, utc
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.sweeps import Throttled, throttled_orders
-from flexiti_checkout.store.tables import SCHEMA_VERSION, meta, tokens
+from flexiti_checkout.store.tables import SCHEMA_VERSION, deliveries, meta, tokens
 from flexiti_checkout.store.tokens import DatabaseTokenStore
 from support.clocks import FakeClock
 
@@ -715,3 +715,29 @@ def test_a_failed_renewal_releases_its_lease(store: Store) -> None:
         row = conn.execute(select(tokens).where(tokens.c.key == KEY)).one()
     assert (row.lease_owner, row.lease_until, row.access_token) == (None, None, None)
     assert cache.get(KEY, CountingIssuer(delay=0)).access_token == "access-1"
+
+
+def test_a_long_search_keeps_its_lease_on_the_delivery(store: Store, clock: FakeClock) -> None:
+    """A worker whose search outlasts half its lease extends it, so no other worker takes the
+    delivery meanwhile; a worker whose lease another took is told so."""
+    inbox = Inbox(store)
+    delivery = inbox.add_delivery(method="POST", remote_addr=None, content_type=None,
+                                  payload={}, identifiers={})  # fmt: skip
+    (taken,) = inbox.claim_due("searcher", now=clock.now, lease=10.0)
+    keeper = inbox.keeper(taken.id, "searcher", 10.0)
+
+    def lease_until() -> float:
+        with store.begin() as conn:
+            return conn.execute(select(deliveries.c.lease_until)).scalar_one()
+
+    clock.advance(4)
+    assert keeper.keep() and lease_until() == clock.now + 6  # not half gone yet
+    clock.advance(2)
+    assert keeper.keep() and lease_until() == clock.now + 10
+    clock.advance(8)  # past the first lease's end, within the renewed one
+    assert inbox.claim_due("another", now=clock.now, lease=10.0) == []
+
+    clock.advance(20)  # the searcher stalled: its lease ran out and another took the delivery
+    assert [d.id for d in inbox.claim_due("another", now=clock.now, lease=10.0)] == [delivery.id]
+    assert not keeper.keep()
+    assert inbox.get(delivery.id).lease_owner == "another"

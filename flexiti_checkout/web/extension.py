@@ -18,9 +18,9 @@ from flask import request as current_request
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.errors import FlexitiError, InvalidCheckout
 from flexiti_checkout.http_errors import as_http_error
-from flexiti_checkout.lifecycle.callback_limit import AnonymousCallbackLimit
-from flexiti_checkout.lifecycle.callback_worker import CallbackWorkers
-from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
+from flexiti_checkout.lifecycle.callbacks.limit import AnonymousCallbackLimit
+from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
+from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.refunds import RefundService

@@ -9,9 +9,9 @@ from flask import Flask
 
 from flexiti_checkout._app import EXTENSION_KEY, extension_state
 from flexiti_checkout.client.flexiti import FlexitiClient
-from flexiti_checkout.lifecycle.callback_limit import AnonymousCallbackLimit
-from flexiti_checkout.lifecycle.callback_worker import CallbackWorkers
-from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
+from flexiti_checkout.lifecycle.callbacks.limit import AnonymousCallbackLimit
+from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
+from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.refunds import RefundService
 from flexiti_checkout.lifecycle.reviews import OrderDecisions

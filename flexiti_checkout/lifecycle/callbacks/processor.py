@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from flexiti_checkout.lifecycle.foreground import Foreground
+from flexiti_checkout.lifecycle.callbacks.foreground import Foreground
+from flexiti_checkout.lifecycle.callbacks.search import SEARCH_WAIT, SearchResult, search_order
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.redact import extract_hints, extract_identifiers, redact, storable
-from flexiti_checkout.lifecycle.search import SEARCH_WAIT, SearchResult, search_order
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery, Inbox
 from flexiti_checkout.store.leases import LeaseKeeper

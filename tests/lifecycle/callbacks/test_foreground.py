@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flexiti_checkout.lifecycle.foreground import Foreground
+from flexiti_checkout.lifecycle.callbacks.foreground import Foreground
 from support.clocks import FakeClock
 
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from flexiti_checkout import OrderStatus
-from flexiti_checkout.lifecycle.callback_worker import CallbackWorkers
+from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 
 NAMING = {"event": "purchase", "notificationType": "Success"}
 
@@ -91,7 +91,7 @@ def test_a_worker_process_killed_midway_leaves_its_delivery_to_another(shop, tmp
               if k.startswith("FLEXITI_") and isinstance(v, (str, int, float))}  # fmt: skip
     env = {**os.environ, **config, "SECRET_KEY": shop.app.config["SECRET_KEY"]}
     env["FLEXITI_INSTANCE_PATH"] = str(tmp_path / "worker")
-    script = Path(__file__).parents[1] / "support" / "callback_worker_process.py"
+    script = Path(__file__).parents[2] / "support" / "callback_worker_process.py"
     inbox = shop.state.callbacks.inbox
     with subprocess.Popen(
         [sys.executable, str(script), "2"], env=env, stdout=subprocess.PIPE, text=True
@@ -165,7 +165,7 @@ def test_a_process_that_exits_finishes_the_delivery_it_is_on(shop, tmp_path):
               if k.startswith("FLEXITI_") and isinstance(v, (str, int, float))}  # fmt: skip
     env = {**os.environ, **config, "SECRET_KEY": shop.app.config["SECRET_KEY"]}
     env["FLEXITI_INSTANCE_PATH"] = str(tmp_path / "worker")
-    script = Path(__file__).parents[1] / "support" / "callback_worker_process.py"
+    script = Path(__file__).parents[2] / "support" / "callback_worker_process.py"
     done = subprocess.run([sys.executable, str(script), "300", "exit"], env=env, timeout=60,
                           capture_output=True, text=True)  # fmt: skip
     shop.sandbox.control("PATCH", "faults", {"latency": 0})

@@ -5,7 +5,7 @@ The callback view only stores a delivery and wakes this process's workers: a few
 deliveries from the store with a lease, look their orders up and record the outcome. Any
 process's workers take any delivery, so a delivery left by a process that stopped or died
 mid-processing is taken once its lease runs out; two workers never process one at once.
-Deliveries that failed are due again later (``callbacks.RETRY_DELAYS``); a poll finds them, and
+Deliveries that failed are due again later (``processor.RETRY_DELAYS``); a poll finds them, and
 deliveries from other processes.
 """
 
@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from flexiti_checkout.lifecycle.callbacks import CallbackProcessor, ProcessResult
+from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor, ProcessResult
 from flexiti_checkout.store.polling import PollingThreads
 
 log = logging.getLogger("flexiti_checkout.callbacks")

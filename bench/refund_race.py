@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from flexiti_checkout.errors import ConflictError, RefundTooLarge
-from flexiti_checkout.lifecycle.refunds import RefundService
+from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.models import OrderStatus, RefundStatus
 from flexiti_checkout.store.repository import Store
 

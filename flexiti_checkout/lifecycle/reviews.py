@@ -20,7 +20,7 @@ from flexiti_checkout.errors import (
     UnknownOrderError,
 )
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.refunds import MAX_REASON, RefundService, transaction_of
+from flexiti_checkout.lifecycle.refunds.service import MAX_REASON, RefundService, transaction_of
 from flexiti_checkout.models import Order, OrderStatus
 
 log = logging.getLogger("flexiti_checkout.reviews")

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from flexiti_checkout.client import FlexitiClient
 from flexiti_checkout.errors import ConfigurationError, FlexitiError, NotFoundError
 from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
-from flexiti_checkout.lifecycle.refund_reconcile import settle_unknown_refunds
+from flexiti_checkout.lifecycle.refunds.reconcile import settle_unknown_refunds
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.store import schema
 from flexiti_checkout.store.sweeps import prune

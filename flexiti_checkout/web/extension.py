@@ -23,7 +23,7 @@ from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
 from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.refunds import RefundService
+from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.lifecycle.reviews import OrderDecisions
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
 from flexiti_checkout.signals import STATUS_SIGNALS, application_approved, order_refunded

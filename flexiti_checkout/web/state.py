@@ -13,7 +13,7 @@ from flexiti_checkout.lifecycle.callbacks.limit import AnonymousCallbackLimit
 from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
 from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.refunds import RefundService
+from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.lifecycle.reviews import OrderDecisions
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.storefront.plans import Storefront

@@ -1,8 +1,10 @@
-"""An order service on a real store with a fake clock, and Flexiti mocked with ``responses``."""
+"""What the lifecycle tests share: a real store (SQLite and PostgreSQL) under an order service
+whose Flexiti is mocked with ``responses``, and under a refund service with a fake back office."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import responses
@@ -10,7 +12,9 @@ import responses
 from flexiti_checkout import FlexitiClient, Order
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.redirects import redirect_checker
+from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.store.repository import Store
+from support.back_office import FakeBackOffice
 from support.clocks import FakeClock
 
 #: The Online API base of the ``service`` fixture's client.
@@ -43,3 +47,30 @@ def mocked() -> Iterator[responses.RequestsMock]:
         rsps.post(f"{ONLINE}/oauth/token",
                   json={"access_token": "t", "expires_in": 1200, "refresh_token": "r"})  # fmt: skip
         yield rsps
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A store of its own for the refund tests (the ``service`` fixture opens another)."""
+    opened = Store(store_url)
+    yield opened
+    opened.engine.dispose()
+
+
+@pytest.fixture
+def flexiti() -> FakeBackOffice:
+    """Flexiti's POS back office, faked: purchases, their balances, every call recorded."""
+    return FakeBackOffice()
+
+
+@pytest.fixture
+def announced() -> list[tuple[str, Any]]:
+    """What the services announced: (order, refund) pairs; refund ``None`` for an order move."""
+    return []
+
+
+@pytest.fixture
+def refunds(store: Store, flexiti: FakeBackOffice, announced) -> RefundService:
+    return RefundService(
+        store, flexiti, notify_refund=lambda order, refund: announced.append((order, refund))
+    )

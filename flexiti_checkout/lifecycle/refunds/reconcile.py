@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flexiti_checkout.errors import FlexitiError, NotFoundError
-from flexiti_checkout.lifecycle.refunds import RefundService, transaction_of
+from flexiti_checkout.lifecycle.refunds.service import RefundService, transaction_of
 from flexiti_checkout.models import Order, Refund, RefundStatus
 
 log = logging.getLogger("flexiti_checkout.refunds")

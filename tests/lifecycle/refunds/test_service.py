@@ -1,9 +1,9 @@
-"""Refunds, cancellations and review decisions: a real SQLite store, a fake back office."""
+"""Refunds: recorded first, sent once per key, never past the order; a real store, a fake back
+office (tests/support/back_office.py)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,36 +18,11 @@ from flexiti_checkout.errors import (
     UnknownOrderError,
 )
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.refund_reconcile import settle_unknown_refunds
-from flexiti_checkout.lifecycle.refunds import RefundService
+from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.lifecycle.reviews import OrderDecisions
-from flexiti_checkout.models import Order, OrderStatus, RefundStatus
+from flexiti_checkout.models import OrderStatus, RefundStatus
 from flexiti_checkout.store.repository import Store
-from support.back_office import FakeBackOffice
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = Store(store_url)
-    yield opened
-    opened.engine.dispose()
-
-
-@pytest.fixture
-def flexiti() -> FakeBackOffice:
-    return FakeBackOffice()
-
-
-@pytest.fixture
-def announced() -> list[tuple[str, Any]]:
-    return []
-
-
-@pytest.fixture
-def refunds(store: Store, flexiti: FakeBackOffice, announced) -> RefundService:
-    return RefundService(
-        store, flexiti, notify_refund=lambda order, refund: announced.append((order, refund))
-    )
+from support.back_office import settled
 
 
 @pytest.fixture
@@ -57,31 +32,6 @@ def decisions(store: Store, refunds: RefundService, announced) -> OrderDecisions
         check_redirect=lambda url: None, pending_expiry=3600,
     )  # fmt: skip
     return OrderDecisions(orders, refunds)
-
-
-def settled(
-    store: Store,
-    flexiti: FakeBackOffice,
-    merchant_order_id: str = "A-1",
-    amount: str = "100.00",
-    status: OrderStatus = OrderStatus.APPROVED,
-    *,
-    posted: bool = True,
-) -> Order:
-    """An order that Flexiti settled as ``status``, with its purchase at the fake Flexiti."""
-    order = store.insert_order(
-        merchant_order_id=merchant_order_id, amount=Decimal(amount), flow="buy", lang="en",
-        reference_id="ref", source="checkout",
-    )  # fmt: skip
-    assert order is not None
-    tid = f"T-{merchant_order_id}"
-    pending = store.transition(order, OrderStatus.PENDING, source="checkout", online_order_id=tid)
-    assert pending is not None
-    details = {"transaction_id": tid, "customer_id": "828930", "purchase_amount": amount}
-    done = store.transition(pending, status, source="callback", details=details)
-    assert done is not None
-    flexiti.add_purchase(tid, Decimal(amount), posted=posted)
-    return done
 
 
 def test_partial_then_rest_moves_the_order_and_announces_each(store, flexiti, refunds, announced):
@@ -155,39 +105,6 @@ def test_flexiti_refusal_fails_the_refund_with_its_reason(store, flexiti, refund
     assert refunds.refund("A-1", "100.00").refund.status is RefundStatus.FAILED  # not live: fits
 
 
-def test_timeout_after_sending_is_unknown_and_reconcile_settles_it_without_resending(
-    store, flexiti, refunds
-):
-    """No answer after sending leaves unknown; reconcile reads Flexiti's records, sends nothing."""
-    settled(store, flexiti)
-    flexiti.fail_next("return", UnavailableError("read timed out"), after_doing_it=True)
-    result = refunds.refund("A-1", "25.00", idempotency_key="k1")
-    assert result.refund.status is RefundStatus.UNKNOWN
-    assert result.order.status is OrderStatus.APPROVED
-    assert refunds.refund("A-1", "25.00", idempotency_key="k1").refund.status is (
-        RefundStatus.UNKNOWN
-    )  # the same key does not send it again
-    with pytest.raises(RefundTooLarge):
-        refunds.refund("A-1", "75.01")  # the unknown one still counts
-    sweep = settle_unknown_refunds(refunds)
-    assert (sweep.succeeded, sweep.failed, sweep.left) == (1, 0, 0)
-    assert flexiti.count("return") == 1 and flexiti.count("transactions") == 1
-    refund = refunds.refunds.for_order("A-1")[0]
-    assert refund.status is RefundStatus.SUCCEEDED
-    assert store.get_order("A-1").status is OrderStatus.PARTIALLY_REFUNDED
-
-
-def test_reconcile_fails_an_unknown_refund_flexiti_never_made(store, flexiti, refunds):
-    """When Flexiti's balance is unchanged, the unknown refund failed and its amount is freed."""
-    settled(store, flexiti)
-    flexiti.fail_next("return", UnavailableError("server error 502", status=502))
-    assert refunds.refund("A-1", "25.00").refund.status is RefundStatus.UNKNOWN
-    sweep = settle_unknown_refunds(refunds)
-    assert (sweep.succeeded, sweep.failed) == (0, 1)
-    assert refunds.refund("A-1", "100.00").refund.status is RefundStatus.SUCCEEDED
-    assert flexiti.count("return") == 2
-
-
 def test_never_sent_is_failed_and_a_person_can_decide_an_unknown(store, flexiti, refunds):
     """A call that never left fails at once; an unknown one can be decided by a person."""
     settled(store, flexiti)
@@ -225,6 +142,25 @@ def test_twenty_threads_with_one_key_make_one_refund_and_one_call(store, flexiti
     assert {o.refund.id for o in outcomes} == {outcomes[0].refund.id}
     assert sum(o.created for o in outcomes) == 1
     assert len(refunds.refunds.for_order("A-1")) == 1 and flexiti.count("return") == 1
+
+
+def _race(count: int, work) -> list[Any]:
+    barrier = threading.Barrier(count)
+    outcomes: list[Any] = [None] * count
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[i] = work(i)
+        except Exception as exc:  # collected: the test counts each kind
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
 
 
 def test_cancel_an_unposted_purchase(store, flexiti, decisions, announced):
@@ -272,49 +208,3 @@ def test_review_reject_cancels_or_returns(store, flexiti, decisions, posted, sta
     order = decisions.resolve_review("A-1", "reject", note="wrong amount", actor="ann")
     assert order.status is status
     assert [call[0] for call in flexiti.calls] == calls
-
-
-def _race(count: int, work) -> list[Any]:
-    barrier = threading.Barrier(count)
-    outcomes: list[Any] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            outcomes[i] = work(i)
-        except Exception as exc:  # collected: the test counts each kind
-            outcomes[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
-def test_a_refund_left_requested_by_a_dead_process_is_swept_as_unknown(store, flexiti, refunds):
-    """A refund still requested after ten minutes is treated as unknown and settled the same way."""
-    settled(store, flexiti)
-    written = refunds.refunds.request(
-        "A-1", amount=Decimal("5.00"), idempotency_key="k", reason="", actor="shop",
-        reference_id="r", allowed=(OrderStatus.APPROVED,),
-    ).refund  # fmt: skip
-    assert settle_unknown_refunds(refunds).succeeded == 0  # fresh: someone is still asking
-    assert refunds.refunds.get(written.id).status is RefundStatus.REQUESTED
-    real_clock = store.clock
-    store.clock = lambda: real_clock() + 601
-    sweep = settle_unknown_refunds(refunds)
-    assert (sweep.succeeded, sweep.failed) == (0, 1)  # Flexiti's balance never moved
-    assert refunds.refunds.get(written.id).status is RefundStatus.FAILED
-    assert flexiti.count("return") == 0
-
-
-def test_reconcile_reads_no_returns_found_as_a_full_return(store, flexiti, refunds):
-    """A full return whose answer was lost: Flexiti has nothing left to return, so it happened."""
-    settled(store, flexiti)
-    flexiti.fail_next("return", UnavailableError("timeout"), after_doing_it=True)
-    assert refunds.refund("A-1").refund.status is RefundStatus.UNKNOWN
-    assert settle_unknown_refunds(refunds).succeeded == 1
-    assert store.get_order("A-1").status is OrderStatus.REFUNDED
-    assert flexiti.count("return") == 1

@@ -109,7 +109,7 @@ def cancel_order(merchant_order_id: str) -> ResponseReturnValue:
         return problem
     state = flexiti_state()
     try:
-        order = state.decisions.cancel(
+        order = state.actions.cancel(
             merchant_order_id, reason=body.get("reason"), actor=body.get("actor") or "api"
         )
     except OrderActionError as exc:
@@ -125,7 +125,7 @@ def review_order(merchant_order_id: str) -> ResponseReturnValue:
     if problem is not None:
         return problem
     try:
-        order = flexiti_state().decisions.resolve_review(
+        order = flexiti_state().actions.resolve_review(
             merchant_order_id, body["decision"], note=body["note"],
             actor=body.get("actor") or "api",
         )  # fmt: skip

@@ -18,13 +18,13 @@ from flask import request as current_request
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.errors import FlexitiError, InvalidCheckout
 from flexiti_checkout.http_errors import as_http_error
+from flexiti_checkout.lifecycle.actions import OrderActions
 from flexiti_checkout.lifecycle.callbacks.limit import AnonymousCallbackLimit
 from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
 from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.refunds.service import RefundService
-from flexiti_checkout.lifecycle.reviews import OrderDecisions
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
 from flexiti_checkout.signals import STATUS_SIGNALS, application_approved, order_refunded
 from flexiti_checkout.store.answers import DatabaseAnswerStore
@@ -154,7 +154,7 @@ class FlexitiCheckout:
             ),
             probe=FlexitiProbe(lambda: probe_client.payment_availability(_PROBE_AMOUNT)),
             refunds=refunds,
-            decisions=OrderDecisions(orders, refunds),
+            actions=OrderActions(orders, refunds),
             sandbox_app=sandbox_app,
             webhooks=webhooks,
             admin=admin,
@@ -269,13 +269,13 @@ class FlexitiCheckout:
         self, merchant_order_id: str, *, reason: str | None = None, actor: str = "shop"
     ) -> Order:
         """Cancel an approved order's purchase at Flexiti; the order becomes ``cancelled``."""
-        return flexiti_state().decisions.cancel(merchant_order_id, reason=reason, actor=actor)
+        return flexiti_state().actions.cancel(merchant_order_id, reason=reason, actor=actor)
 
     def resolve_review(
         self, merchant_order_id: str, decision: str, *, note: str, actor: str
     ) -> Order:
         """Decide a ``needs_review`` order: ``"approve"`` or ``"reject"`` (cancel or return)."""
-        return flexiti_state().decisions.resolve_review(
+        return flexiti_state().actions.resolve_review(
             merchant_order_id, decision, note=note, actor=actor
         )
 

@@ -127,7 +127,7 @@ def cancel_command(merchant_order_id: str, reason: str, actor: str, yes: bool) -
             abort=True,
         )
     try:
-        done = flexiti_state().decisions.cancel(merchant_order_id, reason=reason, actor=actor)
+        done = flexiti_state().actions.cancel(merchant_order_id, reason=reason, actor=actor)
     except FlexitiError as exc:  # OrderActionError included
         raise click.ClickException(str(exc)) from None
     click.echo(f"Order {merchant_order_id} is {done.status}.")
@@ -154,7 +154,7 @@ def review_command(
             abort=True,
         )
     try:
-        done = flexiti_state().decisions.resolve_review(
+        done = flexiti_state().actions.resolve_review(
             merchant_order_id, decision, note=note, actor=actor
         )
     except FlexitiError as exc:

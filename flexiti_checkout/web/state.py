@@ -9,12 +9,12 @@ from flask import Flask
 
 from flexiti_checkout._app import EXTENSION_KEY, extension_state
 from flexiti_checkout.client.flexiti import FlexitiClient
+from flexiti_checkout.lifecycle.actions import OrderActions
 from flexiti_checkout.lifecycle.callbacks.limit import AnonymousCallbackLimit
 from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
 from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.refunds.service import RefundService
-from flexiti_checkout.lifecycle.reviews import OrderDecisions
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.storefront.plans import Storefront
 from flexiti_checkout.web.admin.access import AdminConsole
@@ -49,9 +49,10 @@ class FlexitiState:
     storefront: Storefront
     #: Whether Flexiti answers, asked at most every 30 s (the health check).
     probe: FlexitiProbe
-    #: Refunds (recorded first, once per key) and cancellations and review decisions.
+    #: Refunds (recorded first, once per key).
     refunds: RefundService
-    decisions: OrderDecisions
+    #: Staff actions on a settled order: cancellations and review decisions.
+    actions: OrderActions
     sandbox_app: Flask | None = None
     #: The cap on callbacks without ``FLEXITI_CALLBACK_SECRET``; ``None`` with one.
     callback_limit: AnonymousCallbackLimit | None = None

@@ -1,4 +1,4 @@
-"""Decisions a person or the shop takes on a settled order: cancel it, or decide a review.
+"""Actions a person or the shop takes on a settled order: cancel it, or decide its review.
 
 ``cancel`` cancels the order's purchase at Flexiti (POS ``transactions/{id}/cancel``) and moves
 the order to ``cancelled``. ``resolve_review`` decides a ``needs_review`` order: ``approve`` moves
@@ -25,13 +25,14 @@ from flexiti_checkout.models import Order, OrderStatus
 
 log = logging.getLogger("flexiti_checkout.reviews")
 
-DECISIONS = ("approve", "reject")
+#: What a review can be decided as.
+REVIEW_DECISIONS = ("approve", "reject")
 #: Flexiti's answers to a cancel that mean "this purchase can no longer be cancelled".
 _NOT_CANCELLABLE = (ConflictError, InvalidRequestError, NotFoundError)
 
 
-class OrderDecisions:
-    """Cancellations and review decisions, on top of the order and refund services."""
+class OrderActions:
+    """Staff actions (cancellations, review decisions), on top of the order and refund services."""
 
     def __init__(self, orders: OrderService, refunds: RefundService) -> None:
         self.orders = orders
@@ -61,7 +62,7 @@ class OrderDecisions:
         self, merchant_order_id: str, decision: str, *, note: str, actor: str
     ) -> Order:
         """Decide a ``needs_review`` order: ``approve`` or ``reject``; ``note`` says why."""
-        if decision not in DECISIONS:
+        if decision not in REVIEW_DECISIONS:
             raise OrderActionError(f"The decision must be approve or reject, not {decision!r}")
         if not (note or "").strip():
             raise OrderActionError("A review decision needs a note saying why")

@@ -29,8 +29,8 @@ from werkzeug.routing import BuildError
 from flexiti_checkout._json import loads
 from flexiti_checkout.errors import CheckoutInProgressError, FlexitiError, InvalidCheckout
 from flexiti_checkout.http_errors import FlexitiHTTPError
-from flexiti_checkout.lifecycle.orders import checkout_session
 from flexiti_checkout.lifecycle.redact import SECRET_KEYS, extract_identifiers, normalise_key
+from flexiti_checkout.lifecycle.starts import checkout_session
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.storefront import views as storefront_views
 from flexiti_checkout.storefront.context import resolve_lang

@@ -9,7 +9,7 @@ import pytest
 
 from flexiti_checkout import Order, OrderStatus
 from flexiti_checkout.client.results import ApplyDetails, Lookup, PurchaseDetails
-from flexiti_checkout.lifecycle.orders import decide
+from flexiti_checkout.lifecycle.outcome import lookup_outcome
 
 # The ``service`` fixture's client (conftest.py) looks orders up here.
 NOTIFICATIONS = "https://online.test/flexiti/online-api/online/client-id/cid/notifications"
@@ -45,23 +45,23 @@ def purchase_lookup(status: str, amount: str | None = "499.00", flow: str = "buy
         (Lookup("131209", "buy", None, None), None),
     ],
 )
-def test_decide_buy_flow(lookup, expected):
+def test_lookup_outcome_buy_flow(lookup, expected):
     """Flexiti's status maps to ours; SUCCESS for another amount or flow needs a person."""
-    assert decide(order(), lookup).status is expected
+    assert lookup_outcome(order(), lookup).status is expected
 
 
-def test_decide_apply_flow_keeps_the_customer_id():
+def test_lookup_outcome_apply_flow_keeps_the_customer_id():
     """An approved application is approved, with Flexiti's customer id kept on the order."""
     lookup = Lookup("131209", "apply", None, ApplyDetails("SUCCESS", customer_id="1293836"))
-    decision = decide(order(flow="apply"), lookup)
-    assert decision.status is OrderStatus.APPROVED
-    assert decision.details["customer_id"] == "1293836"
+    outcome = lookup_outcome(order(flow="apply"), lookup)
+    assert outcome.status is OrderStatus.APPROVED
+    assert outcome.details["customer_id"] == "1293836"
 
 
-def test_decide_keeps_the_granted_terms():
+def test_lookup_outcome_keeps_the_granted_terms():
     """The purchase's promo, plan and term are kept for the shop."""
-    decision = decide(order(), purchase_lookup("SUCCESS"))
-    assert decision.details == {"transaction_id": "131209", "promo_id": "9", "plan_id": "3",
+    outcome = lookup_outcome(order(), purchase_lookup("SUCCESS"))
+    assert outcome.details == {"transaction_id": "131209", "promo_id": "9", "plan_id": "3",
                                 "term": 12, "purchase_amount": "499.00"}  # fmt: skip
 
 
@@ -217,7 +217,7 @@ def test_unreadable_answer_is_logged_once_and_flagged_when_due(service, mocked, 
 def test_expired_order_moves_only_on_a_late_approval(service, mocked, answer, expected):
     """Flexiti approving an order we expired sends it to needs_review with the late note;
     anything else leaves it expired."""
-    from flexiti_checkout.lifecycle.decisions import LATE_APPROVAL_NOTE
+    from flexiti_checkout.lifecycle.outcome import LATE_APPROVAL_NOTE
 
     expired = service.store.transition(pending(service), OrderStatus.EXPIRED, source="test")
     mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1",

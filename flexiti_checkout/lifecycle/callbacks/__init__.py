@@ -6,5 +6,5 @@ notification carries only a promo id); ``worker`` is the per-process threads tha
 deliveries after the callback is answered; ``foreground`` makes that work wait for a gap between
 requests; ``limit`` caps what strangers can store when the callback URL has no secret.
 May import: the core, ``client``, ``store`` and the order service of ``lifecycle``
-(``orders``, ``decisions``, ``redact``); nothing else in ``lifecycle`` imports this package.
+(``orders``, ``outcome``, ``redact``); nothing else in ``lifecycle`` imports this package.
 """

@@ -22,12 +22,12 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from flexiti_checkout.lifecycle.decisions import (
+from flexiti_checkout.lifecycle.orders import OrderService, Refresh
+from flexiti_checkout.lifecycle.outcome import (
     APPROVED_STATUSES,
     CANCELLED_STATUSES,
     DECLINED_STATUSES,
 )
-from flexiti_checkout.lifecycle.orders import OrderService, Refresh
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.sweeps import Throttled, throttled_orders
 

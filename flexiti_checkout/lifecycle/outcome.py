@@ -32,7 +32,7 @@ def status_column(status: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class Decision:
+class Outcome:
     """What Flexiti's answer means for an order: a new status (or none yet) and why."""
 
     status: OrderStatus | None
@@ -40,7 +40,7 @@ class Decision:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def decide(order: Order, lookup: Lookup) -> Decision:
+def lookup_outcome(order: Order, lookup: Lookup) -> Outcome:
     """Map Flexiti's lookup answer to the status ``order`` should move to, if any.
 
     SUCCESS moves to ``approved`` only when Flexiti approved exactly the order's amount and flow;
@@ -48,16 +48,16 @@ def decide(order: Order, lookup: Lookup) -> Decision:
     """
     status = (lookup.status or "").upper()
     if status in DECLINED_STATUSES:
-        return Decision(OrderStatus.DECLINED, f"Flexiti status {status}")
+        return Outcome(OrderStatus.DECLINED, f"Flexiti status {status}")
     if status in CANCELLED_STATUSES:
-        return Decision(OrderStatus.CANCELLED, f"Flexiti status {status}")
+        return Outcome(OrderStatus.CANCELLED, f"Flexiti status {status}")
     if status not in APPROVED_STATUSES:
         if status and status not in ("PENDING", "IN_PROGRESS", "STARTED", "INITIATED"):
             log.warning(
                 "Flexiti reported an unknown status %r for order %s; it stays pending",
                 status, order.merchant_order_id,
             )  # fmt: skip
-        return Decision(None)
+        return Outcome(None)
     details = _granted_details(lookup)
     problems = []
     if lookup.flow and lookup.flow != order.flow:
@@ -76,15 +76,15 @@ def decide(order: Order, lookup: Lookup) -> Decision:
                 f"Flexiti approved {_cents(approved)}, the order is for {_cents(order.amount)}"
             )
     if problems:
-        return Decision(OrderStatus.NEEDS_REVIEW, "; ".join(problems), details)
-    return Decision(OrderStatus.APPROVED, f"Flexiti status {status}", details)
+        return Outcome(OrderStatus.NEEDS_REVIEW, "; ".join(problems), details)
+    return Outcome(OrderStatus.APPROVED, f"Flexiti status {status}", details)
 
 
 #: The note on an expired order that Flexiti approved after all.
 LATE_APPROVAL_NOTE = "approved by Flexiti after it expired here"
 
 
-def decide_late(order: Order, lookup: Lookup) -> Decision:
+def late_lookup_outcome(order: Order, lookup: Lookup) -> Outcome:
     """What Flexiti's answer means for an order we expired: only an approval changes it.
 
     The customer finished after the shop gave up, so they are financed for an abandoned order:
@@ -92,8 +92,8 @@ def decide_late(order: Order, lookup: Lookup) -> Decision:
     """
     status = (lookup.status or "").upper()
     if status in APPROVED_STATUSES:
-        return Decision(OrderStatus.NEEDS_REVIEW, LATE_APPROVAL_NOTE, _granted_details(lookup))
-    return Decision(None)
+        return Outcome(OrderStatus.NEEDS_REVIEW, LATE_APPROVAL_NOTE, _granted_details(lookup))
+    return Outcome(None)
 
 
 def _granted_details(lookup: Lookup) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from urllib.parse import quote
 import requests
 from marshmallow import Schema, ValidationError
 
-from flexiti_checkout.client.pos import PosApi
-from flexiti_checkout.client.pos_calls import pos_base
+from flexiti_checkout.client.pos.calls import pos_base
+from flexiti_checkout.client.pos.transactions import PosApi
 from flexiti_checkout.client.results import (
     Lookup,
     PaymentPlan,
@@ -87,7 +87,7 @@ class FlexitiClient(PosApi):
     """A client for Flexiti's Online API (e-commerce) and POS API (merchant back office).
 
     The POS methods (customers, applications, transactions, post/cancel/return) come from
-    ``client.pos.PosApi``.
+    ``client.pos.transactions.PosApi``.
 
     ``timeout`` is ``(connect, read)`` seconds or one number for both. ``max_retries`` applies only
     to calls that are safe to repeat (tokens, lookups, calculator, availability), and only after

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from marshmallow import Schema
 
-from flexiti_checkout.client.pos_results import Verification
+from flexiti_checkout.client.pos.results import Verification
 from flexiti_checkout.client.transport import Call
 from flexiti_checkout.errors import UnavailableError
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, pre_load
 
-from flexiti_checkout.client.pos_results import (
+from flexiti_checkout.client.pos.results import (
     AccountSummary,
     Application,
     Authorization,

@@ -12,7 +12,7 @@ import pytest
 import responses
 
 from flexiti_checkout import FlexitiClient
-from flexiti_checkout.client.pos_results import OfferType
+from flexiti_checkout.client.pos.results import OfferType
 
 V25 = "https://posapi-training.flexiti.fi/flexiti/pos-api/v2.5"
 V2 = "https://posapi-training.flexiti.fi/flexiti/pos-api/v2"

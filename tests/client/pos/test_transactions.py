@@ -19,7 +19,7 @@ from flexiti_checkout import (
     NotFoundError,
     UnavailableError,
 )
-from flexiti_checkout.client.pos_calls import pos_base
+from flexiti_checkout.client.pos.calls import pos_base
 
 ROOT = "https://posapi-training.flexiti.fi/flexiti/pos-api"
 V25 = f"{ROOT}/v2.5"

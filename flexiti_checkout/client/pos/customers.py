@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flexiti_checkout.client.pos_calls import (
+from flexiti_checkout.client.pos.calls import (
     ACCOUNT_VERIFY_FORMATS,
     V2,
     V2_5,
@@ -23,7 +23,7 @@ from flexiti_checkout.client.pos_calls import (
     segment,
     verification,
 )
-from flexiti_checkout.client.pos_results import (
+from flexiti_checkout.client.pos.results import (
     AccountSummary,
     Application,
     Authorization,
@@ -34,7 +34,7 @@ from flexiti_checkout.client.pos_results import (
     PosWidgetSession,
     Verification,
 )
-from flexiti_checkout.client.pos_schemas import (
+from flexiti_checkout.client.pos.schemas import (
     AccountSummarySchema,
     ApplicationSchema,
     AuthorizationSchema,

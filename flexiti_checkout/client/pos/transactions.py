@@ -1,24 +1,4 @@
-"""The POS API (seeds 000-003) as methods of ``FlexitiClient``, all with the merchant scope.
-
-The seeds write each endpoint's URL with its own version, and the client keeps it:
-
-=====================================================================  =======
-endpoint                                                               version
-=====================================================================  =======
-``merchants/login``, ``terms-and-conditions``, ``apply``, ``i18n``,    v2.5
-``information``, ``widget/init``, ``accounts/{n}/close``,
-``account/{n}/verify``, ``accounts/{n}/calculate-interest``
-(deprecated), ``authorization`` (deprecated), ``oauth/token``
-``customers/lookup``, ``customers/search``, ``customers/{id}/verify``,  v2
-``customers/{id}/transactions``, ``customers/driverslicense``,
-``customers/close-account``, ``transactions`` (create, ``PUT``,
-``authorized``, ``post``, ``cancel``, ``return``)
-=====================================================================  =======
-
-``pos_api_url`` is the v2.5 base; the v2 base is the same URL with ``v2`` as its last segment.
-Calls that change something at Flexiti (transactions, returns, applications) are never sent
-twice unless no connection was made; reads are retried like the Online API's lookups.
-"""
+"""POS API transactions: create and change them, list held ones, post, cancel and return them."""
 
 from __future__ import annotations
 
@@ -26,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from flexiti_checkout.client.pos_calls import (
+from flexiti_checkout.client.pos.calls import (
     TRANSACTION_TYPES,
     V2,
     PosBase,
@@ -35,9 +15,9 @@ from flexiti_checkout.client.pos_calls import (
     present,
     segment,
 )
-from flexiti_checkout.client.pos_customers import PosCustomersApi
-from flexiti_checkout.client.pos_results import BackOfficeResult, HeldAuthorization, Transaction
-from flexiti_checkout.client.pos_schemas import HeldAuthorizationsSchema, TransactionSchema
+from flexiti_checkout.client.pos.customers import PosCustomersApi
+from flexiti_checkout.client.pos.results import BackOfficeResult, HeldAuthorization, Transaction
+from flexiti_checkout.client.pos.schemas import HeldAuthorizationsSchema, TransactionSchema
 from flexiti_checkout.client.transport import new_reference_id, normalize_reference_id
 
 __all__ = ["PosApi", "PosCustomersApi", "PosTransactionsApi"]

@@ -1,4 +1,4 @@
-"""What every POS call shares: the URL version, the merchant-scope call, and field helpers.
+"""What every POS call shares: the merchant-scope call with its URL version, and field helpers.
 
 ``pos_api_url`` is the v2.5 base; the v2 base is the same URL with ``v2`` as its last segment
 (``client.pos`` lists which endpoint the seeds write with which version).
@@ -6,15 +6,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from marshmallow import Schema
 
+from flexiti_checkout.client.caller import Caller
 from flexiti_checkout.client.pos.results import Verification
 from flexiti_checkout.client.transport import Call
 from flexiti_checkout.errors import UnavailableError
@@ -31,25 +31,17 @@ TRANSACTION_TYPES = (
 VERIFY_FORMATS = ("sms", "email", "merchant_override", "security_question")
 ACCOUNT_VERIFY_FORMATS = (*VERIFY_FORMATS, "regular_purchase_bypass")
 CENT = Decimal("0.01")
-_VERSION_SUFFIX = re.compile(r"/v2(?:\.5)?$")
 
 
-def pos_base(pos_api_url: str, version: str) -> str:
-    """The POS base URL for ``version`` (``v2`` or ``v2.5``) from the configured v2.5 base."""
-    root = _VERSION_SUFFIX.sub("", pos_api_url.rstrip("/"))
-    return f"{root}/{version}"
+class PosPart:
+    """One part of the POS API (``FlexitiClient.pos_customers``, ``.pos_transactions``): its
+    calls go out through the client's ``Caller``, with the merchant scope."""
 
-
-class PosBase:
-    """Sends POS calls; ``FlexitiClient`` supplies the token, transport and parsing."""
-
-    client_id: str
-
-    def _call(self, call: Call, reference_id: str | None) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    def __init__(self, caller: Caller) -> None:
+        self._caller = caller
 
     def _load(self, schema: Schema, data: Any, what: str, reference_id: str | None) -> Any:
-        raise NotImplementedError  # pragma: no cover
+        return self._caller.load(schema, data, what, reference_id)
 
     def _pos(
         self,
@@ -63,7 +55,7 @@ class PosBase:
         text: bool = False,
     ) -> Any:
         safe = method == "GET" or path.endswith("/merchants/login")
-        path = f"/client-id/{segment(self.client_id)}{path}"
+        path = f"/client-id/{self._caller.client_segment}{path}"
         call = Call(
             "pos",
             method,
@@ -75,11 +67,7 @@ class PosBase:
             version=version,
             text=text,
         )
-        return self._call(call, reference_id)
-
-
-def segment(value: Any) -> str:
-    return quote(str(value).strip(), safe="")
+        return self._caller.call(call, reference_id)
 
 
 def present(**values: Any) -> dict[str, Any]:

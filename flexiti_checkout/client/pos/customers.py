@@ -7,12 +7,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flexiti_checkout.client.caller import segment
 from flexiti_checkout.client.pos.calls import (
     ACCOUNT_VERIFY_FORMATS,
     V2,
     V2_5,
     VERIFY_FORMATS,
-    PosBase,
+    PosPart,
     amounts,
     choice,
     dob_text,
@@ -20,7 +21,6 @@ from flexiti_checkout.client.pos.calls import (
     money,
     present,
     query_value,
-    segment,
     verification,
 )
 from flexiti_checkout.client.pos.results import (
@@ -48,7 +48,7 @@ from flexiti_checkout.client.results import MerchantInfo
 from flexiti_checkout.errors import UnavailableError
 
 
-class PosCustomersApi(PosBase):
+class PosCustomers(PosPart):
     """Merchant login, reference data, applications, accounts and customers."""
 
     # -- merchant session and reference data (v2.5) -------------------------------------

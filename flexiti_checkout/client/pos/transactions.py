@@ -6,24 +6,21 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from flexiti_checkout.client.caller import segment
 from flexiti_checkout.client.pos.calls import (
     TRANSACTION_TYPES,
     V2,
-    PosBase,
+    PosPart,
     choice,
     money,
     present,
-    segment,
 )
-from flexiti_checkout.client.pos.customers import PosCustomersApi
 from flexiti_checkout.client.pos.results import BackOfficeResult, HeldAuthorization, Transaction
 from flexiti_checkout.client.pos.schemas import HeldAuthorizationsSchema, TransactionSchema
 from flexiti_checkout.client.transport import new_reference_id, normalize_reference_id
 
-__all__ = ["PosApi", "PosCustomersApi", "PosTransactionsApi"]
 
-
-class PosTransactionsApi(PosBase):
+class PosTransactions(PosPart):
     """Transactions: create, change, list held ones, and the back-office post/cancel/return."""
 
     # -- transactions (v2) ----------------------------------------------------------------
@@ -165,7 +162,3 @@ class PosTransactionsApi(PosBase):
             amount=amount,
             answer=dict(data) if isinstance(data, Mapping) else {},
         )
-
-
-class PosApi(PosCustomersApi, PosTransactionsApi):
-    """Every POS API call of seeds 000-003."""

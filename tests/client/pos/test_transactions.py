@@ -3,8 +3,10 @@ each documented refusal mapped to its error class."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from decimal import Decimal
+from unittest.mock import Mock
 
 import pytest
 import responses
@@ -19,7 +21,9 @@ from flexiti_checkout import (
     NotFoundError,
     UnavailableError,
 )
-from flexiti_checkout.client.pos.calls import pos_base
+from flexiti_checkout.client.caller import pos_base
+from flexiti_checkout.client.pos.customers import PosCustomers
+from flexiti_checkout.client.pos.transactions import PosTransactions
 
 ROOT = "https://posapi-training.flexiti.fi/flexiti/pos-api"
 V25 = f"{ROOT}/v2.5"
@@ -259,3 +263,23 @@ def test_documented_pos_refusals_map_to_error_classes(
     )
     if "field_errors" in body:
         assert [e.param for e in caught.value.field_errors] == ["email"]
+
+
+@pytest.mark.parametrize(
+    ("attribute", "part"),
+    [("pos_transactions", PosTransactions), ("pos_customers", PosCustomers)],
+)
+def test_the_client_offers_each_method_of_its_pos_parts(client, attribute, part):
+    """FlexitiClient is composed of its POS parts: every public method of a part is a method of
+    the client with the part's signature and docstring, and calls the part the client holds."""
+    methods = sorted(name for name in vars(part) if not name.startswith("_"))
+    assert methods  # the part has public methods to offer
+    stand_in = Mock(spec=part)
+    setattr(client, attribute, stand_in)
+    for name in methods:
+        offered = getattr(FlexitiClient, name)
+        assert inspect.signature(offered) == inspect.signature(getattr(part, name)), name
+        assert offered.__doc__ == getattr(part, name).__doc__, name
+        answer = getattr(client, name)("x", reference_id=REF)
+        getattr(stand_in, name).assert_called_once_with("x", reference_id=REF)
+        assert answer is getattr(stand_in, name).return_value

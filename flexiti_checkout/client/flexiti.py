@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import requests
@@ -40,6 +40,7 @@ from flexiti_checkout.client.tokens import (
 from flexiti_checkout.client.transport import Call, Transport
 from flexiti_checkout.errors import UnavailableError
 from flexiti_checkout.models import FLOWS
+from flexiti_checkout.money import parse_amount
 
 #: Base URLs of Flexiti's hosts, per environment: (Online API, POS API v2.5). The POS calls that
 #: the seeds write with ``pos-api/v2`` use the same base with ``v2`` (see ``client.pos``).
@@ -234,7 +235,7 @@ class FlexitiClient:
         body: dict[str, Any] = {
             "lang": lang,
             "flow": flow,
-            "amount_requested": _amount(amount_requested),
+            "amount_requested": parse_amount(amount_requested, "amount_requested"),
         }
         if merchant_order_id is not None:
             # The seeds spell it merchant_orderid; Flexiti's JS SDK and the public connectors
@@ -263,7 +264,7 @@ class FlexitiClient:
         """The URL of Flexiti's informational "learn more" flow."""
         body: dict[str, Any] = {"lang": lang, **fields}
         if amount_requested is not None:
-            body["amount_requested"] = _amount(amount_requested)
+            body["amount_requested"] = parse_amount(amount_requested, "amount_requested")
         path = f"/online/client-id/{self._cid}/systems/learn-more"
         data = self._caller.call(
             Call("online", "POST", path, "customer", retry_safe=False, json=body), reference_id
@@ -280,7 +281,7 @@ class FlexitiClient:
     ) -> PaymentPlan:
         """What ``price`` costs per month under the merchant's plan, with Flexiti's HTML."""
         path = f"/online/v2/client-id/{self._cid}/systems/payment-calculator"
-        params = {"price": format(_amount(price), "f"), "lang": lang}
+        params = {"price": format(parse_amount(price, "price"), "f"), "lang": lang}
         data = self._caller.call(
             Call("online", "GET", path, "customer", retry_safe=True, params=params), reference_id
         )
@@ -289,7 +290,7 @@ class FlexitiClient:
     def payment_availability(self, amount: Decimal, *, reference_id: str | None = None) -> bool:
         """Whether ``amount`` falls within the merchant's financing plans."""
         path = f"/online/client-id/{self._cid}/merchants/payment-availability"
-        body = {"amount_requested": _amount(amount)}
+        body = {"amount_requested": parse_amount(amount, "amount")}
         data = self._caller.call(
             Call("online", "POST", path, "customer", retry_safe=True, json=body), reference_id
         )
@@ -376,18 +377,6 @@ class FlexitiClient:
     customer_transactions = _part_method(_customers, PosCustomers.customer_transactions)
     decode_drivers_licence = _part_method(_customers, PosCustomers.decode_drivers_licence)
     close_customer_account = _part_method(_customers, PosCustomers.close_customer_account)
-
-
-def _amount(value: Any) -> Decimal:
-    if isinstance(value, (float, bool)):
-        raise TypeError("amounts must be Decimal, int or str, never float")
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount") from None
-    if not amount.is_finite():
-        raise ValueError(f"{value!r} is not an amount")
-    return amount
 
 
 def _find_url(data: Any) -> str | None:

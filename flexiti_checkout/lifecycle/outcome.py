@@ -14,6 +14,7 @@ from typing import Any
 
 from flexiti_checkout.client.results import Lookup
 from flexiti_checkout.models import Order, OrderStatus
+from flexiti_checkout.money import CENT
 
 log = logging.getLogger("flexiti_checkout.orders")
 
@@ -117,7 +118,7 @@ def _granted_details(lookup: Lookup) -> dict[str, Any]:
 
 def _cents(amount: Decimal) -> Decimal:
     """``500.0`` as ``500.00`` for people to read; amounts with finer digits stay as they are."""
-    cents = amount.quantize(Decimal("0.01"))
+    cents = amount.quantize(CENT)
     return cents if cents == amount else amount
 
 

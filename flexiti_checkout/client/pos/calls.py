@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +18,7 @@ from flexiti_checkout.client.caller import Caller
 from flexiti_checkout.client.pos.results import Verification
 from flexiti_checkout.client.transport import Call
 from flexiti_checkout.errors import UnavailableError
+from flexiti_checkout.money import parse_amount
 
 V2 = "v2"
 V2_5 = "v2.5"
@@ -30,7 +31,6 @@ TRANSACTION_TYPES = (
 )
 VERIFY_FORMATS = ("sms", "email", "merchant_override", "security_question")
 ACCOUNT_VERIFY_FORMATS = (*VERIFY_FORMATS, "regular_purchase_bypass")
-CENT = Decimal("0.01")
 
 
 class PosPart:
@@ -80,26 +80,12 @@ def choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
 
 
-def money(value: Any, name: str) -> Decimal:
-    """A positive amount in cents from a Decimal, int or string; floats are refused."""
-    if isinstance(value, (float, bool)):
-        raise TypeError(f"{name} must be Decimal, int or str, never float")
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{name} {value!r} is not an amount") from None
-    if not amount.is_finite() or amount <= 0:
-        raise ValueError(f"{name} must be a positive amount, not {value!r}")
-    if amount != amount.quantize(CENT):
-        raise ValueError(f"{name} has more than 2 decimal places: {value!r}")
-    return amount
-
-
 def amounts(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` with its ``amount`` and ``amount_requested`` parsed (``money.parse_amount``)."""
     body = dict(fields)
     for name in ("amount", "amount_requested"):
         if body.get(name) is not None:
-            body[name] = money(body[name], name)
+            body[name] = parse_amount(body[name], name)
     return body
 
 

@@ -18,7 +18,6 @@ from flexiti_checkout.client.pos.calls import (
     choice,
     dob_text,
     json_object,
-    money,
     present,
     query_value,
     verification,
@@ -46,6 +45,7 @@ from flexiti_checkout.client.pos.schemas import (
 )
 from flexiti_checkout.client.results import MerchantInfo
 from flexiti_checkout.errors import UnavailableError
+from flexiti_checkout.money import parse_amount
 
 
 class PosCustomers(PosPart):
@@ -155,7 +155,7 @@ class PosCustomers(PosPart):
     ) -> InterestQuote:
         """Deprecated (R21.10.0) but still served: what ``amount`` costs, per plan and term."""
         path = f"/accounts/{segment(account_number)}/calculate-interest"
-        body = {"amount": money(amount, "amount")}
+        body = {"amount": parse_amount(amount, "amount")}
         data = self._pos("POST", path, V2_5, reference_id, json=body, params={"lang": lang})
         return self._load(InterestQuoteSchema(), data, "calculate-interest", reference_id)
 
@@ -183,7 +183,7 @@ class PosCustomers(PosPart):
         financing = present(transaction_type=transaction_type, plan_id=plan_id, term=term)
         body = present(
             account_number=str(account_number),
-            amount=money(amount, "amount"),
+            amount=parse_amount(amount, "amount"),
             auto_capture=bool(auto_capture),
             financing_option=financing,
             reference=reference,

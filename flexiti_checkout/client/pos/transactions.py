@@ -12,12 +12,12 @@ from flexiti_checkout.client.pos.calls import (
     V2,
     PosPart,
     choice,
-    money,
     present,
 )
 from flexiti_checkout.client.pos.results import BackOfficeResult, HeldAuthorization, Transaction
 from flexiti_checkout.client.pos.schemas import HeldAuthorizationsSchema, TransactionSchema
 from flexiti_checkout.client.transport import new_reference_id, normalize_reference_id
+from flexiti_checkout.money import parse_amount
 
 
 class PosTransactions(PosPart):
@@ -56,7 +56,7 @@ class PosTransactions(PosPart):
             transaction_type=transaction_type,
             plan_id=plan_id,
             term=term,
-            amount=money(amount, "amount"),
+            amount=parse_amount(amount, "amount"),
             vcc_number=vcc_number,
             account_number=account_number,
             customer_id=customer_id,
@@ -89,7 +89,7 @@ class PosTransactions(PosPart):
             transaction_type=transaction_type,
             plan_id=plan_id,
             term=term,
-            amount=money(amount, "amount") if amount is not None else None,
+            amount=parse_amount(amount, "amount") if amount is not None else None,
             customer_confirmed=customer_confirmed,
             hold_authorization=hold_authorization,
             validation=validation,
@@ -136,7 +136,7 @@ class PosTransactions(PosPart):
         if amount is None:
             body: dict[str, Any] = {"return_type": "full"}
         else:
-            amount = money(amount, "amount")
+            amount = parse_amount(amount, "amount")
             # Seed 000 types return_amount as a string.
             body = {"return_type": "partial", "return_amount": format(amount, "f")}
         return self._back_office(transaction_id, "return", body, amount, reference_id)

@@ -13,6 +13,7 @@ import responses
 
 from flexiti_checkout import FlexitiClient
 from flexiti_checkout.client.pos.results import OfferType
+from flexiti_checkout.money import AmountError
 
 V25 = "https://posapi-training.flexiti.fi/flexiti/pos-api/v2.5"
 V2 = "https://posapi-training.flexiti.fi/flexiti/pos-api/v2"
@@ -306,4 +307,34 @@ def test_incomplete_calls_are_refused_before_sending(client, mocked, call):
     """A call missing what the seed requires raises ValueError and sends nothing."""
     with pytest.raises(ValueError):
         call(client)
+    assert len(mocked.calls) == 0
+
+
+#: Amounts no POS call sends: the rules of ``money.parse_amount`` (exponents, zero, negatives,
+#: floats, sub-cents, past ``MAX_AMOUNT``), whatever the type they come in.
+BAD_AMOUNTS = ["1e2", "1E+2", "0", "0.00", "-5", Decimal(0), Decimal("-1"), 0, -3, 0.5,
+               Decimal("1.001"), "1000000.01"]  # fmt: skip
+
+
+@pytest.mark.parametrize("amount", BAD_AMOUNTS)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, a: c.create_transaction(a, verification_code=1, customer_id="1",
+                                          transaction_type="regular_purchase"),
+        lambda c, a: c.update_transaction("152404", validation=1, amount=a),
+        lambda c, a: c.return_transaction("42", a),
+        lambda c, a: c.calculate_interest("12345", a),
+        lambda c, a: c.authorization("1234567", a, auto_capture=True),
+        lambda c, a: c.pos_widget_init(amount=a),
+        lambda c, a: c.apply({"amount_requested": a, "province": "ON"}),
+    ],
+    ids=["create", "update", "return", "calculate-interest", "authorization", "widget", "apply"],
+)  # fmt: skip
+def test_pos_amounts_are_parsed_strictly_before_sending(client, mocked, call, amount):
+    """Every POS amount goes through ``parse_amount``: an exponent, zero, a negative, a float, a
+    sub-cent or an amount past the maximum is refused with its field's name, and nothing is sent
+    (not even the token call)."""
+    with pytest.raises(AmountError, match="amount"):
+        call(client, amount)
     assert len(mocked.calls) == 0

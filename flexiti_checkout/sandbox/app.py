@@ -17,27 +17,18 @@ from werkzeug.exceptions import HTTPException
 
 from flexiti_checkout._json import UnreadableJSON
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
-from flexiti_checkout.sandbox import (
-    control,
-    home,
-    hosted,
-    online,
-    pos,
-    pos_applications,
-    pos_control,
-    pos_customers,
-    pos_deprecated,
-    pos_transactions,
-)
+from flexiti_checkout.sandbox import control, home, hosted, online
 from flexiti_checkout.sandbox.faults import failure_response, truncate
-from flexiti_checkout.sandbox.pos_rules import POS_V2_PREFIX
+from flexiti_checkout.sandbox.pos import applications, customers, deprecated, login, transactions
+from flexiti_checkout.sandbox.pos import control as pos_control
+from flexiti_checkout.sandbox.pos.rules import POS_V2_PREFIX
 from flexiti_checkout.sandbox.shapes import ApiError, UrlError, ValidationFailed, unreadable_body
 from flexiti_checkout.sandbox.shared import paused
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
 
 #: Seeds 002 and 003: "ASCII string (32), GUID".
 REFERENCE_ID_LENGTH = 32
-API_PREFIXES = (online.ONLINE_API_PREFIX + "/", pos.POS_API_PREFIX + "/", POS_V2_PREFIX + "/")
+API_PREFIXES = (online.ONLINE_API_PREFIX + "/", login.POS_API_PREFIX + "/", POS_V2_PREFIX + "/")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -57,13 +48,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = state
     for blueprint in (
         online.bp,
-        pos.bp,
-        pos_customers.bp_v2,
-        pos_customers.bp_v25,
-        pos_applications.bp,
-        pos_applications.pages,
-        pos_transactions.bp,
-        pos_deprecated.bp,
+        login.bp,
+        customers.bp_v2,
+        customers.bp_v25,
+        applications.bp,
+        applications.pages,
+        transactions.bp,
+        deprecated.bp,
         hosted.bp,
         home.bp,
         control.bp,

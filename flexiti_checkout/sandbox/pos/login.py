@@ -1,8 +1,8 @@
 """The POS API's token call and merchant login (``pos-api/v2.5``).
 
-The other POS routes live beside it: customers (``pos_customers``), applications and reference
-data (``pos_applications``), transactions (``pos_transactions``) and the deprecated endpoints
-(``pos_deprecated``), each on the version the seeds write for it.
+The other POS routes live beside it: customers (``customers``), applications and reference data
+(``applications``), transactions (``transactions``) and the deprecated endpoints
+(``deprecated``), each on the version the seeds write for it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.sandbox.auth import require_token, token_view
-from flexiti_checkout.sandbox.pos_reference import form_values
+from flexiti_checkout.sandbox.pos.reference import form_values
 from flexiti_checkout.sandbox.shapes import FieldErrors, json_object_body
 from flexiti_checkout.sandbox.state import get_state
 from flexiti_checkout.sandbox.validation import parse_lang

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import Blueprint
 
-from flexiti_checkout.sandbox import pos_reference
-from flexiti_checkout.sandbox.ledger import Account, Ledger
 from flexiti_checkout.sandbox.plans import Plan
+from flexiti_checkout.sandbox.pos import reference
+from flexiti_checkout.sandbox.pos.ledger import Account, Ledger
 from flexiti_checkout.sandbox.shapes import ApiError, FieldErrors, money_number
 from flexiti_checkout.sandbox.state import get_state
 from flexiti_checkout.sandbox.validation import parse_amount
@@ -117,7 +117,7 @@ def plan_field(errors: FieldErrors, plan_id: Any, term: Any, amount: Decimal | N
 
 
 def plan_name(plan: Plan | None, lang: str = "en") -> str:
-    return pos_reference.plan_name(plan, lang) if plan is not None else ""
+    return reference.plan_name(plan, lang) if plan is not None else ""
 
 
 def find_plan(plan_id: str | None) -> Plan | None:

@@ -11,8 +11,8 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.sandbox.auth import require_token
-from flexiti_checkout.sandbox.ledger import HELD, POSTED
-from flexiti_checkout.sandbox.pos_rules import (
+from flexiti_checkout.sandbox.pos.ledger import HELD, POSTED
+from flexiti_checkout.sandbox.pos.rules import (
     account_avs,
     amount_field,
     apr_of,

@@ -11,8 +11,8 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from flexiti_checkout.sandbox.ledger import ONLINE_STATUSES, Account, Purchase
-from flexiti_checkout.sandbox.pos_rules import ledger
+from flexiti_checkout.sandbox.pos.ledger import ONLINE_STATUSES, Account, Purchase
+from flexiti_checkout.sandbox.pos.rules import ledger
 from flexiti_checkout.sandbox.shapes import iso_timestamp, json_body, money_text
 
 bp = Blueprint("sandbox_pos_control", __name__, url_prefix="/_sandbox/pos")

@@ -11,9 +11,9 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
-from flexiti_checkout.sandbox import pos_reference
 from flexiti_checkout.sandbox.auth import require_token
-from flexiti_checkout.sandbox.pos_rules import amount_field, blueprints, ledger, not_found
+from flexiti_checkout.sandbox.pos import reference
+from flexiti_checkout.sandbox.pos.rules import amount_field, blueprints, ledger, not_found
 from flexiti_checkout.sandbox.shapes import FieldErrors, json_object_body, money_number
 from flexiti_checkout.sandbox.state import get_state
 from flexiti_checkout.sandbox.validation import PROVINCES, check_lang, parse_lang
@@ -47,7 +47,7 @@ def apply(cid: str) -> ResponseReturnValue:
     housing = None
     if province == "QC" or body.get("monthly_housing_expenses") is not None:
         housing = _whole(errors, "monthly_housing_expenses", body.get("monthly_housing_expenses"))
-    if body.get("salutation") not in (None, *pos_reference.SALUTATIONS["en"]):
+    if body.get("salutation") not in (None, *reference.SALUTATIONS["en"]):
         errors.add("salutation", "salutation must be one of mr, ms, mrs, mss", body["salutation"])
     if body.get("tos_agreement") is not True:
         errors.add("tos_agreement", "tos_agreement must be true", body.get("tos_agreement"))
@@ -82,7 +82,7 @@ def apply(cid: str) -> ResponseReturnValue:
     if province == "QC":
         # The debt ratio must be shown to Quebec applicants, who may then close the account.
         plans = get_state().settings.plans
-        answer["offer_types"] = pos_reference.offer_types(plans, "en", terms_as_text=True)
+        answer["offer_types"] = reference.offer_types(plans, "en", terms_as_text=True)
         yearly = Decimal(housing or 0) * 12
         household = Decimal(incomes["household_income"] or 1)
         answer["debt_ratio"] = money_number(yearly / household)
@@ -99,7 +99,7 @@ def terms_and_conditions(cid: str) -> ResponseReturnValue:
     if province is not None and province.upper() not in PROVINCES:
         errors.add("province", f"province must be one of {', '.join(PROVINCES)}", province)
     errors.raise_wrong_inputs()
-    html = pos_reference.terms_html(lang, province.upper() if province else None)
+    html = reference.terms_html(lang, province.upper() if province else None)
     return Response(html, mimetype="text/html")
 
 
@@ -109,7 +109,7 @@ def terms_and_conditions(cid: str) -> ResponseReturnValue:
 def i18n(cid: str, key: str | None = None) -> ResponseReturnValue:
     """Form values and texts in ``lang``; with a key, only that one."""
     lang = parse_lang(request.args.get("lang", "en")) or "en"
-    values = pos_reference.i18n(get_state().settings.plans, lang)
+    values = reference.i18n(get_state().settings.plans, lang)
     if key is None:
         return jsonify(values)
     if key not in values:

@@ -10,8 +10,15 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.sandbox.auth import require_token
-from flexiti_checkout.sandbox.ledger import CANCELLED, CREDIT_TYPES, HELD, PENDING, POSTED, Purchase
-from flexiti_checkout.sandbox.pos_rules import (
+from flexiti_checkout.sandbox.pos.ledger import (
+    CANCELLED,
+    CREDIT_TYPES,
+    HELD,
+    PENDING,
+    POSTED,
+    Purchase,
+)
+from flexiti_checkout.sandbox.pos.rules import (
     account_avs,
     amount_field,
     apr_of,

@@ -10,9 +10,9 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.sandbox.auth import require_token
-from flexiti_checkout.sandbox.ledger import Account, Ledger
-from flexiti_checkout.sandbox.pos_reference import SECURITY_QUESTIONS, offer_types
-from flexiti_checkout.sandbox.pos_rules import (
+from flexiti_checkout.sandbox.pos.ledger import Account, Ledger
+from flexiti_checkout.sandbox.pos.reference import SECURITY_QUESTIONS, offer_types
+from flexiti_checkout.sandbox.pos.rules import (
     NOT_ABLE,
     NOT_ACTIVE,
     blueprints,

@@ -37,7 +37,7 @@ from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web import views
 from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
 from flexiti_checkout.web.admin.views import make_admin_blueprint
-from flexiti_checkout.web.cli import flexiti_commands
+from flexiti_checkout.web.cli.commands import flexiti_commands
 from flexiti_checkout.web.probe import FlexitiProbe
 from flexiti_checkout.web.settings import load_settings
 from flexiti_checkout.web.signing import Signer

@@ -24,7 +24,7 @@ from flexiti_checkout.lifecycle.refunds.reconcile import settle_unknown_refunds
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.store import schema
 from flexiti_checkout.store.sweeps import prune
-from flexiti_checkout.web.order_cli import ORDER_COMMANDS
+from flexiti_checkout.web.cli.actions import ORDER_COMMANDS
 from flexiti_checkout.web.settings import parse_duration
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.webhooks.cli import webhooks_command

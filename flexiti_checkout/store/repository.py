@@ -22,22 +22,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from flexiti_checkout.models import Order, OrderEvent, OrderStatus, can_move, utc
-from flexiti_checkout.store.schema import ready_or_refuse
-from flexiti_checkout.store.tables import (
-    SCHEMA_VERSION,
-    default_sqlite_url,
-    make_engine,
-    order_events,
-    orders,
-    storable_key,
-)
+from flexiti_checkout.store.engine import make_engine
+from flexiti_checkout.store.revisions import ready_or_refuse
+from flexiti_checkout.store.tables import order_events, orders, storable_key
 from flexiti_checkout.store.throttle import lookup_allowed
 
 log = logging.getLogger("flexiti_checkout.store")
 
 #: See ``Store.transition_hooks``.
 TransitionHook = Callable[[Connection, Order, Order], Callable[[], None] | None]
-__all__ = ["SCHEMA_VERSION", "Store", "TransitionHook", "default_sqlite_url", "new_id"]
 
 
 class _Abandoned(Exception):

@@ -29,8 +29,9 @@ from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderSta
 from flexiti_checkout.signals import STATUS_SIGNALS, application_approved, order_refunded
 from flexiti_checkout.store.answers import DatabaseAnswerStore
 from flexiti_checkout.store.audit import AuditLog
+from flexiti_checkout.store.engine import default_sqlite_url
 from flexiti_checkout.store.inbox import Inbox
-from flexiti_checkout.store.repository import Store, default_sqlite_url
+from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tokens import DatabaseTokenStore
 from flexiti_checkout.storefront import badges
 from flexiti_checkout.storefront.plans import Plan

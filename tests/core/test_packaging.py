@@ -53,12 +53,12 @@ CHECK_INSTALLED = textwrap.dedent(
     import tempfile
     from alembic import command
     from sqlalchemy import create_engine
-    from flexiti_checkout.store import schema
+    from flexiti_checkout.store import revisions
 
     engine = create_engine(f"sqlite:///{tempfile.mkdtemp()}/store.sqlite3")
     with engine.begin() as conn:
-        command.upgrade(schema._config(conn), "head")
-    assert schema.current(engine).up_to_date
+        command.upgrade(revisions._config(conn), "head")
+    assert revisions.current(engine).up_to_date
     print("wheel ok")
     """
 )

@@ -22,7 +22,7 @@ from flexiti_checkout.errors import ConfigurationError, FlexitiError, NotFoundEr
 from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
 from flexiti_checkout.lifecycle.refunds.reconcile import settle_unknown_refunds
 from flexiti_checkout.models import OrderStatus
-from flexiti_checkout.store import schema
+from flexiti_checkout.store import revisions
 from flexiti_checkout.store.sweeps import prune
 from flexiti_checkout.web.cli.actions import ORDER_COMMANDS
 from flexiti_checkout.web.settings import parse_duration
@@ -195,7 +195,7 @@ def db_commands() -> None:
 @with_appcontext
 def db_current() -> None:
     """Show the store's schema revision and the one this flexiti-checkout needs."""
-    state = schema.current(flexiti_state().store.engine)
+    state = revisions.current(flexiti_state().store.engine)
     if state.current is None:
         click.echo(f"Store: empty (created at revision {state.head} on first use)")
     elif state.up_to_date:
@@ -206,7 +206,7 @@ def db_current() -> None:
     else:
         click.echo(
             f"Store: revision {state.current}; this flexiti-checkout needs {state.head}. "
-            f"Back the database up, then run `{schema.UPGRADE_COMMAND}`."
+            f"Back the database up, then run `{revisions.UPGRADE_COMMAND}`."
         )
         sys.exit(1)
 
@@ -217,7 +217,7 @@ def db_upgrade() -> None:
     """Apply the schema migrations the store does not have yet (back it up first)."""
     store = flexiti_state().store
     try:
-        before, after = schema.upgrade(store.engine)
+        before, after = revisions.upgrade(store.engine)
     except ConfigurationError as exc:
         raise click.ClickException(exc.message) from exc
     if before is None:

@@ -1,4 +1,4 @@
-"""The store's schema and its revisions: create a new database at the head, upgrade an old one.
+"""The store's revisions: create a new database at the newest one, upgrade an older one.
 
 A brand-new empty database is created by the store itself at the newest revision and stamped
 with it, so a shop (or a test) starts without running a command. A database created by an older

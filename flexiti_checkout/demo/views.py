@@ -53,7 +53,7 @@ SAMPLE_CUSTOMER = {
 }
 
 
-def make_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
+def demo_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
     """The demo shop, mounted at ``/`` by the service in sandbox mode."""
     bp = Blueprint("demo", __name__)
 

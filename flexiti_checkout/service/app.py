@@ -77,7 +77,7 @@ def create_app(environ: Mapping[str, str] | None = None, *, demo: bool = False) 
         share_sandbox_state(state.sandbox_app, app.instance_path, state.store.url)
     register_api(app)  # the JSON API and its OpenAPI document, under {prefix}/api
     if demo:
-        from flexiti_checkout.demo import make_blueprint as demo_blueprint
+        from flexiti_checkout.demo import demo_blueprint
 
         app.register_blueprint(demo_blueprint(flexiti))
     return app

@@ -160,7 +160,7 @@ class FlexitiCheckout:
             webhooks=webhooks,
             admin=admin,
         )
-        app.register_blueprint(views.make_blueprint(), url_prefix=self.url_prefix)
+        app.register_blueprint(views.flexiti_blueprint(), url_prefix=self.url_prefix)
         if admin is not None:
             app.register_blueprint(make_admin_blueprint(), url_prefix=f"{self.url_prefix}/admin")
         badges.register_badges(app)

@@ -35,7 +35,7 @@ from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.storefront import views as storefront_views
 from flexiti_checkout.storefront.context import resolve_lang
 from flexiti_checkout.texts import texts
-from flexiti_checkout.web.blueprint import make_blueprint as _bare_blueprint
+from flexiti_checkout.web.blueprint import bare_blueprint
 from flexiti_checkout.web.health import healthz
 from flexiti_checkout.web.signing import BadToken
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
@@ -45,9 +45,9 @@ log = logging.getLogger("flexiti_checkout.views")
 FAILED = (OrderStatus.DECLINED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.ERROR)
 
 
-def make_blueprint() -> Blueprint:
+def flexiti_blueprint() -> Blueprint:
     """The ``flexiti`` blueprint with every route of the extension."""
-    bp = _bare_blueprint()
+    bp = bare_blueprint()
     bp.add_url_rule("/return/success", view_func=return_success)
     bp.add_url_rule("/return/error", view_func=return_error)
     bp.add_url_rule("/status", view_func=status)

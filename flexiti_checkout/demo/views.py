@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 from flexiti_checkout import (
     PROVINCES,
     FlexitiCheckout,
-    InvalidCheckout,
+    InvalidCheckoutError,
     Order,
     OrderStatus,
     validate_checkout,
@@ -130,7 +130,7 @@ def demo_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
                 data = _checkout_request(flexiti, form, total)
                 try:
                     validate_checkout(data)
-                except InvalidCheckout as exc:
+                except InvalidCheckoutError as exc:
                     errors = exc.errors
                 else:
                     if request.form.get("mode") == "redirect":

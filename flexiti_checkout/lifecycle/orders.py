@@ -107,9 +107,9 @@ class OrderService:
     def start(self, request: CheckoutRequest | Mapping[str, Any]) -> CheckoutSession:
         """Open Flexiti's hosted flow for a merchant order, or reuse the one already pending.
 
-        Raises ``InvalidCheckout`` for bad input, ``OrderAlreadySettledError`` for a merchant order
-        id that has ended, ``OrderMismatchError`` for a pending one with another amount or flow,
-        ``CheckoutInProgressError`` (with ``retry_after``) while another start of it is under
+        Raises ``InvalidCheckoutError`` for bad input, ``OrderAlreadySettledError`` for a merchant
+        order id that has ended, ``OrderMismatchError`` for a pending one with another amount or
+        flow, ``CheckoutInProgressError`` (with ``retry_after``) while another start of it is under
         way, and ``FlexitiError`` subclasses when Flexiti refuses or cannot be reached.
         """
         return self.starts.start(request)

@@ -27,12 +27,16 @@ from flexiti_checkout.errors import (
     ConfigurationError,
     ConflictError,
     FlexitiError,
-    InvalidCheckout,
+    InvalidCheckoutError,
     InvalidRequestError,
     OrderAlreadySettledError,
     OrderMismatchError,
 )
-from flexiti_checkout.http_errors import AmountNotFinanceable, CheckoutConflict, as_http_error
+from flexiti_checkout.http_errors import (
+    AmountNotFinanceableHTTPError,
+    CheckoutConflictHTTPError,
+    as_http_error,
+)
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.service.bodies import FLOAT_AMOUNT, JsonFraction, error, json_body
@@ -138,12 +142,12 @@ def create_checkout() -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     try:
         checkout = validate_checkout(body)
-    except InvalidCheckout as exc:
+    except InvalidCheckoutError as exc:
         errors = exc.errors
     if fraction:
         errors = {**errors, "amount": [FLOAT_AMOUNT]}
     if errors:
-        invalid = InvalidCheckout(errors)
+        invalid = InvalidCheckoutError(errors)
         return jsonify(error="invalid_checkout", message=str(invalid), fields=errors), 400
     before = state.store.get_order(checkout.merchant_order_id)
     try:
@@ -210,9 +214,9 @@ def _checkout_failure(exc: FlexitiError) -> ResponseReturnValue:
     failed."""
     http = as_http_error(exc)
     status = http.code or 502
-    if isinstance(http, CheckoutConflict):
+    if isinstance(http, CheckoutConflictHTTPError):
         code = _CONFLICTS.get(type(exc), "conflict")
-    elif isinstance(http, AmountNotFinanceable):
+    elif isinstance(http, AmountNotFinanceableHTTPError):
         code = "amount_not_financeable"
     elif isinstance(exc, (InvalidRequestError, ConflictError)):
         code, status = "flexiti_refused", 409

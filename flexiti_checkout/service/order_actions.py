@@ -15,10 +15,10 @@ from marshmallow import Schema, ValidationError
 
 from flexiti_checkout.errors import (
     FlexitiError,
-    IdempotencyKeyReused,
+    IdempotencyKeyReusedError,
     OrderActionError,
     OrderStateError,
-    RefundTooLarge,
+    RefundTooLargeError,
     UnavailableError,
     UnknownOrderError,
 )
@@ -160,9 +160,9 @@ def _invalid(code: str, fields: dict[str, Any]) -> ResponseReturnValue:
 def _action_error(exc: OrderActionError, invalid_code: str) -> ResponseReturnValue:
     if isinstance(exc, UnknownOrderError):
         return error(404, "not_found", str(exc))
-    if isinstance(exc, RefundTooLarge):
+    if isinstance(exc, RefundTooLargeError):
         return error(400, "refund_too_large", str(exc), remaining=format(exc.remaining, "f"))
-    if isinstance(exc, IdempotencyKeyReused):
+    if isinstance(exc, IdempotencyKeyReusedError):
         return error(409, "idempotency_key_reused", str(exc))
     if isinstance(exc, OrderStateError):
         return error(409, "order_state", str(exc))

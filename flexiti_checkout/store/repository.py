@@ -33,7 +33,7 @@ log = logging.getLogger("flexiti_checkout.store")
 TransitionHook = Callable[[Connection, Order, Order], Callable[[], None] | None]
 
 
-class _Abandoned(Exception):
+class _AbandonedError(Exception):
     """A transition's ``within`` step declined: its transaction rolls back."""
 
 
@@ -229,9 +229,9 @@ class Store:
                     )
                 )  # fmt: skip
                 if within is not None and not within(conn):
-                    raise _Abandoned
+                    raise _AbandonedError
                 follow_ups = self._run_transition_hooks(conn, order)
-        except _Abandoned:
+        except _AbandonedError:
             return None
         for follow_up in follow_ups:
             try:

@@ -16,7 +16,7 @@ from flask import Flask, Response, jsonify, redirect, render_template, session
 from flask import request as current_request
 
 from flexiti_checkout.client.flexiti import FlexitiClient
-from flexiti_checkout.errors import FlexitiError, InvalidCheckout
+from flexiti_checkout.errors import FlexitiError, InvalidCheckoutError
 from flexiti_checkout.http_errors import as_http_error
 from flexiti_checkout.lifecycle.actions import OrderActions
 from flexiti_checkout.lifecycle.callbacks.limit import AnonymousCallbackLimit
@@ -194,7 +194,7 @@ class FlexitiCheckout:
         state = flexiti_state()
         try:
             started = state.orders.start(request)
-        except (FlexitiError, InvalidCheckout) as exc:
+        except (FlexitiError, InvalidCheckoutError) as exc:
             raise as_http_error(exc) from exc
         session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": started.merchant_order_id})
         if mode == "redirect":
@@ -248,8 +248,8 @@ class FlexitiCheckout:
         """Refund ``amount`` (a ``Decimal`` or ``"12.34"``; ``None``: all that remains) at Flexiti.
 
         The refund is recorded before Flexiti is called, and the same ``idempotency_key`` never
-        refunds twice (it returns the first refund). Raises ``RefundTooLarge`` (naming what
-        remains), ``IdempotencyKeyReused``, ``OrderStateError`` or ``UnknownOrderError``.
+        refunds twice (it returns the first refund). Raises ``RefundTooLargeError`` (naming what
+        remains), ``IdempotencyKeyReusedError``, ``OrderStateError`` or ``UnknownOrderError``.
         Flexiti's refusal comes back as a ``failed`` refund with its reason; no answer as an
         ``unknown`` one, which ``flask flexiti reconcile`` settles.
         """

@@ -105,7 +105,7 @@ class RefundService:
     ) -> RefundResult:
         """Refund ``amount`` (``None``: all that remains) of an order, once per key.
 
-        Raises ``RefundTooLarge`` naming what remains, ``IdempotencyKeyReused``,
+        Raises ``RefundTooLargeError`` naming what remains, ``IdempotencyKeyReusedError``,
         ``OrderStateError``, ``UnknownOrderError`` or ``OrderActionError`` for bad input. Flexiti's
         refusals do not raise: the refund comes back ``failed`` (or ``unknown``) with the reason.
         """

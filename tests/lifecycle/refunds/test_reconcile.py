@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from flexiti_checkout.errors import RefundTooLarge, UnavailableError
+from flexiti_checkout.errors import RefundTooLargeError, UnavailableError
 from flexiti_checkout.lifecycle.refunds.reconcile import settle_unknown_refunds
 from flexiti_checkout.models import OrderStatus, RefundStatus
 from support.back_office import settled
@@ -24,7 +24,7 @@ def test_timeout_after_sending_is_unknown_and_reconcile_settles_it_without_resen
     assert refunds.refund("A-1", "25.00", idempotency_key="k1").refund.status is (
         RefundStatus.UNKNOWN
     )  # the same key does not send it again
-    with pytest.raises(RefundTooLarge):
+    with pytest.raises(RefundTooLargeError):
         refunds.refund("A-1", "75.01")  # the unknown one still counts
     sweep = settle_unknown_refunds(refunds)
     assert (sweep.succeeded, sweep.failed, sweep.left) == (1, 0, 0)

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from flexiti_checkout.errors import (
-    IdempotencyKeyReused,
+    IdempotencyKeyReusedError,
     OrderActionError,
     OrderStateError,
-    RefundTooLarge,
+    RefundTooLargeError,
     UnavailableError,
     UnknownOrderError,
 )
@@ -39,10 +39,10 @@ def test_partial_then_rest_moves_the_order_and_announces_each(store, flexiti, re
 
 
 def test_refund_over_what_remains_is_refused_naming_it(store, flexiti, refunds):
-    """Asking for more than remains raises RefundTooLarge with the remainder, and calls nobody."""
+    """More than remains raises RefundTooLargeError with the remainder, and calls nobody."""
     settled(store, flexiti)
     refunds.refund("A-1", "60.00", idempotency_key="k1")
-    with pytest.raises(RefundTooLarge, match=r"40\.00 left") as caught:
+    with pytest.raises(RefundTooLargeError, match=r"40\.00 left") as caught:
         refunds.refund("A-1", "40.01", idempotency_key="k2")
     assert caught.value.remaining == Decimal("40.00")
     assert flexiti.count("return") == 1
@@ -63,7 +63,7 @@ def test_same_key_returns_the_same_refund_and_another_amount_is_an_error(store, 
     first = refunds.refund("A-1", "10.00", idempotency_key="click-1")
     again = refunds.refund("A-1", "10.00", idempotency_key="click-1")
     assert not again.created and again.refund.id == first.refund.id
-    with pytest.raises(IdempotencyKeyReused, match="click-1"):
+    with pytest.raises(IdempotencyKeyReusedError, match="click-1"):
         refunds.refund("A-1", "11.00", idempotency_key="click-1")
     assert flexiti.count("return") == 1
 
@@ -112,7 +112,7 @@ def test_twenty_keys_race_for_a_tenth_each_and_exactly_ten_win(store, flexiti, r
     flexiti.delay = 0.01
     outcomes = _race(20, lambda i: refunds.refund("A-1", "12.34", idempotency_key=f"k{i}"))
     won = [o for o in outcomes if not isinstance(o, Exception)]
-    refused = [o for o in outcomes if isinstance(o, RefundTooLarge)]
+    refused = [o for o in outcomes if isinstance(o, RefundTooLargeError)]
     assert len(won) == 10 and len(refused) == 10
     done = [r for r in refunds.refunds.for_order("A-1") if r.status is RefundStatus.SUCCEEDED]
     assert sum((r.amount for r in done), Decimal(0)) == Decimal("123.40")

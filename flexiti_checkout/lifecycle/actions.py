@@ -23,7 +23,7 @@ from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.refunds.service import MAX_REASON, RefundService, transaction_of
 from flexiti_checkout.models import Order, OrderStatus
 
-log = logging.getLogger("flexiti_checkout.reviews")
+log = logging.getLogger(__name__)
 
 #: What a review can be decided as.
 REVIEW_DECISIONS = ("approve", "reject")

@@ -37,7 +37,7 @@ from flexiti_checkout.lifecycle.starts import CheckoutStarter
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.repository import Store
 
-log = logging.getLogger("flexiti_checkout.orders")
+log = logging.getLogger(__name__)
 
 #: Called once per transition, by the winner, after commit: (the order as it is now).
 Notify = Callable[[Order], None]

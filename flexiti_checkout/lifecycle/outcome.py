@@ -16,7 +16,7 @@ from flexiti_checkout.client.results import Lookup
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.money import CENT
 
-log = logging.getLogger("flexiti_checkout.orders")
+log = logging.getLogger(__name__)
 
 APPROVED_STATUSES = frozenset({"SUCCESS", "APPROVED", "COMPLETED", "COMPLETE"})
 DECLINED_STATUSES = frozenset({"DECLINED", "DECLINE", "REJECTED", "DENIED", "ERROR", "FAILED"})

@@ -31,7 +31,7 @@ from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.repository import Store
 
-log = logging.getLogger("flexiti_checkout.orders")
+log = logging.getLogger(__name__)
 
 #: Applies Flexiti's outcome (read from ``lookup``) to ``order`` with one compare-and-set,
 #: announcing it if this caller won, and answers the order as it is now:

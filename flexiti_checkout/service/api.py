@@ -45,7 +45,7 @@ from flexiti_checkout.service.order_actions import add_order_actions, order_fiel
 from flexiti_checkout.service.schemas import CheckoutStartedSchema, OrderWithHistorySchema
 from flexiti_checkout.web.state import flexiti_state
 
-log = logging.getLogger("flexiti_checkout.api")
+log = logging.getLogger(__name__)
 
 #: Accepted in sandbox mode when ``FLEXITI_API_KEYS`` is not set, so the demo needs no setup.
 #: It is public: outside sandbox mode the service refuses to start without keys of its own.

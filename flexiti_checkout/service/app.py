@@ -21,7 +21,7 @@ from flexiti_checkout.web.settings import DEFAULTS
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.web.wiring import share_sandbox_state
 
-log = logging.getLogger("flexiti_checkout.service")
+log = logging.getLogger(__name__)
 
 #: Only for sandbox mode, so the demo runs with nothing configured; never for real credentials.
 SANDBOX_SIGNING_KEY = "flexiti-checkout-sandbox-only-signing-key"

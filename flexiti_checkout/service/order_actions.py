@@ -36,7 +36,7 @@ from flexiti_checkout.service.schemas import (
 from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.web.state import flexiti_state
 
-log = logging.getLogger("flexiti_checkout.api")
+log = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 

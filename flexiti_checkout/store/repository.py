@@ -27,7 +27,7 @@ from flexiti_checkout.store.revisions import ready_or_refuse
 from flexiti_checkout.store.tables import order_events, orders, storable_key
 from flexiti_checkout.store.throttle import lookup_allowed
 
-log = logging.getLogger("flexiti_checkout.store")
+log = logging.getLogger(__name__)
 
 #: See ``Store.transition_hooks``.
 TransitionHook = Callable[[Connection, Order, Order], Callable[[], None] | None]

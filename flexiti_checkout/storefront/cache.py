@@ -24,7 +24,7 @@ from typing import Generic, TypeVar
 from flexiti_checkout.errors import AuthenticationError, FlexitiError, UnavailableError
 from flexiti_checkout.storefront.shared import Sharing, SharingError
 
-log = logging.getLogger("flexiti_checkout.storefront")
+log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

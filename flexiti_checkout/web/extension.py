@@ -56,7 +56,7 @@ from flexiti_checkout.web.wiring import (
 )
 from flexiti_checkout.webhooks.dispatcher import install_webhooks
 
-log = logging.getLogger("flexiti_checkout.extension")
+log = logging.getLogger(__name__)
 
 #: The amount the health probe asks payment availability for.
 _PROBE_AMOUNT = Decimal(100)

@@ -40,7 +40,7 @@ from flexiti_checkout.web.health import healthz
 from flexiti_checkout.web.signing import BadTokenError
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 
-log = logging.getLogger("flexiti_checkout.views")
+log = logging.getLogger(__name__)
 
 FAILED = (OrderStatus.DECLINED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.ERROR)
 

@@ -143,3 +143,16 @@ def test_each_room_says_what_it_owns(name):
     """Every subpackage opens with a docstring saying what it owns and may import."""
     docstring = ast.get_docstring(ast.parse(modules()[name].read_text()))
     assert docstring, f"{name} has no docstring"
+
+
+def test_every_logger_is_named_after_its_module():
+    """``logging.getLogger(__name__)`` everywhere: a log line names the module that wrote it, and
+    a host configures the package's loggers by their module paths."""
+    named = re.compile(r"getLogger\(([^)]*)\)")
+    wrong = [
+        f"{name}: getLogger({argument})"
+        for name, path in modules().items()
+        for argument in named.findall(path.read_text())
+        if argument != "__name__"
+    ]
+    assert wrong == []

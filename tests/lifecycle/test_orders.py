@@ -186,7 +186,7 @@ def test_unreadable_answer_is_logged_once_and_flagged_when_due(service, mocked, 
     from flexiti_checkout.lifecycle.reconcile import reconcile
 
     mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", json=UNREADABLE_ANSWER)
-    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.orders"):
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.lifecycle.orders"):
         first = service.refresh_order(pending(service), source="test", force=True)
         clock.now += 60
         early = reconcile(service, [service.store.get_order("M-1")])

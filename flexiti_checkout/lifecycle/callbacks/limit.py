@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from flexiti_checkout.store.inbox import Inbox
 
-log = logging.getLogger("flexiti_checkout.callbacks")
+log = logging.getLogger(__name__)
 
 #: How long a count read from the store serves (at most), in seconds.
 RECOUNT = 0.5

@@ -34,7 +34,7 @@ from flexiti_checkout.store.inbox import Delivery, Inbox
 from flexiti_checkout.store.leases import LeaseKeeper
 from flexiti_checkout.store.sweeps import count_deliveries, each_delivery
 
-log = logging.getLogger("flexiti_checkout.callbacks")
+log = logging.getLogger(__name__)
 
 #: How many recent pending orders an anonymous delivery may refresh.
 ANONYMOUS_REFRESH_LIMIT = 50

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor, ProcessResult
 from flexiti_checkout.store.polling import PollingThreads
 
-log = logging.getLogger("flexiti_checkout.callbacks")
+log = logging.getLogger(__name__)
 
 #: Threads per process: lookups mostly wait on Flexiti, so two keep up with a busy shop, and
 #: fewer threads leave more of the process (and its GIL) to answering callbacks.

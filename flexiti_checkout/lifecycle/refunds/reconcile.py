@@ -22,7 +22,7 @@ from flexiti_checkout.errors import FlexitiError, NotFoundError
 from flexiti_checkout.lifecycle.refunds.service import RefundService, transaction_of
 from flexiti_checkout.models import Order, Refund, RefundStatus
 
-log = logging.getLogger("flexiti_checkout.refunds")
+log = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 #: A refund ``requested`` for longer than this has no process waiting for Flexiti's answer.

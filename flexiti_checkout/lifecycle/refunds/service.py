@@ -41,7 +41,7 @@ from flexiti_checkout.money import AmountError, parse_amount
 from flexiti_checkout.store.refunds import RefundStore
 from flexiti_checkout.store.repository import Store
 
-log = logging.getLogger("flexiti_checkout.refunds")
+log = logging.getLogger(__name__)
 
 #: Called once per succeeded refund, by the caller that settled it, after commit.
 NotifyRefund = Callable[[Order, Refund], None]

@@ -259,7 +259,7 @@ def test_anonymous_callbacks_over_the_limit_are_refused_and_counted(shop, caplog
     """Past FLEXITI_ANONYMOUS_CALLBACK_LIMIT a callback gets 429 with Retry-After and is not
     stored; the deliveries already stored stay; refusals make one log line, with their count."""
     url = f"{shop.url}/flexiti/callback"
-    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.callbacks"):
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.lifecycle.callbacks"):
         answers = [requests.post(url, json={"n": n}, timeout=10) for n in range(8)]
     assert [a.status_code for a in answers] == [200] * 5 + [429] * 3
     refused = answers[-1]

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from flask import Flask, Response, jsonify, redirect, render_template, session
 from flask import request as current_request
 
+from flexiti_checkout._app import EXTENSION_KEY
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.errors import FlexitiError, InvalidCheckoutError
 from flexiti_checkout.http_errors import as_http_error
@@ -42,12 +43,7 @@ from flexiti_checkout.web.cli.commands import flexiti_commands
 from flexiti_checkout.web.probe import FlexitiProbe
 from flexiti_checkout.web.settings import load_settings
 from flexiti_checkout.web.signing import Signer
-from flexiti_checkout.web.state import (
-    EXTENSION_KEY,
-    RETURN_SESSION_KEY,
-    FlexitiState,
-    flexiti_state,
-)
+from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 from flexiti_checkout.web.wiring import (
     build_client,
     build_redirect_checker,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from flexiti_checkout._app import EXTENSION_KEY, extension_state
+from flexiti_checkout._app import extension_state
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.lifecycle.actions import OrderActions
 from flexiti_checkout.lifecycle.callbacks.limit import AnonymousCallbackLimit
@@ -22,8 +22,6 @@ from flexiti_checkout.web.probe import FlexitiProbe
 from flexiti_checkout.web.settings import Settings
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.webhooks.dispatcher import Webhooks
-
-__all__ = ["EXTENSION_KEY", "RETURN_SESSION_KEY", "FlexitiState", "flexiti_state"]
 
 #: The signed token in the customer's session that names their order on the way back.
 RETURN_SESSION_KEY = "flexiti_checkout.order"
@@ -64,5 +62,4 @@ class FlexitiState:
 
 def flexiti_state(app: Flask | None = None) -> FlexitiState:
     """The extension's state for ``app`` (default: the current app)."""
-    state: FlexitiState = extension_state(app)
-    return state
+    return extension_state(FlexitiState, app)

@@ -25,9 +25,9 @@ from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.store import revisions
 from flexiti_checkout.store.sweeps import prune
 from flexiti_checkout.web.cli.actions import ORDER_COMMANDS
+from flexiti_checkout.web.cli.webhooks import webhooks_command
 from flexiti_checkout.web.settings import parse_duration
 from flexiti_checkout.web.state import flexiti_state
-from flexiti_checkout.webhooks.cli import webhooks_command
 
 
 @click.group("flexiti", help="Flexiti checkout: settings, orders and callbacks.")

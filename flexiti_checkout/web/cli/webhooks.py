@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 import click
 from flask.cli import with_appcontext
 
-from flexiti_checkout._app import extension_state
 from flexiti_checkout.store.outbox import DELIVERED, FAILED, PENDING, STATES, Outbox, OutboxEvent
+from flexiti_checkout.web.state import flexiti_state
 
 
 @click.command("webhooks")
@@ -29,7 +29,7 @@ def webhooks_command(
     statuses: tuple[str, ...], replay_ids: tuple[str, ...], replay_failed: bool, limit: int
 ) -> None:
     """List webhook events the shop has not acknowledged; --replay sends them again."""
-    state = extension_state()
+    state = flexiti_state()
     if not (replay_ids or replay_failed):
         outbox = state.webhooks.outbox if state.webhooks else Outbox(state.store)
         if state.webhooks is None:

@@ -56,8 +56,6 @@ class Refresh:
     changed: bool = False
     throttled: bool = False
     error: FlexitiError | None = None
-    #: The lookup outlived the caller's budget and goes on in the background.
-    unfinished: bool = False
     #: Flexiti's answer, when this refresh got one.
     lookup: Lookup | None = None
 
@@ -127,7 +125,7 @@ class OrderService:
         """Refresh the order with ``merchant_order_id`` from Flexiti; ``None`` if there is none.
 
         With a ``budget`` (seconds) the caller waits at most that long: a slower lookup goes on
-        in the background and the answer is the order as it is now, marked ``unfinished``.
+        in the background and the answer is the order as it is now.
         """
         order = self.store.get_order(merchant_order_id)
         if order is None:
@@ -142,7 +140,7 @@ class OrderService:
         if budget is None:
             return work()
         done = self.background.within(work, budget)
-        return done if done is not None else Refresh(self._reread(order), unfinished=True)
+        return done if done is not None else Refresh(self._reread(order))
 
     def refresh_order(
         self,

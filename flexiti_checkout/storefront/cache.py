@@ -30,10 +30,6 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class Refused(Exception):
-    """Flexiti was not called: the breaker is open or too many calls are already queued."""
-
-
 #: How soon a key whose answer another worker is fetching is looked at again.
 PENDING_RETRY = 1.0
 

@@ -36,8 +36,6 @@ from flexiti_checkout.store.sweeps import count_deliveries, each_delivery
 
 log = logging.getLogger(__name__)
 
-#: How many recent pending orders an anonymous delivery may refresh.
-ANONYMOUS_REFRESH_LIMIT = 50
 #: The stored ``content_type`` column's width.
 MAX_CONTENT_TYPE = 128
 #: Statuses in which a delivery about the order still needs a lookup.

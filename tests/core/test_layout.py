@@ -156,3 +156,22 @@ def test_every_logger_is_named_after_its_module():
         if argument != "__name__"
     ]
     assert wrong == []
+
+
+def test_no_file_name_prefix_is_a_folder_asking_to_exist():
+    """Modules of one folder share no name prefix (``pos_calls`` and ``pos_customers``), and none
+    is a sibling's name with a suffix (``callbacks`` and ``callbacks_limit``): a concept that
+    needs several modules gets a folder of its own."""
+    folders: dict[str, set[str]] = {}
+    for name in modules():
+        parent, _, module = name.rpartition(".")
+        if parent and not module.startswith("_"):
+            folders.setdefault(parent, set()).add(module)
+    families = []
+    for parent, names in sorted(folders.items()):
+        prefixes = [module.split("_")[0] for module in names if "_" in module]
+        for module in sorted(names):
+            prefix = module.split("_")[0]
+            if "_" in module and (prefix in names or prefixes.count(prefix) > 1):
+                families.append(f"{parent}.{module}")
+    assert families == []

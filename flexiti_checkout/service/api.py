@@ -43,6 +43,7 @@ from flexiti_checkout.web.state import flexiti_state
 
 log = logging.getLogger("flexiti_checkout.api")
 
+
 def register_api(app: Flask) -> None:
     """Serve the JSON API at ``{prefix}/api`` of an app that has ``FlexitiCheckout``.
 

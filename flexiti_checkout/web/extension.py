@@ -54,7 +54,6 @@ from flexiti_checkout.web.wiring import (
 )
 from flexiti_checkout.webhooks.dispatcher import install_webhooks
 
-
 #: The amount the health probe asks payment availability for.
 _PROBE_AMOUNT = Decimal(100)
 

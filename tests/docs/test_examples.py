@@ -55,7 +55,7 @@ def test_the_pages_python_examples_run(page: Path, docs_folder: Path) -> None:
     with run_sandbox() as sandbox:
         for number, block in enumerate(code, start=1):
             source = block.replace(DEMO_SANDBOX, sandbox.url)
-            exec(compile(source, f"{page.name}, Python block {number}", "exec"), namespace)  # noqa: S102
+            exec(compile(source, f"{page.name}, Python block {number}", "exec"), namespace)
 
 
 def test_there_are_examples_to_run() -> None:

@@ -6,18 +6,11 @@ and the typed results. It knows neither Flask nor the store (a ``TokenStore`` is
 May import: the core (``errors``, ``money``, ``_json``).
 """
 
-from flexiti_checkout.client.flexiti import (
-    ENVIRONMENTS,
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
-    FlexitiClient,
-)
+from flexiti_checkout.client.flexiti import ENVIRONMENTS, FlexitiClient
 from flexiti_checkout.client.tokens import MemoryTokenStore, Token, TokenStore
 
 __all__ = [
     "ENVIRONMENTS",
-    "SANDBOX_CLIENT_ID",
-    "SANDBOX_CLIENT_SECRET",
     "FlexitiClient",
     "MemoryTokenStore",
     "Token",

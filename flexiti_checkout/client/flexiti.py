@@ -55,10 +55,6 @@ ENVIRONMENTS: dict[str, tuple[str, str]] = {
     ),
 }
 
-#: The sandbox's public demo credentials: sandbox mode needs none of the merchant's own.
-SANDBOX_CLIENT_ID = "flexitidemo"
-SANDBOX_CLIENT_SECRET = "77fde15a-9d33-4e15-930a-76e4b3ae33e9"  # noqa: S105 - public demo credential
-
 _WIDGET_SCHEMA = WidgetSessionSchema()
 _PLAN_SCHEMA = PaymentPlanSchema()
 _AVAILABILITY_SCHEMA = AvailabilitySchema()

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 
-from flexiti_checkout.client.flexiti import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from flexiti_checkout._sandbox_keys import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from flexiti_checkout.sandbox.callbacks import CallbackDispatcher
 from flexiti_checkout.sandbox.faults import KNOB_NAMES, FailNext, Knobs
 from flexiti_checkout.sandbox.orders import OrderBook

@@ -47,30 +47,17 @@ from flexiti_checkout.web.state import flexiti_state
 
 log = logging.getLogger(__name__)
 
-#: Accepted in sandbox mode when ``FLEXITI_API_KEYS`` is not set, so the demo needs no setup.
-#: It is public: outside sandbox mode the service refuses to start without keys of its own.
-SANDBOX_API_KEY = "flexiti-sandbox-api-key"
-
 
 def register_api(app: Flask) -> None:
     """Serve the JSON API at ``{prefix}/api`` of an app that has ``FlexitiCheckout``.
 
-    Raises ``ConfigurationError`` outside sandbox mode when ``FLEXITI_API_KEYS`` is empty. In
-    sandbox mode with no keys, the API accepts ``SANDBOX_API_KEY`` and says so in the log.
+    The keys are ``FLEXITI_API_KEYS``; the service's settings (``read_environment``) require
+    them, or in sandbox mode fall back to the public sandbox key.
     """
     state = flexiti_state(app)
     keys = state.settings.api_keys
     if not keys:
-        if state.settings.environment != "sandbox":
-            raise ConfigurationError(
-                "FLEXITI_API_KEYS is required for the service outside sandbox mode: set one or "
-                "more long random keys, comma-separated (several allow rotation)"
-            )
-        log.warning(
-            "FLEXITI_API_KEYS is not set: in sandbox mode the API accepts the public key %r",
-            SANDBOX_API_KEY,
-        )
-        keys = (SANDBOX_API_KEY,)
+        raise ConfigurationError("FLEXITI_API_KEYS is required for the service's JSON API")
     prefix = f"{state.url_prefix}/api"
     app.register_blueprint(make_api_blueprint(keys), url_prefix=prefix)
 

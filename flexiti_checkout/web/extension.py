@@ -8,7 +8,6 @@ may serve several apps.
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -41,7 +40,7 @@ from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
 from flexiti_checkout.web.admin.views import make_admin_blueprint
 from flexiti_checkout.web.cli.commands import flexiti_commands
 from flexiti_checkout.web.probe import FlexitiProbe
-from flexiti_checkout.web.settings import load_settings
+from flexiti_checkout.web.settings import load_settings, secure_session_cookie
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 from flexiti_checkout.web.wiring import (
@@ -51,8 +50,6 @@ from flexiti_checkout.web.wiring import (
     embed_sandbox,
 )
 from flexiti_checkout.webhooks.dispatcher import install_webhooks
-
-log = logging.getLogger(__name__)
 
 #: The amount the health probe asks payment availability for.
 _PROBE_AMOUNT = Decimal(100)
@@ -87,7 +84,7 @@ class FlexitiCheckout:
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError("FlexitiCheckout is already set up on this app; call init_app once")
         settings = load_settings(app.config)
-        _secure_session_cookie(app, settings.environment)
+        secure_session_cookie(app.config, settings.environment)
         store = Store(settings.store_url or default_sqlite_url(app.instance_path))
         token_store = DatabaseTokenStore(store)
         sandbox_app = None
@@ -283,19 +280,6 @@ class FlexitiCheckout:
     def payment_plan(self, price: Any, lang: str | None = None) -> Plan | None:
         """What ``price`` costs a month in the shopper's language, or ``None`` (no plan now)."""
         return badges.payment_plan(price, lang)
-
-
-def _secure_session_cookie(app: Flask, environment: str) -> None:
-    """SameSite=Lax unless the host chose otherwise (Flexiti's return is a top-level GET, which
-    carries Lax cookies); a warning when real credentials meet a session cookie without Secure."""
-    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
-        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if environment != "sandbox" and not app.config.get("SESSION_COOKIE_SECURE"):
-        log.warning(
-            "SESSION_COOKIE_SECURE is off with FLEXITI_ENVIRONMENT=%s: the session cookie that "
-            "remembers each customer's Flexiti order may travel over plain http; set it to True",
-            environment,
-        )
 
 
 def _send_refunded(app: Flask, order: Order, refund: Refund) -> None:

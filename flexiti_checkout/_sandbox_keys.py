@@ -10,8 +10,8 @@ service need no set-up:
   ``SANDBOX_API_KEY`` and its staff console ``SANDBOX_ADMIN_KEY``, and says so in the log.
 
 They are printed in the documentation, so they protect nothing: outside sandbox mode nothing
-falls back to them, and the service refuses to start without keys of its own. ``web.settings``
-applies them; the sandbox reads its credentials from here.
+falls back to them, and the service refuses to start without keys of its own.
+``web.settings.catalogue`` applies them; the sandbox reads its credentials from here.
 """
 
 from __future__ import annotations

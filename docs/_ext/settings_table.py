@@ -1,8 +1,8 @@
 """``settings-table``: the configuration page's table, generated from the settings catalogue.
 
-Every key of ``flexiti_checkout.web.settings.CATALOGUE``, grouped by topic, with its default
-(and, in sandbox mode, the public key it falls back to) and its documentation, so the page and
-the code cannot drift apart.
+Every key of ``flexiti_checkout.web.settings.catalogue.CATALOGUE``, grouped by topic, with its
+default (and, in sandbox mode, the public key it falls back to) and its documentation, so the
+page and the code cannot drift apart.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from flexiti_checkout._sandbox_keys import APP_FALLBACKS, SERVICE_FALLBACKS
-from flexiti_checkout.web.setting_values import TOPICS, Setting
-from flexiti_checkout.web.settings import CATALOGUE
+from flexiti_checkout.web.settings.catalogue import CATALOGUE
+from flexiti_checkout.web.settings.values import TOPICS, Setting
 
 
 def shown_default(entry: Setting) -> str:

@@ -1,7 +1,7 @@
 """The standalone checkout service: the extension in an app of its own, configured by environment.
 
 ``gunicorn wsgi:app`` runs it for shops written in other languages. Every setting of the
-catalogue (``web.settings``) is read from the environment under its own name.
+catalogue (``web.settings.catalogue``) is read from the environment under its own name.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask import Flask
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.service.api import register_api
 from flexiti_checkout.web.extension import FlexitiCheckout
-from flexiti_checkout.web.settings_environment import read_environment
+from flexiti_checkout.web.settings.environment import read_environment
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.web.wiring import share_sandbox_state
 

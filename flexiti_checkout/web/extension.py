@@ -40,7 +40,7 @@ from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
 from flexiti_checkout.web.admin.views import make_admin_blueprint
 from flexiti_checkout.web.cli.commands import flexiti_commands
 from flexiti_checkout.web.probe import FlexitiProbe
-from flexiti_checkout.web.settings import load_settings, secure_session_cookie
+from flexiti_checkout.web.settings.catalogue import load_settings, secure_session_cookie
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 from flexiti_checkout.web.wiring import (

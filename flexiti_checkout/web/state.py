@@ -19,7 +19,7 @@ from flexiti_checkout.store.repository import Store
 from flexiti_checkout.storefront.plans import Storefront
 from flexiti_checkout.web.admin.access import AdminConsole
 from flexiti_checkout.web.probe import FlexitiProbe
-from flexiti_checkout.web.settings import Settings
+from flexiti_checkout.web.settings.catalogue import Settings
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.webhooks.dispatcher import Webhooks
 

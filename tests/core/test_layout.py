@@ -126,9 +126,9 @@ def test_there_is_no_import_cycle():
 
 #: The settings catalogue and its readers: the only modules that read configuration.
 SETTINGS = {
-    "flexiti_checkout.web.settings",
-    "flexiti_checkout.web.setting_values",
-    "flexiti_checkout.web.settings_environment",
+    "flexiti_checkout.web.settings.catalogue",
+    "flexiti_checkout.web.settings.values",
+    "flexiti_checkout.web.settings.environment",
 }
 #: Modules outside the settings that read configuration of their own, what they read, and why.
 OWN_CONFIGURATION = {
@@ -213,7 +213,7 @@ def test_only_the_settings_read_configuration():
             if read.split(":")[0] not in allowed or "FLEXITI_" in read
         ]
     assert wrong == []
-    reader = modules()["flexiti_checkout.web.settings_environment"]
+    reader = modules()["flexiti_checkout.web.settings.environment"]
     assert "environ: os.environ" in configuration_reads(reader)  # the detector does find reads
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flexiti_checkout.web.settings import CATALOGUE
+from flexiti_checkout.web.settings.catalogue import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,7 @@ from flexiti_checkout._sandbox_keys import (
     SERVICE_FALLBACKS,
 )
 from flexiti_checkout.errors import ConfigurationError
-from flexiti_checkout.web.setting_values import TOPICS, Setting
-from flexiti_checkout.web.settings import (
+from flexiti_checkout.web.settings.catalogue import (
     CATALOGUE,
     DEFAULTS,
     ServiceSettings,
@@ -26,7 +25,8 @@ from flexiti_checkout.web.settings import (
     load_settings,
     setting_fields,
 )
-from flexiti_checkout.web.settings_environment import read_environment
+from flexiti_checkout.web.settings.environment import read_environment
+from flexiti_checkout.web.settings.values import TOPICS, Setting
 
 #: What a key needs beside it to be valid on its own in the environment.
 LIVE = {

@@ -39,7 +39,7 @@ from flexiti_checkout.sandbox.server import serve
 from flexiti_checkout.store.outbox import DELIVERED, FAILED, PENDING, Outbox
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tables import webhook_outbox
-from flexiti_checkout.web.settings import load_settings
+from flexiti_checkout.web.settings.catalogue import load_settings
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.webhooks.dispatcher import Webhooks, event_type
 from flexiti_checkout.webhooks.signing import sign, signature_headers

@@ -26,7 +26,7 @@ from flexiti_checkout.store import revisions
 from flexiti_checkout.store.sweeps import prune
 from flexiti_checkout.web.cli.actions import ORDER_COMMANDS
 from flexiti_checkout.web.cli.webhooks import webhooks_command
-from flexiti_checkout.web.settings import parse_duration
+from flexiti_checkout.web.settings.catalogue import parse_duration
 from flexiti_checkout.web.state import flexiti_state
 
 

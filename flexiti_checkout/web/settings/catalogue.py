@@ -22,8 +22,8 @@ from flexiti_checkout.client.flexiti import ENVIRONMENTS
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.money import Lang
 from flexiti_checkout.storefront.plans import StorefrontSettings
-from flexiti_checkout.web import setting_values as value
-from flexiti_checkout.web.setting_values import (
+from flexiti_checkout.web.settings import values as value
+from flexiti_checkout.web.settings.values import (
     ACCOUNT,
     CALLBACKS,
     CALLS,

@@ -15,9 +15,9 @@ from typing import Any
 
 from flexiti_checkout._sandbox_keys import SERVICE_FALLBACKS
 from flexiti_checkout.errors import ConfigurationError
-from flexiti_checkout.web import setting_values as value
-from flexiti_checkout.web.setting_values import Setting
-from flexiti_checkout.web.settings import ServiceSettings, Settings, setting_fields
+from flexiti_checkout.web.settings import values as value
+from flexiti_checkout.web.settings.catalogue import ServiceSettings, Settings, setting_fields
+from flexiti_checkout.web.settings.values import Setting
 
 log = logging.getLogger(__name__)
 

@@ -128,7 +128,7 @@ def gunicorn(target: str, pythonpath: Path, env: Mapping[str, str], args: Any) -
 
 
 def notification(merchant_order_id: str, online_order_id: str, outcome: str) -> dict[str, Any]:
-    """A notification shaped like Flexiti's (FLEXITI_API.md), personal data included."""
+    """A notification shaped like the Online API's, personal data included."""
     approved = outcome == "approve"
     status = "SUCCESS" if approved else "DECLINED"
     return {

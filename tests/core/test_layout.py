@@ -17,7 +17,7 @@ CORE = {
     "__init__", "_app", "_json", "_resources", "_sandbox_keys", "_urls", "errors", "http_errors",
     "models", "money", "order_json", "signals", "texts",
 }  # fmt: skip
-#: What each room may import besides itself and the core (DESIGN.md, "Layers").
+#: What each room may import besides itself and the core (docs/architecture.md).
 ALLOWED = {
     "core": set(),
     "client": set(),

@@ -13,6 +13,7 @@ from typing import Any
 
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.money import Lang
+from flexiti_checkout.storefront.origins import allowed_origins
 from flexiti_checkout.storefront.plans import StorefrontSettings
 from flexiti_checkout.web.setting_values import (
     api_keys,
@@ -69,6 +70,7 @@ DEFAULTS: dict[str, Any] = {
     "FLEXITI_ADMIN_KEYS": (),
     "FLEXITI_SHOP_WEBHOOK_URL": None,
     "FLEXITI_SHOP_WEBHOOK_SECRET": None,
+    "FLEXITI_ALLOWED_ORIGINS": "*",
 }
 
 
@@ -105,6 +107,8 @@ class Settings:
     storefront: StorefrontSettings = field(default_factory=StorefrontSettings)
     #: Without ``callback_secret``: at most this many callbacks stored per window (seconds).
     anonymous_callback_limit: tuple[int, float] = (600, 60.0)
+    #: Shop origins whose pages may use the storefront and frame the checkout; None: any.
+    allowed_origins: tuple[str, ...] | None = None
 
     @property
     def embedded_sandbox(self) -> bool:
@@ -153,5 +157,6 @@ def load_settings(config: MutableMapping[str, Any]) -> Settings:
         admin_keys=api_keys(config["FLEXITI_ADMIN_KEYS"], "FLEXITI_ADMIN_KEYS"),
         storefront=storefront_settings(config),
         anonymous_callback_limit=callback_limit(config["FLEXITI_ANONYMOUS_CALLBACK_LIMIT"]),
+        allowed_origins=allowed_origins(config["FLEXITI_ALLOWED_ORIGINS"]),
         **shop_webhook(config),
     )

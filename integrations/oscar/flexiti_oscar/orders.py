@@ -124,9 +124,11 @@ def _follow(order: Any, status: str, data: dict[str, Any]) -> None:
         _add_event(order, "Settled", Decimal(data["amount"]), _online_reference(data))
         move(order, status)  # a person approved the review
     elif status == "cancelled":
-        refunded = sum(Decimal(r["amount"]) for r in data.get("refunds", ())
-                       if r["status"] == "succeeded")  # fmt: skip
-        _add_event(order, "Cancelled", Decimal(data["amount"]) - refunded, "Flexiti cancellation")
+        if order.payment_events.filter(event_type__name="Settled").exists():  # not a held order
+            refunded = sum(Decimal(r["amount"]) for r in data.get("refunds", ())
+                           if r["status"] == "succeeded")  # fmt: skip
+            amount = Decimal(data["amount"]) - refunded
+            _add_event(order, "Cancelled", amount, "Flexiti cancellation")
         move(order, status)
 
 
@@ -171,9 +173,13 @@ class _Placement(OrderPlacementMixin):
                         self.checkout.number, amount, total and total.incl_tax)  # fmt: skip
             status = oscar_status("needs_review")
         approved = data["status"] == "approved"
-        source = Source(source_type=SourceType.objects.get_or_create(name=SOURCE)[0],
-                        currency=total.currency, amount_allocated=amount, amount_debited=amount if approved else 0,
-                        reference=_online_reference(data))  # fmt: skip
+        source = Source(
+            source_type=SourceType.objects.get_or_create(name=SOURCE)[0],
+            currency=total.currency,
+            amount_allocated=amount,
+            amount_debited=amount if approved else 0,
+            reference=_online_reference(data),
+        )
         if approved:
             source.create_deferred_transaction(Transaction.DEBIT, amount, source.reference)
             self.add_payment_event("Settled", amount, reference=source.reference)

@@ -126,4 +126,3 @@ def refund(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.error(request, _("Flexiti did not refund: %s") % (answer.get("error") or ""))
     return redirect("dashboard:order-detail", number=number)
-

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oscar_shop.stack import Stack, prepare_database, run_stack, shop_env
 
+from oscar_shop.stack import Stack, run_stack, shop_env
 from support.browser import CHROMIUM, CHROMIUM_ARGS
 from support.postgres import fresh_schema, postgres_server
 
@@ -24,18 +24,21 @@ from support.postgres import fresh_schema, postgres_server
 def shop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The test shop's SQLite database, ready; Django set up in this process to use it."""
     db = tmp_path_factory.mktemp("oscar") / "shop.sqlite3"
-    env = shop_env(db, "http://127.0.0.1:9/unused")
-    prepare_database(env, "127.0.0.1")
+    env = shop_env(db, "http://flexiti.test")  # the service this process's tests fake
     for key in ("DJANGO_SETTINGS_MODULE", "OSCAR_SHOP_DB", "OSCAR_SHOP_SKIP_MIGRATIONS",
-                "FLEXITI_API_KEY", "FLEXITI_WEBHOOK_SECRET"):  # fmt: skip
+                "FLEXITI_SERVICE_URL", "FLEXITI_API_KEY", "FLEXITI_WEBHOOK_SECRET"):  # fmt: skip
         os.environ[key] = env[key]
-    os.environ["FLEXITI_SERVICE_URL"] = "http://flexiti.test/flexiti"  # faked with ``responses``
     # Playwright's sync API keeps an event loop in this thread; the ORM calls here are plain
     # blocking reads of the shop's database, which Django would otherwise refuse next to a loop.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     import django
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
 
     django.setup()
+    setup_test_environment()  # the test client's host, emails kept in memory
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    call_command("seed_shop", domain="127.0.0.1", verbosity=0)
     return db
 
 
@@ -61,9 +64,11 @@ def stack(
         with run_stack(workdir) as running:
             yield running
         return
-    with fresh_schema(request.getfixturevalue("postgres_url")) as store:
-        with run_stack(workdir, service_store=store) as running:
-            yield running
+    with (
+        fresh_schema(request.getfixturevalue("postgres_url")) as store,
+        run_stack(workdir, service_store=store) as running,
+    ):
+        yield running
 
 
 @pytest.fixture(scope="session")

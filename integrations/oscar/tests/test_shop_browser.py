@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from oscar_shop.stack import API_KEY, STAFF_EMAIL, STAFF_PASSWORD, Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -76,7 +77,7 @@ def to_payment_step(page: Any, stack: Stack, email: str) -> None:
 
 
 def place_order(page: Any, stack: Stack) -> Any:
-    """"Place order" on the preview page: Flexiti's page, inside the service's dialog."""
+    """ "Place order" on the preview page: Flexiti's page, inside the service's dialog."""
     page.click("#place-order")
     return page.frame_locator("#flexiti-overlay-frame").frame_locator("#flexiti-frame")
 

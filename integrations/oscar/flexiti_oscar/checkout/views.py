@@ -9,7 +9,7 @@ only once the service says Flexiti approved (``flexiti_oscar.orders``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import get_language
@@ -27,16 +27,21 @@ PaymentError, RedirectRequired, UnableToTakePayment = get_classes(
 
 
 class PaymentDetailsView(views.PaymentDetailsView):
-    pre_conditions = ["restore_unfinished_flexiti_basket", *views.PaymentDetailsView.pre_conditions]
+    pre_conditions: ClassVar[list[str]] = [
+        "restore_unfinished_flexiti_basket",
+        *views.PaymentDetailsView.pre_conditions,
+    ]
     started: dict[str, Any] | None = None
 
     def restore_unfinished_flexiti_basket(self, request: Any) -> None:
         """A customer who closed Flexiti's dialog before finishing gets their basket back."""
         basket_id = self.checkout_session.get_submitted_basket_id()
         pending = FlexitiCheckout.objects.filter(basket_id=basket_id, status="pending")
-        if basket_id and pending.exists() and Basket.objects.filter(
-            pk=basket_id, status=Basket.FROZEN
-        ).exists():
+        if (
+            basket_id
+            and pending.exists()
+            and Basket.objects.filter(pk=basket_id, status=Basket.FROZEN).exists()
+        ):
             self.restore_frozen_basket()
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -37,7 +37,8 @@ def flexiti_badge(price: Any) -> str:
     """A "pay monthly" badge for ``price`` (a ``Decimal``), filled in by ``flexiti.js``."""
     if not isinstance(price, Decimal):
         return ""
-    return format_html('<span class="flexiti-badge" data-flexiti-price="{}"></span>', f"{price:.2f}")
+    badge = '<span class="flexiti-badge" data-flexiti-price="{}"></span>'
+    return format_html(badge, f"{price:.2f}")
 
 
 @register.simple_tag

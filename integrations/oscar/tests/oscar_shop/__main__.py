@@ -4,6 +4,7 @@ Runs until Ctrl-C; the shop's database and the service's store stay in ``--workd
 """
 
 import argparse
+import contextlib
 import signal
 from pathlib import Path
 
@@ -20,17 +21,18 @@ def main() -> None:
     args = parser.parse_args()
     with run_stack(args.workdir.resolve(), shop_port=args.port,
                    service_port=args.service_port) as stack:  # fmt: skip
-        print(f"""
+        print(
+            f"""
 Oscar shop:          {stack.shop}/   (buy the Linen armchair; the $30 shelf is not financeable)
 Oscar dashboard:     {stack.shop}/dashboard/   sign in as {STAFF_EMAIL} / {STAFF_PASSWORD}
 Checkout service:    {stack.service}/flexiti/api/openapi.json   (sandbox mode: no money moves)
 Service console:     {stack.service}/flexiti/admin/   key {SANDBOX_ADMIN_KEY}
 Logs and databases:  {args.workdir}/
-Ctrl-C stops both.""", flush=True)
-        try:
+Ctrl-C stops both.""",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def _gunicorn(
 ) -> None:
     """One worker with threads: the return and the webhook still race, at a quarter of the
     start-up time of several workers."""
-    output = stack.enter_context(open(log, "wb"))
+    output = stack.enter_context(open(log, "wb"))  # noqa: SIM115 - the ExitStack closes it
     process = subprocess.Popen(
         [str(GUNICORN), "--workers", "1", "--worker-class", "gthread", "--threads", "8",
          "--bind", f"fd://{listener.fileno()}", "--log-level", "warning", app],

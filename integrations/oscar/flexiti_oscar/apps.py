@@ -2,6 +2,8 @@ from django.apps import AppConfig
 
 
 class FlexitiOscarConfig(AppConfig):
+    """Its model, templates (list it before Oscar: they extend Oscar's), tags and texts."""
+
     name = "flexiti_oscar"
     label = "flexiti_oscar"
     verbose_name = "Flexiti"

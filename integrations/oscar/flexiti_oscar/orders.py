@@ -32,7 +32,7 @@ SourceType = get_model("payment", "SourceType")
 Transaction = get_model("payment", "Transaction")
 Applicator = get_class("offer.applicator", "Applicator")
 InvalidOrderStatus = get_class("order.exceptions", "InvalidOrderStatus")
-OrderPlacementMixin = get_class("checkout.mixins", "OrderPlacementMixin")
+OrderPlacementMixin: Any = get_class("checkout.mixins", "OrderPlacementMixin")
 Selector = get_class("partner.strategy", "Selector")
 
 #: The service's statuses that make an Oscar order: approved, or held while a person decides.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -27,7 +28,7 @@ from flexiti_oscar.service import FlexitiService, ServiceError
 log = logging.getLogger("flexiti_oscar")
 
 Order = get_model("order", "Order")
-OrderPlacementMixin = get_class("checkout.mixins", "OrderPlacementMixin")
+OrderPlacementMixin: Any = get_class("checkout.mixins", "OrderPlacementMixin")
 
 
 class ReturnView(OrderPlacementMixin, View):

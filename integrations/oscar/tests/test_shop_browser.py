@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from oscar_shop.stack import API_KEY, STAFF_EMAIL, STAFF_PASSWORD, Stack
+from support.browser import Screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -113,12 +114,14 @@ def test_declined_cancelled_then_approved_and_refunded_from_both_back_offices(
 ):
     """The whole path of one shopper and the staff after them (in French with PostgreSQL)."""
     lang = "fr" if "postgresql" in request.node.callspec.id else "en"
+    shots = Screenshots(f"oscar-{request.node.name}")
     email = f"journey-{lang}@example.com"
     page = browser_page(f"{lang}-CA")
     add_to_basket(page, stack, "SHELF-1", "ineligible")  # $30: less than Flexiti finances
     to_payment_step(page, stack, email)
     assert page.inner_text("#flexiti-unavailable") == TEXTS[lang]["unavailable"]
     assert page.locator("#view_preview").count() == 0
+    shots.take(page, "payment-step-unavailable")
     add_to_basket(page, stack, "CHAIR-1", "ready")  # $529 in all
     page.goto(f"{stack.shop}/basket/")  # the basket's badge, from the service's calculator
     page.wait_for_selector("[data-flexiti-price='529.00'][data-flexiti-state=ready]")
@@ -128,10 +131,15 @@ def test_declined_cancelled_then_approved_and_refunded_from_both_back_offices(
 
     for outcome, text in (("decline", "declined"), ("cancel", "cancelled")):
         with page.expect_navigation(url=f"{stack.shop}/checkout/preview/"):
-            place_order(page, stack).locator(f"#sandbox-{outcome}").click()
+            flexiti = place_order(page, stack).locator(f"#sandbox-{outcome}")
+            flexiti.wait_for()
+            if outcome == "decline":
+                shots.take(page, "flexiti-dialog")
+            flexiti.click()
         assert TEXTS[lang][text] in page.inner_text(".alert")
         assert "Linen armchair" in page.inner_text("body")  # the basket is intact
         assert orders_of(email) == []
+        shots.take(page, f"back-at-preview-{text}")
 
     place_order(page, stack).locator("#sandbox-approve").click()
     page.wait_for_url(f"{stack.shop}/checkout/thank-you/")
@@ -163,6 +171,9 @@ def test_declined_cancelled_then_approved_and_refunded_from_both_back_offices(
                                           "Referer": stack.shop + "/"})  # fmt: skip
     assert retried.ok and posted
     assert "400.00" in staff.inner_text("#flexiti-refundable")
+    assert staff.get_attribute("#flexiti-status", "data-status") == "partially_refunded"
+    assert staff.inner_text("#flexiti-status") == "Partially refunded"
+    shots.take(staff, "dashboard-refunded")
     assert len(service_order(stack, order.number)["refunds"]) == 1
     order.refresh_from_db()
     assert events(order) == [("Settled", Decimal("529.00")), ("Refunded", Decimal("129.00"))]

@@ -8,11 +8,24 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from flexiti_oscar.service import FlexitiService, ServiceError
 from flexiti_oscar.views import RefundForm
 
 register = template.Library()
+
+#: The service's order statuses, as staff read them.
+STATUS_LABELS = {
+    "pending": _("Waiting for the customer"),
+    "approved": _("Approved"),
+    "needs_review": _("Needs review at Flexiti"),
+    "partially_refunded": _("Partially refunded"),
+    "refunded": _("Refunded"),
+    "cancelled": _("Cancelled"),
+    "declined": _("Declined"),
+    "expired": _("Expired"),
+}
 
 
 def _public_url() -> str:
@@ -51,4 +64,6 @@ def flexiti_order(order: Any) -> dict[str, Any] | None:
         found: dict[str, Any] | None = FlexitiService.from_settings().order(order.number)
     except ServiceError:
         found = None  # the panel says the service did not answer
-    return {"checkout": checkout, "service": found, "form": RefundForm.fresh()}
+    status = (found or {}).get("status", "")
+    return {"checkout": checkout, "service": found, "form": RefundForm.fresh(),
+            "status": STATUS_LABELS.get(status, status)}  # fmt: skip

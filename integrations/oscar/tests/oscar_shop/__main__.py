@@ -31,8 +31,9 @@ Logs and databases:  {args.workdir}/
 Ctrl-C stops both.""",
             flush=True,
         )
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop as on Ctrl-C
         with contextlib.suppress(KeyboardInterrupt):
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+            signal.pause()
 
 
 if __name__ == "__main__":

@@ -121,8 +121,11 @@ def _follow(order: Any, status: str, data: dict[str, Any]) -> None:
                                f"{data['refund'].get('error') or 'no reason given'}")  # fmt: skip
         record_refund(order, data["refund"], status)
     elif status == "approved" and order.status == oscar_status("needs_review"):
-        _add_event(order, "Settled", Decimal(data["amount"]), _online_reference(data))
-        move(order, status)  # a person approved the review
+        amount, reference = Decimal(data["amount"]), _online_reference(data)
+        if _add_event(order, "Settled", amount, reference):  # a person approved the review
+            for source in order.sources.filter(source_type__name=SOURCE):
+                source.debit(amount, reference=reference)
+            move(order, status)
     elif status == "cancelled":
         if order.payment_events.filter(event_type__name="Settled").exists():  # not a held order
             refunded = sum(Decimal(r["amount"]) for r in data.get("refunds", ())
@@ -166,11 +169,13 @@ class _Placement(OrderPlacementMixin):
     def place(self, data: dict[str, Any]) -> Any:
         submission = self.build_submission(basket=self.request.basket)
         amount, total = Decimal(data["amount"]), submission["order_total"]
-        status = oscar_status(data["status"])
-        if total is None or total.incl_tax != amount:
+        status, why = oscar_status(data["status"]), None
+        if data["status"] == "needs_review":
+            why = "Flexiti holds this financing for review: decide it in the Flexiti console."
+        if total.incl_tax != amount:
             # The basket no longer costs what Flexiti financed: a person looks before shipping.
-            log.warning("Order %s: Flexiti financed %s, the basket now costs %s; held for review",
-                        self.checkout.number, amount, total and total.incl_tax)  # fmt: skip
+            why = f"Flexiti financed {amount}, but the basket now costs {total.incl_tax}."
+            log.warning("Order %s: %s Held for review.", self.checkout.number, why)
             status = oscar_status("needs_review")
         approved = data["status"] == "approved"
         source = Source(
@@ -197,6 +202,8 @@ class _Placement(OrderPlacementMixin):
             status=status,
             **submission["order_kwargs"],
         )
+        if why:
+            order.notes.create(note_type="Warning", message=why)
         self.request.basket.submit()
         transaction.on_commit(lambda: self._confirm(order))
         return order

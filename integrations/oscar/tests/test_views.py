@@ -178,10 +178,36 @@ def test_needs_review_holds_the_order_until_a_person_decides(
     assert Client().post("/flexiti/webhook/", **held).status_code == 204
     order = order_of(number)
     assert (order.status, events(order)) == ("Awaiting Flexiti review", [])
+    assert "decide it in the Flexiti console" in order.notes.get().message
     decided = signed(decision, service_order(number, status))
-    assert Client().post("/flexiti/webhook/", **decided).status_code == 204
+    for _ in range(2):  # a repeated delivery changes nothing more
+        assert Client().post("/flexiti/webhook/", **decided).status_code == 204
     order.refresh_from_db()
     assert (order.status, events(order)) == expected
+    debited = expected[1][0][1] if expected[1] else Decimal("0.00")
+    assert order.sources.get().amount_debited == debited
+
+
+def test_a_basket_that_changed_price_since_place_order_is_held(service, client):
+    """Flexiti financed the total at "place order"; if the frozen basket now costs another
+    amount, the order is placed (the customer is financed) but held, with a note saying why."""
+    from django.test import Client
+    from oscar.core.loading import get_model
+
+    number = shopper_places_order(client)
+    approved = service_order(number, "approved", amount="450.00")
+    for _ in range(2):  # a repeated approval does not release it
+        assert (
+            Client().post("/flexiti/webhook/", **signed("order.approved", approved)).status_code
+            == 204
+        )
+    order = order_of(number)
+    assert order.status == "Awaiting Flexiti review"
+    assert events(order) == [("Settled", Decimal("450.00"))]
+    assert order.notes.get().message == (
+        "Flexiti financed 450.00, but the basket now costs 499.00."
+    )
+    assert get_model("order", "Order").objects.filter(number=number).count() == 1
 
 
 def test_refunds_from_the_service_reach_the_order_once_each(service, client):

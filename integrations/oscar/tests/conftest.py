@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from oscar_shop.stack import Stack, run_stack, shop_env
-from support.browser import CHROMIUM, CHROMIUM_ARGS
+from support.browser import launch_chromium
 from support.postgres import fresh_schema, postgres_server
 
 
@@ -74,9 +74,5 @@ def stack(
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """Debian's Chromium under Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launch_chromium() as browser:
         yield browser
-        browser.close()

@@ -60,7 +60,7 @@ def _listed() -> tuple[str, ...] | None:
     return extension_state().settings.allowed_origins
 
 
-def asking_origin_allowed() -> str | None:
+def _allow_origin() -> str | None:
     """The ``Access-Control-Allow-Origin`` for this request: ``*``, its listed origin, or none."""
     listed = _listed()
     if listed is None:
@@ -73,7 +73,7 @@ def add_cors(response: Response) -> Response:
     """Let the allowed pages read ``response`` (no credentials, ``ETag`` readable)."""
     if _listed() is not None:
         response.vary.add("Origin")  # the answer depends on who asks: caches must know
-    allowed = asking_origin_allowed()
+    allowed = _allow_origin()
     if allowed is not None:
         response.headers["Access-Control-Allow-Origin"] = allowed
         response.headers["Access-Control-Expose-Headers"] = _EXPOSED

@@ -26,15 +26,29 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
+_RUNNING: list[Any] = []
+
+
 @contextmanager
 def launch_chromium() -> Iterator[Any]:
-    """Debian's Chromium under Playwright (a browser of a session's browser tests)."""
+    """Debian's Chromium under Playwright, one per process.
+
+    Playwright's sync API runs once per thread, so a second caller (the Oscar integration's
+    tests beside the suite's, each with a session fixture) shares the browser of the first.
+    """
+    if _RUNNING:
+        yield _RUNNING[-1]
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        _RUNNING.append(browser)
+        try:
+            yield browser
+        finally:
+            _RUNNING.remove(browser)
+            browser.close()
 
 
 class Screenshots:

@@ -36,8 +36,9 @@ class ReturnView(OrderPlacementMixin, View):
 
     The query string only names the order; the service's answer decides, and only for the
     checkout this browser's session started. Approved: the order is placed (or found placed by
-    the webhook) and the customer sees Oscar's thank-you page. Declined, cancelled or expired:
-    the basket is theirs again, with a message in their language, at the payment step.
+    the webhook) and the customer sees Oscar's thank-you page. Declined, cancelled, expired, or
+    left before Flexiti decided: the basket is theirs again, with a message in their language,
+    at the order preview.
     """
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -50,8 +51,9 @@ class ReturnView(OrderPlacementMixin, View):
             data = FlexitiService.from_settings().order(number)
         except ServiceError:
             data = {"status": "pending"}  # the webhook will settle it; look again shortly
-        if data["status"] not in ("approved", "needs_review", "declined", "cancelled",
-                                  "expired", "error"):  # fmt: skip
+        # FLEXITI_FAILURE_ENDPOINT carries ?left=1: the customer left while Flexiti is undecided.
+        undecided = data["status"] in ("created", "pending")
+        if undecided and "left" not in request.GET:
             return render(request, "flexiti_oscar/confirming.html", {"number": number})
         order = settle(checkout, data)
         if order is not None:

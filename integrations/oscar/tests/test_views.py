@@ -275,6 +275,23 @@ def test_a_declined_or_cancelled_return_gives_the_basket_back(
     assert "Linen armchair" in back.content.decode()
 
 
+@pytest.mark.parametrize(("query", "lands_on"), [({}, None), ({"left": 1}, "/checkout/preview/")])
+def test_a_return_before_flexiti_decided(service, client, query, lands_on):
+    """Through the success URL: a page that looks again shortly. Through the failure URL
+    (``left``): the customer left Flexiti, so the basket is theirs again."""
+    number = shopper_places_order(client)
+    service.get(f"{SERVICE}/api/orders/{number}", json=service_order(number, "pending"))
+    back = client.get("/flexiti/return/", {"merchant_order_id": number, **query}, follow=True)
+    if lands_on is None:
+        assert back.status_code == 200 and 'http-equiv="refresh"' in back.content.decode()
+        assert checkout_of(number).basket.status == "Frozen"
+    else:
+        assert back.redirect_chain[-1][0] == lands_on
+        assert "You left Flexiti before finishing." in back.content.decode()
+        assert checkout_of(number).basket.status == "Open"
+    assert order_of(number) is None
+
+
 def test_an_approved_return_shows_the_thank_you_page(service, client):
     number = shopper_places_order(client)
     service.get(f"{SERVICE}/api/orders/{number}", json=service_order(number, "approved"))

@@ -84,14 +84,13 @@ def run_stack(
         service = f"http://127.0.0.1:{service_socket.getsockname()[1]}"
         env = shop_env(workdir / "shop.sqlite3", service)
         prepare_database(env, shop.removeprefix("http://"))
-        back = f"{shop}/flexiti/return/"
         service_env = {key: value for key, value in env.items() if not key.startswith("OSCAR_")}
         service_env.update(
             FLEXITI_ENVIRONMENT="sandbox",
             FLEXITI_INSTANCE_PATH=str(workdir / "instance"),
             FLEXITI_STORE_URL=service_store or f"sqlite:///{workdir / 'service.sqlite3'}",
-            FLEXITI_SUCCESS_ENDPOINT=back,
-            FLEXITI_FAILURE_ENDPOINT=back,
+            FLEXITI_SUCCESS_ENDPOINT=f"{shop}/flexiti/return/",
+            FLEXITI_FAILURE_ENDPOINT=f"{shop}/flexiti/return/?left=1",
             FLEXITI_SHOP_WEBHOOK_URL=f"{shop}/flexiti/webhook/",
             FLEXITI_SHOP_WEBHOOK_SECRET=WEBHOOK_SECRET,
             FLEXITI_ALLOWED_ORIGINS=shop,

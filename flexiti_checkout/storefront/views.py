@@ -1,10 +1,11 @@
 """The storefront's routes: availability, the calculator (one price or a batch) and learn-more.
 
 Availability and the calculator are read by ``flexiti.js`` on product pages, possibly on another
-origin than the service (a shop not written in Python), so they answer CORS requests from any
-origin: they expose nothing secret (whether a price is financeable and what it costs a month, as
-Flexiti shows any visitor) and take no credentials or cookies. Answers carry ``Cache-Control``
-and an ``ETag``; a GET with a matching ``If-None-Match`` is answered 304.
+origin than the service (a shop not written in Python), so they answer CORS requests from the
+origins of ``FLEXITI_ALLOWED_ORIGINS`` (any, by default), as do the static files: they expose
+nothing secret (whether a price is financeable and what it costs a month, as Flexiti shows any
+visitor) and take no credentials or cookies. Answers carry ``Cache-Control`` and an ``ETag``; a
+GET with a matching ``If-None-Match`` is answered 304.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flexiti_checkout.errors import FlexitiError
 from flexiti_checkout.http_errors import as_http_error
 from flexiti_checkout.money import AmountError, Lang, flexiti_locale, normalize_lang, parse_amount
 from flexiti_checkout.storefront.context import current_storefront, resolve_lang
+from flexiti_checkout.storefront.origins import add_cors
 from flexiti_checkout.texts import texts
 
 #: Most prices one batch may ask for (a category page; the script splits larger ones).
@@ -30,10 +32,6 @@ MAX_BATCH = 100
 _MAX_BODY = 16 * 1024
 #: How long a browser may reuse a definitive answer before asking again (with its ETag).
 BROWSER_MAX_AGE = 60
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag",
-}
 
 
 class BatchSchema(Schema):
@@ -56,6 +54,13 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/calculator", view_func=calculator, methods=["GET", "POST", "OPTIONS"],
                     provide_automatic_options=False)  # fmt: skip
     bp.add_url_rule("/learn-more", view_func=learn_more)
+    bp.after_request(_static_cors)
+
+
+def _static_cors(response: Response) -> Response:
+    """``flexiti.js`` and ``badges.css`` readable by the allowed shops' pages (for
+    ``<script crossorigin integrity=…>``, Subresource Integrity)."""
+    return add_cors(response) if request.endpoint == "flexiti.static" else response
 
 
 def availability() -> ResponseReturnValue:
@@ -213,7 +218,7 @@ def _answer(payload: dict[str, Any], *, definitive: bool, shared: bool = True) -
         f"{scope}, max-age={BROWSER_MAX_AGE}" if definitive else "no-store"
     )
     response.vary.add("Accept-Language")
-    response.headers.update(_CORS)
+    add_cors(response)
     response.add_etag()
     if request.method == "GET":
         response.make_conditional(request)  # 304 for a matching If-None-Match
@@ -230,8 +235,7 @@ def _invalid_fields(errors: dict[str, Any], message: str | None = None) -> Respo
     response = jsonify(error="invalid_request", message=message, fields=errors)
     response.status_code = 400
     response.headers["Cache-Control"] = "no-store"
-    response.headers.update(_CORS)
-    return response
+    return add_cors(response)
 
 
 def _sentence(problems: Any) -> str:
@@ -240,8 +244,7 @@ def _sentence(problems: Any) -> str:
 
 def _preflight() -> Response:
     """CORS preflight for a POST of JSON from another origin (no credentials are involved)."""
-    response = Response(status=204)
-    response.headers.update(_CORS)
+    response = add_cors(Response(status=204))
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
     response.headers["Access-Control-Max-Age"] = "7200"

@@ -34,6 +34,7 @@ from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tokens import DatabaseTokenStore
 from flexiti_checkout.storefront import badges
+from flexiti_checkout.storefront.origins import AllowedOrigins
 from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web import views
 from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
@@ -146,6 +147,7 @@ class FlexitiCheckout:
                 check_redirect=check_redirect,
                 shared=DatabaseAnswerStore(store),
             ),
+            allowed_origins=AllowedOrigins(settings.allowed_origins),
             probe=FlexitiProbe(lambda: probe_client.payment_availability(_PROBE_AMOUNT)),
             refunds=refunds,
             actions=OrderActions(orders, refunds),

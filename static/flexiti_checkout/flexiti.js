@@ -357,7 +357,9 @@
     event.preventDefault();
     var data = new FormData(form);
     if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
-    window.fetch(form.action, {
+    // Not form.action: a field named "action" (Oscar's "place order" form has one) hides it.
+    var action = new URL(form.getAttribute("action") || "", window.location.href).href;
+    window.fetch(action, {
       method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
       headers: { Accept: "application/json" }, redirect: "manual"
     }).then(function (response) {

@@ -8,9 +8,10 @@ yes or no.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from markupsafe import Markup
 
 from flexiti_checkout.money import AmountError, parse_amount
@@ -33,31 +34,65 @@ def payment_plan(price: Any, lang: str | None = None) -> Plan | None:
 
 
 def flexiti_badge(price: Any, lang: str | None = None) -> Markup:
-    """A "pay monthly" badge for ``price``; empty for a price that is not a valid amount."""
+    """A "pay monthly" badge for ``price``; empty for a price that is not a valid amount.
+
+    A finished badge is reused for a few seconds (``recent``), per page, price and language.
+    """
+    storefront = current_storefront()
+    key = _reuse_key(price, lang)
+    if key is not None:
+        badge = storefront.recent_badges.get(key)
+        if badge is not None:
+            return badge
     try:
         amount = parse_amount(price, "price")
     except AmountError:
         return Markup("")
-    storefront = current_storefront()
-    lang = resolve_lang(lang, storefront.default_lang)
-    result = storefront.cached_plan(amount, lang)
-    if result is None or result.reason == "unavailable":
+    chosen = resolve_lang(lang, storefront.default_lang)
+    result = storefront.cached_plan(amount, chosen)
+    if result is None or result.reason in ("unavailable", "pending"):
         state = "pending"  # flexiti.js asks again; the answer is on its way
     else:
         state = "ready" if result.plan is not None else "ineligible"
     template = current_app.jinja_env.get_or_select_template(BADGE_TEMPLATE)
-    return Markup(  # noqa: S704 - rendered by an autoescaping template
+    badge = Markup(  # noqa: S704 - rendered by an autoescaping template
         template.render(
             price=amount,
-            lang=lang,
+            lang=chosen,
             state=state,
             plan=result.plan if result is not None else None,
             learn_more_url=url_for(
-                "flexiti.learn_more", amount=str(amount), lang=lang, return_to=_here()
+                "flexiti.learn_more", amount=str(amount), lang=chosen, return_to=_here()
             ),
-            t=texts(lang),
+            t=texts(chosen),
         )
     )
+    if key is not None and result is not None and state != "pending":
+        storefront.recent_badges.put(key, badge, result.fresh_until)
+    return badge
+
+
+def _reuse_key(price: Any, lang: str | None) -> tuple[Any, ...] | None:
+    """What a finished badge depends on, or ``None`` when it must be rendered afresh.
+
+    The page (its learn-more link comes back to it) and the language the request chose, read
+    once per request; the price as given (its type too: ``1`` and ``True`` are equal keys).
+    Templates that reload (debug) are rendered every time.
+    """
+    if type(price) not in _KEYABLE or not (lang is None or type(lang) is str):
+        return None
+    if not has_request_context() or current_app.jinja_env.auto_reload:
+        return None
+    page = g.get(_PAGE_KEY)
+    if page is None:
+        default = resolve_lang(None, current_storefront().default_lang)
+        page = (request.script_root, request.full_path, default)
+        setattr(g, _PAGE_KEY, page)
+    return (page, type(price), price, lang)
+
+
+_KEYABLE = (str, int, Decimal)
+_PAGE_KEY = "_flexiti_badge_page"
 
 
 def _here() -> str | None:

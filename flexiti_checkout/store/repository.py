@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -319,34 +319,6 @@ class Store:
         with self.begin() as conn:
             rows = conn.execute(query).all()
         return [order_from_row(row) for row in rows]
-
-    def search_orders(
-        self,
-        *,
-        status: OrderStatus | None = None,
-        text: str = "",
-        offset: int = 0,
-        limit: int = 50,
-    ) -> tuple[list[Order], int]:
-        """A page of orders, newest first, and how many match in all.
-
-        ``text`` matches part of a merchant order id, or a whole Flexiti order id.
-        """
-        query = select(orders)
-        if status is not None:
-            query = query.where(orders.c.status == status.value)
-        if text:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(
-                orders.c.merchant_order_id.like(f"%{escaped}%", escape="\\")
-                | (orders.c.online_order_id == text)
-            )
-        counted = select(func.count()).select_from(query.subquery())
-        page = query.order_by(orders.c.created_at.desc(), orders.c.id.desc())
-        with self.begin() as conn:
-            total = int(conn.execute(counted).scalar_one())
-            rows = conn.execute(page.offset(offset).limit(limit)).all()
-        return [order_from_row(row) for row in rows], total
 
     def history(self, order: Order) -> list[OrderEvent]:
         """Every transition of ``order``, oldest first."""

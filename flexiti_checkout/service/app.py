@@ -11,7 +11,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.service.api import register_api
@@ -56,6 +57,7 @@ def create_app(environ: Mapping[str, str] | None = None, *, demo: bool = False) 
     # plain http outside the sandbox, and only on top-level navigations from other sites.
     app.config["SESSION_COOKIE_SECURE"] = environment != "sandbox"
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.session_interface = CookieOnlySessionInterface()
     app.config["FLEXITI_SIGNING_KEY"] = keys
     if demo and environment != "sandbox":
         raise ConfigurationError("the demo shop runs only in sandbox mode (FLEXITI_ENVIRONMENT)")
@@ -81,6 +83,19 @@ def create_app(environ: Mapping[str, str] | None = None, *, demo: bool = False) 
 
         app.register_blueprint(demo_blueprint(flexiti))
     return app
+
+
+class CookieOnlySessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, opened without signing machinery when there is no cookie.
+
+    Most of the service's requests carry none (badges, callbacks, the JSON API), and Flask builds
+    a serializer for every request before it looks; an empty session is all it would give them.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def create_demo_app(environ: Mapping[str, str] | None = None) -> Flask:

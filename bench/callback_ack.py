@@ -36,7 +36,7 @@ from harness import (
     wait_up,
 )
 from sandbox_service import service_env
-from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, create_engine, insert
+from sqlalchemy import Column, Engine, Float, Integer, MetaData, Table, Text, insert
 
 CALLBACK_PATH = "/flexiti/callback"
 
@@ -50,7 +50,8 @@ _rows = Table(
     Column("received_at", Float),
     Column("body", Text),
 )
-_engine = None
+_ADD = insert(_rows)
+_engine: Engine | None = None
 
 
 @bare_app.post(CALLBACK_PATH)
@@ -62,15 +63,15 @@ def bare_callback() -> object:
 @commit_app.post(CALLBACK_PATH)
 def commit_callback() -> object:
     global _engine
-    if _engine is None:  # in the worker, after the fork; WAL like the store
-        _engine = create_engine(os.environ["FLEXITI_STORE_URL"], connect_args={"timeout": 30})
+    if _engine is None:  # in the worker, after the fork; the store's own engine settings
+        from flexiti_checkout.store.tables import make_engine
+
+        _engine = make_engine(os.environ["FLEXITI_STORE_URL"])
         with _engine.begin() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             _rows.create(conn, checkfirst=True)
     body = request.get_data(as_text=True)
     with _engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
-        conn.execute(insert(_rows).values(received_at=time.time(), body=body))
+        conn.execute(_ADD, {"received_at": time.time(), "body": body})
     return jsonify(received=True)
 
 

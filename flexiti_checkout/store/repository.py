@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -33,6 +33,8 @@ from flexiti_checkout.store.tables import (
 )
 from flexiti_checkout.store.throttle import lookup_allowed
 
+#: Asked on every callback and page that names an order: built and compiled once.
+_BY_MERCHANT_ID = select(orders).where(orders.c.merchant_order_id == bindparam("merchant_order_id"))
 log = logging.getLogger("flexiti_checkout.store")
 
 #: See ``Store.transition_hooks``.
@@ -138,9 +140,7 @@ class Store:
         if not storable_key(merchant_order_id):
             return None  # no row can hold it, and PostgreSQL would refuse to compare it
         with self.begin() as conn:
-            row = conn.execute(
-                select(orders).where(orders.c.merchant_order_id == merchant_order_id)
-            ).first()
+            row = conn.execute(_BY_MERCHANT_ID, {"merchant_order_id": merchant_order_id}).first()
         return None if row is None else order_from_row(row)
 
     def get_order_by_online_id(self, online_order_id: str) -> Order | None:

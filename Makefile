@@ -57,6 +57,10 @@ bench: $(DEV) postgresql
 	@status=0; \
 	for script in warm_storefront cold_badges callback_ack console; do \
 	  echo "== bench/$$script.py"; $(PY) bench/$$script.py || status=1; \
+	done; \
+	for pending in 100 1000; do \
+	  echo "== bench/callback_search.py --pending $$pending --random 3"; \
+	  $(PY) bench/callback_search.py --pending $$pending --random 3 || status=1; \
 	done; exit $$status
 
 clean:

@@ -35,6 +35,7 @@ from flexiti_checkout.store.throttle import lookup_allowed
 
 #: Asked on every callback and page that names an order: built and compiled once.
 _BY_MERCHANT_ID = select(orders).where(orders.c.merchant_order_id == bindparam("merchant_order_id"))
+
 log = logging.getLogger("flexiti_checkout.store")
 
 #: See ``Store.transition_hooks``.

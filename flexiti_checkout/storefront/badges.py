@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from flexiti_checkout.money import AmountError, parse_amount
 from flexiti_checkout.storefront.context import current_storefront, resolve_lang
-from flexiti_checkout.storefront.plans import Plan
+from flexiti_checkout.storefront.plans import Plan, Storefront
 from flexiti_checkout.texts import texts
 
 BADGE_TEMPLATE = "flexiti_checkout/badge.html"
@@ -38,9 +38,10 @@ def flexiti_badge(price: Any, lang: str | None = None) -> Markup:
 
     A finished badge is reused for a few seconds (``recent``), per page, price and language.
     """
-    storefront = current_storefront()
-    key = _reuse_key(price, lang)
-    if key is not None:
+    storefront, page = _this_page()
+    key = None
+    if page is not None and type(price) in _KEYABLE and (lang is None or type(lang) is str):
+        key = (page, type(price), price, lang)  # the type too: 1 and True are equal keys
         badge = storefront.recent_badges.get(key)
         if badge is not None:
             return badge
@@ -72,23 +73,23 @@ def flexiti_badge(price: Any, lang: str | None = None) -> Markup:
     return badge
 
 
-def _reuse_key(price: Any, lang: str | None) -> tuple[Any, ...] | None:
-    """What a finished badge depends on, or ``None`` when it must be rendered afresh.
+def _this_page() -> tuple[Storefront, tuple[str, str, str] | None]:
+    """The storefront, and what every badge of the page being rendered depends on besides its
+    price (``None``: badges are rendered afresh), worked out once per request.
 
-    The page (its learn-more link comes back to it) and the language the request chose, read
-    once per request; the price as given (its type too: ``1`` and ``True`` are equal keys).
-    Templates that reload (debug) are rendered every time.
+    That is the page (its learn-more link comes back to it) and the language the request chose.
+    Outside a request, and with templates that reload (debug), nothing is reused.
     """
-    if type(price) not in _KEYABLE or not (lang is None or type(lang) is str):
-        return None
-    if not has_request_context() or current_app.jinja_env.auto_reload:
-        return None
-    page = g.get(_PAGE_KEY)
-    if page is None:
-        default = resolve_lang(None, current_storefront().default_lang)
-        page = (request.script_root, request.full_path, default)
-        setattr(g, _PAGE_KEY, page)
-    return (page, type(price), price, lang)
+    known: tuple[Storefront, tuple[str, str, str] | None] | None = g.get(_PAGE_KEY)
+    if known is None:
+        storefront = current_storefront()
+        page = None
+        if has_request_context() and not current_app.jinja_env.auto_reload:
+            default = resolve_lang(None, storefront.default_lang)
+            page = (request.script_root, request.full_path, default)
+        known = (storefront, page)
+        setattr(g, _PAGE_KEY, known)
+    return known
 
 
 _KEYABLE = (str, int, Decimal)

@@ -248,7 +248,7 @@ def _question() -> tuple[str | None, ...]:
         request.endpoint,
         environ.get("QUERY_STRING"),
         environ.get("HTTP_ACCEPT_LANGUAGE"),
-        g.get("flexiti_lang"),
+        str(g.get("flexiti_lang")),  # whatever a host put there: a key must be hashable
     )
 
 

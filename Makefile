@@ -10,7 +10,7 @@ PORT   ?= 8000
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint bench clean postgresql
+.PHONY: demo test lint docs bench clean postgresql
 
 # The demo needs only the package and its runtime dependencies; tests and lint add [dev].
 $(STAMP): pyproject.toml
@@ -45,6 +45,11 @@ $(AXE):
 test: $(DEV) $(CHROMIUM) postgresql $(AXE)
 	$(PY) -m pytest -n 2 --dist loadfile
 
+# The documentation site, warnings as errors (the tests build it too: tests/docs).
+docs: $(DEV)
+	$(VENV)/bin/sphinx-build -W --keep-going -n -b html docs docs/_build/html
+	@echo "Open docs/_build/html/index.html"
+
 lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -64,4 +69,4 @@ bench: $(DEV) postgresql
 	done; exit $$status
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist docs/_build .pytest_cache .mypy_cache .ruff_cache

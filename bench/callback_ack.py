@@ -64,7 +64,7 @@ def bare_callback() -> object:
 def commit_callback() -> object:
     global _engine
     if _engine is None:  # in the worker, after the fork; the store's own engine settings
-        from flexiti_checkout.store.tables import make_engine
+        from flexiti_checkout.store.engine import make_engine
 
         _engine = make_engine(os.environ["FLEXITI_STORE_URL"])
         with _engine.begin() as conn:

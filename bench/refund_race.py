@@ -4,7 +4,7 @@ Two races on one approved order, each through ``RefundService`` on a real store 
 by default, or ``--store-url postgresql://…``), every thread starting at the same instant:
 
 1. 20 threads, 20 different idempotency keys, each asking for a tenth of the amount: exactly 10
-   should succeed and 10 be refused (``RefundTooLarge``), the refunds adding up to the amount.
+   should succeed and 10 be refused (``RefundTooLargeError``), the refunds adding up to the amount.
 2. 20 threads with one key: one refund row and one return call to Flexiti.
 
 Flexiti's back office is a small in-process stand-in that counts return calls and refuses a
@@ -24,8 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from flexiti_checkout.errors import ConflictError, RefundTooLarge
-from flexiti_checkout.lifecycle.refunds import RefundService
+from flexiti_checkout.errors import ConflictError, RefundTooLargeError
+from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.models import OrderStatus, RefundStatus
 from flexiti_checkout.store.repository import Store
 
@@ -107,13 +107,13 @@ def main() -> None:
         results = race(args.threads, lambda i: service.refund(many, share, idempotency_key=f"k{i}"))
         took = time.perf_counter() - started
         done = [r for r in service.refunds.for_order(many) if r.status is RefundStatus.SUCCEEDED]
-        refused = sum(isinstance(r, RefundTooLarge) for r in results)
+        refused = sum(isinstance(r, RefundTooLargeError) for r in results)
         errors = sum(isinstance(r, Exception) for r in results)
         order = store.get_order(many)
         print(f"store: {store.engine.dialect.name}; {args.threads} threads, {args.threads} keys, "
               f"{share} each on an order of {AMOUNT} ({took:.2f} s)")  # fmt: skip
         print(f"  succeeded: {args.threads - errors}")
-        print(f"  refused (RefundTooLarge): {refused}")
+        print(f"  refused (RefundTooLargeError): {refused}")
         print(f"  other errors: {errors - refused}")
         print(f"  total refunded: {sum((r.amount for r in done), Decimal(0))} of {AMOUNT}")
         print(f"  return calls to Flexiti: {flexiti.returns}")

@@ -14,6 +14,7 @@ from flexiti_checkout.client.results import (
     WidgetSession,
 )
 from flexiti_checkout.errors import (
+    AmountNotFinanceableError,
     AuthenticationError,
     CheckoutError,
     CheckoutInProgressError,
@@ -22,8 +23,8 @@ from flexiti_checkout.errors import (
     ExceedsAmountError,
     FieldError,
     FlexitiError,
-    IdempotencyKeyReused,
-    InvalidCheckout,
+    IdempotencyKeyReusedError,
+    InvalidCheckoutError,
     InvalidRequestError,
     NotEnoughCreditError,
     NotFoundError,
@@ -33,9 +34,10 @@ from flexiti_checkout.errors import (
     OrderStateError,
     RateLimitedError,
     RedirectRefusedError,
-    RefundTooLarge,
+    RefundTooLargeError,
     UnavailableError,
     UnknownOrderError,
+    UnreadableAnswerError,
 )
 from flexiti_checkout.lifecycle.checkout import PROVINCES, Address, CheckoutRequest
 from flexiti_checkout.lifecycle.validation import validate_checkout
@@ -53,6 +55,7 @@ from flexiti_checkout.web.extension import FlexitiCheckout
 __all__ = [
     "PROVINCES",
     "Address",
+    "AmountNotFinanceableError",
     "ApplyDetails",
     "AuthenticationError",
     "CheckoutError",
@@ -66,8 +69,8 @@ __all__ = [
     "FlexitiCheckout",
     "FlexitiClient",
     "FlexitiError",
-    "IdempotencyKeyReused",
-    "InvalidCheckout",
+    "IdempotencyKeyReusedError",
+    "InvalidCheckoutError",
     "InvalidRequestError",
     "Lookup",
     "MemoryTokenStore",
@@ -89,11 +92,12 @@ __all__ = [
     "RedirectRefusedError",
     "Refund",
     "RefundStatus",
-    "RefundTooLarge",
+    "RefundTooLargeError",
     "Token",
     "TokenStore",
     "UnavailableError",
     "UnknownOrderError",
+    "UnreadableAnswerError",
     "WidgetSession",
     "validate_checkout",
 ]

@@ -24,7 +24,7 @@ from flexiti_checkout.money import MAX_MAGNITUDE, bounded_decimal
 MAX_DEPTH = 32
 
 
-class UnreadableJSON(ValueError):
+class UnreadableJSONError(ValueError):
     """JSON that is refused: not JSON, not UTF-8, nested too deep, or a number out of range.
 
     ``str()`` says which, to follow "The body" ("is nested deeper than 32 levels").
@@ -59,30 +59,30 @@ def loads(text: str | bytes, *, fraction: Callable[[str], Decimal | float] = Dec
 
     ``fraction=float`` reads them as ``json`` does, once ``bounded_decimal`` has checked them.
 
-    Raises ``UnreadableJSON`` (a ``ValueError``) for anything but UTF-8 JSON within the limits.
+    Raises ``UnreadableJSONError`` (a ``ValueError``) for anything but UTF-8 JSON within the limits.
     """
 
     def number(text: str) -> Decimal | float:
         try:
             bounded_decimal(text)
         except ValueError as exc:
-            raise UnreadableJSON(f"has a number we refuse: {exc}") from None
+            raise UnreadableJSONError(f"has a number we refuse: {exc}") from None
         return fraction(text)
 
     try:
         value = json.loads(
             text, parse_float=number, parse_int=_integer, parse_constant=_no_constant
         )
-    except UnreadableJSON:
+    except UnreadableJSONError:
         raise
     except RecursionError:
-        raise UnreadableJSON(f"is nested deeper than {MAX_DEPTH} levels") from None
+        raise UnreadableJSONError(f"is nested deeper than {MAX_DEPTH} levels") from None
     except UnicodeDecodeError:
-        raise UnreadableJSON("is not UTF-8") from None
+        raise UnreadableJSONError("is not UTF-8") from None
     except ValueError as exc:
-        raise UnreadableJSON(f"is not JSON ({exc})") from None
+        raise UnreadableJSONError(f"is not JSON ({exc})") from None
     if not within_depth(value, MAX_DEPTH):
-        raise UnreadableJSON(f"is nested deeper than {MAX_DEPTH} levels")
+        raise UnreadableJSONError(f"is nested deeper than {MAX_DEPTH} levels")
     return value
 
 
@@ -103,11 +103,11 @@ def within_depth(value: Any, limit: int) -> bool:
 
 def _integer(text: str) -> int:
     if len(text.lstrip("-")) > MAX_MAGNITUDE + 1:
-        raise UnreadableJSON(
+        raise UnreadableJSONError(
             f"has a number we refuse: {text[:20]}... is out of range (beyond 1e{MAX_MAGNITUDE})"
         )
     return int(text)
 
 
 def _no_constant(name: str) -> Any:
-    raise UnreadableJSON(f"has {name}, which is not a JSON number")
+    raise UnreadableJSONError(f"has {name}, which is not a JSON number")

@@ -246,7 +246,7 @@ def error_from_response(
     return UnavailableError(f"Flexiti answered with unexpected status {status}{detail}", **kwargs)
 
 
-class InvalidCheckout(ValueError):
+class InvalidCheckoutError(ValueError):
     """The shop asked for a checkout that cannot be started as given.
 
     Not a ``FlexitiError``: nothing was sent to Flexiti, the shop's own input is at fault.
@@ -316,7 +316,7 @@ class OrderStateError(OrderActionError):
     """The order is in a status that does not allow this (a refund of a declined order, ...)."""
 
 
-class RefundTooLarge(OrderActionError, ValueError):
+class RefundTooLargeError(OrderActionError, ValueError):
     """A refund asks for more than what remains refundable; ``remaining`` says how much does."""
 
     advice = "Refund at most what remains."
@@ -326,7 +326,7 @@ class RefundTooLarge(OrderActionError, ValueError):
         self.remaining = remaining
 
 
-class IdempotencyKeyReused(OrderActionError, ValueError):
+class IdempotencyKeyReusedError(OrderActionError, ValueError):
     """The idempotency key was used for another refund of this order (another amount)."""
 
     advice = "Use a new idempotency key for a different refund."

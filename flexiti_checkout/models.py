@@ -33,7 +33,10 @@ class OrderStatus(str, Enum):
 
     @property
     def is_settled(self) -> bool:
-        """Final: no event, however late, moves the order again."""
+        """The checkout has an outcome: no lookup or callback moves the order any more, except a
+        late approval of an ``expired`` one (to ``needs_review``); only the shop's refunds and
+        cancellations still move it (``TRANSITIONS``). ``declined``, ``cancelled`` and
+        ``refunded`` are final."""
         return self in SETTLED
 
 

@@ -2,7 +2,7 @@
 
 Each is sent exactly once per transition, by the one caller that won the compare-and-set on the
 order, after the transition is committed; the sender is the Flask app and the order is passed as
-``order=``. A receiver that raises is logged and does not undo the transition.
+``order=``. A receiver that raises is logged and does not undo the transition::
 
     from flexiti_checkout.signals import order_approved
 

@@ -7,18 +7,17 @@ safe to repeat, the mapping of every failure to one error hierarchy, and one log
 
 from __future__ import annotations
 
-import logging
+import functools
 import time
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any
-from urllib.parse import quote
+from decimal import Decimal
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import requests
-from marshmallow import Schema, ValidationError
 
-from flexiti_checkout.client.pos import PosApi
-from flexiti_checkout.client.pos_calls import pos_base
+from flexiti_checkout.client.caller import Caller, segment
+from flexiti_checkout.client.pos.customers import PosCustomers
+from flexiti_checkout.client.pos.transactions import PosTransactions
 from flexiti_checkout.client.results import (
     Lookup,
     PaymentPlan,
@@ -30,33 +29,18 @@ from flexiti_checkout.client.schemas import (
     LookupSchema,
     PaymentPlanSchema,
     PromoSchema,
-    TokenSchema,
     WidgetSessionSchema,
 )
 from flexiti_checkout.client.tokens import (
     DEFAULT_REFRESH_MARGIN,
     MemoryTokenStore,
-    Token,
     TokenCache,
     TokenStore,
 )
-from flexiti_checkout.client.transport import (
-    Api,
-    Call,
-    Scope,
-    Transport,
-    new_reference_id,
-    normalize_reference_id,
-)
-from flexiti_checkout.errors import (
-    AuthenticationError,
-    UnavailableError,
-    UnreadableAnswerError,
-)
+from flexiti_checkout.client.transport import Call, Transport
+from flexiti_checkout.errors import UnavailableError
 from flexiti_checkout.models import FLOWS
-
-log = logging.getLogger("flexiti_checkout.client")
-
+from flexiti_checkout.money import parse_amount
 
 #: Base URLs of Flexiti's hosts, per environment: (Online API, POS API v2.5). The POS calls that
 #: the seeds write with ``pos-api/v2`` use the same base with ``v2`` (see ``client.pos``).
@@ -71,11 +55,6 @@ ENVIRONMENTS: dict[str, tuple[str, str]] = {
     ),
 }
 
-#: The sandbox's public demo credentials: sandbox mode needs none of the merchant's own.
-SANDBOX_CLIENT_ID = "flexitidemo"
-SANDBOX_CLIENT_SECRET = "77fde15a-9d33-4e15-930a-76e4b3ae33e9"  # noqa: S105 - public demo credential
-
-_TOKEN_SCHEMA = TokenSchema()
 _WIDGET_SCHEMA = WidgetSessionSchema()
 _PLAN_SCHEMA = PaymentPlanSchema()
 _AVAILABILITY_SCHEMA = AvailabilitySchema()
@@ -83,11 +62,43 @@ _LOOKUP_SCHEMA = LookupSchema()
 _PROMO_SCHEMA = PromoSchema()
 
 
-class FlexitiClient(PosApi):
+P = ParamSpec("P")
+R = TypeVar("R")
+Part = TypeVar("Part")
+
+
+def _part_method(
+    part: Callable[[FlexitiClient], Part], method: Callable[Concatenate[Part, P], R]
+) -> Callable[Concatenate[FlexitiClient, P], R]:
+    """A method of ``FlexitiClient`` that calls ``method`` on the part that owns it (as the
+    client holds it now): same name, signature and docstring, typed as the part's own."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def on_part(client: FlexitiClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        bound: Callable[P, R] = getattr(part(client), name)
+        return bound(*args, **kwargs)
+
+    return on_part
+
+
+def _transactions(client: FlexitiClient) -> PosTransactions:
+    return client.pos_transactions
+
+
+def _customers(client: FlexitiClient) -> PosCustomers:
+    return client.pos_customers
+
+
+class FlexitiClient:
     """A client for Flexiti's Online API (e-commerce) and POS API (merchant back office).
 
-    The POS methods (customers, applications, transactions, post/cancel/return) come from
-    ``client.pos.PosApi``.
+    It holds a ``Transport`` (timeouts, retries) and a ``TokenCache`` (a token per API and scope),
+    both used through one ``Caller``. The Online API calls are its own methods; the POS API is
+    two parts, ``pos_transactions`` (create, change, post, cancel, return) and ``pos_customers``
+    (merchant session, reference data, applications, accounts, customers), whose methods are
+    also methods of the client: ``client.return_transaction(…)`` is
+    ``client.pos_transactions.return_transaction(…)``.
 
     ``timeout`` is ``(connect, read)`` seconds or one number for both. ``max_retries`` applies only
     to calls that are safe to repeat (tokens, lookups, calculator, availability), and only after
@@ -117,10 +128,6 @@ class FlexitiClient(PosApi):
             raise ValueError("FlexitiClient needs a client id and a client secret")
         if max_retries < 0:
             raise ValueError("max_retries cannot be negative")
-        self.client_id = client_id
-        self._client_secret = client_secret
-        self.online_api_url = online_api_url.rstrip("/")
-        self.pos_api_url = pos_api_url.rstrip("/")
         self._transport = Transport(
             session or requests.Session(),
             timeout=timeout if isinstance(timeout, tuple) else (timeout, timeout),
@@ -133,6 +140,16 @@ class FlexitiClient(PosApi):
         self._tokens = TokenCache(
             token_store or MemoryTokenStore(), clock=clock, refresh_margin=refresh_margin
         )
+        self._caller = Caller(
+            client_id,
+            client_secret,
+            online_api_url=online_api_url,
+            pos_api_url=pos_api_url,
+            transport=self._transport,
+            tokens=self._tokens,
+        )
+        self.pos_transactions = PosTransactions(self._caller)
+        self.pos_customers = PosCustomers(self._caller)
 
     @classmethod
     def for_environment(
@@ -147,6 +164,21 @@ class FlexitiClient(PosApi):
         kwargs.setdefault("online_api_url", online)
         kwargs.setdefault("pos_api_url", pos)
         return cls(client_id, client_secret, **kwargs)
+
+    @property
+    def client_id(self) -> str:
+        """The merchant's client id (the secret stays inside the client)."""
+        return self._caller.client_id
+
+    @property
+    def online_api_url(self) -> str:
+        """The Online API's base URL."""
+        return self._caller.online_api_url
+
+    @property
+    def pos_api_url(self) -> str:
+        """The POS API's v2.5 base URL (the v2 calls use the same base with ``v2``)."""
+        return self._caller.pos_api_url
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -199,7 +231,7 @@ class FlexitiClient(PosApi):
         body: dict[str, Any] = {
             "lang": lang,
             "flow": flow,
-            "amount_requested": _amount(amount_requested),
+            "amount_requested": parse_amount(amount_requested, "amount_requested"),
         }
         if merchant_order_id is not None:
             # The seeds spell it merchant_orderid; Flexiti's JS SDK and the public connectors
@@ -212,10 +244,10 @@ class FlexitiClient(PosApi):
         body.update(fields)
         version = "" if flow == "apply" else "/v2"
         path = f"/online{version}/client-id/{self._cid}/systems/init"
-        data = self._call(
+        data = self._caller.call(
             Call("online", "POST", path, "customer", retry_safe=False, json=body), reference_id
         )
-        return self._load(_WIDGET_SCHEMA, data, "widget init", reference_id)
+        return self._caller.load(_WIDGET_SCHEMA, data, "widget init", reference_id)
 
     def learn_more(
         self,
@@ -228,9 +260,9 @@ class FlexitiClient(PosApi):
         """The URL of Flexiti's informational "learn more" flow."""
         body: dict[str, Any] = {"lang": lang, **fields}
         if amount_requested is not None:
-            body["amount_requested"] = _amount(amount_requested)
+            body["amount_requested"] = parse_amount(amount_requested, "amount_requested")
         path = f"/online/client-id/{self._cid}/systems/learn-more"
-        data = self._call(
+        data = self._caller.call(
             Call("online", "POST", path, "customer", retry_safe=False, json=body), reference_id
         )
         url = _find_url(data)
@@ -245,20 +277,20 @@ class FlexitiClient(PosApi):
     ) -> PaymentPlan:
         """What ``price`` costs per month under the merchant's plan, with Flexiti's HTML."""
         path = f"/online/v2/client-id/{self._cid}/systems/payment-calculator"
-        params = {"price": format(_amount(price), "f"), "lang": lang}
-        data = self._call(
+        params = {"price": format(parse_amount(price, "price"), "f"), "lang": lang}
+        data = self._caller.call(
             Call("online", "GET", path, "customer", retry_safe=True, params=params), reference_id
         )
-        return self._load(_PLAN_SCHEMA, data, "payment calculator", reference_id)
+        return self._caller.load(_PLAN_SCHEMA, data, "payment calculator", reference_id)
 
     def payment_availability(self, amount: Decimal, *, reference_id: str | None = None) -> bool:
         """Whether ``amount`` falls within the merchant's financing plans."""
         path = f"/online/client-id/{self._cid}/merchants/payment-availability"
-        body = {"amount_requested": _amount(amount)}
-        data = self._call(
+        body = {"amount_requested": parse_amount(amount, "amount")}
+        data = self._caller.call(
             Call("online", "POST", path, "customer", retry_safe=True, json=body), reference_id
         )
-        result = self._load(_AVAILABILITY_SCHEMA, data, "payment availability", reference_id)
+        result = self._caller.load(_AVAILABILITY_SCHEMA, data, "payment availability", reference_id)
         return bool(result["enable_payment_gateway"])
 
     # -- Online API: lookups and notifications (merchant scope) -----------------------------
@@ -277,9 +309,11 @@ class FlexitiClient(PosApi):
 
     def order_by_promo_id(self, promo_id: str, *, reference_id: str | None = None) -> PromoDetails:
         """The financing terms of the purchase with ``promo_id``."""
-        path = f"/online/client-id/{self._cid}/notifications/promo-id/{_segment(promo_id)}"
-        data = self._call(Call("online", "GET", path, "merchant", retry_safe=True), reference_id)
-        return self._load(_PROMO_SCHEMA, data, "promo lookup", reference_id)
+        path = f"/online/client-id/{self._cid}/notifications/promo-id/{segment(promo_id)}"
+        data = self._caller.call(
+            Call("online", "GET", path, "merchant", retry_safe=True), reference_id
+        )
+        return self._caller.load(_PROMO_SCHEMA, data, "promo lookup", reference_id)
 
     def send_test_notification(
         self, event: str, notification_type: str, *, reference_id: str | None = None
@@ -294,7 +328,7 @@ class FlexitiClient(PosApi):
         path = f"/online/client-id/{self._cid}/notifications/test"
         # As seed 004 writes them: "Event": Purchase/Apply, "Notification_type": Success/...
         body = {"Event": event.capitalize(), "Notification_type": notification_type.capitalize()}
-        data = self._call(
+        data = self._caller.call(
             Call("online", "POST", path, "merchant", retry_safe=False, json=body), reference_id
         )
         return data if isinstance(data, dict) else {}
@@ -303,89 +337,42 @@ class FlexitiClient(PosApi):
 
     @property
     def _cid(self) -> str:
-        return _segment(self.client_id)
+        return self._caller.client_segment
 
     def _lookup(self, kind: str, identifier: str, reference_id: str | None) -> Lookup:
         if not str(identifier).strip():
             raise ValueError("an order lookup needs a non-empty identifier")
-        path = f"/online/client-id/{self._cid}/notifications/{kind}/{_segment(identifier)}"
-        data = self._call(Call("online", "GET", path, "merchant", retry_safe=True), reference_id)
-        return self._load(_LOOKUP_SCHEMA, data, "order lookup", reference_id)
-
-    def _send(self, call: Call, reference_id: str, token: Token | None) -> Any:
-        if call.api == "online":
-            base = self.online_api_url
-        else:
-            base = pos_base(self.pos_api_url, call.version)
-        bearer = token.access_token if token is not None else None
-        return self._transport.send(call, base + call.path, reference_id, bearer)
-
-    def _call(self, call: Call, reference_id: str | None) -> Any:
-        """Make an API call with a bearer token; on ``invalid_token``, renew it and retry once."""
-        reference_id = normalize_reference_id(reference_id) if reference_id else new_reference_id()
-        assert call.scope is not None
-        key = f"{call.api}:{call.scope}"
-        for attempt in (1, 2):
-            token = self._token(key, call, reference_id)
-            try:
-                return self._send(call, reference_id, token)
-            except AuthenticationError as exc:
-                if exc.code != "invalid_token" or attempt == 2:
-                    raise
-                log.info(
-                    "Flexiti refused a %s token; renewing it (reference id %s)",
-                    call.scope,
-                    reference_id,
-                )
-                self._tokens.drop(key, token)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _token(self, key: str, call: Call, reference_id: str) -> Token:
-        api, scope = call.api, call.scope
-        assert scope is not None
-        # The token call belongs to the flow that needed it: it carries the same reference id.
-        return self._tokens.get(
-            key, lambda refresh: self._request_token(api, scope, refresh, reference_id)
+        path = f"/online/client-id/{self._cid}/notifications/{kind}/{segment(identifier)}"
+        data = self._caller.call(
+            Call("online", "GET", path, "merchant", retry_safe=True), reference_id
         )
+        return self._caller.load(_LOOKUP_SCHEMA, data, "order lookup", reference_id)
 
-    def _request_token(
-        self, api: Api, scope: Scope, refresh_token: str | None, reference_id: str
-    ) -> dict[str, Any]:
-        """POST /oauth/token, form-encoded as Flexiti requires."""
-        form = {"client_id": self.client_id, "client_secret": self._client_secret, "scope": scope}
-        if refresh_token:
-            form.update(grant_type="refresh_token", refresh_token=refresh_token)
-        else:
-            form["grant_type"] = "client_credentials"
-        call = Call(api, "POST", "/oauth/token", None, retry_safe=True, form=form)
-        data = self._send(call, reference_id, None)
-        return self._load(_TOKEN_SCHEMA, data, "token", reference_id)
+    # -- the POS API: each method is the one of the part that owns it ------------------------
 
-    def _load(self, schema: Schema, data: Any, what: str, reference_id: str | None) -> Any:
-        try:
-            return schema.load(data if isinstance(data, (Mapping, list)) else {})
-        except ValidationError as exc:
-            fields = ", ".join(sorted(str(k) for k in exc.normalized_messages()))
-            raise UnreadableAnswerError(
-                f"Flexiti's {what} answer did not have the expected shape (fields: {fields})",
-                reference_id=reference_id,
-            ) from exc
+    create_transaction = _part_method(_transactions, PosTransactions.create_transaction)
+    update_transaction = _part_method(_transactions, PosTransactions.update_transaction)
+    authorized_transactions = _part_method(_transactions, PosTransactions.authorized_transactions)
+    post_transaction = _part_method(_transactions, PosTransactions.post_transaction)
+    cancel_transaction = _part_method(_transactions, PosTransactions.cancel_transaction)
+    return_transaction = _part_method(_transactions, PosTransactions.return_transaction)
 
-
-def _segment(value: Any) -> str:
-    return quote(str(value).strip(), safe="")
-
-
-def _amount(value: Any) -> Decimal:
-    if isinstance(value, (float, bool)):
-        raise TypeError("amounts must be Decimal, int or str, never float")
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount") from None
-    if not amount.is_finite():
-        raise ValueError(f"{value!r} is not an amount")
-    return amount
+    merchant_login = _part_method(_customers, PosCustomers.merchant_login)
+    terms_and_conditions = _part_method(_customers, PosCustomers.terms_and_conditions)
+    i18n = _part_method(_customers, PosCustomers.i18n)
+    information = _part_method(_customers, PosCustomers.information)
+    pos_widget_init = _part_method(_customers, PosCustomers.pos_widget_init)
+    apply = _part_method(_customers, PosCustomers.apply)
+    close_account = _part_method(_customers, PosCustomers.close_account)
+    verify_account = _part_method(_customers, PosCustomers.verify_account)
+    calculate_interest = _part_method(_customers, PosCustomers.calculate_interest)
+    authorization = _part_method(_customers, PosCustomers.authorization)
+    lookup_customer = _part_method(_customers, PosCustomers.lookup_customer)
+    search_customers = _part_method(_customers, PosCustomers.search_customers)
+    verify_customer = _part_method(_customers, PosCustomers.verify_customer)
+    customer_transactions = _part_method(_customers, PosCustomers.customer_transactions)
+    decode_drivers_licence = _part_method(_customers, PosCustomers.decode_drivers_licence)
+    close_customer_account = _part_method(_customers, PosCustomers.close_customer_account)
 
 
 def _find_url(data: Any) -> str | None:

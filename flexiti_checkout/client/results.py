@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from flexiti_checkout.client.pos_results import OfferType
+from flexiti_checkout.client.pos.results import OfferType
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from flexiti_checkout.errors import FlexitiError
 
-log = logging.getLogger("flexiti_checkout.tokens")
+log = logging.getLogger(__name__)
 
 #: Flexiti's own guide renews a token when less than a minute of its life remains.
 DEFAULT_REFRESH_MARGIN = 60.0

@@ -24,7 +24,7 @@ import requests
 from flexiti_checkout import _json
 from flexiti_checkout.errors import FlexitiError, UnavailableError, error_from_response
 
-log = logging.getLogger("flexiti_checkout.client")
+log = logging.getLogger(__name__)
 
 Api = Literal["online", "pos"]
 Scope = Literal["customer", "merchant"]

@@ -1,5 +1,5 @@
 """A small demo shop that uses the extension as a merchant would, served in sandbox mode."""
 
-from flexiti_checkout.demo.views import make_blueprint
+from flexiti_checkout.demo.views import demo_blueprint
 
-__all__ = ["make_blueprint"]
+__all__ = ["demo_blueprint"]

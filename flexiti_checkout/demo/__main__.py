@@ -70,10 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not _wait_until_up([f"{sandbox}/", f"{shop}/"], processes):
             print("The demo did not start; see the messages above.", file=sys.stderr)
             return 1
-        reconcile = (
-            f"FLEXITI_ONLINE_API_URL={env['FLEXITI_ONLINE_API_URL']} {Path(python).parent}/flask "
-            "--app 'flexiti_checkout.service.app:create_app()' flexiti reconcile"
-        )
+        reconcile = reconcile_command(env["FLEXITI_ONLINE_API_URL"], python)
         print(
             f"\n  Demo shop:        {shop}/\n  Flexiti sandbox:  {sandbox}/\n"
             f"  Settle orders whose outcome never came (from this folder):\n    {reconcile}\n"
@@ -94,6 +91,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def reconcile_command(online_api_url: str, python: str, cwd: Path | None = None) -> str:
+    """The command that settles the demo's orders whose outcome never came, as the README and
+    the docs show it: the service's app, against the demo's sandbox, from the same folder."""
+    flask = Path(python).with_name("flask")
+    here = cwd or Path.cwd()
+    shown = flask.relative_to(here) if flask.is_relative_to(here) else flask
+    return (
+        f"FLEXITI_ONLINE_API_URL={online_api_url} {shown} "
+        "--app 'flexiti_checkout.service:create_app()' flexiti reconcile"
+    )
 
 
 def _wait_until_up(urls: list[str], processes: list[subprocess.Popen[bytes]]) -> bool:

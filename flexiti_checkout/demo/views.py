@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 from flexiti_checkout import (
     PROVINCES,
     FlexitiCheckout,
-    InvalidCheckout,
+    InvalidCheckoutError,
     Order,
     OrderStatus,
     validate_checkout,
@@ -53,7 +53,7 @@ SAMPLE_CUSTOMER = {
 }
 
 
-def make_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
+def demo_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
     """The demo shop, mounted at ``/`` by the service in sandbox mode."""
     bp = Blueprint("demo", __name__)
 
@@ -130,7 +130,7 @@ def make_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
                 data = _checkout_request(flexiti, form, total)
                 try:
                     validate_checkout(data)
-                except InvalidCheckout as exc:
+                except InvalidCheckoutError as exc:
                     errors = exc.errors
                 else:
                     if request.form.get("mode") == "redirect":

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as WaitedTooLong
 from typing import TypeVar
 
-log = logging.getLogger("flexiti_checkout.orders")
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

@@ -27,19 +27,17 @@ from flexiti_checkout.errors import (
 )
 from flexiti_checkout.lifecycle.background import Background
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
-from flexiti_checkout.lifecycle.decisions import Decision, decide, decide_late, status_column
-from flexiti_checkout.lifecycle.starts import (
-    checkout_session as checkout_session,  # where the web views import it from
+from flexiti_checkout.lifecycle.outcome import (
+    Outcome,
+    late_lookup_outcome,
+    lookup_outcome,
+    status_column,
 )
-from flexiti_checkout.lifecycle.starts import (
-    resolve_abandoned_start,
-    start_age,
-    start_checkout,
-)
+from flexiti_checkout.lifecycle.starts import CheckoutStarter
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.repository import Store
 
-log = logging.getLogger("flexiti_checkout.orders")
+log = logging.getLogger(__name__)
 
 #: Called once per transition, by the winner, after commit: (the order as it is now).
 Notify = Callable[[Order], None]
@@ -58,8 +56,6 @@ class Refresh:
     changed: bool = False
     throttled: bool = False
     error: FlexitiError | None = None
-    #: The lookup outlived the caller's budget and goes on in the background.
-    unfinished: bool = False
     #: Flexiti's answer, when this refresh got one.
     lookup: Lookup | None = None
 
@@ -83,11 +79,17 @@ class OrderService:
         self.store = store
         self.client = client
         self._notify = notify
-        self.check_redirect = check_redirect
         self.pending_expiry = pending_expiry
         self.lookup_interval = lookup_interval
-        self._init_timeout = init_timeout
         self.clock = clock
+        self.starts = CheckoutStarter(
+            store,
+            client,
+            check_redirect=check_redirect,
+            apply_outcome=self._apply_to_start,
+            init_timeout=init_timeout,
+            clock=clock,
+        )
         self.background = background or Background()
         self._flights: dict[str, threading.Event] = {}
         self._flights_lock = threading.Lock()
@@ -96,21 +98,19 @@ class OrderService:
     def init_timeout(self) -> float:
         """A ``created`` order older than this was left by a start that died in its widget init
         (the client's widget-init timeout unless given)."""
-        if self._init_timeout is not None:
-            return self._init_timeout
-        return self.client.widget_init_timeout
+        return self.starts.init_timeout
 
     # -- starting a checkout -------------------------------------------------------------------
 
     def start(self, request: CheckoutRequest | Mapping[str, Any]) -> CheckoutSession:
         """Open Flexiti's hosted flow for a merchant order, or reuse the one already pending.
 
-        Raises ``InvalidCheckout`` for bad input, ``OrderAlreadySettledError`` for a merchant order
-        id that has ended, ``OrderMismatchError`` for a pending one with another amount or flow,
-        ``CheckoutInProgressError`` (with ``retry_after``) while another start of it is under
+        Raises ``InvalidCheckoutError`` for bad input, ``OrderAlreadySettledError`` for a merchant
+        order id that has ended, ``OrderMismatchError`` for a pending one with another amount or
+        flow, ``CheckoutInProgressError`` (with ``retry_after``) while another start of it is under
         way, and ``FlexitiError`` subclasses when Flexiti refuses or cannot be reached.
         """
-        return start_checkout(self, request)
+        return self.starts.start(request)
 
     # -- learning the outcome ------------------------------------------------------------------
 
@@ -125,13 +125,13 @@ class OrderService:
         """Refresh the order with ``merchant_order_id`` from Flexiti; ``None`` if there is none.
 
         With a ``budget`` (seconds) the caller waits at most that long: a slower lookup goes on
-        in the background and the answer is the order as it is now, marked ``unfinished``.
+        in the background and the answer is the order as it is now.
         """
         order = self.store.get_order(merchant_order_id)
         if order is None:
             return None
         work: Callable[[], Refresh]
-        if order.status is OrderStatus.CREATED and start_age(self, order) >= self.init_timeout:
+        if order.status is OrderStatus.CREATED and self.starts.age(order) >= self.init_timeout:
             work = partial(self._resolve_start, order, source=source)
         elif order.status in REFRESHABLE:
             work = partial(self.refresh_order, order, source=source, force=force)
@@ -140,7 +140,7 @@ class OrderService:
         if budget is None:
             return work()
         done = self.background.within(work, budget)
-        return done if done is not None else Refresh(self._reread(order), unfinished=True)
+        return done if done is not None else Refresh(self._reread(order))
 
     def refresh_order(
         self,
@@ -183,20 +183,22 @@ class OrderService:
                 return Refresh(self._reread(order), error=exc)
             flexiti_status = status_column(lookup.status if lookup is not None else None)
             self.store.record_check(order, flexiti_status)
-            decision = Decision(None)
+            outcome = Outcome(None)
             if lookup is not None:
                 pending = order.status is OrderStatus.PENDING
-                decision = decide(order, lookup) if pending else decide_late(order, lookup)
-            if decision.status is None:
+                read = lookup_outcome if pending else late_lookup_outcome
+                outcome = read(order, lookup)
+            if outcome.status is None:
                 return Refresh(self._reread(order), looked_up=True, lookup=lookup)
-            return self.apply_decision(
-                order, decision, source=source, flexiti_status=flexiti_status, lookup=lookup
+            return self.apply_outcome(
+                order, outcome, source=source, flexiti_status=flexiti_status, lookup=lookup
             )
 
     def _resolve_start(self, order: Order, *, source: str) -> Refresh:
-        """``resolve_abandoned_start`` as a refresh: upstream failures returned, not raised."""
+        """``CheckoutStarter.resolve_abandoned`` as a refresh: upstream failures returned, not
+        raised."""
         try:
-            now = resolve_abandoned_start(self, order, source=source)
+            now = self.starts.resolve_abandoned(order, source=source)
         except FlexitiError as exc:
             log.warning(
                 "Looking up order %s, whose start never finished, failed (%s): it stays created",
@@ -215,31 +217,39 @@ class OrderService:
             )  # fmt: skip
         self.store.record_check(order, UNREADABLE)
 
-    def apply_decision(
+    def apply_outcome(
         self,
         order: Order,
-        decision: Decision,
+        outcome: Outcome,
         *,
         source: str,
         flexiti_status: str | None,
         lookup: Lookup | None = None,
     ) -> Refresh:
-        assert decision.status is not None
+        """Move ``order`` to ``outcome.status`` with one compare-and-set; the winner announces."""
+        assert outcome.status is not None
         won = self.store.transition(
             order,
-            decision.status,
+            outcome.status,
             source=source,
-            note=decision.note,
-            details={**order.details, **decision.details},
+            note=outcome.note,
+            details={**order.details, **outcome.details},
             flexiti_status=flexiti_status,
         )
         if won is None:
             return Refresh(self._reread(order), looked_up=True, lookup=lookup)
         log.info(
-            "Order %s is %s (%s; via %s)", won.merchant_order_id, won.status, decision.note, source
+            "Order %s is %s (%s; via %s)", won.merchant_order_id, won.status, outcome.note, source
         )
         self.announce(won)
         return Refresh(won, looked_up=True, changed=True, lookup=lookup)
+
+    def _apply_to_start(self, order: Order, outcome: Outcome, source: str, lookup: Lookup) -> Order:
+        """``apply_outcome`` for an abandoned start that Flexiti has an outcome for."""
+        flexiti_status = status_column(lookup.status)
+        return self.apply_outcome(
+            order, outcome, source=source, flexiti_status=flexiti_status, lookup=lookup
+        ).order
 
     def announce(self, order: Order) -> None:
         """Tell the shop about a transition this caller won (signals); failures are logged."""

@@ -12,7 +12,6 @@ from itertools import islice
 
 from flexiti_checkout.errors import FlexitiError, UnreadableAnswerError
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.starts import resolve_abandoned_start
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.sweeps import count_orders, each_order
 
@@ -81,7 +80,7 @@ def reconcile(
     An order pending for longer than ``service.pending_expiry`` is looked up one last time and,
     if Flexiti still has no outcome, expired. Orders whose checkout start never finished
     (``created`` for longer than ``service.init_timeout``) are settled from a lookup as the next
-    start of them would be (``resolve_abandoned_start``): ``error`` unless Flexiti has an
+    start of them would be (``CheckoutStarter.resolve_abandoned``): ``error`` unless Flexiti has an
     outcome. Upstream failures are counted, and the order is left for the next run; so are the
     orders past ``limit`` (``not_reached``). One whose answer Flexiti gives but we cannot read
     goes to ``needs_review`` once it is due to expire, since asking again will not make it
@@ -145,7 +144,7 @@ def _reconcile_one(
 def _resolve_start(service: OrderService, order: Order, summary: ReconcileSummary) -> None:
     """A start older than the widget init's timeout never finished: Flexiti says how it ends."""
     try:
-        current = resolve_abandoned_start(service, order, source="reconcile")
+        current = service.starts.resolve_abandoned(order, source="reconcile")
     except FlexitiError:
         summary.failed += 1  # it stays created, for the next run
         return

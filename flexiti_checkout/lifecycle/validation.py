@@ -26,7 +26,7 @@ from marshmallow import (
 )
 from marshmallow.validate import Email
 
-from flexiti_checkout.errors import InvalidCheckout
+from flexiti_checkout.errors import InvalidCheckoutError
 from flexiti_checkout.lifecycle.checkout import PROVINCES, Address, CheckoutRequest, fields_of
 from flexiti_checkout.models import FLOWS, PURCHASE_FLOWS
 from flexiti_checkout.money import AmountError, normalize_lang, parse_amount
@@ -54,14 +54,14 @@ _CONTROL = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 def validate_checkout(data: CheckoutRequest | Mapping[str, Any]) -> CheckoutRequest:
     """Check a checkout request from shop code or JSON, and return it normalised.
 
-    Raises ``InvalidCheckout`` naming every bad field at once.
+    Raises ``InvalidCheckoutError`` naming every bad field at once.
     """
     if isinstance(data, CheckoutRequest):
         data = fields_of(data)
     try:
         request: CheckoutRequest = _SCHEMA.load(data)
     except ValidationError as exc:
-        raise InvalidCheckout(_flatten(exc.messages)) from None
+        raise InvalidCheckoutError(_flatten(exc.messages)) from None
     return request
 
 

@@ -18,7 +18,7 @@ from flexiti_checkout.sandbox.faults import (
     KnobError,
 )
 from flexiti_checkout.sandbox.online import ONLINE_API_PREFIX
-from flexiti_checkout.sandbox.pos import POS_API_PREFIX
+from flexiti_checkout.sandbox.pos.login import POS_API_PREFIX
 
 
 def build_parser() -> argparse.ArgumentParser:

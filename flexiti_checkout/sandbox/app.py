@@ -15,29 +15,20 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from flexiti_checkout._json import UnreadableJSON
+from flexiti_checkout._json import UnreadableJSONError
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
-from flexiti_checkout.sandbox import (
-    control,
-    home,
-    hosted,
-    online,
-    pos,
-    pos_applications,
-    pos_control,
-    pos_customers,
-    pos_deprecated,
-    pos_transactions,
-)
+from flexiti_checkout.sandbox import control, home, hosted, online
 from flexiti_checkout.sandbox.faults import failure_response, truncate
-from flexiti_checkout.sandbox.pos_rules import POS_V2_PREFIX
-from flexiti_checkout.sandbox.shapes import ApiError, UrlError, ValidationFailed, unreadable_body
+from flexiti_checkout.sandbox.pos import applications, customers, deprecated, login, transactions
+from flexiti_checkout.sandbox.pos import control as pos_control
+from flexiti_checkout.sandbox.pos.rules import POS_V2_PREFIX
+from flexiti_checkout.sandbox.shapes import ApiError, UrlError, WrongInputsError, unreadable_body
 from flexiti_checkout.sandbox.shared import paused
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
 
 #: Seeds 002 and 003: "ASCII string (32), GUID".
 REFERENCE_ID_LENGTH = 32
-API_PREFIXES = (online.ONLINE_API_PREFIX + "/", pos.POS_API_PREFIX + "/", POS_V2_PREFIX + "/")
+API_PREFIXES = (online.ONLINE_API_PREFIX + "/", login.POS_API_PREFIX + "/", POS_V2_PREFIX + "/")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -57,13 +48,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = state
     for blueprint in (
         online.bp,
-        pos.bp,
-        pos_customers.bp_v2,
-        pos_customers.bp_v25,
-        pos_applications.bp,
-        pos_applications.pages,
-        pos_transactions.bp,
-        pos_deprecated.bp,
+        login.bp,
+        customers.bp_v2,
+        customers.bp_v25,
+        applications.bp,
+        applications.pages,
+        transactions.bp,
+        deprecated.bp,
         hosted.bp,
         home.bp,
         control.bp,
@@ -73,9 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(_before_api_request)
     app.after_request(_after_api_request)
     app.register_error_handler(ApiError, lambda exc: exc.response())
-    app.register_error_handler(ValidationFailed, lambda exc: exc.response())
+    app.register_error_handler(WrongInputsError, lambda exc: exc.response())
     app.register_error_handler(UrlError, lambda exc: exc.response())
-    app.register_error_handler(UnreadableJSON, _unreadable_body)
+    app.register_error_handler(UnreadableJSONError, _unreadable_body)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -149,7 +140,7 @@ def _log_request(state: SandboxState, response: Response) -> None:
     state.requests.append(entry)
 
 
-def _unreadable_body(exc: UnreadableJSON) -> ResponseReturnValue:
+def _unreadable_body(exc: UnreadableJSONError) -> ResponseReturnValue:
     """400 for a body no view can read: Flexiti's shape on the APIs, the control API's own."""
     if is_api_path(request.path):
         return unreadable_body(exc).response()

@@ -11,8 +11,8 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.sandbox.faults import KnobError
-from flexiti_checkout.sandbox.hosted import InvalidPlan, settle_order
-from flexiti_checkout.sandbox.orders import OUTCOMES, AlreadySettled, Order
+from flexiti_checkout.sandbox.hosted import InvalidPlanError, settle_order
+from flexiti_checkout.sandbox.orders import OUTCOMES, AlreadySettledError, Order
 from flexiti_checkout.sandbox.shapes import iso_timestamp, json_body, money_text
 from flexiti_checkout.sandbox.state import get_state
 
@@ -97,11 +97,11 @@ def settle(online_order_id: int) -> ResponseReturnValue:
         settled = settle_order(get_state(), online_order_id, outcome, body.get("plan_id"))
     except KeyError:
         return _error(404, f"no order {online_order_id}")
-    except AlreadySettled as exc:
+    except AlreadySettledError as exc:
         response = jsonify({"error": str(exc), "order": order_view(exc.order)})
         response.status_code = 409
         return response
-    except InvalidPlan as exc:
+    except InvalidPlanError as exc:
         return _error(400, str(exc))
     return jsonify(order_view(settled))
 

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flexiti_checkout.sandbox import plans
 from flexiti_checkout.sandbox.hosted import TEMPLATES, page_context
 from flexiti_checkout.sandbox.online import ONLINE_API_PREFIX
-from flexiti_checkout.sandbox.pos import POS_API_PREFIX
+from flexiti_checkout.sandbox.pos.login import POS_API_PREFIX
 from flexiti_checkout.sandbox.state import get_state
 from flexiti_checkout.sandbox.validation import parse_amount
 

@@ -14,7 +14,7 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.sandbox import notify, plans
-from flexiti_checkout.sandbox.orders import OUTCOMES, AlreadySettled, Order
+from flexiti_checkout.sandbox.orders import OUTCOMES, AlreadySettledError, Order
 from flexiti_checkout.sandbox.state import SandboxState, get_state
 from flexiti_checkout.sandbox.validation import LANG_CODES, parse_amount, parse_lang
 
@@ -106,7 +106,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-class InvalidPlan(ValueError):
+class InvalidPlanError(ValueError):
     """The chosen plan is not one the order's amount qualifies for."""
 
 
@@ -115,7 +115,7 @@ def settle_order(
 ) -> Order:
     """Settle an order as its customer would, then send the callback as the knobs say.
 
-    Raises KeyError (unknown order), AlreadySettled, or InvalidPlan.
+    Raises KeyError (unknown order), AlreadySettledError, or InvalidPlanError.
     """
     order = state.orders.get(online_order_id)
     if order is None:
@@ -128,7 +128,7 @@ def settle_order(
         else:
             plan = next((p for p in choices if p.plan_id == str(plan_id)), None)
             if plan is None:
-                raise InvalidPlan(f"plan {plan_id!r} is not available for this order")
+                raise InvalidPlanError(f"plan {plan_id!r} is not available for this order")
     settled = state.orders.settle(
         online_order_id,
         outcome,
@@ -163,9 +163,9 @@ def submit(token: str) -> ResponseReturnValue:
         return _flow_page(order, error="bad_outcome", status=400)
     try:
         settled = settle_order(state, order.online_order_id, outcome, request.form.get("plan_id"))
-    except AlreadySettled as exc:
+    except AlreadySettledError as exc:
         return _message(order.lang, "already", 409, order_status=exc.order.status)
-    except InvalidPlan:
+    except InvalidPlanError:
         return _flow_page(order, error="bad_plan", status=400)
     return _result_page(state, settled, outcome)
 

@@ -66,7 +66,7 @@ class Order:
         return self.status != PENDING
 
 
-class AlreadySettled(Exception):
+class AlreadySettledError(Exception):
     """The order already has an outcome; a second settle changes nothing."""
 
     def __init__(self, order: Order) -> None:
@@ -149,13 +149,13 @@ class OrderBook:
     ) -> Order:
         """Give a pending order its outcome (``approve``/``decline``/``cancel``) exactly once.
 
-        Raises KeyError for an unknown order and AlreadySettled for a settled one.
+        Raises KeyError for an unknown order and AlreadySettledError for a settled one.
         """
         status = OUTCOMES[outcome]
         with self._lock:
             order = self._orders[online_order_id]
             if order.is_settled:
-                raise AlreadySettled(order)
+                raise AlreadySettledError(order)
             changes: dict[str, Any] = {"status": status, "settled_at": now}
             if status == SUCCESS:
                 changes["customer_id"] = self._customer_id(order)

@@ -1,6 +1,6 @@
 """Flexiti-shaped JSON: the two error bodies, money on the wire, timestamps.
 
-Views raise :class:`ApiError` or :class:`ValidationFailed`; the app turns them into the bodies
+Views raise :class:`ApiError` or :class:`WrongInputsError`; the app turns them into the bodies
 Flexiti sends, so every endpoint fails the same way the real hosts do.
 """
 
@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Response, jsonify, request
 
 from flexiti_checkout import _json
-from flexiti_checkout._json import UnreadableJSON
+from flexiti_checkout._json import UnreadableJSONError
 
 CENT = Decimal("0.01")
 #: Seed 000's description of every ``wrong_inputs`` refusal.
@@ -116,7 +116,7 @@ def _masked_full_path() -> str:
     return f"{request.path}?{urlencode(pairs)}"
 
 
-class ValidationFailed(Exception):
+class WrongInputsError(Exception):
     """One or more request fields are invalid; answered as seed 000 does: ``409 wrong_inputs``
     with ``field_errors``."""
 
@@ -151,7 +151,7 @@ class FieldErrors:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise ValidationFailed(self.items)
+            raise WrongInputsError(self.items)
 
     def raise_wrong_inputs(self) -> None:
         """Refuse as the POS API does: 409 ``wrong_inputs``, the fields named in field_errors."""
@@ -172,14 +172,14 @@ def _jsonable(value: Any) -> Any:
 def json_body() -> Any:
     """The body of a JSON request read with the package's limits; ``None`` if not sent as JSON.
 
-    Raises ``UnreadableJSON`` (answered 400 by the app) for a body nested too deep, a number out
-    of range, bytes that are not UTF-8 JSON, or a NUL character, which no Flexiti field holds.
+    Raises ``UnreadableJSONError`` (answered 400 by the app) for a body nested too deep, a number
+    out of range, bytes that are not UTF-8 JSON, or a NUL character, which no Flexiti field holds.
     """
     if not request.is_json:
         return None
     body = _json.loads(request.get_data(cache=True), fraction=float)
     if _holds_nul(body):
-        raise UnreadableJSON("holds a NUL character (\\u0000)")
+        raise UnreadableJSONError("holds a NUL character (\\u0000)")
     return body
 
 
@@ -194,7 +194,7 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def unreadable_body(exc: UnreadableJSON) -> ApiError:
+def unreadable_body(exc: UnreadableJSONError) -> ApiError:
     """The 400 a Flexiti API answers a body it cannot read with, saying what is wrong."""
     return ApiError(
         400, "invalid_request", f"The request body {exc}; send a JSON object (application/json)."

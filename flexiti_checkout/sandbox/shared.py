@@ -38,7 +38,7 @@ if sys.platform != "win32":  # no fcntl on Windows, where gunicorn does not run 
 
 SHARED_KEY = EXTENSION_KEY + ".shared"
 CONFIGURED = "configured"
-log = logging.getLogger("flexiti_checkout.sandbox")
+log = logging.getLogger(__name__)
 #: What the file holds, per part of the state: the attributes that are data (not locks,
 #: clocks, threads or HTTP sessions).
 SHARED_ATTRIBUTES: dict[str, tuple[str, ...]] = {

@@ -17,12 +17,12 @@ from typing import Any
 
 from flask import current_app
 
-from flexiti_checkout.client.flexiti import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from flexiti_checkout._sandbox_keys import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from flexiti_checkout.sandbox.callbacks import CallbackDispatcher
 from flexiti_checkout.sandbox.faults import KNOB_NAMES, FailNext, Knobs
-from flexiti_checkout.sandbox.ledger import POSTED, Ledger
 from flexiti_checkout.sandbox.orders import OrderBook
 from flexiti_checkout.sandbox.plans import DEFAULT_PLANS, Plan, minimum_amount, parse_plans
+from flexiti_checkout.sandbox.pos.ledger import POSTED, Ledger
 from flexiti_checkout.sandbox.tokens import TokenBook
 
 EXTENSION_KEY = "flexiti_sandbox"

@@ -27,12 +27,16 @@ from flexiti_checkout.errors import (
     ConfigurationError,
     ConflictError,
     FlexitiError,
-    InvalidCheckout,
+    InvalidCheckoutError,
     InvalidRequestError,
     OrderAlreadySettledError,
     OrderMismatchError,
 )
-from flexiti_checkout.http_errors import AmountNotFinanceable, CheckoutConflict, as_http_error
+from flexiti_checkout.http_errors import (
+    AmountNotFinanceableHTTPError,
+    CheckoutConflictHTTPError,
+    as_http_error,
+)
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.service.bodies import FLOAT_AMOUNT, JsonFraction, error, json_body
@@ -41,32 +45,19 @@ from flexiti_checkout.service.order_actions import add_order_actions, order_fiel
 from flexiti_checkout.service.schemas import CheckoutStartedSchema, OrderWithHistorySchema
 from flexiti_checkout.web.state import flexiti_state
 
-log = logging.getLogger("flexiti_checkout.api")
-
-#: Accepted in sandbox mode when ``FLEXITI_API_KEYS`` is not set, so the demo needs no setup.
-#: It is public: outside sandbox mode the service refuses to start without keys of its own.
-SANDBOX_API_KEY = "flexiti-sandbox-api-key"
+log = logging.getLogger(__name__)
 
 
 def register_api(app: Flask) -> None:
     """Serve the JSON API at ``{prefix}/api`` of an app that has ``FlexitiCheckout``.
 
-    Raises ``ConfigurationError`` outside sandbox mode when ``FLEXITI_API_KEYS`` is empty. In
-    sandbox mode with no keys, the API accepts ``SANDBOX_API_KEY`` and says so in the log.
+    The keys are ``FLEXITI_API_KEYS``; the service's settings (``read_environment``) require
+    them, or in sandbox mode fall back to the public sandbox key.
     """
     state = flexiti_state(app)
     keys = state.settings.api_keys
     if not keys:
-        if state.settings.environment != "sandbox":
-            raise ConfigurationError(
-                "FLEXITI_API_KEYS is required for the service outside sandbox mode: set one or "
-                "more long random keys, comma-separated (several allow rotation)"
-            )
-        log.warning(
-            "FLEXITI_API_KEYS is not set: in sandbox mode the API accepts the public key %r",
-            SANDBOX_API_KEY,
-        )
-        keys = (SANDBOX_API_KEY,)
+        raise ConfigurationError("FLEXITI_API_KEYS is required for the service's JSON API")
     prefix = f"{state.url_prefix}/api"
     app.register_blueprint(make_api_blueprint(keys), url_prefix=prefix)
 
@@ -138,12 +129,12 @@ def create_checkout() -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     try:
         checkout = validate_checkout(body)
-    except InvalidCheckout as exc:
+    except InvalidCheckoutError as exc:
         errors = exc.errors
     if fraction:
         errors = {**errors, "amount": [FLOAT_AMOUNT]}
     if errors:
-        invalid = InvalidCheckout(errors)
+        invalid = InvalidCheckoutError(errors)
         return jsonify(error="invalid_checkout", message=str(invalid), fields=errors), 400
     before = state.store.get_order(checkout.merchant_order_id)
     try:
@@ -210,9 +201,9 @@ def _checkout_failure(exc: FlexitiError) -> ResponseReturnValue:
     failed."""
     http = as_http_error(exc)
     status = http.code or 502
-    if isinstance(http, CheckoutConflict):
+    if isinstance(http, CheckoutConflictHTTPError):
         code = _CONFLICTS.get(type(exc), "conflict")
-    elif isinstance(http, AmountNotFinanceable):
+    elif isinstance(http, AmountNotFinanceableHTTPError):
         code = "amount_not_financeable"
     elif isinstance(exc, (InvalidRequestError, ConflictError)):
         code, status = "flexiti_refused", 409

@@ -222,7 +222,7 @@ def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> 
                     {
                         "name": "Idempotency-Key",
                         "in": "header",
-                        # What lifecycle.refunds accepts: printable ASCII, no spaces.
+                        # What lifecycle.refunds.service accepts: printable ASCII, no spaces.
                         "schema": {
                             "type": "string",
                             "minLength": 1,

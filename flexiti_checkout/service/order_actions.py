@@ -15,10 +15,10 @@ from marshmallow import Schema, ValidationError
 
 from flexiti_checkout.errors import (
     FlexitiError,
-    IdempotencyKeyReused,
+    IdempotencyKeyReusedError,
     OrderActionError,
     OrderStateError,
-    RefundTooLarge,
+    RefundTooLargeError,
     UnavailableError,
     UnknownOrderError,
 )
@@ -36,7 +36,7 @@ from flexiti_checkout.service.schemas import (
 from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.web.state import flexiti_state
 
-log = logging.getLogger("flexiti_checkout.api")
+log = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -109,7 +109,7 @@ def cancel_order(merchant_order_id: str) -> ResponseReturnValue:
         return problem
     state = flexiti_state()
     try:
-        order = state.decisions.cancel(
+        order = state.actions.cancel(
             merchant_order_id, reason=body.get("reason"), actor=body.get("actor") or "api"
         )
     except OrderActionError as exc:
@@ -125,7 +125,7 @@ def review_order(merchant_order_id: str) -> ResponseReturnValue:
     if problem is not None:
         return problem
     try:
-        order = flexiti_state().decisions.resolve_review(
+        order = flexiti_state().actions.resolve_review(
             merchant_order_id, body["decision"], note=body["note"],
             actor=body.get("actor") or "api",
         )  # fmt: skip
@@ -160,9 +160,9 @@ def _invalid(code: str, fields: dict[str, Any]) -> ResponseReturnValue:
 def _action_error(exc: OrderActionError, invalid_code: str) -> ResponseReturnValue:
     if isinstance(exc, UnknownOrderError):
         return error(404, "not_found", str(exc))
-    if isinstance(exc, RefundTooLarge):
+    if isinstance(exc, RefundTooLargeError):
         return error(400, "refund_too_large", str(exc), remaining=format(exc.remaining, "f"))
-    if isinstance(exc, IdempotencyKeyReused):
+    if isinstance(exc, IdempotencyKeyReusedError):
         return error(409, "idempotency_key_reused", str(exc))
     if isinstance(exc, OrderStateError):
         return error(409, "order_state", str(exc))

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-log = logging.getLogger("flexiti_checkout.store")
+log = logging.getLogger(__name__)
 
 
 class PollingThreads:

@@ -18,9 +18,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from flexiti_checkout.errors import (
-    IdempotencyKeyReused,
+    IdempotencyKeyReusedError,
     OrderStateError,
-    RefundTooLarge,
+    RefundTooLargeError,
     UnknownOrderError,
 )
 from flexiti_checkout.models import LIVE_REFUNDS, Order, OrderStatus, Refund, RefundStatus, utc
@@ -67,8 +67,8 @@ class RefundStore:
         this idempotency key already made.
 
         Raises ``UnknownOrderError``, ``OrderStateError`` (status not in ``allowed``),
-        ``RefundTooLarge`` (naming what remains) and ``IdempotencyKeyReused`` (same key, another
-        amount).
+        ``RefundTooLargeError`` (naming what remains) and ``IdempotencyKeyReusedError`` (same key,
+        another amount).
         """
         if not storable_key(merchant_order_id):  # no order can have it; PostgreSQL would raise
             raise UnknownOrderError(f"No order has merchant order id {merchant_order_id!r}")
@@ -96,7 +96,7 @@ class RefundStore:
                     amount is not None and amount != found.amount
                 ):
                     asked = "all that remains" if amount is None else f"{amount}"
-                    raise IdempotencyKeyReused(
+                    raise IdempotencyKeyReusedError(
                         f"Idempotency key {idempotency_key!r} was used for a refund of "
                         f"{'all that remained' if found.full else found.amount} on order "
                         f"{merchant_order_id}, not {asked}"
@@ -111,7 +111,7 @@ class RefundStore:
             if order.status is OrderStatus.REFUNDED:
                 remaining = ZERO  # a full return took what Flexiti had, whatever our sum says
             if (remaining <= 0) if amount is None else (amount > remaining):
-                raise RefundTooLarge(
+                raise RefundTooLargeError(
                     f"Order {merchant_order_id} has {max(remaining, ZERO)} left to refund"
                     + ("" if amount is None else f"; {amount} is more than that"),
                     remaining=max(remaining, ZERO),

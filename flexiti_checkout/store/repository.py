@@ -22,28 +22,21 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from flexiti_checkout.models import Order, OrderEvent, OrderStatus, can_move, utc
-from flexiti_checkout.store.schema import ready_or_refuse
-from flexiti_checkout.store.tables import (
-    SCHEMA_VERSION,
-    default_sqlite_url,
-    make_engine,
-    order_events,
-    orders,
-    storable_key,
-)
+from flexiti_checkout.store.engine import make_engine
+from flexiti_checkout.store.revisions import ready_or_refuse
+from flexiti_checkout.store.tables import order_events, orders, storable_key
 from flexiti_checkout.store.throttle import lookup_allowed
 
 #: Asked on every callback and page that names an order: built and compiled once.
 _BY_MERCHANT_ID = select(orders).where(orders.c.merchant_order_id == bindparam("merchant_order_id"))
 
-log = logging.getLogger("flexiti_checkout.store")
+log = logging.getLogger(__name__)
 
 #: See ``Store.transition_hooks``.
 TransitionHook = Callable[[Connection, Order, Order], Callable[[], None] | None]
-__all__ = ["SCHEMA_VERSION", "Store", "TransitionHook", "default_sqlite_url", "new_id"]
 
 
-class _Abandoned(Exception):
+class _AbandonedError(Exception):
     """A transition's ``within`` step declined: its transaction rolls back."""
 
 
@@ -237,9 +230,9 @@ class Store:
                     )
                 )  # fmt: skip
                 if within is not None and not within(conn):
-                    raise _Abandoned
+                    raise _AbandonedError
                 follow_ups = self._run_transition_hooks(conn, order)
-        except _Abandoned:
+        except _AbandonedError:
             return None
         for follow_up in follow_ups:
             try:

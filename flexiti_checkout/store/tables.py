@@ -1,4 +1,4 @@
-"""The store's tables: one schema for SQLite and PostgreSQL, and the engine that reaches it.
+"""The store's tables: one schema for SQLite and PostgreSQL, and the column types it uses.
 
 Money is stored as text (exact on every database); times as epoch seconds. Text that came from
 outside is made storable on its way in: no database stores a NUL character or a lone UTF-16
@@ -13,14 +13,12 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    Engine,
     Float,
     ForeignKey,
     Index,
@@ -31,12 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    create_engine,
-    event,
 )
-from sqlalchemy.engine import make_url
-
-from flexiti_checkout.errors import ConfigurationError
 
 #: Bumped with each migration that changes the tables (``store/migrations``); ``Store`` refuses a
 #: database written by a newer version, as flexiti-checkout releases before migrations did too.
@@ -76,6 +69,12 @@ def storable(value: str) -> str:
 def storable_key(value: str, length: int = 64) -> bool:
     """Whether ``value`` can be an identifier in the store (a lookup of any other finds nothing)."""
     return len(value) <= length and _UNSTORABLE.search(value) is None
+
+
+def storable_json(value: Any) -> str:
+    """``value`` as JSON text any database stores (the JSON columns' serializer)."""
+    text = json.dumps(value, default=str, sort_keys=True)
+    return _UNSTORABLE_ESCAPE.sub(lambda m: m[1] + "\\ufffd", text) if "\\u" in text else text
 
 
 class CleanText(TypeDecorator[str]):
@@ -259,37 +258,3 @@ storefront_cache = Table(
     Column("claim_until", Float),  # …until then, when another may take over
     Column("updated_at", Float),
 )
-
-
-def _json_dumps(value: Any) -> str:
-    text = json.dumps(value, default=str, sort_keys=True)
-    return _UNSTORABLE_ESCAPE.sub(lambda m: m[1] + "\\ufffd", text) if "\\u" in text else text
-
-
-def default_sqlite_url(instance_path: str) -> str:
-    """The default store: a SQLite file in the app's instance folder."""
-    Path(instance_path).mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{Path(instance_path) / 'flexiti.sqlite3'}"
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode and a generous busy timeout for workers."""
-    try:
-        parsed = make_url(url)
-    except Exception as exc:
-        raise ConfigurationError(f"FLEXITI_STORE_URL is not a database URL: {exc}") from exc
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, json_serializer=_json_dumps)
-    engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_dumps)
-
-    @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        if parsed.database and parsed.database != ":memory:":
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    return engine

@@ -24,14 +24,10 @@ from typing import Generic, TypeVar
 from flexiti_checkout.errors import AuthenticationError, FlexitiError, UnavailableError
 from flexiti_checkout.storefront.shared import Sharing, SharingError
 
-log = logging.getLogger("flexiti_checkout.storefront")
+log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-
-
-class Refused(Exception):
-    """Flexiti was not called: the breaker is open or too many calls are already queued."""
 
 
 #: How soon a key whose answer another worker is fetching is looked at again.

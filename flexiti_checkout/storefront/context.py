@@ -6,15 +6,14 @@ from typing import Any
 
 from flask import g, has_app_context, has_request_context, request
 
-from flexiti_checkout._app import extension_state
+from flexiti_checkout._app import extension_part
 from flexiti_checkout.money import LANGS, Lang, normalize_lang
 from flexiti_checkout.storefront.plans import Storefront
 
 
 def current_storefront() -> Storefront:
     """The current app's storefront (the gate, the calculator and their caches)."""
-    storefront: Storefront = extension_state().storefront
-    return storefront
+    return extension_part("storefront", Storefront)
 
 
 def resolve_lang(explicit: Any = None, default: str = "en") -> Lang:

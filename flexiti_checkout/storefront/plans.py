@@ -46,7 +46,7 @@ _DEADLINE_KEY = "_flexiti_storefront_deadline"
 
 @dataclass(frozen=True)
 class StorefrontSettings:
-    """The settings of the gate, the calculator and the badges (read by ``web.settings``)."""
+    """The settings of the gate, the calculator and the badges (``web.settings.catalogue``)."""
 
     cache_ttl: float = 600.0
     budget: float = 1.5

@@ -14,8 +14,8 @@ from werkzeug.routing import RequestRedirect
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
 
 
-def make_blueprint() -> Blueprint:
-    """A fresh ``flexiti`` blueprint with the package's templates and static files."""
+def bare_blueprint() -> Blueprint:
+    """A fresh ``flexiti`` blueprint with the package's templates and static files, no routes."""
     bp = Blueprint(
         "flexiti",
         __name__,

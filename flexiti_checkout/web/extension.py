@@ -8,45 +8,41 @@ may serve several apps.
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 from typing import Any, Literal
 
 from flask import Flask, Response, jsonify, redirect, render_template, session
 from flask import request as current_request
 
+from flexiti_checkout._app import EXTENSION_KEY
 from flexiti_checkout.client.flexiti import FlexitiClient
-from flexiti_checkout.errors import FlexitiError, InvalidCheckout
+from flexiti_checkout.errors import FlexitiError, InvalidCheckoutError
 from flexiti_checkout.http_errors import as_http_error
-from flexiti_checkout.lifecycle.callback_limit import AnonymousCallbackLimit
-from flexiti_checkout.lifecycle.callback_worker import CallbackWorkers
-from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
+from flexiti_checkout.lifecycle.actions import OrderActions
+from flexiti_checkout.lifecycle.callbacks.limit import AnonymousCallbackLimit
+from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
+from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.refunds import RefundService
-from flexiti_checkout.lifecycle.reviews import OrderDecisions
+from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
 from flexiti_checkout.signals import STATUS_SIGNALS, application_approved, order_refunded
 from flexiti_checkout.store.answers import DatabaseAnswerStore
 from flexiti_checkout.store.audit import AuditLog
+from flexiti_checkout.store.engine import default_sqlite_url
 from flexiti_checkout.store.inbox import Inbox
-from flexiti_checkout.store.repository import Store, default_sqlite_url
+from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tokens import DatabaseTokenStore
 from flexiti_checkout.storefront import badges
 from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web import views
 from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
 from flexiti_checkout.web.admin.views import make_admin_blueprint
-from flexiti_checkout.web.cli import flexiti_commands
+from flexiti_checkout.web.cli.commands import flexiti_commands
 from flexiti_checkout.web.probe import FlexitiProbe
-from flexiti_checkout.web.settings import load_settings
+from flexiti_checkout.web.settings.catalogue import load_settings, secure_session_cookie
 from flexiti_checkout.web.signing import Signer
-from flexiti_checkout.web.state import (
-    EXTENSION_KEY,
-    RETURN_SESSION_KEY,
-    FlexitiState,
-    flexiti_state,
-)
+from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 from flexiti_checkout.web.wiring import (
     build_client,
     build_redirect_checker,
@@ -54,8 +50,6 @@ from flexiti_checkout.web.wiring import (
     embed_sandbox,
 )
 from flexiti_checkout.webhooks.dispatcher import install_webhooks
-
-log = logging.getLogger("flexiti_checkout.extension")
 
 #: The amount the health probe asks payment availability for.
 _PROBE_AMOUNT = Decimal(100)
@@ -90,7 +84,7 @@ class FlexitiCheckout:
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError("FlexitiCheckout is already set up on this app; call init_app once")
         settings = load_settings(app.config)
-        _secure_session_cookie(app, settings.environment)
+        secure_session_cookie(app.config, settings.environment)
         store = Store(settings.store_url or default_sqlite_url(app.instance_path))
         token_store = DatabaseTokenStore(store)
         sandbox_app = None
@@ -154,12 +148,12 @@ class FlexitiCheckout:
             ),
             probe=FlexitiProbe(lambda: probe_client.payment_availability(_PROBE_AMOUNT)),
             refunds=refunds,
-            decisions=OrderDecisions(orders, refunds),
+            actions=OrderActions(orders, refunds),
             sandbox_app=sandbox_app,
             webhooks=webhooks,
             admin=admin,
         )
-        app.register_blueprint(views.make_blueprint(), url_prefix=self.url_prefix)
+        app.register_blueprint(views.flexiti_blueprint(), url_prefix=self.url_prefix)
         if admin is not None:
             app.register_blueprint(make_admin_blueprint(), url_prefix=f"{self.url_prefix}/admin")
         badges.register_badges(app)
@@ -193,7 +187,7 @@ class FlexitiCheckout:
         state = flexiti_state()
         try:
             started = state.orders.start(request)
-        except (FlexitiError, InvalidCheckout) as exc:
+        except (FlexitiError, InvalidCheckoutError) as exc:
             raise as_http_error(exc) from exc
         session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": started.merchant_order_id})
         if mode == "redirect":
@@ -248,8 +242,8 @@ class FlexitiCheckout:
         """Refund ``amount`` (a ``Decimal`` or ``"12.34"``; ``None``: all that remains) at Flexiti.
 
         The refund is recorded before Flexiti is called, and the same ``idempotency_key`` never
-        refunds twice (it returns the first refund). Raises ``RefundTooLarge`` (naming what
-        remains), ``IdempotencyKeyReused``, ``OrderStateError`` or ``UnknownOrderError``.
+        refunds twice (it returns the first refund). Raises ``RefundTooLargeError`` (naming what
+        remains), ``IdempotencyKeyReusedError``, ``OrderStateError`` or ``UnknownOrderError``.
         Flexiti's refusal comes back as a ``failed`` refund with its reason; no answer as an
         ``unknown`` one, which ``flask flexiti reconcile`` settles.
         """
@@ -270,13 +264,13 @@ class FlexitiCheckout:
         self, merchant_order_id: str, *, reason: str | None = None, actor: str = "shop"
     ) -> Order:
         """Cancel an approved order's purchase at Flexiti; the order becomes ``cancelled``."""
-        return flexiti_state().decisions.cancel(merchant_order_id, reason=reason, actor=actor)
+        return flexiti_state().actions.cancel(merchant_order_id, reason=reason, actor=actor)
 
     def resolve_review(
         self, merchant_order_id: str, decision: str, *, note: str, actor: str
     ) -> Order:
         """Decide a ``needs_review`` order: ``"approve"`` or ``"reject"`` (cancel or return)."""
-        return flexiti_state().decisions.resolve_review(
+        return flexiti_state().actions.resolve_review(
             merchant_order_id, decision, note=note, actor=actor
         )
 
@@ -287,19 +281,6 @@ class FlexitiCheckout:
     def payment_plan(self, price: Any, lang: str | None = None) -> Plan | None:
         """What ``price`` costs a month in the shopper's language, or ``None`` (no plan now)."""
         return badges.payment_plan(price, lang)
-
-
-def _secure_session_cookie(app: Flask, environment: str) -> None:
-    """SameSite=Lax unless the host chose otherwise (Flexiti's return is a top-level GET, which
-    carries Lax cookies); a warning when real credentials meet a session cookie without Secure."""
-    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
-        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if environment != "sandbox" and not app.config.get("SESSION_COOKIE_SECURE"):
-        log.warning(
-            "SESSION_COOKIE_SECURE is off with FLEXITI_ENVIRONMENT=%s: the session cookie that "
-            "remembers each customer's Flexiti order may travel over plain http; set it to True",
-            environment,
-        )
 
 
 def _send_refunded(app: Flask, order: Order, refund: Refund) -> None:

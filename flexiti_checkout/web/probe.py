@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-log = logging.getLogger("flexiti_checkout.health")
+log = logging.getLogger(__name__)
 
 PROBE_TTL = 30.0
 #: The longest a health check waits for the probe; a slower Flexiti counts as unreachable.

@@ -15,10 +15,10 @@ from typing import Any
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
-__all__ = ["BadToken", "Signer"]
+__all__ = ["BadTokenError", "Signer"]
 
 
-class BadToken(ValueError):
+class BadTokenError(ValueError):
     """A token that cannot be trusted: ``expired`` if it was good but is too old, otherwise
     forged, garbled, signed with a retired key, or made for another purpose."""
 
@@ -54,19 +54,19 @@ class Signer:
 
     def loads(self, token: str, *, max_age: float) -> dict[str, Any]:
         """The data of a token signed by one of our keys for our salt, at most ``max_age``
-        seconds ago; raises ``BadToken`` otherwise."""
+        seconds ago; raises ``BadTokenError`` otherwise."""
         if not (isinstance(max_age, (int, float)) and math.isfinite(max_age) and max_age > 0):
             raise ValueError("max_age must be a positive number of seconds")
         if not isinstance(token, str) or not token:
-            raise BadToken("no token was given")
+            raise BadTokenError("no token was given")
         try:
             # Token ages are whole seconds, so comparing with floor(max_age) changes nothing.
             data = self._serializer.loads(token, max_age=math.floor(max_age))
         except SignatureExpired:
-            raise BadToken("the token has expired", expired=True) from None
+            raise BadTokenError("the token has expired", expired=True) from None
         except BadData:
             # from None: itsdangerous errors carry the payload and are no business of callers.
-            raise BadToken("the token is not valid") from None
+            raise BadTokenError("the token is not valid") from None
         if not isinstance(data, dict):
-            raise BadToken("the token is not valid")
+            raise BadTokenError("the token is not valid")
         return data

@@ -7,23 +7,21 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from flexiti_checkout._app import EXTENSION_KEY, extension_state
+from flexiti_checkout._app import extension_state
 from flexiti_checkout.client.flexiti import FlexitiClient
-from flexiti_checkout.lifecycle.callback_limit import AnonymousCallbackLimit
-from flexiti_checkout.lifecycle.callback_worker import CallbackWorkers
-from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
+from flexiti_checkout.lifecycle.actions import OrderActions
+from flexiti_checkout.lifecycle.callbacks.limit import AnonymousCallbackLimit
+from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
+from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.orders import OrderService
-from flexiti_checkout.lifecycle.refunds import RefundService
-from flexiti_checkout.lifecycle.reviews import OrderDecisions
+from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.storefront.plans import Storefront
 from flexiti_checkout.web.admin.access import AdminConsole
 from flexiti_checkout.web.probe import FlexitiProbe
-from flexiti_checkout.web.settings import Settings
+from flexiti_checkout.web.settings.catalogue import Settings
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.webhooks.dispatcher import Webhooks
-
-__all__ = ["EXTENSION_KEY", "RETURN_SESSION_KEY", "FlexitiState", "flexiti_state"]
 
 #: The signed token in the customer's session that names their order on the way back.
 RETURN_SESSION_KEY = "flexiti_checkout.order"
@@ -49,9 +47,10 @@ class FlexitiState:
     storefront: Storefront
     #: Whether Flexiti answers, asked at most every 30 s (the health check).
     probe: FlexitiProbe
-    #: Refunds (recorded first, once per key) and cancellations and review decisions.
+    #: Refunds (recorded first, once per key).
     refunds: RefundService
-    decisions: OrderDecisions
+    #: Staff actions on a settled order: cancellations and review decisions.
+    actions: OrderActions
     sandbox_app: Flask | None = None
     #: The cap on callbacks without ``FLEXITI_CALLBACK_SECRET``; ``None`` with one.
     callback_limit: AnonymousCallbackLimit | None = None
@@ -63,5 +62,4 @@ class FlexitiState:
 
 def flexiti_state(app: Flask | None = None) -> FlexitiState:
     """The extension's state for ``app`` (default: the current app)."""
-    state: FlexitiState = extension_state(app)
-    return state
+    return extension_state(FlexitiState, app)

@@ -27,27 +27,27 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from flexiti_checkout._json import loads
-from flexiti_checkout.errors import CheckoutInProgressError, FlexitiError, InvalidCheckout
+from flexiti_checkout.errors import CheckoutInProgressError, FlexitiError, InvalidCheckoutError
 from flexiti_checkout.http_errors import FlexitiHTTPError
-from flexiti_checkout.lifecycle.orders import checkout_session
 from flexiti_checkout.lifecycle.redact import SECRET_KEYS, extract_identifiers, normalise_key
+from flexiti_checkout.lifecycle.starts import checkout_session
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.storefront import views as storefront_views
 from flexiti_checkout.storefront.context import resolve_lang
 from flexiti_checkout.texts import texts
-from flexiti_checkout.web.blueprint import make_blueprint as _bare_blueprint
+from flexiti_checkout.web.blueprint import bare_blueprint
 from flexiti_checkout.web.health import healthz
-from flexiti_checkout.web.signing import BadToken
+from flexiti_checkout.web.signing import BadTokenError
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 
-log = logging.getLogger("flexiti_checkout.views")
+log = logging.getLogger(__name__)
 
 FAILED = (OrderStatus.DECLINED, OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.ERROR)
 
 
-def make_blueprint() -> Blueprint:
+def flexiti_blueprint() -> Blueprint:
     """The ``flexiti`` blueprint with every route of the extension."""
-    bp = _bare_blueprint()
+    bp = bare_blueprint()
     bp.add_url_rule("/return/success", view_func=return_success)
     bp.add_url_rule("/return/error", view_func=return_error)
     bp.add_url_rule("/status", view_func=status)
@@ -169,7 +169,7 @@ def modal(token: str) -> ResponseReturnValue:
     state = flexiti_state()
     try:
         data = state.modal_signer.loads(token, max_age=state.settings.pending_expiry)
-    except BadToken as exc:
+    except BadTokenError as exc:
         abort(410 if exc.expired else 404)
     order = state.store.get_order(str(data.get("m", "")))
     if order is None:
@@ -252,7 +252,7 @@ def _session_order_id() -> str | None:
     state = flexiti_state()
     try:
         data = state.return_signer.loads(token, max_age=state.settings.pending_expiry + 3600)
-    except BadToken:
+    except BadTokenError:
         return None
     value = data.get("m")
     return value if isinstance(value, str) else None
@@ -380,11 +380,11 @@ def render_http_error(error: FlexitiHTTPError) -> ResponseReturnValue:
     """A checkout failure as a page (or JSON for API clients), with the reference id to quote."""
     original = error.original
     reference = original.reference_id if isinstance(original, FlexitiError) else None
-    fields = original.errors if isinstance(original, InvalidCheckout) else {}
+    fields = original.errors if isinstance(original, InvalidCheckoutError) else {}
     wait = original.retry_after if isinstance(original, CheckoutInProgressError) else None
     headers = {"Retry-After": str(math.ceil(wait))} if wait is not None else {}
     if request.accept_mimetypes.best == "application/json":
-        body: dict[str, Any] = {"error": type(error).__name__, "message": error.customer_message}
+        body: dict[str, Any] = {"error": error.error_name, "message": error.customer_message}
         if reference:
             body["reference_id"] = reference
         if fields:

@@ -23,7 +23,7 @@ from flexiti_checkout.client.wsgi_transport import session_for
 from flexiti_checkout.lifecycle.redirects import redirect_checker
 from flexiti_checkout.storefront.plans import Storefront
 from flexiti_checkout.storefront.shared import SharedStore
-from flexiti_checkout.web.settings import Settings
+from flexiti_checkout.web.settings.catalogue import Settings
 
 #: Where an app in sandbox mode serves its own sandbox (hosted pages, control API).
 SANDBOX_MOUNT = "/flexiti-sandbox"

@@ -33,7 +33,7 @@ from flexiti_checkout.store.repository import Store
 from flexiti_checkout.webhooks.events import REFUND_EVENTS, event_body, event_type
 from flexiti_checkout.webhooks.signing import signature_headers
 
-log = logging.getLogger("flexiti_checkout.webhooks")
+log = logging.getLogger(__name__)
 
 #: Waits after each failed attempt; the last one repeats until ``MAX_AGE``.
 RETRY_DELAYS: tuple[float, ...] = (10, 60, 300, 1800, 7200, 21600)

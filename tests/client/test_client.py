@@ -24,6 +24,7 @@ from flexiti_checkout import (
     UnavailableError,
 )
 from flexiti_checkout.errors import AmountNotFinanceableError
+from flexiti_checkout.money import AmountError
 from support.clocks import FakeClock
 
 ONLINE = "https://online.test/flexiti/online-api"
@@ -182,11 +183,28 @@ def test_widget_init_apply_uses_path_without_v2(client, mocked):
     assert client.widget_init("apply", Decimal(500), "fr-CA").online_order_id == "7"
 
 
-@pytest.mark.parametrize("bad", [1.5, True, "abc", "NaN", Decimal("Infinity")])
-def test_amounts_must_be_exact_and_finite(client, bad):
-    """Floats, booleans and non-numbers are refused before anything is sent."""
-    with pytest.raises((TypeError, ValueError)):
-        client.payment_availability(bad)
+@pytest.mark.parametrize(
+    "bad",
+    [1.5, True, "abc", "NaN", Decimal("Infinity"), "1e2", "1E+2", "0", Decimal(0), 0, "-5",
+     Decimal("-1"), Decimal("1.001"), "1000000.01"],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, a: c.payment_availability(a),
+        lambda c, a: c.payment_calculator(a, "en-CA"),
+        lambda c, a: c.widget_init("buy", a, "en-CA", merchant_order_id="A-1"),
+        lambda c, a: c.learn_more("en-CA", amount_requested=a),
+    ],
+    ids=["availability", "calculator", "widget-init", "learn-more"],
+)
+def test_amounts_are_parsed_strictly_before_sending(client, mocked, call, bad):
+    """Every Online API amount goes through ``parse_amount``: floats, booleans, non-numbers,
+    exponents, zero, negatives, sub-cents and amounts past the maximum are refused, and nothing
+    is sent (not even the token call)."""
+    with pytest.raises(AmountError):
+        call(client, bad)
+    assert len(mocked.calls) == 0
 
 
 def test_widget_init_rejects_unknown_flow(client):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from flexiti_checkout._json import MAX_DEPTH, UnreadableJSON, dumps, loads, within_depth
+from flexiti_checkout._json import MAX_DEPTH, UnreadableJSONError, dumps, loads, within_depth
 
 
 def nested_lists(depth: int) -> str:
@@ -34,7 +34,7 @@ def test_nesting_up_to_the_limit_is_read(shape) -> None:
 @pytest.mark.parametrize("shape", [nested_lists, nested_objects])
 def test_deeper_nesting_is_refused_at_any_depth(shape, depth: int) -> None:
     """One level past MAX_DEPTH and far past Python's recursion limit are the same refusal."""
-    with pytest.raises(UnreadableJSON, match=f"nested deeper than {MAX_DEPTH} levels"):
+    with pytest.raises(UnreadableJSONError, match=f"nested deeper than {MAX_DEPTH} levels"):
         loads(shape(depth))
 
 
@@ -53,7 +53,7 @@ def test_deeper_nesting_is_refused_at_any_depth(shape, depth: int) -> None:
 )
 def test_numbers_out_of_range_are_refused_before_any_arithmetic(text: str) -> None:
     """Huge or tiny exponents, very long numbers and NaN/Infinity are refused while parsing."""
-    with pytest.raises(UnreadableJSON, match="number"):
+    with pytest.raises(UnreadableJSONError, match="number"):
         loads(text)
 
 
@@ -61,6 +61,6 @@ def test_numbers_out_of_range_are_refused_before_any_arithmetic(text: str) -> No
     ("text", "reason"), [(b"\xff\xfe{", "not UTF-8"), ("{not json", "is not JSON")]
 )
 def test_other_unreadable_bodies_say_why(text: str | bytes, reason: str) -> None:
-    """Bytes that are not UTF-8 JSON are an UnreadableJSON, a ValueError, naming the problem."""
+    """Bytes that are not UTF-8 JSON raise UnreadableJSONError (a ValueError) naming the problem."""
     with pytest.raises(ValueError, match=reason):
         loads(text)

@@ -21,7 +21,7 @@ CHECK_INSTALLED = textwrap.dedent(
     import pathlib, sys
     import flask
     import flexiti_checkout
-    from flexiti_checkout.web.blueprint import make_blueprint
+    from flexiti_checkout.web.blueprint import bare_blueprint
     from flexiti_checkout.sandbox import create_app
 
     package = pathlib.Path(flexiti_checkout.__file__).resolve().parent
@@ -29,7 +29,7 @@ CHECK_INSTALLED = textwrap.dedent(
     assert (package / "py.typed").is_file()
 
     host = flask.Flask("host")
-    host.register_blueprint(make_blueprint(), url_prefix="/flexiti")
+    host.register_blueprint(bare_blueprint(), url_prefix="/flexiti")
     css = host.test_client().get("/flexiti/static/flexiti_checkout/sandbox.css")
     assert css.status_code == 200 and css.data.strip(), css.status
     name = "flexiti_checkout/sandbox/learn_more.html"
@@ -53,12 +53,12 @@ CHECK_INSTALLED = textwrap.dedent(
     import tempfile
     from alembic import command
     from sqlalchemy import create_engine
-    from flexiti_checkout.store import schema
+    from flexiti_checkout.store import revisions
 
     engine = create_engine(f"sqlite:///{tempfile.mkdtemp()}/store.sqlite3")
     with engine.begin() as conn:
-        command.upgrade(schema._config(conn), "head")
-    assert schema.current(engine).up_to_date
+        command.upgrade(revisions._config(conn), "head")
+    assert revisions.current(engine).up_to_date
     print("wheel ok")
     """
 )

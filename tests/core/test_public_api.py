@@ -10,14 +10,16 @@ PUBLIC = [
     "PROVINCES", "Address", "ApplyDetails", "AuthenticationError", "CheckoutError",
     "CheckoutInProgressError", "CheckoutRequest", "CheckoutSession", "ConfigurationError",
     "ConflictError", "ExceedsAmountError", "FieldError", "FlexitiCheckout", "FlexitiClient",
-    "FlexitiError", "InvalidCheckout", "InvalidRequestError", "Lookup", "MemoryTokenStore",
+    "FlexitiError", "InvalidCheckoutError", "InvalidRequestError", "Lookup", "MemoryTokenStore",
     "MerchantInfo", "NotEnoughCreditError", "NotFoundError", "Order", "OrderAlreadySettledError",
     "OrderEvent", "OrderMismatchError", "OrderStatus", "PaymentPlan", "Plan", "PromoDetails",
     "PurchaseDetails", "RateLimitedError", "RedirectRefusedError", "Token", "TokenStore",
     "UnavailableError", "WidgetSession", "validate_checkout",
     # refunds, cancellations and review decisions
-    "IdempotencyKeyReused", "OrderActionError", "OrderStateError", "Refund", "RefundStatus",
-    "RefundTooLarge", "UnknownOrderError",
+    "IdempotencyKeyReusedError", "OrderActionError", "OrderStateError", "Refund", "RefundStatus",
+    "RefundTooLargeError", "UnknownOrderError",
+    # Flexiti's answers a caller can meet: an amount outside the plans, an answer not readable
+    "AmountNotFinanceableError", "UnreadableAnswerError",
 ]  # fmt: skip
 
 

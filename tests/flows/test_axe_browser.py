@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 
-from flexiti_checkout.web.admin.access import SANDBOX_ADMIN_KEY
+from flexiti_checkout._sandbox_keys import SANDBOX_ADMIN_KEY
 from support.demo_server import API_KEY, Demo
 from support.shop_server import checkout_request
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
+from flexiti_checkout._sandbox_keys import SANDBOX_API_KEY
 from flexiti_checkout.sandbox.server import serve
-from flexiti_checkout.service.api import SANDBOX_API_KEY
 from flexiti_checkout.service.app import create_app
 from support.apps import close_app
 from support.demo_server import API_KEY, Demo, flexiti_frame

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from flexiti_checkout.client.flexiti import FlexitiClient
-from flexiti_checkout.errors import FlexitiError, InvalidCheckout
+from flexiti_checkout.errors import FlexitiError, InvalidCheckoutError
 from flexiti_checkout.lifecycle.checkout import (
     Address,
     CheckoutRequest,
@@ -54,7 +54,7 @@ def stored(request: CheckoutRequest, field: str) -> Any:
 
 
 def errors_of(data: Any) -> dict[str, list[str]]:
-    with pytest.raises(InvalidCheckout) as caught:
+    with pytest.raises(InvalidCheckoutError) as caught:
         validate_checkout(data)
     return caught.value.errors
 
@@ -326,7 +326,7 @@ def test_invalid_checkout_message() -> None:
     """str() lists each bad field with its message, says what to do, and repeats no value."""
     data = with_field("billing.postal_code", "D0A 0A0")
     data = {**data, "amount": "10.001", "email": "tommy.secret@"}
-    with pytest.raises(InvalidCheckout) as caught:
+    with pytest.raises(InvalidCheckoutError) as caught:
         validate_checkout(data)
     message = str(caught.value)
     assert message == (
@@ -339,9 +339,9 @@ def test_invalid_checkout_message() -> None:
 
 
 def test_invalid_checkout_is_the_shops_error() -> None:
-    """InvalidCheckout is a ValueError about the shop's input, not a FlexitiError."""
-    assert issubclass(InvalidCheckout, ValueError)
-    assert not issubclass(InvalidCheckout, FlexitiError)
+    """InvalidCheckoutError is a ValueError about the shop's input, not a FlexitiError."""
+    assert issubclass(InvalidCheckoutError, ValueError)
+    assert not issubclass(InvalidCheckoutError, FlexitiError)
 
 
 # -- input forms ------------------------------------------------------------------------------

@@ -286,11 +286,11 @@ def test_concurrent_starts_open_one_flexiti_order(shop):
 
 def test_checkout_request_is_validated(shop):
     """Bad input names each bad field and opens nothing at Flexiti."""
-    from flexiti_checkout import InvalidCheckout
+    from flexiti_checkout import InvalidCheckoutError
 
     bad = checkout_request("BAD-1", amount="4.999")
     bad["billing"]["postal_code"] = "12345"
-    with shop.app.app_context(), pytest.raises(InvalidCheckout) as caught:
+    with shop.app.app_context(), pytest.raises(InvalidCheckoutError) as caught:
         shop.flexiti.start_checkout(bad)
     assert set(caught.value.errors) == {"amount", "billing.postal_code"}
     assert shop.sandbox.control("GET", "orders")["orders"] == []

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import logging
-import math
-import threading
-import time
-from collections import Counter
 from decimal import Decimal
 
 import pytest
-import responses
 
-from flexiti_checkout import FlexitiClient, Order, OrderStatus
+from flexiti_checkout import Order, OrderStatus
 from flexiti_checkout.client.results import ApplyDetails, Lookup, PurchaseDetails
-from flexiti_checkout.lifecycle.orders import OrderService, Refresh, decide
-from flexiti_checkout.lifecycle.redirects import redirect_checker
-from flexiti_checkout.lifecycle.search import (
-    SEARCH_PARALLEL,
-    _first_match,
-    anonymous_news_spacing,
-    search_order,
-)
-from flexiti_checkout.store.repository import Store
-from support.clocks import FakeClock
+from flexiti_checkout.lifecycle.outcome import lookup_outcome
 
-ONLINE = "https://online.test/flexiti/online-api"
-NOTIFICATIONS = f"{ONLINE}/online/client-id/cid/notifications"
+# The ``service`` fixture's client (conftest.py) looks orders up here.
+NOTIFICATIONS = "https://online.test/flexiti/online-api/online/client-id/cid/notifications"
 
 
 def order(flow: str = "buy", amount: str = "499.00") -> Order:
@@ -59,50 +45,24 @@ def purchase_lookup(status: str, amount: str | None = "499.00", flow: str = "buy
         (Lookup("131209", "buy", None, None), None),
     ],
 )
-def test_decide_buy_flow(lookup, expected):
+def test_lookup_outcome_buy_flow(lookup, expected):
     """Flexiti's status maps to ours; SUCCESS for another amount or flow needs a person."""
-    assert decide(order(), lookup).status is expected
+    assert lookup_outcome(order(), lookup).status is expected
 
 
-def test_decide_apply_flow_keeps_the_customer_id():
+def test_lookup_outcome_apply_flow_keeps_the_customer_id():
     """An approved application is approved, with Flexiti's customer id kept on the order."""
     lookup = Lookup("131209", "apply", None, ApplyDetails("SUCCESS", customer_id="1293836"))
-    decision = decide(order(flow="apply"), lookup)
-    assert decision.status is OrderStatus.APPROVED
-    assert decision.details["customer_id"] == "1293836"
+    outcome = lookup_outcome(order(flow="apply"), lookup)
+    assert outcome.status is OrderStatus.APPROVED
+    assert outcome.details["customer_id"] == "1293836"
 
 
-def test_decide_keeps_the_granted_terms():
+def test_lookup_outcome_keeps_the_granted_terms():
     """The purchase's promo, plan and term are kept for the shop."""
-    decision = decide(order(), purchase_lookup("SUCCESS"))
-    assert decision.details == {"transaction_id": "131209", "promo_id": "9", "plan_id": "3",
+    outcome = lookup_outcome(order(), purchase_lookup("SUCCESS"))
+    assert outcome.details == {"transaction_id": "131209", "promo_id": "9", "plan_id": "3",
                                 "term": 12, "purchase_amount": "499.00"}  # fmt: skip
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(1_800_000_000.0)
-
-
-@pytest.fixture
-def service(store_url, clock):
-    store = Store(store_url, clock=clock)
-    client = FlexitiClient("cid", "secret", online_api_url=ONLINE, pos_api_url="https://pos.test",
-                           max_retries=0)  # fmt: skip
-    notified: list[Order] = []
-    svc = OrderService(store, client, notify=notified.append, check_redirect=redirect_checker([]),
-                       pending_expiry=3600, lookup_interval=5, clock=clock)  # fmt: skip
-    svc.notified = notified  # type: ignore[attr-defined]
-    yield svc
-    store.close()
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.post(f"{ONLINE}/oauth/token",
-                  json={"access_token": "t", "expires_in": 1200, "refresh_token": "r"})  # fmt: skip
-        yield rsps
 
 
 def pending(service) -> Order:
@@ -226,7 +186,7 @@ def test_unreadable_answer_is_logged_once_and_flagged_when_due(service, mocked, 
     from flexiti_checkout.lifecycle.reconcile import reconcile
 
     mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", json=UNREADABLE_ANSWER)
-    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.orders"):
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout.lifecycle.orders"):
         first = service.refresh_order(pending(service), source="test", force=True)
         clock.now += 60
         early = reconcile(service, [service.store.get_order("M-1")])
@@ -257,7 +217,7 @@ def test_unreadable_answer_is_logged_once_and_flagged_when_due(service, mocked, 
 def test_expired_order_moves_only_on_a_late_approval(service, mocked, answer, expected):
     """Flexiti approving an order we expired sends it to needs_review with the late note;
     anything else leaves it expired."""
-    from flexiti_checkout.lifecycle.decisions import LATE_APPROVAL_NOTE
+    from flexiti_checkout.lifecycle.outcome import LATE_APPROVAL_NOTE
 
     expired = service.store.transition(pending(service), OrderStatus.EXPIRED, source="test")
     mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1",
@@ -282,79 +242,3 @@ def test_long_flexiti_status_fits_the_store(service, mocked):
     result = service.refresh_order(pending(service), source="test", force=True)
     assert result.order.status is OrderStatus.PENDING
     assert result.order.flexiti_status == status.upper()[:32]
-
-
-# -- searches for the order of a callback that names none ----------------------------------------
-
-
-def numbered_pending(service, count: int) -> list[Order]:
-    """``count`` pending orders S-0… that Flexiti knows as pending, without a promo id yet."""
-    made = []
-    for n in range(count):
-        created = service.store.insert_order(merchant_order_id=f"S-{n}", amount=Decimal("10.00"),
-                                             flow="buy", lang="en", reference_id=f"ref-s{n}",
-                                             source="test")  # fmt: skip
-        made.append(service.store.transition(created, OrderStatus.PENDING, source="test",
-                                             online_order_id=str(500 + n)))  # fmt: skip
-    return made
-
-
-@pytest.mark.parametrize("trusted", [False, True], ids=["anonymous", "secret"])
-def test_forged_promo_id_callbacks_cannot_drive_lookups_past_the_spacing(
-    service, mocked, clock, trusted
-):
-    """Fifty callbacks with made-up promo ids, one every 0.1 s, search three pending orders.
-    Each one's news is fresh, so with a secret every search looks each order up; without one,
-    an order is looked up again only ``anonymous_news_spacing`` after its last lookup."""
-    for made in numbered_pending(service, 3):
-        # Seed 004's response-parameter table: ``purchase.status`` in Flexiti's casing.
-        mocked.get(f"{NOTIFICATIONS}/merchant-order-id/{made.merchant_order_id}",
-                   json={"transaction_id": made.online_order_id, "flow": "buy",
-                         "purchase": {"status": "Pending", "promo_id": None}})  # fmt: skip
-    for n in range(50):
-        found = search_order(service, promo_id=f"FORGED-{n}", customer_id=None,
-                             outcome="Success", since=clock.now, trust_news=trusted)  # fmt: skip
-        assert found.order is None
-        clock.advance(0.1)
-
-    per_order = Counter(call.request.url.rsplit("/", 1)[-1] for call in mocked.calls
-                        if "/notifications/" in call.request.url)  # fmt: skip
-    if trusted:
-        assert per_order == {"S-0": 50, "S-1": 50, "S-2": 50}
-    else:
-        spacing = anonymous_news_spacing(service)
-        most = 1 + math.ceil(50 * 0.1 / spacing)
-        assert set(per_order) == {"S-0", "S-1", "S-2"}
-        assert all(2 <= lookups <= most for lookups in per_order.values()), per_order
-
-
-def test_a_search_starts_with_one_lookup_then_runs_a_few_at_once():
-    """The newest candidate is looked up alone; each miss lets one more lookup run at once, up
-    to SEARCH_PARALLEL; once one matches, no further lookup starts."""
-    candidates = [Order(merchant_order_id=f"C-{n}", status=OrderStatus.PENDING,
-                        amount=Decimal("10.00"), flow="buy", lang="en", reference_id=f"r{n}")
-                  for n in range(12)]  # fmt: skip
-    lock = threading.Lock()
-    running: list[str] = []
-    started: list[tuple[str, int]] = []
-
-    def refresh(order: Order) -> Refresh:
-        with lock:
-            running.append(order.merchant_order_id)
-            started.append((order.merchant_order_id, len(running)))
-        time.sleep(0.05)
-        with lock:
-            running.remove(order.merchant_order_id)
-        return Refresh(order, looked_up=True)
-
-    def matches(result: Refresh) -> bool:
-        return result.order.merchant_order_id == "C-6"
-
-    found, lookups, skipped = _first_match(candidates, refresh, matches)
-
-    assert found is not None and found.merchant_order_id == "C-6"
-    assert started[0] == ("C-0", 1)
-    assert max(at_once for _, at_once in started) == SEARCH_PARALLEL
-    names = [name for name, _ in started]
-    assert names == [f"C-{n}" for n in range(len(names))]  # newest first, none skipped
-    assert 7 <= lookups == len(names) <= 6 + SEARCH_PARALLEL and skipped == 0

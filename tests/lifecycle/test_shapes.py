@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from flexiti_checkout import OrderStatus
-from flexiti_checkout.lifecycle.decisions import LATE_APPROVAL_NOTE
+from flexiti_checkout.lifecycle.outcome import LATE_APPROVAL_NOTE
 from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
 from flexiti_checkout.store.tables import webhook_outbox
 

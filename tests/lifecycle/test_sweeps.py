@@ -14,7 +14,7 @@ import responses
 from sqlalchemy import insert
 
 from flexiti_checkout import FlexitiClient
-from flexiti_checkout.lifecycle.callbacks import CallbackProcessor
+from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.reconcile import reconcile, unsettled_orders
 from flexiti_checkout.lifecycle.redirects import redirect_checker

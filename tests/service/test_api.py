@@ -21,9 +21,9 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 from werkzeug.test import TestResponse
 
+from flexiti_checkout._sandbox_keys import SANDBOX_API_KEY
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.lifecycle.validation import AddressSchema, CheckoutSchema
-from flexiti_checkout.service.api import SANDBOX_API_KEY
 from flexiti_checkout.service.app import create_app
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, flexiti_state
 from support.apps import close_app

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from flexiti_checkout.errors import InvalidCheckout
+from flexiti_checkout.errors import InvalidCheckoutError
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.service.openapi import openapi_document
 from flexiti_checkout.service.schemas import SPACE
@@ -54,7 +54,7 @@ def accepted(field: str, value: Any) -> bool:
     target[name] = value
     try:
         validate_checkout(body)
-    except InvalidCheckout as exc:
+    except InvalidCheckoutError as exc:
         assert set(exc.errors) == {field}, exc.errors  # refused for this field, not another
         return False
     return True

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from flexiti_checkout.service.api import SANDBOX_API_KEY
+from flexiti_checkout._sandbox_keys import SANDBOX_API_KEY
 from flexiti_checkout.service.app import create_app, create_demo_app
 from flexiti_checkout.web.state import flexiti_state
 from support.apps import close_app

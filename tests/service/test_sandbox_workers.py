@@ -20,7 +20,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
-from flexiti_checkout.service.api import SANDBOX_API_KEY
+from flexiti_checkout._sandbox_keys import SANDBOX_API_KEY
 from support.gunicorn import run_gunicorn
 from support.shop_server import checkout_request
 

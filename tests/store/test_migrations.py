@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from flexiti_checkout import FlexitiCheckout
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.models import OrderStatus
-from flexiti_checkout.store import schema
+from flexiti_checkout.store import revisions
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.outbox import DELIVERED, PENDING, Outbox
 from flexiti_checkout.store.repository import Store
@@ -122,7 +122,9 @@ def test_a_store_of_the_first_release_is_refused_then_upgraded_intact(
     result = app.test_cli_runner().invoke(args=["flexiti", "db", "upgrade"])
 
     assert result.exit_code == 0, result.output
-    assert result.output == f"Upgraded the store from revision 0001 to {schema.head_revision()}.\n"
+    assert (
+        result.output == f"Upgraded the store from revision 0001 to {revisions.head_revision()}.\n"
+    )
     assert every_row(engine) == before
     store = Store(store_url)
     try:
@@ -171,9 +173,9 @@ def test_the_revisions_build_exactly_the_store_tables(engine: Engine) -> None:
     """Running every revision on an empty database gives the tables the store itself creates,
     and the first revision alone gives the first release's tables."""
     with engine.begin() as conn:
-        command.upgrade(schema._config(conn), schema.FIRST_RELEASE)
+        command.upgrade(revisions._config(conn), revisions.FIRST_RELEASE)
         assert compare_metadata(MigrationContext.configure(conn), released.metadata) == []
-        command.upgrade(schema._config(conn), "head")
+        command.upgrade(revisions._config(conn), "head")
         assert (
             compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
             == []
@@ -187,9 +189,9 @@ def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> N
     assert store.get_order("none") is None
     store.close()
 
-    state = schema.current(engine)
+    state = revisions.current(engine)
 
-    assert state.up_to_date and state.current == schema.head_revision()
+    assert state.up_to_date and state.current == revisions.head_revision()
 
 
 @pytest.mark.parametrize(
@@ -222,12 +224,12 @@ def test_db_current_says_where_the_store_stands(
 def test_the_inbox_lease_revision_downgrades_and_upgrades_again(engine: Engine) -> None:
     """Revision 0004 can be undone (its columns and indexes go) and applied again."""
     with engine.begin() as conn:
-        command.upgrade(schema._config(conn), "head")
-        command.downgrade(schema._config(conn), "0003")
+        command.upgrade(revisions._config(conn), "head")
+        command.downgrade(revisions._config(conn), "0003")
         columns = {c["name"] for c in inspect(conn).get_columns("flexiti_callback_deliveries")}
         assert not columns & {"next_attempt_at", "lease_owner", "lease_until"}
         assert conn.execute(text("select value from flexiti_meta")).scalar() == "3"
-        command.upgrade(schema._config(conn), "head")
+        command.upgrade(revisions._config(conn), "head")
         assert (
             compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
             == []

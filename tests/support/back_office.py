@@ -15,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from flexiti_checkout.errors import ConflictError, FlexitiError, NotFoundError
+from flexiti_checkout.models import Order, OrderStatus
+from flexiti_checkout.store.repository import Store
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,28 @@ class FakeBackOffice:
         if not found:
             raise NotFoundError("no_returns_found", status=409, code="no_returns_found")
         return found
+
+
+def settled(
+    store: Store,
+    flexiti: FakeBackOffice,
+    merchant_order_id: str = "A-1",
+    amount: str = "100.00",
+    status: OrderStatus = OrderStatus.APPROVED,
+    *,
+    posted: bool = True,
+) -> Order:
+    """An order that Flexiti settled as ``status``, with its purchase at the fake Flexiti."""
+    order = store.insert_order(
+        merchant_order_id=merchant_order_id, amount=Decimal(amount), flow="buy", lang="en",
+        reference_id="ref", source="checkout",
+    )  # fmt: skip
+    assert order is not None
+    tid = f"T-{merchant_order_id}"
+    pending = store.transition(order, OrderStatus.PENDING, source="checkout", online_order_id=tid)
+    assert pending is not None
+    details = {"transaction_id": tid, "customer_id": "828930", "purchase_amount": amount}
+    done = store.transition(pending, status, source="callback", details=details)
+    assert done is not None
+    flexiti.add_purchase(tid, Decimal(amount), posted=posted)
+    return done

@@ -15,7 +15,7 @@ import time
 from flask import Flask
 
 from flexiti_checkout import FlexitiCheckout
-from flexiti_checkout.lifecycle.callback_worker import CallbackWorkers
+from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.web.state import flexiti_state
 
 app = Flask("worker")

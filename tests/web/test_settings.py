@@ -11,7 +11,12 @@ from flexiti_checkout import FlexitiCheckout
 from flexiti_checkout.client.flexiti import ENVIRONMENTS
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from flexiti_checkout.web.settings import DEFAULTS, Settings, load_settings, parse_duration
+from flexiti_checkout.web.settings.catalogue import (
+    DEFAULTS,
+    Settings,
+    load_settings,
+    parse_duration,
+)
 
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 #: The bytes key of Flask's quickstart: random bytes, not UTF-8.

@@ -10,7 +10,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 
-from flexiti_checkout.web.signing import BadToken, Signer
+from flexiti_checkout.web.signing import BadTokenError, Signer
 from support.clocks import FakeClock
 
 NOW = 1_700_000_000
@@ -64,7 +64,7 @@ def test_first_key_signs() -> None:
     """Keys are newest first: the first one signs, so the old key alone cannot verify."""
     token = returns("new", "old").dumps({"order": "A-1"})
     assert returns("new").loads(token, max_age=60) == {"order": "A-1"}
-    with pytest.raises(BadToken) as caught:
+    with pytest.raises(BadTokenError) as caught:
         returns("old").loads(token, max_age=60)
     assert not caught.value.expired
 
@@ -72,7 +72,7 @@ def test_first_key_signs() -> None:
 def test_retired_key_no_longer_verifies() -> None:
     """A token signed with a key no longer listed is refused as invalid, not as expired."""
     token = returns("retired").dumps({"order": "A-1"})
-    with pytest.raises(BadToken) as caught:
+    with pytest.raises(BadTokenError) as caught:
         returns("newer", "new").loads(token, max_age=60)
     assert not caught.value.expired
 
@@ -80,7 +80,7 @@ def test_retired_key_no_longer_verifies() -> None:
 def test_salts_separate_purposes() -> None:
     """A return token cannot be used as a modal token, even with the same keys."""
     token = Signer(["key"], salt="return").dumps({"order": "A-1"})
-    with pytest.raises(BadToken) as caught:
+    with pytest.raises(BadTokenError) as caught:
         Signer(["key"], salt="modal").loads(token, max_age=60)
     assert not caught.value.expired
 
@@ -104,7 +104,7 @@ def test_expiry(clock: FakeClock, age: int, max_age: float, valid: bool) -> None
     if valid:
         assert signer.loads(token, max_age=max_age) == {"order": "A-1"}
     else:
-        with pytest.raises(BadToken) as caught:
+        with pytest.raises(BadTokenError) as caught:
             signer.loads(token, max_age=max_age)
         assert caught.value.expired
         assert "expired" in str(caught.value)
@@ -114,7 +114,7 @@ def test_expired_token_signed_with_old_key_is_expired(clock: FakeClock) -> None:
     """Expiry is told apart from forgery for tokens signed with a rotated-out-but-listed key."""
     token = returns("old").dumps({"order": "A-1"})
     clock.now += 120
-    with pytest.raises(BadToken) as caught:
+    with pytest.raises(BadTokenError) as caught:
         returns("new", "old").loads(token, max_age=60)
     assert caught.value.expired
 
@@ -162,7 +162,7 @@ def test_tampered_token_is_invalid(clock: FakeClock, tamper: Any) -> None:
     """Any change to a token makes it invalid (not expired)."""
     signer = returns("key")
     token = signer.dumps({"order": "A-1"})
-    with pytest.raises(BadToken) as caught:
+    with pytest.raises(BadTokenError) as caught:
         signer.loads(tamper(token), max_age=60)
     assert not caught.value.expired
     assert "not valid" in str(caught.value)
@@ -173,16 +173,16 @@ def test_tampered_token_is_invalid(clock: FakeClock, tamper: Any) -> None:
     [None, b"bytes", 123, ["a"], {"order": "A-1"}, "", "garbage", "a.b.c", "ü.é.ö", "\x00"],
 )
 def test_garbage_is_refused_with_bad_token(token: Any) -> None:
-    """Whatever the browser sends, the caller sees BadToken, never another exception."""
-    with pytest.raises(BadToken) as caught:
+    """Whatever the browser sends, the caller sees BadTokenError, never another exception."""
+    with pytest.raises(BadTokenError) as caught:
         returns("key").loads(token, max_age=60)
     assert not caught.value.expired
 
 
 def test_itsdangerous_errors_do_not_leak() -> None:
-    """BadToken hides the itsdangerous error (and the payload it carries) from tracebacks."""
+    """BadTokenError hides the itsdangerous error (and the payload it carries) from tracebacks."""
     token = returns("other").dumps({"order": "A-1"})
-    with pytest.raises(BadToken) as caught:
+    with pytest.raises(BadTokenError) as caught:
         returns("key").loads(token, max_age=60)
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
@@ -191,7 +191,7 @@ def test_itsdangerous_errors_do_not_leak() -> None:
 def test_only_dicts_come_out() -> None:
     """A validly signed token whose payload is not an object is refused."""
     token = URLSafeTimedSerializer("key", salt="return").dumps(["A-1"])
-    with pytest.raises(BadToken):
+    with pytest.raises(BadTokenError):
         returns("key").loads(token, max_age=60)
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from flexiti_checkout.errors import ConflictError
-from flexiti_checkout.lifecycle.refunds import RefundService
+from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.outbox import PENDING
 from flexiti_checkout.store.repository import Store

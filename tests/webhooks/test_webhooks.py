@@ -39,7 +39,7 @@ from flexiti_checkout.sandbox.server import serve
 from flexiti_checkout.store.outbox import DELIVERED, FAILED, PENDING, Outbox
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tables import webhook_outbox
-from flexiti_checkout.web.settings import load_settings
+from flexiti_checkout.web.settings.catalogue import load_settings
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.webhooks.dispatcher import Webhooks, event_type
 from flexiti_checkout.webhooks.signing import sign, signature_headers
@@ -225,13 +225,14 @@ def test_signature_is_the_standard_webhooks_one(event_id, timestamp, body):
     )
 
 
-def readme_receiver(monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
-    """The plain-Python receiver of the README, run as written, keyed with ``SECRET``."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    code = re.search(r"```python\n(import base64, hashlib, hmac.*?)```", readme, re.S)
-    assert code is not None, "the README's webhook receiver is gone"
+def docs_receiver(monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
+    """The plain-Python receiver of the docs (the service's page), run as written, keyed with
+    ``SECRET``."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "service.md").read_text()
+    code = re.search(r"```python\n(import base64, hashlib, hmac.*?)```", page, re.S)
+    assert code is not None, "the docs' webhook receiver is gone"
     monkeypatch.setenv("FLEXITI_SHOP_WEBHOOK_SECRET", SECRET)
-    namespace: dict[str, Any] = {"__name__": "readme_receiver"}
+    namespace: dict[str, Any] = {"__name__": "docs_receiver"}
     exec(code.group(1), namespace)
     return namespace["app"].test_client()
 
@@ -240,12 +241,12 @@ def readme_receiver(monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
     ("key", "age", "status"),
     [(KEY, 0, 204), (KEY, 200, 204), (bytes(32), 0, 401), (KEY, 400, 401), (None, 0, 401)],
 )
-def test_the_readme_receiver_verifies_our_webhooks(monkeypatch, key, age, status):
-    """The README's receiver accepts our signature and refuses forged or stale ones."""
+def test_the_docs_receiver_verifies_our_webhooks(monkeypatch, key, age, status):
+    """The docs' receiver accepts our signature and refuses forged or stale ones."""
     body = b'{"type":"order.approved","data":{}}'
     sent_at = int(time.time()) - age
     headers = signature_headers(key, "msg_1", sent_at, body) if key is not None else {}
-    answer = readme_receiver(monkeypatch).post(
+    answer = docs_receiver(monkeypatch).post(
         "/hooks/flexiti", data=body, headers=headers, content_type="application/json"
     )
     assert answer.status_code == status

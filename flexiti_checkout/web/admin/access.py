@@ -24,8 +24,6 @@ from flexiti_checkout.store.audit import AuditLog
 #: What a host passes as ``admin_access``: the actor's name (or ``True``) to let the current
 #: request in, ``None``/``False`` to refuse it.
 AdminAccess = Callable[[], Any]
-#: In sandbox mode, with no ``FLEXITI_ADMIN_KEYS``, the service's console takes this public key.
-SANDBOX_ADMIN_KEY = "flexiti-sandbox-admin-key"
 SESSION_KEY = "flexiti_admin"
 CSRF_KEY = "flexiti_admin_csrf"
 MAX_ACTOR = 80

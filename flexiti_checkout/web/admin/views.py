@@ -66,13 +66,13 @@ def _refund(state: FlexitiState, order: Order, actor: str, form: Mapping[str, st
 
 
 def _cancel(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
-    done = state.decisions.cancel(order.merchant_order_id, reason=form.get("reason"), actor=actor)
+    done = state.actions.cancel(order.merchant_order_id, reason=form.get("reason"), actor=actor)
     return f"now {done.status}"
 
 
 def _review(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
     decision, note = form.get("decision", ""), form.get("note", "")
-    done = state.decisions.resolve_review(order.merchant_order_id, decision, note=note, actor=actor)
+    done = state.actions.resolve_review(order.merchant_order_id, decision, note=note, actor=actor)
     return f"{decision}: now {done.status} ({note})"
 
 

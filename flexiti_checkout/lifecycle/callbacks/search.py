@@ -1,0 +1,217 @@
+"""Finding the order of a callback that names none: Flexiti's documented notification.
+
+Seed 004's notification carries no merchant or online order id, only the purchase's promo id and
+the customer id (and personal data). The order is found by looking up the recent pending (and
+expired) orders at Flexiti, newest first, until one's lookup carries that promo id. Each lookup
+is an ordinary refresh, so whatever it learns is applied on the way. The search is bounded
+(``SEARCH_LOOKUP_LIMIT``) and throttled: an order already looked up since the notification
+arrived is not asked again, and the callback processor runs one search per promo id at a time per
+process, so copies of one notification cost one search. A few lookups run at once
+(``SEARCH_PARALLEL``): Flexiti's answer time, not ours, is what a search waits on. Once found, the
+order keeps the promo id in its details: a repeat finds it in the store and costs no search. A
+decline or cancellation carries no promo id: then only the newest few orders are looked up
+(``BLIND_SEARCH_LIMIT``), within the throttle. A stranger who can post callbacks (no
+``FLEXITI_CALLBACK_SECRET``) can still cause lookups, but news from them lets a lookup of an order
+through the throttle only a quarter of ``lookup_interval`` after its last one
+(``ANONYMOUS_NEWS_SHARE``): at most four lookups per order per interval, however many callbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from flexiti_checkout.lifecycle.orders import OrderService, Refresh
+from flexiti_checkout.lifecycle.outcome import (
+    APPROVED_STATUSES,
+    CANCELLED_STATUSES,
+    DECLINED_STATUSES,
+)
+from flexiti_checkout.models import Order, OrderStatus
+from flexiti_checkout.store.sweeps import Throttled, throttled_orders
+
+#: At most this many lookups (and candidate orders) per search for a promo id.
+SEARCH_LOOKUP_LIMIT = 200
+#: A search with no promo id (a decline or cancellation names none) can never be sure it found
+#: its order, and every repeat of it would search again: only the newest few orders, and only
+#: those the per-order throttle allows (no bypass for news). The customer's return and the
+#: reconciler settle the others.
+BLIND_SEARCH_LIMIT = 10
+#: Orders are candidates if they entered their status this recently (or within the pending
+#: expiry, if longer): a customer may finish at Flexiti well after we expired the order.
+SEARCH_WINDOW = 24 * 3600.0
+#: How long a delivery waits for another search in this process before it is tried again.
+SEARCH_WAIT = 5.0
+#: Lookups a search makes at once: Flexiti's answers take most of a search's time.
+SEARCH_PARALLEL = 4
+#: A candidate another search is looking up since this notification arrived may be the one:
+#: its lookup lands in the store about this long after it started (a Flexiti answering in
+#: 0.1 s), and the next try finds the order by its promo id.
+SEEN_RECHECK = 0.25
+#: News no secret vouches for (a callback without ``FLEXITI_CALLBACK_SECRET``) may have an order
+#: looked up again this share of ``lookup_interval`` after its last lookup, not sooner: a
+#: stranger's callbacks cannot drive lookups of an order faster than that.
+ANONYMOUS_NEWS_SHARE = 0.25
+
+#: What a notification announces (``notificationType``, a status), as the statuses it may lead to.
+_ANNOUNCED = (
+    (APPROVED_STATUSES, (OrderStatus.APPROVED, OrderStatus.NEEDS_REVIEW)),
+    (DECLINED_STATUSES, (OrderStatus.DECLINED,)),
+    (CANCELLED_STATUSES, (OrderStatus.CANCELLED,)),
+)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The order found (or ``None``), what it was found by, and what the search cost."""
+
+    order: Order | None
+    clue: str
+    lookups: int
+    candidates: int
+    #: Candidates the per-order throttle kept from a lookup: a later search may find the order.
+    throttled: int = 0
+    #: When the throttle lets the first of those through (a clock time), if known.
+    retry_at: float | None = None
+
+
+def search_order(
+    service: OrderService,
+    *,
+    promo_id: str | None,
+    customer_id: str | None,
+    outcome: str | None,
+    since: float,
+    force: bool = False,
+    trust_news: bool = True,
+    before_lookup: Callable[[], object] | None = None,
+) -> SearchResult:
+    """Look up recent pending and expired orders, newest first, until one matches the clues.
+
+    With a ``promo_id``, the match is the order whose lookup carries it. Without one (a decline
+    or cancellation has none), the match is the first order this search settled the way the
+    notification announced (``outcome``), for the same ``customer_id`` when both are known; such
+    a search makes at most ``BLIND_SEARCH_LIMIT`` lookups, each within the per-order throttle.
+    ``since`` is when the notification arrived: orders are candidates if they entered their
+    status within ``SEARCH_WINDOW`` (or ``service.pending_expiry``, if longer) before it.
+    A notification with a promo id is news for every candidate no lookup has seen since it
+    arrived; unless ``trust_news`` (an authenticated callback), only for a candidate whose last
+    lookup is ``anonymous_news_spacing`` old. Up to ``SEARCH_PARALLEL`` lookups run at once;
+    ``before_lookup`` is called before each starts (to wait for a gap between requests).
+    """
+    expected = _expected_statuses(outcome)
+    clue = _describe(promo_id, customer_id, outcome)
+    limit = SEARCH_LOOKUP_LIMIT if promo_id is not None else BLIND_SEARCH_LIMIT
+    news = since if promo_id is not None else None
+    spacing = 0.0 if trust_news else anonymous_news_spacing(service)
+    after = since - max(service.pending_expiry, SEARCH_WINDOW)
+    statuses = (OrderStatus.PENDING, OrderStatus.EXPIRED)
+    # Only the orders the throttle lets a lookup through for: the others would be skipped one
+    # query at a time. Those left out may be the one: a later search may find it.
+    now = None if force else service.clock()
+    candidates = service.store.orders_in(
+        statuses, entered_after=after, limit=limit, newest_first=True,
+        lookup_allowed_at=now, news_since=news, news_spacing=spacing,
+    )  # fmt: skip
+
+    def refresh(order: Order) -> Refresh:
+        if before_lookup is not None:
+            before_lookup()
+        return service.refresh_order(
+            order, source="callback", force=force, news_since=news, news_spacing=spacing
+        )
+
+    def matches(result: Refresh) -> bool:
+        return _matches(result, promo_id, customer_id, expected)
+
+    found, lookups, skipped = _first_match(candidates, refresh, matches)
+    if found is not None:
+        return SearchResult(found, clue, lookups, len(candidates), skipped)
+    throttled = Throttled(0, None)
+    if now is not None:
+        throttled = throttled_orders(service.store, statuses, entered_after=after, now=now,
+                                     news_since=news, news_spacing=spacing,
+                                     recheck=SEEN_RECHECK)  # fmt: skip
+    return SearchResult(
+        None, clue, lookups, len(candidates), throttled.count + skipped, throttled.soonest
+    )
+
+
+def anonymous_news_spacing(service: OrderService) -> float:
+    """How soon after its last lookup news no secret vouches for may have an order looked up."""
+    return service.lookup_interval * ANONYMOUS_NEWS_SHARE
+
+
+def _first_match(
+    candidates: list[Order],
+    refresh: Callable[[Order], Refresh],
+    matches: Callable[[Refresh], bool],
+) -> tuple[Order | None, int, int]:
+    """Refresh ``candidates`` in order until one ``matches``: one at first (the newest is the
+    likeliest), then each lookup that does not match lets one more run at once, up to
+    ``SEARCH_PARALLEL``.
+
+    The lookups under way when one matches finish (what they learn is applied). Returns the
+    order matched, how many lookups were made and how many the throttle skipped.
+    """
+    waiting = iter(candidates)
+    found: Order | None = None
+    lookups = skipped = 0
+    window = 1
+    with ThreadPoolExecutor(SEARCH_PARALLEL, thread_name_prefix="flexiti-search") as pool:
+        running: set[Future[Refresh]] = set()
+        while True:
+            while found is None and len(running) < window:
+                order = next(waiting, None)
+                if order is None:
+                    break
+                running.add(pool.submit(refresh, order))
+            if not running:
+                return found, lookups, skipped
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                result = future.result()
+                lookups += result.looked_up or result.error is not None
+                skipped += result.throttled
+                if found is None and matches(result):
+                    found = result.order
+                window = min(SEARCH_PARALLEL, window + 1)
+
+
+def _matches(
+    result: Refresh,
+    promo_id: str | None,
+    customer_id: str | None,
+    expected: tuple[OrderStatus, ...],
+) -> bool:
+    lookup = result.lookup
+    if lookup is None:
+        return False
+    if promo_id is not None:
+        return lookup.purchase is not None and lookup.purchase.promo_id == promo_id
+    if not expected or not result.changed or result.order.status not in expected:
+        return False
+    if customer_id is None:
+        return True
+    known = {
+        part.customer_id for part in (lookup.purchase, lookup.apply) if part and part.customer_id
+    }
+    return not known or customer_id in known
+
+
+def _expected_statuses(outcome: str | None) -> tuple[OrderStatus, ...]:
+    word = (outcome or "").strip().upper()
+    for flexiti_statuses, statuses in _ANNOUNCED:
+        if word in flexiti_statuses:
+            return statuses
+    return ()
+
+
+def _describe(promo_id: str | None, customer_id: str | None, outcome: str | None) -> str:
+    if promo_id is not None:
+        return f"promo id {promo_id}"
+    if outcome is not None:
+        who = f" for customer {customer_id}" if customer_id else ""
+        return f"announced outcome {outcome}{who}"
+    return "no clue at all"

@@ -1,0 +1,7 @@
+"""The settings: every ``FLEXITI_*`` key declared once, and how each is read.
+
+``catalogue`` declares each setting (key, default, parser, topic, doc) and loads the validated
+``Settings`` record at ``init_app``; ``values`` holds the parsers; ``environment`` is how the
+standalone service reads the same keys from the process environment. Nothing else in the package
+reads configuration. May import: the core, ``client``, ``storefront`` and ``webhooks``.
+"""

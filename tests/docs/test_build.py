@@ -1,0 +1,58 @@
+"""The documentation builds with no warning, and its settings table is the catalogue's."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from flexiti_checkout.web.settings.catalogue import CATALOGUE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The HTML site, built as ``make docs`` builds it (warnings are errors)."""
+    out = tmp_path_factory.mktemp("html")
+    built = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-W", "--keep-going", "-n", "-b", "html",
+         str(ROOT / "docs"), str(out)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    return out
+
+
+def test_every_page_is_built(site: Path) -> None:
+    """Each page of docs/ has its HTML, the changelog and the Flexiti contract included."""
+    pages = {page.stem for page in (ROOT / "docs").glob("*.md")} | {"api"}
+    assert pages <= {page.stem for page in site.glob("*.html")}
+    assert "Unreleased" in (site / "changes.html").read_text()
+
+
+def test_the_settings_table_is_the_catalogue(site: Path) -> None:
+    """Every key of the catalogue is in the configuration page, with its default and text."""
+    text = unescape(re.sub(r"<[^>]+>", "", (site / "configuration.html").read_text()))
+    text = " ".join(text.replace("\u2019", "'").split())  # Sphinx typesets apostrophes
+    for entry in CATALOGUE:
+        assert entry.key in text
+        words = re.sub(r"``|`", "", entry.doc)
+        assert " ".join(words.split()[:6]) in text, entry.key
+
+
+def test_the_api_reference_documents_the_public_names(site: Path) -> None:
+    """Every name of ``flexiti_checkout.__all__`` has its entry in the API reference."""
+    import flexiti_checkout
+
+    html = (site / "api.html").read_text()
+    missing = [
+        name for name in flexiti_checkout.__all__ if f'id="flexiti_checkout.{name}"' not in html
+    ]
+    assert missing == []

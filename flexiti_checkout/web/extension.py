@@ -220,13 +220,14 @@ class FlexitiCheckout:
         return flexiti_state().store.orders_in(statuses, limit=limit, newest_first=True)
 
     def close(self, app: Flask | None = None) -> None:
-        """Stop the callback workers and the webhook dispatcher and close the store's connections
-        (app shutdown, tests).
+        """Stop the callback workers, the webhook dispatcher and the storefront's calls (after
+        those in flight) and close the store's connections (app shutdown, tests).
 
         The app keeps working: the store opens new connections when it is used again.
         """
         state = flexiti_state(app)
         state.callback_workers.stop()
+        state.storefront.close()
         if state.webhooks is not None:
             state.webhooks.stop()
         state.store.close()

@@ -157,3 +157,21 @@ def test_a_value_that_is_not_a_list_of_origins_stops_the_start(tmp_path, value):
     """A typo must not silently open (or close) the service to the wrong sites."""
     with pytest.raises(ConfigurationError, match="FLEXITI_ALLOWED_ORIGINS"):
         service(tmp_path, f"sqlite:///{tmp_path / 's.db'}", FLEXITI_ALLOWED_ORIGINS=value)
+
+
+@pytest.mark.parametrize("path", [p for m, p in STOREFRONT if m == "GET" and "static" not in p])
+def test_an_answer_reused_for_another_page_names_that_page_only(listed, path):
+    """A worker reuses a GET answer it encoded moments ago; the CORS permission is worked out
+    again for each asking page, never replayed from the page that asked first."""
+    client = listed.test_client()
+    for _ in range(100):  # until the answer is definitive, and so kept for reuse
+        first = client.get(path, headers={"Origin": SHOP})
+        if first.headers["Cache-Control"] != "no-store":
+            break
+    assert first.headers["Access-Control-Allow-Origin"] == SHOP
+    stranger = client.get(path, headers={"Origin": STRANGER})
+    assert stranger.get_data() == first.get_data()
+    assert stranger.headers["ETag"] == first.headers["ETag"]
+    assert "Access-Control-Allow-Origin" not in stranger.headers
+    again = client.get(path, headers={"Origin": "http://127.0.0.1:8001"})
+    assert again.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8001"

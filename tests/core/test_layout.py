@@ -71,6 +71,7 @@ def room(name: str) -> str:
 GRAPH = {name: imports_of(name, path, set(modules())) for name, path in modules().items()}
 
 
+@pytest.mark.live  # a fresh interpreter: the only way to see what one import loads
 def test_importing_the_package_loads_neither_the_sandbox_nor_the_demo():
     """The sandbox and the demo load only when used (sandbox mode, the demo's own command)."""
     code = (

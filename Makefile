@@ -11,7 +11,7 @@ PORT   ?= 8000
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo demo-oscar test lint docs bench clean postgresql
+.PHONY: demo demo-oscar test check lint docs bench clean postgresql
 
 # The demo needs only the package and its runtime dependencies; tests and lint add [dev].
 $(STAMP): pyproject.toml
@@ -60,6 +60,13 @@ test: $(DEV) $(CHROMIUM) postgresql $(AXE)
 docs: $(DEV)
 	$(VENV)/bin/sphinx-build -W --keep-going -n -b html docs docs/_build/html
 	@echo "Open docs/_build/html/index.html"
+
+# The edit-test loop: lint, then every test that starts no server, browser, process or database
+# (tests/conftest.py marks the others ``live`` from the fixtures they use). Under a minute.
+check: $(DEV)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not live"
 
 lint: $(DEV)
 	$(VENV)/bin/ruff check .

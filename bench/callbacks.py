@@ -81,7 +81,7 @@ class Run:
 
 
 def notification(merchant_order_id: str, online_order_id: str, outcome: str) -> dict[str, Any]:
-    """A notification shaped like Flexiti's (FLEXITI_API.md), personal data included."""
+    """A notification shaped like the Online API's, personal data included."""
     approved = outcome == "approve"
     status = "SUCCESS" if approved else "DECLINED"
     return {

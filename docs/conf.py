@@ -42,7 +42,7 @@ nitpick_ignore_regex = [
     (
         r"py:.*",
         r"(Decimal|Flask|Any|Callable|Mapping|Iterable|Iterator|Sequence|Session|Response"
-        r"|ResponseReturnValue|Enum|StrEnum|Path|datetime|date|Literal)",
+        r"|SansIOResponse|ResponseReturnValue|Enum|StrEnum|Path|datetime|date|Literal)",
     ),
     # The staff console's access callable: ``Callable[[], Any]`` by another name.
     ("py:class", "AdminAccess"),

@@ -1,6 +1,9 @@
 """Flexiti financing at checkout for Flask shops and a standalone checkout service.
 
-This module only names the public surface; the work lives in the modules it imports from.
+This module only names the public surface; the work lives in the modules it imports from. The
+public surface is ``__all__`` below and the module paths docs/api.rst lists (``signals``,
+``errors``, ``http_errors``, ``client.pos.results``, ``webhooks.signing``, the two
+``create_app``); every other module is internal.
 """
 
 from flexiti_checkout.client import FlexitiClient, MemoryTokenStore, Token, TokenStore
@@ -39,6 +42,13 @@ from flexiti_checkout.errors import (
     UnknownOrderError,
     UnreadableAnswerError,
 )
+from flexiti_checkout.http_errors import (
+    AmountNotFinanceableHTTPError,
+    CheckoutConflictHTTPError,
+    CheckoutUnavailableHTTPError,
+    FlexitiHTTPError,
+    InvalidCheckoutHTTPError,
+)
 from flexiti_checkout.lifecycle.checkout import PROVINCES, Address, CheckoutRequest
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import (
@@ -49,19 +59,24 @@ from flexiti_checkout.models import (
     Refund,
     RefundStatus,
 )
+from flexiti_checkout.money import AmountError
 from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web.extension import FlexitiCheckout
 
 __all__ = [
     "PROVINCES",
     "Address",
+    "AmountError",
     "AmountNotFinanceableError",
+    "AmountNotFinanceableHTTPError",
     "ApplyDetails",
     "AuthenticationError",
+    "CheckoutConflictHTTPError",
     "CheckoutError",
     "CheckoutInProgressError",
     "CheckoutRequest",
     "CheckoutSession",
+    "CheckoutUnavailableHTTPError",
     "ConfigurationError",
     "ConflictError",
     "ExceedsAmountError",
@@ -69,8 +84,10 @@ __all__ = [
     "FlexitiCheckout",
     "FlexitiClient",
     "FlexitiError",
+    "FlexitiHTTPError",
     "IdempotencyKeyReusedError",
     "InvalidCheckoutError",
+    "InvalidCheckoutHTTPError",
     "InvalidRequestError",
     "Lookup",
     "MemoryTokenStore",

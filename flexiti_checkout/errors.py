@@ -176,7 +176,7 @@ _INVALID_INPUT_CODES = frozenset({"wrong_inputs", "wrong_input", "invalid_reques
 def _is_amount_refusal(code: str | None) -> bool:
     """Whether a 409's code says the amount is outside the merchant's plans.
 
-    The seeds document no code for it; the sandbox says ``amount_out_of_range``, and any code
+    Flexiti documents no code for it; the sandbox says ``amount_out_of_range``, and any code
     naming the amount is read the same way.
     """
     return code is not None and "amount" in code.lower()
@@ -221,7 +221,7 @@ def error_from_response(
 
     if status in (401, 403) or code in ("invalid_client", "invalid_token", "invalid_grant"):
         return AuthenticationError(f"Flexiti refused the credentials{detail}", **kwargs)
-    # Seed 000 titles no_returns_found (no purchase left to return) "409 - Not Found".
+    # POS API v2 titles no_returns_found (no purchase left to return) "409 - Not Found".
     if status == 404 or body_code == 404 or code in ("not_found", "no_returns_found"):
         return NotFoundError(f"Flexiti found nothing for this request{detail}", **kwargs)
     if status == 429:
@@ -234,7 +234,7 @@ def error_from_response(
     if status == 409 and code == "not_enough_credit":
         return NotEnoughCreditError(f"Flexiti declined the amount{detail}", **kwargs)
     if status == 409 and code and "exceed" in code:
-        # The seeds name this refusal "Refund - Exceeds Amount" without its body; Flexiti's
+        # Flexiti's pages name this refusal "Refund - Exceeds Amount" without its body; Flexiti's
         # other pages spell it capture_amount_exceeded or refunds_limit_exceeded_amount.
         return ExceedsAmountError(f"Flexiti refused the return amount{detail}", **kwargs)
     if status == 409 and _is_amount_refusal(code):

@@ -1,7 +1,13 @@
-"""Shared fixtures. The sandbox ones take their config from ``@pytest.mark.sandbox_config``."""
+"""Shared fixtures. The sandbox ones take their config from ``@pytest.mark.sandbox_config``.
+
+Tests that start a server, a browser, a process or PostgreSQL are marked ``live`` here, from the
+fixtures they use (``make check`` leaves them out, ``make test`` runs everything).
+"""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +41,62 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "postgresql_only: several hosts, which share a store only through a server"
     )
+    config.addinivalue_line(
+        "markers",
+        "one_database: what the test checks does not depend on the store (runs on SQLite only)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "live: starts a server on a port, a browser, a process or PostgreSQL; set from the "
+        "fixtures a test uses (LIVE_FIXTURES), or by hand; `make check` leaves these out",
+    )
+
+
+#: Fixtures that start something outside the test's own thread of work: a server on a real port
+#: (the sandbox, the shop, a receiver, the demo under gunicorn), Chromium, or PostgreSQL.
+LIVE_FIXTURES = frozenset(
+    {"postgres_url", "sandbox", "shop", "callback_receiver", "receiver", "chromium", "page", "demo"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``live`` each test that uses a live fixture, runs on PostgreSQL, or is ``slow`` or
+    ``browser``; and run the ``slow`` ones first, so that two processes finish together."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("store_url") == "postgresql"
+        if (
+            fixtures & LIVE_FIXTURES
+            or on_postgresql
+            or item.get_closest_marker("slow")
+            or item.get_closest_marker("browser")
+        ):
+            item.add_marker(pytest.mark.live)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _offline(config: pytest.Config) -> bool:
+    """``make check``: the run leaves out the live tests (``-m "not live"``)."""
+    return "not live" in (config.getoption("markexpr", "") or "")
+
+
+@pytest.fixture(autouse=True)
+def _nothing_live_offline(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under ``make check`` a test that opens a port or starts a process fails, naming the fix:
+    a test is left out of the quick run by what it does, not by what it was thought to do."""
+    if not _offline(request.config):
+        return
+    fix = "; give it a live fixture or @pytest.mark.live (tests/conftest.py)"
+
+    def no_listening(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"{request.node.nodeid} opens a port under make check{fix}")
+
+    def no_process(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"{request.node.nodeid} starts a process under make check{fix}")
+
+    monkeypatch.setattr(socket.socket, "listen", no_listening)
+    monkeypatch.setattr(subprocess.Popen, "__init__", no_process)
 
 
 #: The databases every test that uses a store runs on.
@@ -45,13 +107,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run each test that uses ``store_url`` (even through ``shop``) once per database.
 
     Browser tests stay on SQLite: what they check is the page, and the store under them is
-    covered by the same flows without a browser.
+    covered by the same flows without a browser. So do ``one_database`` tests, whose subject
+    (e.g. the service against its OpenAPI document) is the same on either store.
     """
     if "store_url" not in metafunc.fixturenames:
         return
     marked = metafunc.definition.get_closest_marker
     databases = DATABASES
-    if marked("sqlite_only") or marked("browser"):
+    if marked("sqlite_only") or marked("one_database") or marked("browser"):
         databases = DATABASES[:1]
     elif marked("postgresql_only"):
         databases = DATABASES[1:]

@@ -43,7 +43,7 @@ from flexiti_checkout.models import FLOWS
 from flexiti_checkout.money import parse_amount
 
 #: Base URLs of Flexiti's hosts, per environment: (Online API, POS API v2.5). The POS calls that
-#: the seeds write with ``pos-api/v2`` use the same base with ``v2`` (see ``client.pos``).
+#: Flexiti writes with ``pos-api/v2`` use the same base with ``v2`` (see ``client.pos``).
 ENVIRONMENTS: dict[str, tuple[str, str]] = {
     "production": (
         "https://onlineapi.flexiti.fi/flexiti/online-api",
@@ -234,7 +234,7 @@ class FlexitiClient:
             "amount_requested": parse_amount(amount_requested, "amount_requested"),
         }
         if merchant_order_id is not None:
-            # The seeds spell it merchant_orderid; Flexiti's JS SDK and the public connectors
+            # The Online API spells it merchant_orderid; Flexiti's JS SDK and the public connectors
             # send merchant_order_id. Both, with one value, so either server spelling finds it.
             body["merchant_orderid"] = body["merchant_order_id"] = str(merchant_order_id)
         if billing_information is not None:
@@ -326,7 +326,7 @@ class FlexitiClient:
                 f"notification_type must be success, error or cancelled, not {notification_type!r}"
             )
         path = f"/online/client-id/{self._cid}/notifications/test"
-        # As seed 004 writes them: "Event": Purchase/Apply, "Notification_type": Success/...
+        # As the Online API writes them: "Event": Purchase/Apply, "Notification_type": Success/...
         body = {"Event": event.capitalize(), "Notification_type": notification_type.capitalize()}
         data = self._caller.call(
             Call("online", "POST", path, "merchant", retry_safe=False, json=body), reference_id

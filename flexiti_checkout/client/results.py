@@ -93,7 +93,7 @@ class MerchantInfo:
 
     merchant_name: str | None
     merchant_id: str | None
-    #: The plans and terms the merchant offers (seed 000 nests them inside ``form_values``).
+    #: The plans and terms the merchant offers (POS API v2 nests them inside ``form_values``).
     offer_types: tuple[OfferType, ...] = ()
     #: The application form's option lists (salutations, provinces, security questions, ids).
     form_values: dict[str, Any] = field(default_factory=dict)

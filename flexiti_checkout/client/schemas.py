@@ -38,7 +38,7 @@ class FlexibleId(fields.Field):
         return str(value).strip()
 
 
-#: "1,200.05": seed 000 writes thousands with commas in some amounts.
+#: "1,200.05": POS API v2 writes thousands with commas in some amounts.
 _THOUSANDS = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 
 
@@ -94,7 +94,7 @@ def _first_of(data: Any, names: tuple[str, ...]) -> Any:
     return None
 
 
-#: Where seed 004 puts a purchase's status: ``purchase.status`` in its response-parameter table,
+#: Where the Online API puts a status: ``purchase.status`` in its response-parameter table,
 #: ``purchase.purchase_status`` in its JSON example (and in the notification). Both are read.
 PURCHASE_STATUS_KEYS = ("purchase_status", "status", "purchaseStatus")
 #: An application's status: ``apply.apply_status`` (example), ``apply.status``, and a top-level
@@ -186,7 +186,7 @@ class LookupSchema(_Lenient):
 
     @pre_load
     def top_level_apply_status(self, data: Any, **kwargs: Any) -> Any:
-        """Seed 004's table puts the application's status beside ``apply``, not inside it."""
+        """The Online API's table puts the application's status beside ``apply``, not inside it."""
         top = _first_of(data, ("apply_status", "applyStatus"))
         if top is None:
             return data

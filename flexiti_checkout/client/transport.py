@@ -52,7 +52,7 @@ class Call:
     json: Any = None
     form: Mapping[str, str] | None = None
     params: Mapping[str, str] | None = None
-    #: POS API only: the version segment of the URL, as the seeds write it per endpoint.
+    #: POS API only: the version segment of the URL, as Flexiti's pages write it per endpoint.
     version: str = "v2.5"
     #: The answer is a document (HTML), not JSON: returned as text.
     text: bool = False
@@ -169,7 +169,7 @@ def parse_text(response: requests.Response) -> str:
     return response.text
 
 
-#: Seeds 002 and 003 type ``x-reference-id`` as "ASCII string (32), GUID": a GUID's 32 hex digits.
+#: POS API v2.5 types ``x-reference-id`` as "ASCII string (32), GUID": a GUID's 32 hex digits.
 REFERENCE_ID_LENGTH = 32
 _UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")

@@ -26,7 +26,7 @@ from flexiti_checkout.sandbox.shapes import ApiError, UrlError, WrongInputsError
 from flexiti_checkout.sandbox.shared import paused
 from flexiti_checkout.sandbox.state import EXTENSION_KEY, SandboxState, get_state, state_from_config
 
-#: Seeds 002 and 003: "ASCII string (32), GUID".
+#: POS API v2.5's customer and previous-version pages: "ASCII string (32), GUID".
 REFERENCE_ID_LENGTH = 32
 API_PREFIXES = (online.ONLINE_API_PREFIX + "/", login.POS_API_PREFIX + "/", POS_V2_PREFIX + "/")
 

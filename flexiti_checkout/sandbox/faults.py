@@ -16,7 +16,7 @@ from typing import Any
 from flask import Response, json
 
 CALLBACK_MODES = ("normal", "drop", "duplicate", "delay", "out_of_order")
-#: "table": seed 004's response-parameter table (``purchase.status``, a top-level
+#: "table": the Online API's response-parameter table (``purchase.status``, a top-level
 #: ``apply_status``, Flexiti's casing ``Success``); "example": its JSON example
 #: (``purchase.purchase_status``, ``apply.apply_status``, ``SUCCESS``).
 LOOKUP_STYLES = ("table", "example")

@@ -171,7 +171,7 @@ def send_test_notification(cid: str) -> ResponseReturnValue:
     state = get_state()
     body = json_object_body()
     errors = FieldErrors()
-    # Seed 004 writes "Event" and "Notification_type"; any casing of keys and values is read.
+    # The Online API writes "Event" and "Notification_type"; any casing of keys and values is read.
     fields = {str(key).lower().replace("_", ""): value for key, value in body.items()}
     raw_event, raw_kind = fields.get("event"), fields.get("notificationtype")
     event, kind = str(raw_event or "").lower(), str(raw_kind or "").lower()
@@ -221,7 +221,7 @@ def _init_body() -> dict[str, Any]:
 
 
 def _merchant_orderid(body: dict[str, Any]) -> str | None:
-    """The merchant's order id under the seeds' spelling or the SDK's (``merchant_order_id``)."""
+    """The merchant's order id as the Online API or the SDK spells it (``merchant_order_id``)."""
     for name in ("merchant_orderid", "merchant_order_id"):
         value = body.get(name)
         if value is not None and str(value).strip():

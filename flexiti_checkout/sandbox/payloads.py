@@ -15,7 +15,7 @@ from flexiti_checkout.sandbox.shapes import iso_timestamp, money_number, money_t
 
 NOTIFICATION_TYPES = {SUCCESS: "Success", DECLINED: "Error", "CANCELLED": "Cancelled"}
 #: Statuses as Flexiti writes them in its tables and notifications ("Success"); the example
-#: lookups of seed 004 write "SUCCESS".
+#: lookups of the Online API write "SUCCESS".
 STATUS_WORDS = {SUCCESS: "Success", DECLINED: "Declined", "CANCELLED": "Cancelled"}
 SANDBOX_USERNAME = 1
 TEST_TYPES = {"success": SUCCESS, "error": DECLINED, "cancelled": "CANCELLED"}
@@ -38,7 +38,7 @@ def status_word(status: str, style: str = "table") -> str:
 def lookup(order: Order, callback_url: str | None, style: str = "table") -> dict[str, Any]:
     """The ``notifications/order-id`` and ``merchant-order-id`` answer, spelt as ``style`` says.
 
-    "table": seed 004's response-parameter table, ``purchase.status`` and a top-level
+    "table": the Online API's response-parameter table, ``purchase.status`` and a top-level
     ``apply_status``; "example": its JSON example, ``purchase.purchase_status`` and
     ``apply.apply_status``.
     """
@@ -98,7 +98,7 @@ def notification(
 ) -> dict[str, Any]:
     """The callback Flexiti posts when an order settles; ``status`` overrides the outcome.
 
-    Shaped as seed 004's ``notifications/test`` answer: no merchant or online order id, only the
+    As the Online API's ``notifications/test`` reply: no merchant or online order id, only the
     promo id and customer id of an approved purchase (``with_ids`` adds ours).
     """
     status = status or order.status

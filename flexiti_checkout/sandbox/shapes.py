@@ -18,7 +18,7 @@ from flexiti_checkout import _json
 from flexiti_checkout._json import UnreadableJSONError
 
 CENT = Decimal("0.01")
-#: Seed 000's description of every ``wrong_inputs`` refusal.
+#: The POS API v2 overview's description of every ``wrong_inputs`` refusal.
 WRONG_INPUTS = "Some inputs are wrong!"
 
 
@@ -64,7 +64,7 @@ class ApiError(Exception):
 class UrlError(Exception):
     """An error answered in Flexiti's other shape: ``{"url", "message", "error"}``.
 
-    Seed 000 uses it for customer lookups, verifications and customer transactions.
+    The POS API v2 overview uses it for customer lookups, verifications and customer transactions.
     """
 
     def __init__(
@@ -94,7 +94,7 @@ class UrlError(Exception):
         return response
 
 
-#: Query parameters that carry a card number: the error's ``url`` masks them as seed 000 does.
+#: Query parameters that carry a card number: the error's ``url`` masks them as POS API v2 does.
 _CARD_PARAMETERS = ("vcc_number", "vcc", "card_number")
 
 
@@ -106,7 +106,7 @@ def _masked_card(value: str) -> str:
 
 
 def _masked_full_path() -> str:
-    """The request's path and query, card numbers masked (seed 000: ``63749XXXXXXX97800``)."""
+    """The request's path and query, card numbers masked (POS API v2: ``63749XXXXXXX97800``)."""
     if not request.query_string:
         return request.path
     pairs = [
@@ -117,7 +117,7 @@ def _masked_full_path() -> str:
 
 
 class WrongInputsError(Exception):
-    """One or more request fields are invalid; answered as seed 000 does: ``409 wrong_inputs``
+    """One or more request fields are invalid; answered as POS API v2 does: ``409 wrong_inputs``
     with ``field_errors``."""
 
     def __init__(self, field_errors: list[dict[str, Any]]) -> None:

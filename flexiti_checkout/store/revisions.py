@@ -9,6 +9,7 @@ existed (tables but no ``alembic_version``) is at revision ``0001``, the first r
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +67,9 @@ def _config(connection: Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
 def _scripts() -> ScriptDirectory:
+    """The shipped revisions, read once per process (Alembic compiles every file it reads)."""
     return ScriptDirectory.from_config(_config())
 
 

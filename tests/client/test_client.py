@@ -307,8 +307,8 @@ def test_lookup_escapes_identifiers_in_the_path(client, mocked):
 
 
 def test_promo_lookup_and_test_notification(client, mocked):
-    """Promo lookups and test notifications reach their documented paths, the test
-    notification with seed 004's keys and values (Event: Purchase, Notification_type: Success)."""
+    """Promo lookups and test notifications reach their documented paths, the test notification
+    with the Online API's keys and values (Event: Purchase, Notification_type: Success)."""
     mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
     mocked.get(
         f"{ONLINE}/online/client-id/{CID}/notifications/promo-id/382712",
@@ -351,7 +351,7 @@ def test_merchant_login_uses_pos_api(client, mocked):
 
 
 def test_fresh_reference_id_when_none_given(client, mocked):
-    """Without a caller's id, a new GUID as 32 hex digits (seeds: "ASCII string (32), GUID")
+    """Without a caller's id, a new GUID as 32 hex digits (POS API v2.5: "ASCII string (32), GUID")
     goes on the token call and the API call alike."""
     mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
     mocked.get(LOOKUP_URL, json=LOOKUP_SUCCESS)
@@ -394,7 +394,7 @@ LOOKUP_SPELLINGS = {
 
 @pytest.mark.parametrize("body", LOOKUP_SPELLINGS.values(), ids=LOOKUP_SPELLINGS.keys())
 def test_lookup_reads_every_documented_status_spelling(client, mocked, body):
-    """Seed 004's table and example spell the status differently; every spelling and casing
+    """The Online API's table and example spell the status differently; every spelling and casing
     reads as SUCCESS."""
     mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
     mocked.get(LOOKUP_URL, json={"transaction_id": 9, **body})
@@ -402,7 +402,7 @@ def test_lookup_reads_every_documented_status_spelling(client, mocked, body):
 
 
 def test_lookup_reads_amounts_with_thousands_separators_and_long_statuses(client, mocked):
-    """ "1,200.05" (seed 000's writing), ids as numbers and a long status all read."""
+    """ "1,200.05" (POS API v2's writing), ids as numbers and a long status all read."""
     mocked.post(TOKEN_URL, json=token_json(scope="merchant"))
     status = "Approved pending manual verification by the credit team"
     mocked.get(LOOKUP_URL, json={"transaction_id": 9.0, "flow": "buy", "purchase": {

@@ -17,7 +17,7 @@ CORE = {
     "__init__", "_app", "_json", "_resources", "_sandbox_keys", "_urls", "errors", "http_errors",
     "models", "money", "order_json", "signals", "texts",
 }  # fmt: skip
-#: What each room may import besides itself and the core (DESIGN.md, "Layers").
+#: What each room may import besides itself and the core (docs/architecture.md).
 ALLOWED = {
     "core": set(),
     "client": set(),
@@ -71,6 +71,7 @@ def room(name: str) -> str:
 GRAPH = {name: imports_of(name, path, set(modules())) for name, path in modules().items()}
 
 
+@pytest.mark.live  # a fresh interpreter: the only way to see what one import loads
 def test_importing_the_package_loads_neither_the_sandbox_nor_the_demo():
     """The sandbox and the demo load only when used (sandbox mode, the demo's own command)."""
     code = (

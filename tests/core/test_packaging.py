@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 import textwrap
 import venv
 import zipfile
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +46,9 @@ CHECK_INSTALLED = textwrap.dedent(
     assert b"<html" in page.data.lower()
 
     # The demo shop runs on the runtime dependencies alone (make demo installs nothing else).
+    import importlib.util
+    for tool in ("pytest", "playwright", "psycopg", "schemathesis"):
+        assert importlib.util.find_spec(tool) is None, f"{tool} is visible to the wheel"
     import os, tempfile
     os.environ["FLEXITI_INSTANCE_PATH"] = tempfile.mkdtemp()
     from flexiti_checkout.service.app import create_demo_app
@@ -65,7 +71,8 @@ CHECK_INSTALLED = textwrap.dedent(
 
 
 def test_wheel_ships_templates_and_static(tmp_path: Path) -> None:
-    """A wheel installed in a fresh venv renders a shipped template and serves a static file."""
+    """A wheel installed in a fresh venv renders a shipped template and serves a static file,
+    and its demo and migrations run with the runtime dependencies alone."""
     dist = tmp_path / "dist"
     subprocess.run(
         [
@@ -91,14 +98,60 @@ def test_wheel_ships_templates_and_static(tmp_path: Path) -> None:
     assert "flexiti_checkout/store/migrations/script.py.mako" in names
 
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
+    venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True)
+    # This environment's pip installs the wheel alone into the fresh one; the fresh one sees the
+    # runtime dependencies (and nothing else of this environment) through a .pth file.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+         "--no-deps", "--no-index", str(wheel)],
+        check=True,
+    )  # fmt: skip
+    site_packages = next((env_dir / "lib").glob("python3*/site-packages"))
+    runtime = runtime_dependencies(wheel, tmp_path / "runtime-deps")
+    (site_packages / "runtime-deps.pth").write_text(f"{runtime}\n")
     result = subprocess.run(
         [str(python), "-c", CHECK_INSTALLED], cwd=tmp_path, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert "wheel ok" in result.stdout
+
+
+def _distributions_required(requirements: list[str]) -> set[str]:
+    """The distributions ``requirements`` need, with what they need in turn (no extras)."""
+    needed: set[str] = set()
+    todo = [Requirement(line) for line in requirements]
+    while todo:
+        requirement = todo.pop()
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        name = requirement.name.lower().replace("_", "-")
+        if name in needed:
+            continue
+        needed.add(name)
+        todo.extend(Requirement(line) for line in importlib.metadata.requires(name) or [])
+    return needed
+
+
+def runtime_dependencies(wheel: Path, folder: Path) -> Path:
+    """A folder holding the wheel's runtime dependencies, as installed in this environment.
+
+    They are linked, not installed: each distribution's top-level modules and its metadata.
+    What only the tests and tools need (pytest, Playwright, psycopg…) is not there, so the
+    installed package shows it runs on its runtime dependencies alone.
+    """
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        requires = Parser().parsestr(archive.read(metadata).decode()).get_all("Requires-Dist")
+    folder.mkdir()
+    for name in _distributions_required(requires or []):
+        distribution = importlib.metadata.distribution(name)
+        root = Path(str(distribution.locate_file("")))
+        tops = {Path(str(file)).parts[0] for file in distribution.files or []}
+        for top in tops - {"..", "__pycache__"}:
+            if (root / top).exists() and not (folder / top).exists():
+                (folder / top).symlink_to(root / top)
+    return folder
 
 
 def _make_dry_run(target: str, tmp_path: Path) -> str:

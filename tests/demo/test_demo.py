@@ -16,13 +16,26 @@ from flexiti_checkout.web.state import flexiti_state
 ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
 
 
+def demo_app(tmp_path):
+    """The service app in sandbox mode with its embedded sandbox.
+
+    A shop page waits for Flexiti only its budget (1.5 s), then offers no Flexiti; the sandbox is
+    in-process and always answers, so the budget here is the most there is, and a busy machine
+    never turns "Flexiti is offered" into "Flexiti is slow" (tests/storefront covers the budget).
+    """
+    return create_demo_app(
+        {
+            "FLEXITI_INSTANCE_PATH": str(tmp_path),
+            "FLEXITI_LOOKUP_INTERVAL": "0.1s",
+            "FLEXITI_STOREFRONT_BUDGET": "30s",
+        }
+    )
+
+
 @pytest.fixture
 def demo(tmp_path):
-    """The service app in sandbox mode with its embedded sandbox, as a test client."""
-    app = create_demo_app(
-        {"FLEXITI_INSTANCE_PATH": str(tmp_path), "FLEXITI_LOOKUP_INTERVAL": "0.1s"}
-    )
-    return app.test_client()
+    """The demo app as a test client."""
+    return demo_app(tmp_path).test_client()
 
 
 def add(client, sku: str) -> None:
@@ -197,9 +210,7 @@ def test_french_text_uses_a_no_break_space_before_colons(demo):
 
 def test_orders_page_shows_refunds(tmp_path):
     """A refunded part appears on the Orders page with its status and what is left to refund."""
-    app = create_demo_app(
-        {"FLEXITI_INSTANCE_PATH": str(tmp_path), "FLEXITI_LOOKUP_INTERVAL": "0.1s"}
-    )
+    app = demo_app(tmp_path)
     client = app.test_client()
     add(client, "espresso-machine")
     assert place_order(client, "redirect").status_code == 303

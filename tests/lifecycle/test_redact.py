@@ -14,7 +14,7 @@ from flexiti_checkout.lifecycle.redact import REDACTED, extract_identifiers, red
 R = REDACTED
 MERCHANT, ONLINE, PROMO = "merchant_order_id", "online_order_id", "promo_id"
 
-#: The shape FLEXITI_API.md documents for the test-notification endpoint, with plausible values.
+#: The shape the Online API documents for the test-notification endpoint, with plausible values.
 PURCHASE_NOTIFICATION = {
     "event": "purchase",
     "notificationType": "Success",

@@ -1,8 +1,8 @@
 """Settlement against every shape Flexiti documents: a shop on a real port, the sandbox on another.
 
-The sandbox speaks the seeds by default (callbacks without order ids, lookups in the table
-spelling, returns with ``orderId`` and ``auth_token``); each knob switches one shape to the other
-spelling, and every combination must settle an order exactly once.
+The sandbox speaks Flexiti's documented shapes by default (callbacks without order ids, lookups
+in the table spelling, returns with ``orderId`` and ``auth_token``); each knob switches one
+shape to the other spelling, and every combination must settle an order exactly once.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def deliveries(sandbox_app, wait: float = 5.0):
 
 
 def test_approved_purchase_notification(sandbox_api, sandbox_app, callback_receiver):
-    """An approved buy order posts one JSON notification shaped like seed 004's (no order id,
+    """An approved buy order posts one JSON notification shaped like the Online API's (no order id,
     only the promo and customer ids), and logs it."""
     order_id = settle(
         sandbox_api, merchant_orderid="SHOP-1", fname="Tommy", lname="Samson", dob="06/01/1981"
@@ -234,7 +234,7 @@ def test_no_callback_url_sends_nothing(sandbox_api, sandbox_app):
 def test_test_notification(
     sandbox_api, callback_receiver, event, kind, notification_type, status, keys
 ):
-    """notifications/test (seed 004's Event/Notification_type, any casing) returns a sample
+    """notifications/test (the Online API's Event/Notification_type, any casing) returns a sample
     notification and delivers it once, knobs aside."""
     response = sandbox_api.post(TEST_PATH, {keys[0]: event, keys[1]: kind})
     assert response.status_code == 200

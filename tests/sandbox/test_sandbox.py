@@ -266,7 +266,7 @@ def test_learn_more_url_and_page(sandbox_api, sandbox_client):
 
 def test_lookup_pending_then_approved_through_hosted_page(sandbox_api, sandbox_client):
     """A lookup says Pending until the customer approves on the hosted page, then Success
-    (seed 004's table spelling, ``purchase.status``, by default)."""
+    (the Online API's table spelling, ``purchase.status``, by default)."""
     started = sandbox_api.init(merchant_orderid="A-77").json
     order_id = started["online_order_id"]
     pending = lookup(sandbox_api, order_id).json
@@ -429,7 +429,7 @@ def test_result_page_without_urls_shows_outcome(sandbox_api, sandbox_client):
 
 
 def test_apply_flow_lookup(sandbox_api):
-    """An approved apply flow looks up as seed 004's table has it: ``apply.customer_id`` (an
+    """An approved apply flow looks up as the Online API's table has it: ``apply.customer_id`` (an
     int) and a top-level ``apply_status``."""
     started = sandbox_api.post(
         APPLY_INIT, {"lang": "en-CA", "flow": "apply", "amount_requested": 3000}
@@ -444,7 +444,7 @@ def test_apply_flow_lookup(sandbox_api):
 
 @pytest.mark.sandbox_config({"LOOKUP_STYLE": "example"})
 def test_lookup_example_style(sandbox_api):
-    """LOOKUP_STYLE=example answers as seed 004's JSON example: purchase_status, SUCCESS."""
+    """LOOKUP_STYLE=example answers as the Online API's JSON example: purchase_status, SUCCESS."""
     started = sandbox_api.init().json
     sandbox_api.settle(started["online_order_id"], "approve")
     purchase = lookup(sandbox_api, started["online_order_id"]).json["purchase"]
@@ -528,7 +528,7 @@ def test_approved_amount_delta_in_lookup(sandbox_api):
 @pytest.mark.parametrize(("lang", "province"), [("en", "Quebec"), ("fr", "Québec")])
 def test_pos_merchant_login(sandbox_api, lang, province):
     """Merchant login answers the merchant, its form values and, inside them, one offer type
-    per plan (seed 000 nests offer_types in form_values)."""
+    per plan (POS API v2 nests offer_types in form_values)."""
     response = sandbox_api.post(f"/client-id/{{cid}}/merchants/login?lang={lang}", {}, base=POS_API)
     assert response.status_code == 200
     body = response.json
@@ -603,7 +603,7 @@ def test_init_accepts_a_form_encoded_body(sandbox_api):
 
 @pytest.mark.parametrize("spelling", ["merchant_orderid", "merchant_order_id"])
 def test_init_reads_both_merchant_order_id_spellings(sandbox_api, spelling):
-    """The seeds' merchant_orderid and the SDK's merchant_order_id both name the order."""
+    """The Online API's merchant_orderid and the SDK's merchant_order_id both name the order."""
     body = {**buy_body(merchant_orderid=None), spelling: "BOTH-1"}
     started = sandbox_api.post(V2_INIT, body).json
     found = sandbox_api.get(BY_MERCHANT.replace("{merchant_orderid}", "BOTH-1"))
@@ -611,7 +611,7 @@ def test_init_reads_both_merchant_order_id_spellings(sandbox_api, spelling):
 
 
 def test_reference_id_longer_than_32_characters_is_refused(sandbox_api):
-    """Seeds type x-reference-id as an ASCII string of 32: a hyphenated UUID is refused."""
+    """Flexiti types x-reference-id as an ASCII string of 32: a hyphenated UUID is refused."""
     response = sandbox_api.post(
         V2_INIT, buy_body(), headers={"x-reference-id": "4df0cecb-0151-40d1-aede-bfc8e034d361"}
     )
@@ -624,7 +624,7 @@ def test_reference_id_longer_than_32_characters_is_refused(sandbox_api):
 
 @pytest.mark.parametrize("scope", ["customer", "merchant"])
 def test_merchant_login_accepts_either_scope(sandbox_api, scope):
-    """Seed 001 lists merchants/login among the customer-scope calls; both scopes may call it."""
+    """POS API v2.5 lists merchants/login among the customer-scope calls; both scopes may use it."""
     response = sandbox_api.call(
         "POST", "/client-id/{cid}/merchants/login?lang=en", scope=scope, base=POS_API, json={}
     )

@@ -2,7 +2,13 @@
 
 Every request the document calls valid must be accepted (or refused for a documented reason:
 401, 409, ...), every answer must match its documented schema, status and headers (405 with
-``Allow``), and nothing may be a server error. Examples are bounded to keep ``make test`` short.
+``Allow``), and nothing may be a server error.
+
+Examples are bounded to keep ``make test`` short: 30 valid and 60 invalid requests per operation
+(an operation has at most a dozen fields, and Schemathesis makes one part invalid at a time, so
+60 reach each field several times over; Hypothesis draws new ones on every run). The service
+runs on SQLite only: what is checked is the HTTP face, which is the same on either store
+(tests/service/test_api.py runs the API's behaviour on both).
 """
 
 from __future__ import annotations
@@ -21,6 +27,12 @@ from flexiti_checkout.service.app import create_app
 from flexiti_checkout.web.state import flexiti_state
 
 KEY = "schemathesis-key-0123456789abcdef"
+#: Generated requests per operation: valid ones, and ones the document calls invalid.
+VALID_EXAMPLES = 30
+INVALID_EXAMPLES = 60
+
+#: Hundreds of generated requests: part of make test, not of make check.
+pytestmark = [pytest.mark.one_database, pytest.mark.slow]
 
 
 @pytest.fixture
@@ -77,7 +89,7 @@ def test_the_service_does_what_its_openapi_document_says(api_schema) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy().map(with_an_adult_birth_date))
-        @settings(max_examples=40, deadline=None, database=None,
+        @settings(max_examples=VALID_EXAMPLES, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
         def conforms(case) -> None:
             case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"})
@@ -103,7 +115,7 @@ def test_the_service_refuses_what_its_openapi_document_calls_invalid(
         )
 
         @given(case=strategy)
-        @settings(max_examples=150, deadline=None, database=None,
+        @settings(max_examples=INVALID_EXAMPLES, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))  # fmt: skip
         def refused(case) -> None:
             case.call_and_validate()

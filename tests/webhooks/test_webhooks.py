@@ -355,6 +355,7 @@ def test_a_receiver_failing_twice_gets_the_event_on_the_third_try(store, webhook
     assert (event.attempts, event.last_result) == (3, "HTTP 200")
 
 
+@pytest.mark.live  # a port opened and closed, so that nobody listens on it
 def test_a_network_error_is_a_failed_attempt(store, clock):
     """Nobody listening counts as a failed attempt, recorded by the error's name only."""
     with serve(lambda environ, start_response: []) as server:

@@ -5,7 +5,7 @@ purchases; ``customers`` covers the merchant session, reference data, applicatio
 customers; ``calls`` is what every POS call shares (the URL's version, field helpers); ``schemas``
 reads the answers into the typed ``results``.
 
-The seeds write each endpoint's URL with its own version, and the client keeps it:
+Flexiti's pages write each endpoint's URL with its own version, and the client keeps it:
 
 =====================================================================  =======
 endpoint                                                               version

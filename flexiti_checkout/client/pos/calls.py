@@ -1,7 +1,7 @@
 """What every POS call shares: the merchant-scope call with its URL version, and field helpers.
 
 ``pos_api_url`` is the v2.5 base; the v2 base is the same URL with ``v2`` as its last segment
-(``client.pos`` lists which endpoint the seeds write with which version).
+(``client.pos`` lists which endpoint Flexiti writes with which version).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def amounts(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def dob_text(value: date | str | None) -> str | None:
-    # Seed 000 writes dates of birth YYYY/MM/DD in the search and lookup queries.
+    # POS API v2 writes dates of birth YYYY/MM/DD in the search and lookup queries.
     if isinstance(value, date):
         return value.strftime("%Y/%m/%d")
     return value

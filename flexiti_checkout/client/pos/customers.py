@@ -86,7 +86,7 @@ class PosCustomers(PosPart):
         return json_object(data, "i18n", reference_id)
 
     def information(self, *, reference_id: str | None = None, **fields: Any) -> dict[str, Any]:
-        """``POST information``: the seeds name this endpoint but document no fields."""
+        """``POST information``: POS API v2.5 names this endpoint but documents no fields."""
         data = self._pos("POST", "/information", V2_5, reference_id, json=fields)
         return json_object(data, "information", reference_id)
 
@@ -281,6 +281,6 @@ class PosCustomers(PosPart):
     def close_customer_account(
         self, account_number: str, *, reference_id: str | None = None
     ) -> None:
-        """Close a Quebec account through ``customers/close-account`` (seed 000's spelling)."""
+        """Close a Quebec account through ``customers/close-account`` (POS API v2's spelling)."""
         body = {"account_number": str(account_number)}
         self._pos("POST", "/customers/close-account", V2, reference_id, json=body)

@@ -1,4 +1,4 @@
-"""Typed results of the POS API calls (seeds 000-003).
+"""Typed results of the POS API calls (v2 and v2.5).
 
 Money is ``Decimal``; ids are strings whether Flexiti sent numbers or strings. As in
 ``results``, personal data that Flexiti echoes (names, addresses, dates of birth, e-mail, phone)
@@ -176,7 +176,7 @@ class BackOfficeResult:
     reference_id: str
     #: The amount returned (``None`` for a full return, a post or a cancel).
     amount: Decimal | None = None
-    #: Flexiti's answer as it came (``{}`` per the seeds), for the record.
+    #: Flexiti's answer as it came (``{}`` as documented), for the record.
     answer: dict[str, Any] = field(default_factory=dict)
 
 

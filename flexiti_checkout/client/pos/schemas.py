@@ -74,7 +74,7 @@ class OfferTypeSchema(_Lenient):
 
     @pre_load
     def either_spelling(self, data: Any, **kwargs: Any) -> Any:
-        # Seed 000 writes term_options in answers and terms_options in the prose.
+        # POS API v2 writes term_options in answers and terms_options in the prose.
         if isinstance(data, dict) and "term_options" not in data and "terms_options" in data:
             data = {**data, "term_options": data["terms_options"]}
         return data
@@ -142,7 +142,7 @@ class AccountSummarySchema(_Lenient):
 
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> AccountSummary:
-        # Seed 000 calls it tos, seed 002 tos_agreement.
+        # POS API v2 calls it tos, its v2.5 customers page tos_agreement.
         agreed = data.pop("tos_agreement", None)
         data["tos"] = data.get("tos") if data.get("tos") is not None else agreed
         return AccountSummary(**data)
@@ -360,7 +360,7 @@ class MerchantInfoSchema(_Lenient):
 
     @pre_load
     def offers_inside_form_values(self, data: Any, **kwargs: Any) -> Any:
-        # Seed 000 nests offer_types inside form_values; a top-level list is read as a fallback.
+        # POS API v2 nests offer_types inside form_values; a top-level list is read as a fallback.
         if isinstance(data, dict) and isinstance(data.get("form_values"), dict):
             nested = data["form_values"].get("offer_types")
             if nested is not None:

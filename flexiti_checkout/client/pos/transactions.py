@@ -137,7 +137,7 @@ class PosTransactions(PosPart):
             body: dict[str, Any] = {"return_type": "full"}
         else:
             amount = parse_amount(amount, "amount")
-            # Seed 000 types return_amount as a string.
+            # POS API v2 types return_amount as a string.
             body = {"return_type": "partial", "return_amount": format(amount, "f")}
         return self._back_office(transaction_id, "return", body, amount, reference_id)
 

@@ -1,6 +1,6 @@
 """Finding the order of a callback that names none: Flexiti's documented notification.
 
-Seed 004's notification carries no merchant or online order id, only the purchase's promo id and
+The Online API's notification has no merchant or online order id, only the purchase's promo id and
 the customer id (and personal data). The order is found by looking up the recent pending (and
 expired) orders at Flexiti, newest first, until one's lookup carries that promo id. Each lookup
 is an ordinary refresh, so whatever it learns is applied on the way. The search is bounded

@@ -256,7 +256,7 @@ def flexiti_error(exc: FlexitiError) -> dict[str, Any]:
 
 
 def _plain(answer: dict[str, Any]) -> dict[str, Any]:
-    """Flexiti's answer to a return (``{}`` per the seeds), scalars only, for the record."""
+    """Flexiti's answer to a return (``{}`` as documented), scalars only, for the record."""
     return {
         str(key): value if isinstance(value, (str, int, bool)) or value is None else str(value)
         for key, value in answer.items()

@@ -1,5 +1,5 @@
 """POS applications and reference data (``pos-api/v2.5``): apply, terms-and-conditions, i18n,
-information and the POS widget's init, from seeds 000 and 001."""
+information and the POS widget's init, from POS API v2 and v2.5."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def i18n(cid: str, key: str | None = None) -> ResponseReturnValue:
 @bp.post("/client-id/<cid>/information")
 @require_token()
 def information(cid: str) -> ResponseReturnValue:
-    """Seed 001 names this endpoint without documenting it: any JSON object is accepted."""
+    """POS API v2.5 names this endpoint without documenting it: any JSON object is accepted."""
     json_object_body(required=False)
     return jsonify({})
 
@@ -128,7 +128,7 @@ def information(cid: str) -> ResponseReturnValue:
 @bp.post("/client-id/<cid>/widget/init")
 @require_token()
 def widget_init(cid: str) -> ResponseReturnValue:
-    """Open a POS widget session; its id travels in the redirect URL, as seed 003 says."""
+    """Open a POS widget session; its id travels in the redirect URL (POS API previous versions)."""
     body = json_object_body(required=False)
     errors = FieldErrors()
     if body.get("amount") is not None:

@@ -1,5 +1,5 @@
-"""POS customers (seed 000, ``pos-api/v2``): lookup, search, verify, driver's licence and
-close-account; and account verification (seed 002, ``pos-api/v2.5``)."""
+"""POS customers (POS API v2, ``pos-api/v2``): lookup, search, verify, driver's licence and
+close-account; and account verification (POS API v2.5 customers and accounts)."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def verify_customer(cid: str, customer_id: str) -> ResponseReturnValue:
 @bp_v25.post("/client-id/<cid>/account/<account_number>/verify")
 @require_token()
 def verify_account(cid: str, account_number: str) -> ResponseReturnValue:
-    """Seed 002's account verification, with the regular-purchase bypass as a fifth format."""
+    """POS API v2.5's account verification, with the regular-purchase bypass as a fifth format."""
     book = ledger()
     body = json_object_body(required=False)
     account = book.find(account_number=account_number)
@@ -127,7 +127,7 @@ def verify_account(cid: str, account_number: str) -> ResponseReturnValue:
 @bp_v25.post("/client-id/<cid>/customers/driverslicense")
 @require_token()
 def drivers_licence(cid: str) -> ResponseReturnValue:
-    """Decode a PDF417 licence (AAMVA elements); seed 000 writes it on v2, seed 002 on v2.5."""
+    """Decode a PDF417 licence (AAMVA elements); POS API v2 and v2.5 both document it."""
     code = json_object_body(required=False).get("code")
     if not isinstance(code, str) or not code.strip():
         raise UrlError(409, "", LISTED)
@@ -160,14 +160,14 @@ def drivers_licence(cid: str) -> ResponseReturnValue:
 @bp_v2.post("/client-id/<cid>/customers/close-account")
 @require_token(merchant_only=True)
 def close_customer_account(cid: str) -> ResponseReturnValue:
-    """Close a Quebec account by number (seed 000)."""
+    """Close a Quebec account by number (POS API v2)."""
     return _close(str(json_object_body().get("account_number") or ""))
 
 
 @bp_v25.post("/client-id/<cid>/accounts/<account_number>/close")
 @require_token()
 def close_account(cid: str, account_number: str) -> ResponseReturnValue:
-    """Close a Quebec account by number (seed 002; seed 001 allows it a customer token)."""
+    """Close a Quebec account by number (POS API v2.5, which allows it a customer token)."""
     json_object_body(required=False)
     return _close(account_number)
 
@@ -238,7 +238,7 @@ def _summary(book: Ledger, account: Account) -> dict[str, Any]:
 
 
 def _date(errors: FieldErrors, value: Any) -> str:
-    """A date of birth as YYYY-MM-DD; seed 000 writes it YYYY/MM/DD in queries."""
+    """A date of birth as YYYY-MM-DD; POS API v2 writes it YYYY/MM/DD in queries."""
     match = _DATE.match(value or "") if isinstance(value, str) else None
     if value and match is None:
         errors.add("dob", "dob must be a date like 1990/01/31", value)

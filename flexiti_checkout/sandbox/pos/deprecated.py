@@ -1,4 +1,4 @@
-"""The deprecated POS endpoints seed 003 says are still served (``pos-api/v2.5``):
+"""The deprecated POS endpoints Flexiti's previous-versions page still serves (``pos-api/v2.5``):
 ``accounts/{n}/calculate-interest`` and ``authorization``."""
 
 from __future__ import annotations

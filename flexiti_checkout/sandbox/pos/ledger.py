@@ -3,7 +3,7 @@
 A transaction is ``pending`` (created without the customer's confirmation, waiting for
 ``PUT``), ``held`` (``hold_authorization``: the credit is held until it is posted or
 cancelled), ``posted`` (a purchase; returns reduce its balance) or ``cancelled``. A pending
-transaction the customer confirmed through ``PUT`` stays pending until ``post``; seed 000's
+transaction the customer confirmed through ``PUT`` stays pending until ``post``; POS API v2's
 ``PUT`` answer shows exactly that (``customer_confirmed: true``, ``status: pending``).
 
 Purchases approved through the Online API's hosted flow join the ledger under their

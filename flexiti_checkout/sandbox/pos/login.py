@@ -2,7 +2,7 @@
 
 The other POS routes live beside it: customers (``customers``), applications and reference data
 (``applications``), transactions (``transactions``) and the deprecated endpoints
-(``deprecated``), each on the version the seeds write for it.
+(``deprecated``), each on the version Flexiti's pages write for it.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ MERCHANT_ID = 1
 
 
 @bp.post("/client-id/<cid>/merchants/login")
-@require_token()  # seed 001 lists it among the customer-scope calls; merchant tokens work too
+@require_token()  # POS API v2.5 lists it among the customer-scope calls; merchant tokens work too
 def merchant_login(cid: str) -> ResponseReturnValue:
     """The merchant's form values, ``offer_types`` (plans and terms) inside them, in ``lang``.
 
-    Seed 001 lists merchants/login among the endpoints a customer-scope token may call.
+    POS API v2.5 lists merchants/login among the endpoints a customer-scope token may call.
     """
     json_object_body(required=False)  # optional merchant_username/merchant_password, unused
     raw_lang = request.args.get("lang", "en")

@@ -1,7 +1,7 @@
-"""Reference data of the POS API: the option lists of merchants/login and i18n (seeds 000, 001).
+"""Reference data of the POS API: the option lists of merchants/login and i18n (POS API v2, v2.5).
 
 English and French for the labels a customer reads first (salutations, provinces); the longer
-lists are in English in both languages, as the seeds show them.
+lists are in English in both languages, as Flexiti's pages show them.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ GOVID_TYPES = {
     "CAMPIC": "MPIC card issued by the Manitoba Public Insurance Corporation",
     "CACAID": "NEXUS or CANPASS Air membership card (issued by Canada Border Services Agency)",
 }
-#: Which authorities issue each kind of id (seed 000's option_depends); ``*`` is every province.
+#: Which authorities issue each kind of id (POS API v2's option_depends); ``*`` is every province.
 ISSUERS = {
     "CADL": "*", "CAHC": "BC NB NL NT NU QC SK YT", "CAPID": "ON", "CAP": "CANADA",
     "CAPRC": "CANADA", "CAICBC": "BC", "CAAR": "AB", "CASGI": "SK", "CADSNS": "NS",
@@ -94,7 +94,7 @@ def provinces(lang: str) -> dict[str, str]:
 
 
 def issued_by(lang: str) -> dict[str, dict[str, str]]:
-    """Seed 000's ``option_depends``: for each kind of id, the authorities that issue it."""
+    """POS API v2's ``option_depends``: for each kind of id, the authorities that issue it."""
     names = {**provinces(lang), "CANADA": "Canada"}
     result = {}
     for kind, codes in ISSUERS.items():
@@ -122,7 +122,7 @@ def offer_types(plans: tuple[Plan, ...], lang: str, *, terms_as_text: bool) -> l
 
 
 def form_values(plans: tuple[Plan, ...], lang: str) -> dict[str, Any]:
-    """merchants/login's ``form_values``, ``offer_types`` inside them as seed 000 shows."""
+    """merchants/login's ``form_values``, ``offer_types`` inside them as POS API v2 shows."""
     return {
         "salutation": {"options": SALUTATIONS[lang]},
         "province": {"options": provinces(lang)},
@@ -134,7 +134,7 @@ def form_values(plans: tuple[Plan, ...], lang: str) -> dict[str, Any]:
 
 
 def i18n(plans: tuple[Plan, ...], lang: str) -> dict[str, Any]:
-    """Every i18n key of seed 001, in ``lang``."""
+    """Every i18n key of POS API v2.5, in ``lang``."""
     return {
         "salutations": SALUTATIONS[lang],
         "provinces": provinces(lang),

@@ -1,6 +1,6 @@
 """Rules the POS routes share: finding accounts, who may buy, codes, plans, Flexiti's refusals.
 
-Each refusal is the body seed 000 documents for it, including the ``409`` whose body says
+Each refusal is the body POS API v2 documents for it, including the ``409`` whose body says
 ``"code": 404`` for an unknown customer, account or transaction.
 """
 
@@ -59,7 +59,7 @@ def ledger() -> Ledger:
 
 
 def not_found() -> ApiError:
-    """Seed 000's unknown customer, account or transaction: HTTP 409, body code 404."""
+    """POS API v2's unknown customer, account or transaction: HTTP 409, body code 404."""
     return ApiError(409, "not_found", "not_found", code=404)
 
 

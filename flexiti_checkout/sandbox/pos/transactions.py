@@ -1,4 +1,4 @@
-"""POS transactions (seed 000, ``pos-api/v2``): create, ``PUT``, held ones, post, cancel, return,
+"""POS transactions (POS API v2, ``pos-api/v2``): create, ``PUT``, held ones, post, cancel, return,
 and a customer's returnable purchases. The ledger module says how a transaction moves."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from flexiti_checkout.sandbox.state import get_state
 
 bp, _ = blueprints("sandbox_pos_transactions")
 TRANSACTION_TYPES = (*CREDIT_TYPES, "instore_payment", "tradein")
-#: The seeds title this refusal "Refund - Exceeds Amount" and cut its body off; this is the code
+#: Flexiti titles this refusal "Refund - Exceeds Amount" and cut its body off; this is the code
 #: and text Flexiti's later returns page gives the same refusal.
 EXCEEDS = (
     "capture_amount_exceeded",

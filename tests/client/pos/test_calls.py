@@ -1,5 +1,5 @@
 """Every other POS call against ``responses``: method, URL with its version, query and body
-exactly as the seeds write them, and the typed result read from the seed's own example."""
+exactly as Flexiti writes them, and the typed result read from Flexiti's own example."""
 
 from __future__ import annotations
 
@@ -274,7 +274,7 @@ CASES = [
     ids=[case[0] for case in CASES],
 )
 def test_each_pos_call_is_pinned(client, mocked, call, method, url, query, body, answer, check):
-    """The request goes out exactly as the seed writes it and the answer becomes its result."""
+    """The request goes out exactly as Flexiti writes it and the answer becomes its result."""
     mocked.add(method, url, **answer)
     result = call(client)
     assert last(mocked) == (method, url, query, body)
@@ -304,7 +304,7 @@ def test_every_pos_call_uses_one_merchant_token(client, mocked):
     ],
 )  # fmt: skip
 def test_incomplete_calls_are_refused_before_sending(client, mocked, call):
-    """A call missing what the seed requires raises ValueError and sends nothing."""
+    """A call missing what Flexiti requires raises ValueError and sends nothing."""
     with pytest.raises(ValueError):
         call(client)
     assert len(mocked.calls) == 0

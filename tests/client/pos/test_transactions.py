@@ -1,4 +1,4 @@
-"""The POS API methods against ``responses``: each request exactly as the seeds write it, and
+"""The POS API methods against ``responses``: each request exactly as Flexiti writes it, and
 each documented refusal mapped to its error class."""
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def test_return_full_is_pinned(client, mocked):
 
 
 def test_return_partial_sends_the_amount_as_a_string(client, mocked):
-    """A partial return sends return_amount digit for digit, typed as the seed types it."""
+    """A partial return sends return_amount digit for digit, typed as Flexiti types it."""
     mocked.post(f"{V2}/client-id/{CID}/transactions/167635/return", json={})
     result = client.return_transaction(167635, Decimal("12.30"), reference_id=REF)
     assert sent(mocked)["body"] == {"return_type": "partial", "return_amount": "12.30"}
@@ -177,7 +177,7 @@ def test_return_is_not_retried_after_a_timeout_once_sent(client, mocked):
     ],
 )
 def test_back_office_refusals_map_to_error_classes(client, mocked, status, body, error_class, code):
-    """Each refusal seed 000 documents for post/cancel/return raises its own class."""
+    """Each refusal POS API v2 documents for post/cancel/return raises its own class."""
     mocked.post(f"{V2}/client-id/{CID}/transactions/7/return", status=status, json=body)
     with pytest.raises(error_class) as caught:
         client.return_transaction("7", Decimal("1.00"), reference_id=REF)
@@ -252,7 +252,7 @@ URL = "/flexiti/pos-api/v2/client-id/flexitidemo/customers/43353/verify"
 def test_documented_pos_refusals_map_to_error_classes(
     client, mocked, status, body, error_class, code
 ):
-    """Each refusal seeds 000-003 document, in either body shape, raises its class."""
+    """Each refusal the POS API pages document, in either body shape, raises its class."""
     mocked.post(f"{V2}/client-id/{CID}/customers/43353/verify", status=status, json=body)
     with pytest.raises(error_class) as caught:
         client.verify_customer("43353", "email", reference_id=REF)

@@ -43,7 +43,7 @@ def test_forged_promo_id_callbacks_cannot_drive_lookups_past_the_spacing(
     Each one's news is fresh, so with a secret every search looks each order up; without one,
     an order is looked up again only ``anonymous_news_spacing`` after its last lookup."""
     for made in numbered_pending(service, 3):
-        # Seed 004's response-parameter table: ``purchase.status`` in Flexiti's casing.
+        # The Online API's response-parameter table: ``purchase.status`` in Flexiti's casing.
         mocked.get(f"{NOTIFICATIONS}/merchant-order-id/{made.merchant_order_id}",
                    json={"transaction_id": made.online_order_id, "flow": "buy",
                          "purchase": {"status": "Pending", "promo_id": None}})  # fmt: skip

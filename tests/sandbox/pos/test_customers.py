@@ -1,5 +1,5 @@
 """The sandbox's POS customers, applications, reference data and deprecated endpoints, each
-answering with the shapes and refusals the seeds document."""
+answering with the shapes and refusals Flexiti documents."""
 
 from __future__ import annotations
 
@@ -65,14 +65,14 @@ def test_lookup_finds_the_account(sandbox_api, query):
     ],
 )
 def test_lookup_refusals_use_the_url_shape(sandbox_api, vcc, error):
-    """Lookup refusals are 409 {url, message, error}, as seed 000 shows them."""
+    """Lookup refusals are 409 {url, message, error}, as POS API v2 shows them."""
     path = f"/client-id/{{cid}}/customers/lookup?vcc_number={vcc}"
     response = v2(sandbox_api, "GET", path)
     assert response.status_code == 409
     assert set(response.json) == {"url", "message", "error"}
     assert response.json["error"] == error
     assert response.json["url"].startswith("/flexiti/pos-api/v2/client-id/flexitidemo/customers")
-    # The card number is masked as seed 000 shows it: the first and last five digits only.
+    # The card number is masked as POS API v2 shows it: the first and last five digits only.
     assert response.json["url"].endswith(f"vcc_number={vcc[:5]}XXXXXX{vcc[-5:]}")
 
 
@@ -130,7 +130,7 @@ def test_verified_code_is_what_a_purchase_needs(sandbox_api, sandbox_client):
 
 @pytest.mark.parametrize("base", [V2, V25])
 def test_drivers_licence_is_decoded_on_both_versions(sandbox_api, base):
-    """The seed's PDF417 example decodes on v2 (seed 000) and v2.5 (seed 002)."""
+    """Flexiti's PDF417 example decodes on POS API v2 and v2.5."""
     response = sandbox_api.call(
         "POST", "/client-id/{cid}/customers/driverslicense", json={"code": LICENCE}, base=base
     )
@@ -146,7 +146,7 @@ def test_drivers_licence_is_decoded_on_both_versions(sandbox_api, base):
     ("code", "error"), [("", ""), ("not a licence", "Driver License's not supported")]
 )
 def test_drivers_licence_refusals(sandbox_api, code, error):
-    """A missing or unreadable code is refused as seed 000 shows."""
+    """A missing or unreadable code is refused as POS API v2 shows."""
     response = v2(sandbox_api, "POST", "/client-id/{cid}/customers/driverslicense", {"code": code})
     assert response.status_code == 409
     assert (response.json["error"], response.json["message"]) == (
@@ -215,7 +215,7 @@ def test_terms_are_html_per_region(sandbox_api, province, region):
 
 
 def test_i18n_whole_and_by_key(sandbox_api):
-    """i18n answers every key of seed 001, or one; an unknown key is 409 with code 404."""
+    """i18n answers every key of POS API v2.5, or one; an unknown key is 409 with code 404."""
     everything = v25(sandbox_api, "GET", "/client-id/{cid}/i18n?lang=fr").json
     assert {"salutations", "provinces", "govid_types", "occupation_ids", "plan_ids"} <= set(
         everything
@@ -277,7 +277,7 @@ def test_authorization_with_auto_capture_is_a_returnable_purchase(sandbox_api, s
 
 
 def test_customer_endpoints_need_a_merchant_token(sandbox_api):
-    """Lookups and verifications refuse a customer-scope token (seed 001's scope list)."""
+    """Lookups and verifications refuse a customer-scope token (POS API v2.5's scope list)."""
     response = v2(
         sandbox_api, "GET", "/client-id/{cid}/customers/lookup?vcc_number=1", scope="customer"
     )

@@ -1,4 +1,4 @@
-"""The sandbox's POS transactions (seed 000, pos-api/v2): states, credit, and the exact refusals."""
+"""The sandbox's POS transactions (POS API v2): states, credit, and the exact refusals."""
 
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def test_customer_transactions_list_what_can_be_returned(sandbox_api, code):
 
 @pytest.mark.parametrize("action", ["post", "cancel", "return"])
 def test_unknown_transaction_is_409_with_body_code_404(sandbox_api, action):
-    """Seed 000's not-found: HTTP 409 whose body says code 404."""
+    """POS API v2's not-found: HTTP 409 whose body says code 404."""
     response = pos(sandbox_api, "POST", f"{TX}/999/{action}", {"return_type": "full"})
     assert response.status_code == 409
     assert response.json == {"code": 404, "error": "not_found", "error_description": "not_found"}
@@ -159,8 +159,8 @@ def test_unknown_transaction_is_409_with_body_code_404(sandbox_api, action):
         ({"term": 7}, "wrong_inputs"),
     ],
 )
-def test_purchase_refusals_are_seed_shaped(sandbox_api, ledger, code, overrides, error):
-    """Each refusal is HTTP 409 with code, error and error_description as seed 000 shows."""
+def test_purchase_refusals_are_shaped_as_documented(sandbox_api, ledger, code, overrides, error):
+    """Each refusal is HTTP 409 with code, error and error_description as POS API v2 shows."""
     for customer in ("43355", "43356"):
         ledger.find(customer_id=customer).verification_code = code
     if overrides.get("amount"):
@@ -195,6 +195,6 @@ def test_transactions_need_a_merchant_token(sandbox_api, code):
 
 
 def test_transactions_live_on_v2_only(sandbox_api):
-    """Seed 000 writes the transactions URLs with pos-api/v2; v2.5 has none."""
+    """POS API v2 writes the transactions URLs with pos-api/v2; v2.5 has none."""
     response = sandbox_api.call("POST", TX + "/1/cancel", base="/flexiti/pos-api/v2.5")
     assert response.status_code == 404

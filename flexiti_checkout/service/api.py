@@ -41,7 +41,7 @@ from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.service.bodies import FLOAT_AMOUNT, JsonFraction, error, json_body
 from flexiti_checkout.service.openapi import openapi_document
-from flexiti_checkout.service.order_actions import add_order_actions, order_fields
+from flexiti_checkout.service.order_actions import add_order_actions
 from flexiti_checkout.service.schemas import CheckoutStartedSchema, OrderWithHistorySchema
 from flexiti_checkout.web.state import flexiti_state
 
@@ -175,7 +175,7 @@ def read_order(merchant_order_id: str) -> ResponseReturnValue:
     order = state.store.get_order(merchant_order_id) if merchant_order_id.isprintable() else None
     if order is None:
         return error(404, "not_found", f"No order has merchant order id {merchant_order_id!r}.")
-    fields = order_fields(order)
+    fields = state.refunds.refunds.with_refunds(order)
     fields["history"] = state.store.history(order)
     return jsonify(OrderWithHistorySchema().dump(fields))
 

@@ -50,14 +50,6 @@ def add_order_actions(bp: Blueprint) -> None:
     bp.add_url_rule(f"{path}/review", view_func=review_order, methods=["POST"])
 
 
-def order_fields(order: Order) -> dict[str, Any]:
-    """An order's fields for ``OrderSchema``, with its refunds and what remains refundable."""
-    found = flexiti_state().refunds.refunds.for_order(order.merchant_order_id)
-    fields = {name: getattr(order, name) for name in order.__dataclass_fields__}
-    fields.update(refunds=found, refundable=refundable(order, found))
-    return fields
-
-
 def create_refund(merchant_order_id: str) -> ResponseReturnValue:
     """Refund an order: 201 with the new refund, 200 with the one this Idempotency-Key made."""
     body, problem = _load(RefundRequestSchema())
@@ -98,8 +90,7 @@ def list_refunds(merchant_order_id: str) -> ResponseReturnValue:
     order = flexiti_state().store.get_order(merchant_order_id)
     if order is None:
         return error(404, "not_found", f"No order has merchant order id {merchant_order_id!r}.")
-    fields = order_fields(order)
-    return jsonify(RefundsSchema().dump(fields))
+    return jsonify(RefundsSchema().dump(flexiti_state().refunds.refunds.with_refunds(order)))
 
 
 def cancel_order(merchant_order_id: str) -> ResponseReturnValue:
@@ -137,7 +128,7 @@ def review_order(merchant_order_id: str) -> ResponseReturnValue:
 
 
 def _order_answer(order: Order) -> ResponseReturnValue:
-    return jsonify(OrderSchema().dump(order_fields(order)))
+    return jsonify(OrderSchema().dump(flexiti_state().refunds.refunds.with_refunds(order)))
 
 
 def _load(schema: Schema) -> tuple[dict[str, Any], ResponseReturnValue | None]:

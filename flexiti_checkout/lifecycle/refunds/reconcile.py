@@ -45,7 +45,7 @@ def settle_unknown_refunds(service: RefundService) -> RefundSweep:
     stale_before = service.store.clock() - STALE_REQUEST
     for refund in service.refunds.in_status(RefundStatus.REQUESTED):
         if refund.created_at is not None and refund.created_at.timestamp() < stale_before:
-            service.refunds.settle(
+            service.settle(
                 refund, RefundStatus.UNKNOWN,
                 error="the process asking Flexiti stopped before recording its answer",
             )  # fmt: skip
@@ -67,7 +67,7 @@ def settle_unknown_refunds(service: RefundService) -> RefundSweep:
             )
             sweep.succeeded += 1
         else:
-            service.refunds.settle(
+            service.settle(
                 refund,
                 RefundStatus.FAILED,
                 error="Flexiti's records show no return: nothing was refunded",

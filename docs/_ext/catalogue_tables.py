@@ -8,14 +8,16 @@ and the code cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.pycode import ModuleAnalyzer
 from sphinx.util.docutils import SphinxDirective
 
+from flexiti_checkout.http_errors import ERROR_ANSWERS
 from flexiti_checkout.models import FLOWS, OrderStatus
 from flexiti_checkout.signals import NOTIFICATIONS, Notification
 
@@ -54,21 +56,52 @@ def notifications_lines() -> list[str]:
     return lines
 
 
-class _Table(SphinxDirective):
-    lines: Any = None
-
-    def run(self) -> list[nodes.Node]:
-        container = nodes.container()
-        self.state.nested_parse(StringList(type(self).lines()), self.content_offset, container)
-        return container.children
+def _parsed(directive: SphinxDirective, lines: list[str]) -> list[nodes.Node]:
+    container = nodes.container()
+    directive.state.nested_parse(StringList(lines), directive.content_offset, container)
+    return container.children
 
 
-class NotificationsTable(_Table):
+class NotificationsTable(SphinxDirective):
     """The notifications catalogue as a table."""
 
-    lines = staticmethod(notifications_lines)
+    def run(self) -> list[nodes.Node]:
+        return _parsed(self, notifications_lines())
+
+
+def errors_lines(checkout: bool = False) -> list[str]:
+    """One reST list-table: each error class, its status, and its API code or (``checkout``:
+    only the errors a checkout meets) the extension's page."""
+    answer = "page (its ``error`` in JSON)" if checkout else "``error``"
+    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 25 8 27 40", "",
+             "   * - error", "     - status", f"     - {answer}", "     - when"]  # fmt: skip
+    for row in ERROR_ANSWERS:
+        if checkout and row.page is None:
+            continue
+        if row.page is not None and checkout:
+            named = f"``{row.page.__name__}`` (``{row.page.error_name}``)"
+        else:
+            named = f"``{row.code}``"
+        when = (row.error.__doc__ or "").strip().split("\n\n")[0]
+        lines += [
+            f"   * - ``{row.error.__name__}``",
+            f"     - {row.status}",
+            f"     - {named}",
+            f"     - {' '.join(when.split())}",
+        ]
+    return lines
+
+
+class ErrorsTable(SphinxDirective):
+    """The errors-to-HTTP table; ``:checkout:`` for the errors of a checkout and their pages."""
+
+    option_spec: ClassVar[dict[str, Any]] = {"checkout": directives.flag}
+
+    def run(self) -> list[nodes.Node]:
+        return _parsed(self, errors_lines(checkout="checkout" in self.options))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("notifications-table", NotificationsTable)
+    app.add_directive("errors-table", ErrorsTable)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from flexiti_checkout._json import loads
+from flexiti_checkout._urls import origin_text
 from flexiti_checkout.http_errors import FlexitiHTTPError, error_details, error_headers
 from flexiti_checkout.lifecycle.redact import SECRET_KEYS, extract_identifiers, normalise_key
 from flexiti_checkout.lifecycle.starts import checkout_session
@@ -337,11 +338,10 @@ def modal_urls(merchant_order_id: str) -> dict[str, str]:
 def modal_context(started: CheckoutSession) -> dict[str, Any]:
     """What ``flexiti_checkout/modal.html`` needs to frame Flexiti's flow."""
     url = started.redirection_url
-    parts = urlsplit(url)
     return {
         "redirection_url": url,
         # postMessage events are trusted only from this origin; "" means the page's own origin
-        "flexiti_origin": f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
+        "flexiti_origin": origin_text(url),
         "success_url": url_for("flexiti.return_success"),
         "error_url": url_for("flexiti.return_error"),
         "merchant_order_id": started.merchant_order_id,

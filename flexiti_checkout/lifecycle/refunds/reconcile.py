@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flexiti_checkout.errors import FlexitiError, NotFoundError
 from flexiti_checkout.lifecycle.refunds.service import RefundService, transaction_of
 from flexiti_checkout.models import Order, Refund, RefundStatus
+from flexiti_checkout.money import AmountError, parse_amount
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,6 @@ def _outcome(service: RefundService, refund: Refund) -> bool | None:
 def _purchase_amount(order: Order) -> Decimal:
     """What Flexiti financed: its own purchase amount when it said, else the order's amount."""
     try:
-        return Decimal(str(order.details["purchase_amount"]))
-    except (KeyError, InvalidOperation):
+        return parse_amount(order.details["purchase_amount"], "purchase_amount")
+    except (KeyError, AmountError):
         return order.amount

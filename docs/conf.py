@@ -18,6 +18,7 @@ extensions = [
     "myst_parser",
     "pallets_sphinx_themes",
     "settings_table",
+    "catalogue_tables",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"

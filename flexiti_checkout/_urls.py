@@ -13,7 +13,7 @@ import re
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-__all__ = ["WebOrigin", "browser_normalised", "local_path", "web_origin"]
+__all__ = ["WebOrigin", "browser_normalised", "local_path", "origin_text", "web_origin"]
 
 # What a browser removes before parsing: tab, LF and CR anywhere; C0 controls and space at the ends.
 _TAB_OR_NEWLINE = re.compile("[\t\n\r]")
@@ -29,6 +29,16 @@ class WebOrigin(NamedTuple):
     scheme: str
     host: str
     port: int | None
+
+    @property
+    def host_port(self) -> str:
+        """``host`` or ``host:port``, as written."""
+        return self.host if self.port is None else f"{self.host}:{self.port}"
+
+    @property
+    def serialised(self) -> str:
+        """``scheme://host[:port]``: what a page's ``postMessage`` and CSP compare origins with."""
+        return f"{self.scheme}://{self.host_port}"
 
 
 def browser_normalised(url: str) -> str:
@@ -71,3 +81,10 @@ def web_origin(url: str) -> WebOrigin | None:
     if (parts.hostname or "") != host or (parts.port or None) != (int(port) if port else None):
         return None
     return WebOrigin(scheme, host, int(port) if port else None)
+
+
+def origin_text(url: str) -> str:
+    """The origin of ``url`` (``https://secure.flexiti.com``), or ``""`` for a path on this site
+    or a URL a browser might read otherwise: the page's own origin, to a ``postMessage``."""
+    origin = web_origin(url)
+    return "" if origin is None else origin.serialised

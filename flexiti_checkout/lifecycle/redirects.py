@@ -39,8 +39,7 @@ def redirect_checker(
                 f"Flexiti's redirection URL {url[:200]!r} is not a plain http(s) URL (a browser "
                 "could read its host differently); the customer was not sent there"
             )
-        host = origin.host
-        host_port = f"{host}:{origin.port}" if origin.port else host
+        host, host_port = origin.host, origin.host_port
         if origin.scheme == "https" and any(
             host == domain or host.endswith("." + domain) for domain in FLEXITI_DOMAINS
         ):

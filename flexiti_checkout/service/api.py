@@ -12,40 +12,27 @@ Flask shop uses the Python API instead (it may call ``register_api`` itself to o
 from __future__ import annotations
 
 import hmac
-import logging
-import math
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import urljoin
 
 from flask import Blueprint, Flask, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from flexiti_checkout.errors import (
-    CheckoutInProgressError,
-    ConfigurationError,
-    ConflictError,
-    FlexitiError,
-    InvalidCheckoutError,
-    InvalidRequestError,
-    OrderAlreadySettledError,
-    OrderMismatchError,
-)
-from flexiti_checkout.http_errors import (
-    AmountNotFinanceableHTTPError,
-    CheckoutConflictHTTPError,
-    as_http_error,
-)
+from flexiti_checkout.errors import ConfigurationError, FlexitiError, InvalidCheckoutError
 from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.models import OrderStatus
-from flexiti_checkout.service.bodies import FLOAT_AMOUNT, JsonFraction, error, json_body
+from flexiti_checkout.service.bodies import (
+    FLOAT_AMOUNT,
+    JsonFraction,
+    error,
+    error_response,
+    json_body,
+)
 from flexiti_checkout.service.openapi import openapi_document
-from flexiti_checkout.service.order_actions import add_order_actions, order_fields
+from flexiti_checkout.service.order_actions import add_order_actions
 from flexiti_checkout.service.schemas import CheckoutStartedSchema, OrderWithHistorySchema
 from flexiti_checkout.web.state import flexiti_state
-
-log = logging.getLogger(__name__)
 
 
 def register_api(app: Flask) -> None:
@@ -134,13 +121,12 @@ def create_checkout() -> ResponseReturnValue:
     if fraction:
         errors = {**errors, "amount": [FLOAT_AMOUNT]}
     if errors:
-        invalid = InvalidCheckoutError(errors)
-        return jsonify(error="invalid_checkout", message=str(invalid), fields=errors), 400
+        return error_response(InvalidCheckoutError(errors))
     before = state.store.get_order(checkout.merchant_order_id)
     try:
         started = state.orders.start(checkout)
-    except FlexitiError as exc:
-        return _checkout_failure(exc)
+    except (FlexitiError, InvalidCheckoutError) as exc:
+        return error_response(exc)
     reused = before is not None and before.status is OrderStatus.PENDING
     merchant_order_id = started.merchant_order_id
     order_url = url_for(".read_order", merchant_order_id=merchant_order_id, _external=True)
@@ -175,7 +161,7 @@ def read_order(merchant_order_id: str) -> ResponseReturnValue:
     order = state.store.get_order(merchant_order_id) if merchant_order_id.isprintable() else None
     if order is None:
         return error(404, "not_found", f"No order has merchant order id {merchant_order_id!r}.")
-    fields = order_fields(order)
+    fields = state.refunds.refunds.with_refunds(order)
     fields["history"] = state.store.history(order)
     return jsonify(OrderWithHistorySchema().dump(fields))
 
@@ -186,37 +172,6 @@ def openapi() -> ResponseReturnValue:
 
 
 # -- reading requests and answering errors -------------------------------------------------
-
-
-_CONFLICTS: dict[type[FlexitiError], str] = {
-    OrderAlreadySettledError: "order_settled",
-    OrderMismatchError: "order_mismatch",
-    CheckoutInProgressError: "checkout_in_progress",
-}
-
-
-def _checkout_failure(exc: FlexitiError) -> ResponseReturnValue:
-    """409 for a merchant order that cannot start as asked or that Flexiti refused as sent
-    (retrying will not help), 422 for an amount Flexiti does not finance, 502 when Flexiti
-    failed."""
-    http = as_http_error(exc)
-    status = http.code or 502
-    if isinstance(http, CheckoutConflictHTTPError):
-        code = _CONFLICTS.get(type(exc), "conflict")
-    elif isinstance(http, AmountNotFinanceableHTTPError):
-        code = "amount_not_financeable"
-    elif isinstance(exc, (InvalidRequestError, ConflictError)):
-        code, status = "flexiti_refused", 409
-    else:
-        code = "flexiti_unavailable"
-        log.warning("A checkout could not start: %r", exc)
-    body: dict[str, Any] = {"error": code, "message": str(exc)}
-    if exc.reference_id:
-        body["reference_id"] = exc.reference_id
-    response = jsonify(body)
-    if isinstance(exc, CheckoutInProgressError) and exc.retry_after is not None:
-        response.headers["Retry-After"] = str(math.ceil(exc.retry_after))
-    return response, status
 
 
 def _http_error(error: HTTPException) -> ResponseReturnValue:

@@ -1,4 +1,4 @@
-"""Reading the API's JSON bodies exactly, and answering its errors as JSON.
+"""Reading the API's JSON bodies exactly, and answering its errors as JSON (``http_errors``).
 
 Every JSON number with a fraction is read as ``JsonFraction`` (a ``Decimal`` that remembers it
 was a number), never as a float, so an amount sent that way can be refused rather than trusted.
@@ -6,6 +6,7 @@ was a number), never as a float, so an amount sent that way can be refused rathe
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any, NoReturn
 
@@ -14,6 +15,10 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from flexiti_checkout._json import loads
+from flexiti_checkout.errors import OrderActionError
+from flexiti_checkout.http_errors import error_answer, error_details, error_headers
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 FLOAT_AMOUNT = (
@@ -42,6 +47,20 @@ def json_body() -> Any:
 def error(status: int, code: str, message: str, **extra: Any) -> ResponseReturnValue:
     """A JSON error answer: ``{"error": code, "message": ..., **extra}``."""
     return jsonify(error=code, message=message, **extra), status
+
+
+def error_response(exc: Exception, *, invalid: str | None = None) -> ResponseReturnValue:
+    """``exc`` answered as ``http_errors.ERROR_ANSWERS`` says: its status and ``error`` code, the
+    error's own sentence as ``message``, and its details (``reference_id``, ``fields``,
+    ``remaining``). ``invalid`` replaces the code of a plain ``OrderActionError`` (the request's
+    own content) on routes that name it otherwise (``invalid_refund``)."""
+    answer = error_answer(exc)
+    code = invalid if invalid is not None and answer.error is OrderActionError else answer.code
+    if not answer.refused:
+        log.warning("The API answered %d %s: %r", answer.status, code, exc)
+    response = jsonify(error=code, message=str(exc), **error_details(exc))
+    response.headers.update(error_headers(exc))
+    return response, answer.status
 
 
 def abort_api(status: int, code: str, message: str) -> NoReturn:

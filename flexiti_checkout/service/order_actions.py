@@ -6,26 +6,23 @@ same refund (200) instead of making another (201). Errors are JSON like the rest
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 
-from flexiti_checkout.errors import (
-    FlexitiError,
-    IdempotencyKeyReusedError,
-    OrderActionError,
-    OrderStateError,
-    RefundTooLargeError,
-    UnavailableError,
-    UnknownOrderError,
-)
+from flexiti_checkout.errors import FlexitiError
 from flexiti_checkout.models import Order
 from flexiti_checkout.money import AmountError, parse_amount
 from flexiti_checkout.order_json import OrderSchema
-from flexiti_checkout.service.bodies import FLOAT_AMOUNT, JsonFraction, error, json_body
+from flexiti_checkout.service.bodies import (
+    FLOAT_AMOUNT,
+    JsonFraction,
+    error,
+    error_response,
+    json_body,
+)
 from flexiti_checkout.service.schemas import (
     CancelRequestSchema,
     RefundAnswerSchema,
@@ -35,8 +32,6 @@ from flexiti_checkout.service.schemas import (
 )
 from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.web.state import flexiti_state
-
-log = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -48,14 +43,6 @@ def add_order_actions(bp: Blueprint) -> None:
     bp.add_url_rule(f"{path}/refunds", view_func=list_refunds, methods=["GET"])
     bp.add_url_rule(f"{path}/cancel", view_func=cancel_order, methods=["POST"])
     bp.add_url_rule(f"{path}/review", view_func=review_order, methods=["POST"])
-
-
-def order_fields(order: Order) -> dict[str, Any]:
-    """An order's fields for ``OrderSchema``, with its refunds and what remains refundable."""
-    found = flexiti_state().refunds.refunds.for_order(order.merchant_order_id)
-    fields = {name: getattr(order, name) for name in order.__dataclass_fields__}
-    fields.update(refunds=found, refundable=refundable(order, found))
-    return fields
 
 
 def create_refund(merchant_order_id: str) -> ResponseReturnValue:
@@ -77,8 +64,8 @@ def create_refund(merchant_order_id: str) -> ResponseReturnValue:
             merchant_order_id, amount, reason=body.get("reason"), idempotency_key=key,
             actor=body.get("actor") or "api",
         )  # fmt: skip
-    except OrderActionError as exc:
-        return _action_error(exc, "invalid_refund")
+    except FlexitiError as exc:
+        return error_response(exc, invalid="invalid_refund")
     found = flexiti_state().refunds.refunds.for_order(merchant_order_id)
     answer = {
         **{name: getattr(result.refund, name) for name in result.refund.__dataclass_fields__},
@@ -98,8 +85,7 @@ def list_refunds(merchant_order_id: str) -> ResponseReturnValue:
     order = flexiti_state().store.get_order(merchant_order_id)
     if order is None:
         return error(404, "not_found", f"No order has merchant order id {merchant_order_id!r}.")
-    fields = order_fields(order)
-    return jsonify(RefundsSchema().dump(fields))
+    return jsonify(RefundsSchema().dump(flexiti_state().refunds.refunds.with_refunds(order)))
 
 
 def cancel_order(merchant_order_id: str) -> ResponseReturnValue:
@@ -112,10 +98,8 @@ def cancel_order(merchant_order_id: str) -> ResponseReturnValue:
         order = state.actions.cancel(
             merchant_order_id, reason=body.get("reason"), actor=body.get("actor") or "api"
         )
-    except OrderActionError as exc:
-        return _action_error(exc, "invalid_request")
     except FlexitiError as exc:
-        return _flexiti_error(exc)
+        return error_response(exc)
     return _order_answer(order)
 
 
@@ -129,15 +113,13 @@ def review_order(merchant_order_id: str) -> ResponseReturnValue:
             merchant_order_id, body["decision"], note=body["note"],
             actor=body.get("actor") or "api",
         )  # fmt: skip
-    except OrderActionError as exc:
-        return _action_error(exc, "invalid_request")
     except FlexitiError as exc:
-        return _flexiti_error(exc)
+        return error_response(exc)
     return _order_answer(order)
 
 
 def _order_answer(order: Order) -> ResponseReturnValue:
-    return jsonify(OrderSchema().dump(order_fields(order)))
+    return jsonify(OrderSchema().dump(flexiti_state().refunds.refunds.with_refunds(order)))
 
 
 def _load(schema: Schema) -> tuple[dict[str, Any], ResponseReturnValue | None]:
@@ -155,24 +137,3 @@ def _load(schema: Schema) -> tuple[dict[str, Any], ResponseReturnValue | None]:
 def _invalid(code: str, fields: dict[str, Any]) -> ResponseReturnValue:
     problems = "; ".join(f"{name} {' '.join(map(str, msgs))}" for name, msgs in fields.items())
     return error(400, code, f"The request is invalid: {problems}.", fields=fields)
-
-
-def _action_error(exc: OrderActionError, invalid_code: str) -> ResponseReturnValue:
-    if isinstance(exc, UnknownOrderError):
-        return error(404, "not_found", str(exc))
-    if isinstance(exc, RefundTooLargeError):
-        return error(400, "refund_too_large", str(exc), remaining=format(exc.remaining, "f"))
-    if isinstance(exc, IdempotencyKeyReusedError):
-        return error(409, "idempotency_key_reused", str(exc))
-    if isinstance(exc, OrderStateError):
-        return error(409, "order_state", str(exc))
-    return error(400, invalid_code, str(exc))
-
-
-def _flexiti_error(exc: FlexitiError) -> ResponseReturnValue:
-    """502 when Flexiti did not answer; 409 when it refused (its reason in the message)."""
-    extra = {"reference_id": exc.reference_id} if exc.reference_id else {}
-    if isinstance(exc, UnavailableError):
-        log.warning("An order action could not reach Flexiti: %r", exc)
-        return error(502, "flexiti_unavailable", str(exc), **extra)
-    return error(409, "flexiti_refused", str(exc), **extra)

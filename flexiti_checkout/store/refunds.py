@@ -9,7 +9,7 @@ idempotency key finds its refund instead of making another.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -31,10 +31,6 @@ _r = refunds.c
 _LIVE = [status.value for status in LIVE_REFUNDS]
 ZERO = Decimal("0.00")
 
-#: Called inside the transaction that marks a refund failed, with (connection, order, refund);
-#: what it returns, if anything, is called after the commit (the webhook outbox uses it).
-RefundFailedHook = Callable[[Connection, Order, Refund], Callable[[], None] | None]
-
 
 @dataclass(frozen=True)
 class Requested:
@@ -50,7 +46,6 @@ class RefundStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.failed_hooks: list[RefundFailedHook] = []
 
     def request(
         self,
@@ -163,9 +158,10 @@ class RefundStore:
         error: str | None = None,
         from_statuses: Iterable[RefundStatus] = (RefundStatus.REQUESTED,),
     ) -> bool:
-        """Mark ``refund`` failed or unknown (succeeded goes with the order's transition).
+        """Mark ``refund`` failed or unknown without moving its order (a succeeded refund goes
+        with the order's transition, or here when the order cannot move any more).
 
-        A failure runs ``failed_hooks`` in the same transaction.
+        A refund that did not succeed runs the store's ``refund_hooks`` in the same transaction.
         """
         follow_ups = []
         with self.store.begin() as conn:
@@ -173,17 +169,17 @@ class RefundStore:
                 conn, refund, status, answer=answer, error=error, from_statuses=from_statuses
             ):
                 return False
-            if status is RefundStatus.FAILED and self.failed_hooks:
+            if status is not RefundStatus.SUCCEEDED and self.store.refund_hooks:
                 order = order_from_row(
                     conn.execute(
                         select(orders).where(orders.c.merchant_order_id == refund.merchant_order_id)
                     ).one()
                 )
-                failed = refund_from_row(
+                settled = refund_from_row(
                     conn.execute(select(refunds).where(_r.id == refund.id)).one()
                 )
-                for hook in self.failed_hooks:
-                    follow_up = hook(conn, order, failed)
+                for hook in self.store.refund_hooks:
+                    follow_up = hook(conn, order, settled)
                     if follow_up is not None:
                         follow_ups.append(follow_up)
         for follow_up in follow_ups:
@@ -204,6 +200,10 @@ class RefundStore:
                 select(refunds).where(_r.merchant_order_id == merchant_order_id).order_by(_r.id)
             ).all()
         return [refund_from_row(row) for row in rows]
+
+    def with_refunds(self, order: Order) -> dict[str, Any]:
+        """``order_with_refunds`` of ``order``, its refunds read now."""
+        return order_with_refunds(order, self.for_order(order.merchant_order_id))
 
     def in_status(self, status: RefundStatus, *, limit: int = 1000) -> list[Refund]:
         """Refunds in ``status``, oldest first (``unknown`` ones for the reconciler)."""
@@ -226,6 +226,14 @@ def refundable(order: Order, found: Iterable[Refund]) -> Decimal:
         return ZERO
     live = sum((refund.amount for refund in found if refund.is_live), ZERO)
     return max(order.amount - live, ZERO)
+
+
+def order_with_refunds(order: Order, found: Sequence[Refund]) -> dict[str, Any]:
+    """The order as the API answers it and the webhooks carry it: its fields, its refunds
+    (``found``, oldest first) and what remains refundable, for ``order_json.OrderSchema``."""
+    fields: dict[str, Any] = {name: getattr(order, name) for name in order.__dataclass_fields__}
+    fields.update(refunds=list(found), refundable=refundable(order, found))
+    return fields
 
 
 def _live_total(conn: Connection, order: Order) -> Decimal:
@@ -254,4 +262,11 @@ def refund_from_row(row: Any) -> Refund:
     )
 
 
-__all__ = ["RefundStore", "Requested", "refund_from_row", "refundable", "refunds_on"]
+__all__ = [
+    "RefundStore",
+    "Requested",
+    "order_with_refunds",
+    "refund_from_row",
+    "refundable",
+    "refunds_on",
+]

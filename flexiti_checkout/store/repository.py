@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from flexiti_checkout.models import Order, OrderEvent, OrderStatus, can_move, utc
+from flexiti_checkout.models import Order, OrderEvent, OrderStatus, Refund, can_move, utc
 from flexiti_checkout.store.engine import make_engine
 from flexiti_checkout.store.revisions import ready_or_refuse
 from flexiti_checkout.store.tables import order_events, orders, storable_key
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: See ``Store.transition_hooks``.
 TransitionHook = Callable[[Connection, Order, Order], Callable[[], None] | None]
+#: See ``Store.refund_hooks``.
+RefundHook = Callable[[Connection, Order, Refund], Callable[[], None] | None]
 
 
 class _AbandonedError(Exception):
@@ -52,6 +54,9 @@ class Store:
         #: Called inside each winning transition's transaction with (connection, order before,
         #: order after); what one returns, if anything, is called once the transaction commits.
         self.transition_hooks: list[TransitionHook] = []
+        #: Called inside the transaction that settles a refund without moving its order (failed,
+        #: unknown) with (connection, order, refund as settled); the same follow-up rule.
+        self.refund_hooks: list[RefundHook] = []
 
     def close(self) -> None:
         """Close the store's pooled connections; it opens new ones if it is used again."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Response, request
 
@@ -39,7 +38,7 @@ def allowed_origins(key: str, value: Any) -> tuple[str, ...] | None:
         return None
     for origin in origins:
         found = web_origin(origin)
-        if origin == ANY or found is None or origin.lower() != _spelled(found):
+        if origin == ANY or found is None or origin.lower() != found.serialised:
             raise ConfigurationError(
                 f"{key} entries are origins, a scheme and a host with an "
                 f"optional port and nothing after (https://shop.example:8443), not {origin!r}; "
@@ -48,11 +47,6 @@ def allowed_origins(key: str, value: Any) -> tuple[str, ...] | None:
     if not origins:
         raise ConfigurationError(f"{key} is empty: list your shop's origins, or '*' for any site")
     return tuple(origin.lower() for origin in origins)
-
-
-def _spelled(found: Any) -> str:
-    port = f":{found.port}" if found.port is not None else ""
-    return f"{found.scheme}://{found.host}{port}"
 
 
 @dataclass(frozen=True)
@@ -90,12 +84,11 @@ def add_cors(response: Response) -> Response:
 def embedding_origin(value: str) -> str | None:
     """``value`` if it is an origin (``https://shop.example``) that may frame the checkout page:
     where that page may post the customer's outcome."""
-    parts = urlsplit(value)
-    plain = parts.netloc and value == f"{parts.scheme}://{parts.netloc}"
-    if parts.scheme not in ("http", "https") or not plain:
+    found = web_origin(value)
+    if found is None or value.lower() != found.serialised:  # a path or a query is no origin
         return None
     listed = _listed()
-    return value if listed is None or value.lower() in listed else None
+    return found.serialised if listed is None or found.serialised in listed else None
 
 
 def add_frame_ancestors(response: Response) -> Response:

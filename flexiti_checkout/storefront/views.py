@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
@@ -21,7 +20,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import BadRequest
 
 from flexiti_checkout._json import loads
-from flexiti_checkout._urls import local_path, web_origin
+from flexiti_checkout._urls import local_path, origin_text, web_origin
 from flexiti_checkout.errors import FlexitiError
 from flexiti_checkout.http_errors import as_http_error
 from flexiti_checkout.money import AmountError, Lang, flexiti_locale, normalize_lang, parse_amount
@@ -176,14 +175,13 @@ def learn_more() -> ResponseReturnValue:
         raise as_http_error(exc) from exc
     if mode == "redirect":
         return redirect(url, code=303)
-    parts = urlsplit(url)
     back = _back_url()
     # The checkout's modal page, where every way out leads back to the page the shopper was on.
     return render_template(
         "flexiti_checkout/modal.html",
         redirection_url=url,
         # postMessage events are trusted only from this origin; "" means the page's own origin
-        flexiti_origin=f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
+        flexiti_origin=origin_text(url),
         success_url=back,
         error_url=back,
         close_url=back,

@@ -26,7 +26,7 @@ from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
-from flexiti_checkout.signals import STATUS_SIGNALS, application_approved, order_refunded
+from flexiti_checkout.signals import notification
 from flexiti_checkout.store.answers import DatabaseAnswerStore
 from flexiti_checkout.store.audit import AuditLog
 from flexiti_checkout.store.engine import default_sqlite_url
@@ -98,7 +98,7 @@ class FlexitiCheckout:
         orders = OrderService(
             store,
             client,
-            notify=lambda order: _send_signal(app, order),
+            notify=lambda order: _notify(app, order),
             check_redirect=check_redirect,
             pending_expiry=settings.pending_expiry,
             lookup_interval=settings.lookup_interval,
@@ -110,10 +110,8 @@ class FlexitiCheckout:
         refunds = RefundService(
             store,
             client,
-            notify_refund=lambda order, refund: _send_refunded(app, order, refund),
+            notify_refund=lambda order, refund: _notify(app, order, refund),
         )
-        if webhooks is not None:
-            refunds.refunds.failed_hooks.append(webhooks.on_refund_failed)
         admin = None
         if self._admin_access is not None or settings.admin_keys:
             admin = AdminConsole(
@@ -285,14 +283,8 @@ class FlexitiCheckout:
         return badges.payment_plan(price, lang)
 
 
-def _send_refunded(app: Flask, order: Order, refund: Refund) -> None:
-    order_refunded.send(app, order=order, refund=refund)
-
-
-def _send_signal(app: Flask, order: Order) -> None:
-    if order.flow == "apply" and order.status is OrderStatus.APPROVED:
-        application_approved.send(app, order=order, customer_id=order.details.get("customer_id"))
-        return
-    signal = STATUS_SIGNALS.get(order.status)
-    if signal is not None:
-        signal.send(app, order=order)
+def _notify(app: Flask, order: Order, refund: Refund | None = None) -> None:
+    """Send the signal the notifications catalogue names for what just happened, if any."""
+    row = notification(order, refund)
+    if row is not None:
+        row.send(app, order, refund)

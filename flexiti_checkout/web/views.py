@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import math
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -28,8 +27,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
 from flexiti_checkout._json import loads
-from flexiti_checkout.errors import CheckoutInProgressError, FlexitiError, InvalidCheckoutError
-from flexiti_checkout.http_errors import FlexitiHTTPError
+from flexiti_checkout._urls import origin_text
+from flexiti_checkout.http_errors import FlexitiHTTPError, error_details, error_headers
 from flexiti_checkout.lifecycle.redact import SECRET_KEYS, extract_identifiers, normalise_key
 from flexiti_checkout.lifecycle.starts import checkout_session
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
@@ -339,11 +338,10 @@ def modal_urls(merchant_order_id: str) -> dict[str, str]:
 def modal_context(started: CheckoutSession) -> dict[str, Any]:
     """What ``flexiti_checkout/modal.html`` needs to frame Flexiti's flow."""
     url = started.redirection_url
-    parts = urlsplit(url)
     return {
         "redirection_url": url,
         # postMessage events are trusted only from this origin; "" means the page's own origin
-        "flexiti_origin": f"{parts.scheme}://{parts.netloc}" if parts.netloc else "",
+        "flexiti_origin": origin_text(url),
         "success_url": url_for("flexiti.return_success"),
         "error_url": url_for("flexiti.return_error"),
         "merchant_order_id": started.merchant_order_id,
@@ -369,23 +367,16 @@ def render_not_found(error: HTTPException) -> ResponseReturnValue:
 
 def render_http_error(error: FlexitiHTTPError) -> ResponseReturnValue:
     """A checkout failure as a page (or JSON for API clients), with the reference id to quote."""
-    original = error.original
-    reference = original.reference_id if isinstance(original, FlexitiError) else None
-    fields = original.errors if isinstance(original, InvalidCheckoutError) else {}
-    wait = original.retry_after if isinstance(original, CheckoutInProgressError) else None
-    headers = {"Retry-After": str(math.ceil(wait))} if wait is not None else {}
+    details = error_details(error.original) if error.original is not None else {}
+    headers = error_headers(error.original) if error.original is not None else {}
     if request.accept_mimetypes.best == "application/json":
-        body: dict[str, Any] = {"error": error.error_name, "message": error.customer_message}
-        if reference:
-            body["reference_id"] = reference
-        if fields:
-            body["fields"] = fields
+        body = {"error": error.error_name, "message": error.customer_message, **details}
         return jsonify(body), error.code or 500, headers
     page = render_template(
         "flexiti_checkout/error.html",
         t=texts(None),
         message=error.customer_message,
-        reference_id=reference,
-        fields=fields,
+        reference_id=details.get("reference_id"),
+        fields=details.get("fields", {}),
     )
     return page, error.code or 500, headers

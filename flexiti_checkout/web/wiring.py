@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 from flask import Flask
@@ -17,6 +16,7 @@ from requests.adapters import HTTPAdapter
 from sqlalchemy.engine import make_url
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from flexiti_checkout._urls import web_origin
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.client.tokens import TokenStore
 from flexiti_checkout.client.wsgi_transport import session_for
@@ -95,8 +95,9 @@ def build_client(
 def build_redirect_checker(settings: Settings, sandbox_app: Flask | None) -> Callable[[str], None]:
     """Where the customer's browser may be sent: Flexiti, listed hosts, the sandbox."""
     hosts = list(settings.allowed_redirect_hosts)
-    if settings.environment == "sandbox" and settings.online_api_url:
-        hosts.append(urlsplit(settings.online_api_url).netloc.lower())
+    sandbox = web_origin(settings.online_api_url or "")
+    if settings.environment == "sandbox" and sandbox is not None:
+        hosts.append(sandbox.host_port)
     return redirect_checker(hosts, local_prefix=SANDBOX_MOUNT if sandbox_app is not None else None)
 
 

@@ -1,4 +1,4 @@
-"""Webhooks to the shop: one signed event per settling transition, delivered at least once.
+"""Webhooks to the shop: one signed event per notification (``signals``), delivered at least once.
 
 The event is written to the outbox by a store hook, inside the transaction of the transition it
 announces, so a committed transition always has its event and a lost compare-and-set never does.
@@ -26,11 +26,12 @@ from flask import Flask
 from sqlalchemy.engine import Connection
 
 from flexiti_checkout.models import Order, Refund, RefundStatus, utc
+from flexiti_checkout.signals import notification
 from flexiti_checkout.store.outbox import FAILED, PENDING, Outbox, OutboxEvent
 from flexiti_checkout.store.polling import PollingThreads
-from flexiti_checkout.store.refunds import refundable, refunds_on
+from flexiti_checkout.store.refunds import refunds_on
 from flexiti_checkout.store.repository import Store
-from flexiti_checkout.webhooks.events import REFUND_EVENTS, event_body, event_type
+from flexiti_checkout.webhooks.events import event_body
 from flexiti_checkout.webhooks.signing import signature_headers
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Webhooks(PollingThreads):
         self._unsent: set[str] = set()
         self._exit_hook = False
         store.transition_hooks.append(self._on_transition)
+        store.refund_hooks.append(self._on_refund)
 
     def __repr__(self) -> str:  # the secret stays out of reprs and logs
         return f"Webhooks(url={self.url!r})"
@@ -101,31 +103,30 @@ class Webhooks(PollingThreads):
         self, conn: Connection, before: Order, after: Order
     ) -> Callable[[], None] | None:
         """Store hook: add the event of this transition to the outbox, in its transaction."""
-        kind = event_type(after)
-        if kind is None:
+        row = notification(after)
+        if row is None:
             return None
         assert after.id is not None
         found = refunds_on(conn, after.id)
         refund = None
-        if kind in REFUND_EVENTS:  # the refund this transition settled: the latest succeeded
+        if row.carries_refund:  # the refund this transition settled: the latest succeeded
             done = [r for r in found if r.status is RefundStatus.SUCCEEDED]
             refund = max(done, key=lambda r: (r.settled_at or utc(0), r.id), default=None)
-        body = event_body(
-            kind, before, after, refunds=found, refundable=refundable(after, found), refund=refund
-        )
-        return self._add(conn, kind, after, body)
+        body = event_body(row, before.status, after, found, refund=refund)
+        return self._add(conn, row.webhook, after, body)
 
-    def on_refund_failed(
+    def _on_refund(
         self, conn: Connection, order: Order, refund: Refund
     ) -> Callable[[], None] | None:
-        """Refund hook: a ``refund.failed`` event, in the transaction that marks it failed."""
+        """Store hook: the event of a refund settled without moving its order (``refund.failed``),
+        in the transaction that settles it."""
+        row = notification(order, refund)
+        if row is None:
+            return None
         assert order.id is not None
         found = refunds_on(conn, order.id)
-        body = event_body(
-            "refund.failed", order, order, refunds=found, refundable=refundable(order, found),
-            refund=refund, at=refund.settled_at,
-        )  # fmt: skip
-        return self._add(conn, "refund.failed", order, body)
+        body = event_body(row, order.status, order, found, refund=refund, at=refund.settled_at)
+        return self._add(conn, row.webhook, order, body)
 
     def _add(self, conn: Connection, kind: str, order: Order, body: str) -> Callable[[], None]:
         assert order.id is not None

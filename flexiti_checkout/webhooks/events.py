@@ -1,30 +1,21 @@
-"""Which webhook event a transition sends, and its body: exactly what is signed and sent."""
+"""Webhook events: their types (the notifications catalogue's) and bodies, as signed and sent."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import datetime
 
 from marshmallow import fields
 from marshmallow.validate import OneOf
 
 from flexiti_checkout.models import Order, OrderStatus, Refund
 from flexiti_checkout.order_json import STATUSES, AnswerSchema, OrderSchema, RefundSchema
+from flexiti_checkout.signals import NOTIFICATIONS, Notification
+from flexiti_checkout.store.refunds import order_with_refunds
 
-#: Every webhook event type; ``application.approved`` stands for ``order.approved`` in the
-#: apply flow, as the ``application_approved`` signal does.
-EVENT_TYPES = [
-    "order.approved",
-    "order.declined",
-    "order.cancelled",
-    "order.expired",
-    "order.needs_review",
-    "application.approved",
-    "order.partially_refunded",
-    "order.refunded",
-    "refund.failed",
-]
-#: A refund's events carry it in ``data.refund``.
-REFUND_EVENTS = ("order.partially_refunded", "order.refunded", "refund.failed")
+#: Every webhook event type, in the order of the notifications catalogue.
+EVENT_TYPES = list(dict.fromkeys(row.webhook for row in NOTIFICATIONS))
 
 
 class WebhookOrderSchema(OrderSchema):
@@ -48,41 +39,21 @@ class WebhookEventSchema(AnswerSchema):
 _SCHEMA = WebhookEventSchema()
 
 
-def event_type(order: Order) -> str | None:
-    """The webhook event a transition into ``order``'s status sends, if any."""
-    if order.status is OrderStatus.APPROVED and order.flow == "apply":
-        return "application.approved"
-    if order.status in (
-        OrderStatus.APPROVED,
-        OrderStatus.DECLINED,
-        OrderStatus.CANCELLED,
-        OrderStatus.EXPIRED,
-        OrderStatus.NEEDS_REVIEW,
-        OrderStatus.PARTIALLY_REFUNDED,
-        OrderStatus.REFUNDED,
-    ):
-        return f"order.{order.status.value}"
-    return None
-
-
 def event_body(
-    kind: str,
-    before: Order,
-    after: Order,
+    row: Notification,
+    previous: OrderStatus,
+    order: Order,
+    found: Sequence[Refund],
     *,
-    refunds: list[Refund] | None = None,
-    refundable: object = None,
     refund: Refund | None = None,
-    at: object = None,
+    at: datetime | None = None,
 ) -> str:
-    """The JSON text of an event: exactly what is signed and sent on every attempt."""
-    order = {name: getattr(after, name) for name in after.__dataclass_fields__}
-    data = {**order, "previous_status": before.status.value}
-    if refunds is not None:
-        data.update(refunds=refunds, refundable=refundable)
-    if refund is not None:
+    """The JSON text of ``row``'s event about ``order`` (which was ``previous``), with its
+    refunds ``found``: exactly what is signed and sent on every attempt."""
+    data = {**order_with_refunds(order, found), "previous_status": previous.value}
+    if row.carries_refund:
         data["refund"] = refund
-    when = at if at is not None else after.status_since
-    payload = _SCHEMA.dump({"type": kind, "timestamp": when, "data": data})
+    when = at if at is not None else order.status_since
+    payload = _SCHEMA.dump({"type": row.webhook, "timestamp": when, "data": data})
     # default=str: an odd value in ``details`` must not make the transition itself fail.
     return json.dumps(payload, separators=(",", ":"), default=str)

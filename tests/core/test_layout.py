@@ -255,3 +255,27 @@ def test_no_file_name_prefix_is_a_folder_asking_to_exist():
             if "_" in module and (prefix in names or prefixes.count(prefix) > 1):
                 families.append(f"{parent}.{module}")
     assert families == []
+
+
+#: What only ``money`` does with amounts: read text as a ``Decimal`` (so it must catch
+#: ``InvalidOperation``) and spell the cent. The sandbox stands for Flexiti and has its own.
+AMOUNT_PARSING = re.compile(r"InvalidOperation|Decimal\(str\(|Decimal\(\s*[\"']0\.01[\"']\s*\)")
+#: Modules that may match all the same, and why.
+NOT_AMOUNTS = {
+    # Rounds an APR to a hundredth of a percent: a rate, not money.
+    "flexiti_checkout.storefront.apr": 'HUNDREDTH = Decimal("0.01")',
+}
+
+
+def test_only_money_parses_amounts_and_spells_the_cent():
+    """``money.parse_amount`` (and ``bounded_decimal`` for Flexiti's numbers) is the one amount
+    parser, ``money.CENT`` the one cent outside the sandbox."""
+    texts = {
+        name: path.read_text().replace(NOT_AMOUNTS.get(name, "?"), "")
+        for name, path in modules().items()
+        if name != "flexiti_checkout.money" and room(name) != "sandbox"
+    }
+    wrong = [f"{name}: {found}" for name, text in texts.items()
+             for found in AMOUNT_PARSING.findall(text)]  # fmt: skip
+    assert wrong == []
+    assert AMOUNT_PARSING.search(modules()["flexiti_checkout.money"].read_text())

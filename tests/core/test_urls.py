@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flexiti_checkout._urls import WebOrigin, local_path, web_origin
+from flexiti_checkout._urls import WebOrigin, local_path, origin_text, web_origin
 
 
 @pytest.mark.parametrize(
@@ -55,6 +55,21 @@ def test_paths_a_browser_reads_as_another_site_are_refused(target: str) -> None:
 def test_plain_urls_have_an_origin(url: str, expected: WebOrigin) -> None:
     """A plain http(s) URL's scheme, lower-case host and port."""
     assert web_origin(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://secure.flexiti.com/flow?x=1", "https://secure.flexiti.com"),
+        ("HTTPS://Flexiti.COM/", "https://flexiti.com"),
+        ("http://127.0.0.1:8001/a", "http://127.0.0.1:8001"),
+        ("/flexiti/sandbox/flow/1", ""),  # a path on this site: the page's own origin
+        ("https://evil.example\\@flexiti.com/", ""),  # read otherwise by a browser: no origin
+    ],
+)
+def test_a_urls_origin_is_spelled_as_a_browser_compares_it(url: str, expected: str) -> None:
+    """What the modal's ``postMessage`` trusts and a frame may post to: one spelling."""
+    assert origin_text(url) == expected
 
 
 @pytest.mark.parametrize(

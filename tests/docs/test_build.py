@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from flexiti_checkout.signals import NOTIFICATIONS
 from flexiti_checkout.web.settings.catalogue import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,19 @@ def test_the_settings_table_is_the_catalogue(site: Path) -> None:
         assert entry.key in text
         words = re.sub(r"``|`", "", entry.doc)
         assert " ".join(words.split()[:6]) in text, entry.key
+
+
+@pytest.mark.parametrize("page", ["flask.html", "service.html"])
+def test_the_notifications_tables_are_the_catalogue(site: Path, page: str) -> None:
+    """The signals' and the webhooks' pages list every notification: signal and webhook type."""
+    html = (site / page).read_text()
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
+    for row in NOTIFICATIONS:
+        cells = (
+            f'<span class="pre">{row.signal_name}</span>',
+            f'<span class="pre">{row.webhook}</span>',
+        )
+        assert any(all(cell in found for cell in cells) for found in rows), (page, row.webhook)
 
 
 def test_the_api_reference_documents_the_public_names(site: Path) -> None:

@@ -6,6 +6,8 @@ these tests pin the API's own rules; the round trip through the sandbox is in ``
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +19,9 @@ from openapi_spec_validator import validate
 from werkzeug.test import TestResponse
 
 from flexiti_checkout.service.app import create_app
+from flexiti_checkout.store.outbox import PENDING
 from flexiti_checkout.web.state import flexiti_state
+from support.apps import close_app
 from support.back_office import FakeBackOffice
 from support.sandbox_server import SandboxServer
 from support.shop_server import checkout_request
@@ -167,6 +171,33 @@ def test_review_decisions(service, sandbox, client, back_office):
     assert done.status_code == 200 and done.json["status"] == "approved"
     store = flexiti_state(service).store
     assert store.history(store.get_order("V-1"))[-1].note == "approved by ann: ok"
+
+
+def test_the_api_and_the_webhooks_carry_the_same_order(sandbox, tmp_path):
+    """After a partial refund, the order the API reads is the one the last webhook carried:
+    every field alike, its refunds and what remains refundable included."""
+    app = create_app({
+        **service_environ(sandbox, tmp_path),
+        "FLEXITI_SHOP_WEBHOOK_URL": "http://127.0.0.1:9/hooks",  # nothing listens: events stay
+        "FLEXITI_SHOP_WEBHOOK_SECRET": "whsec_" + base64.b64encode(bytes(range(32))).decode(),
+    })  # fmt: skip
+    back_office = FakeBackOffice()
+    flexiti_state(app).refunds.client = back_office
+    try:
+        client = app.test_client()
+        approved(app, sandbox, client, back_office, "J-1")
+        assert refund(client, "J-1", amount="50.00").status_code == 201
+        read = client.get(f"{ORDERS}/J-1", headers=bearer()).json
+        [*_, event] = flexiti_state(app).webhooks.outbox.events((PENDING,))
+        carried = json.loads(event.body)["data"]
+    finally:
+        close_app(app)
+    assert event.event_type == "order.partially_refunded"
+    assert read.pop("history")[-1]["to_status"] == "partially_refunded"  # the API's own field
+    assert carried.pop("previous_status") == "approved"  # the webhook's own fields
+    assert carried.pop("refund")["amount"] == "50.00"
+    assert read == carried
+    assert read["refundable"] == "150.00" and len(read["refunds"]) == 1
 
 
 def test_openapi_documents_the_order_actions(client):

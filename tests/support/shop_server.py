@@ -21,6 +21,7 @@ from flask import Flask
 from flexiti_checkout import FlexitiCheckout, Order
 from flexiti_checkout import signals as flexiti_signals
 from flexiti_checkout.sandbox.server import serve
+from flexiti_checkout.signals import NOTIFICATIONS
 from flexiti_checkout.store.inbox import Delivery
 from flexiti_checkout.web.state import FlexitiState, flexiti_state
 from support.sandbox_server import SandboxServer
@@ -173,8 +174,7 @@ def run_shop(sandbox: SandboxServer, tmp_path: Path, **config: Any) -> Iterator[
     """A shop on a real port; the sandbox sends its customers and callbacks there."""
     app, flexiti = make_shop_app(sandbox, tmp_path, **config)
     log = SignalLog()
-    names = ("order_approved", "order_declined", "order_cancelled", "order_expired",
-             "order_needs_review", "application_approved", "order_refunded")  # fmt: skip
+    names = tuple(dict.fromkeys(row.signal_name for row in NOTIFICATIONS))
     receivers = []
     for name in names:
         receiver = log.record(name)

@@ -45,9 +45,7 @@ def flexiti() -> FakeBackOffice:
 
 @pytest.fixture
 def refunds(store: Store, webhooks: Webhooks, flexiti: FakeBackOffice) -> RefundService:
-    service = RefundService(store, flexiti, notify_refund=lambda order, refund: None)
-    service.refunds.failed_hooks.append(webhooks.on_refund_failed)
-    return service
+    return RefundService(store, flexiti, notify_refund=lambda order, refund: None)
 
 
 def approved_order(store: Store, flexiti: FakeBackOffice) -> Order:

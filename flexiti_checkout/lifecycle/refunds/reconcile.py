@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flexiti_checkout.errors import FlexitiError, NotFoundError
 from flexiti_checkout.lifecycle.refunds.service import RefundService, transaction_of
 from flexiti_checkout.models import Order, Refund, RefundStatus
+from flexiti_checkout.money import AmountError, parse_amount
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def settle_unknown_refunds(service: RefundService) -> RefundSweep:
     stale_before = service.store.clock() - STALE_REQUEST
     for refund in service.refunds.in_status(RefundStatus.REQUESTED):
         if refund.created_at is not None and refund.created_at.timestamp() < stale_before:
-            service.refunds.settle(
+            service.settle(
                 refund, RefundStatus.UNKNOWN,
                 error="the process asking Flexiti stopped before recording its answer",
             )  # fmt: skip
@@ -67,7 +68,7 @@ def settle_unknown_refunds(service: RefundService) -> RefundSweep:
             )
             sweep.succeeded += 1
         else:
-            service.refunds.settle(
+            service.settle(
                 refund,
                 RefundStatus.FAILED,
                 error="Flexiti's records show no return: nothing was refunded",
@@ -122,6 +123,6 @@ def _outcome(service: RefundService, refund: Refund) -> bool | None:
 def _purchase_amount(order: Order) -> Decimal:
     """What Flexiti financed: its own purchase amount when it said, else the order's amount."""
     try:
-        return Decimal(str(order.details["purchase_amount"]))
-    except (KeyError, InvalidOperation):
+        return parse_amount(order.details["purchase_amount"], "purchase_amount")
+    except (KeyError, AmountError):
         return order.amount

@@ -5,9 +5,9 @@ lock, that the live refunds never pass the order's amount), then Flexiti is aske
 money (POS ``transactions/{id}/return``). Its answer settles the refund:
 
 - returned: ``succeeded``, committed together with the order's move to ``partially_refunded`` or
-  ``refunded``; the one caller that made that move sends ``order_refunded``;
-- refused (a 4xx, or a request that certainly never left): ``failed`` with Flexiti's reason, and
-  a ``refund.failed`` webhook;
+  ``refunded``; the one caller that made that move announces it (``order_refunded``);
+- refused (a 4xx, or a request that certainly never left): ``failed`` with Flexiti's reason; the
+  one caller that settled it announces it (``refund_failed``, the ``refund.failed`` webhook);
 - no answer after the request was sent (a timeout, a 5xx, a garbled body): ``unknown``. It is
   never sent again: ``flask flexiti reconcile`` settles it from Flexiti's records, or a person
   does (``flask flexiti refund-outcome``).
@@ -43,7 +43,9 @@ from flexiti_checkout.store.repository import Store
 
 log = logging.getLogger(__name__)
 
-#: Called once per succeeded refund, by the caller that settled it, after commit.
+#: Called once per refund settled, by the caller that settled it, after commit: a succeeded one
+#: with its order as the refund moved it, any other with its order as it is. Not called for a
+#: succeeded refund whose order could not move (already refunded or cancelled).
 NotifyRefund = Callable[[Order, Refund], None]
 MAX_KEY = 255
 MAX_REASON = 500
@@ -145,10 +147,9 @@ class RefundService:
                 "until `flask flexiti reconcile` or a person settles it",
                 refund.id, order.merchant_order_id, exc,
             )  # fmt: skip
-            self.refunds.settle(
+            return self.settle(
                 refund, RefundStatus.UNKNOWN, answer=flexiti_error(exc), error=str(exc)
             )
-            return self.refunds.get(refund.id) or refund
         except FlexitiError as exc:
             return self._fail(refund, flexiti_error(exc), str(exc))
         answer = getattr(result, "answer", None)
@@ -156,8 +157,36 @@ class RefundService:
 
     def _fail(self, refund: Refund, answer: dict[str, Any], reason: str) -> Refund:
         log.warning("Refund %s of order %s failed: %s", refund.id, refund.merchant_order_id, reason)
-        self.refunds.settle(refund, RefundStatus.FAILED, answer=answer, error=reason)
-        return self.refunds.get(refund.id) or refund
+        return self.settle(refund, RefundStatus.FAILED, answer=answer, error=reason)
+
+    def settle(
+        self,
+        refund: Refund,
+        status: RefundStatus,
+        *,
+        answer: dict[str, Any] | None = None,
+        error: str | None = None,
+        from_statuses: tuple[RefundStatus, ...] = (RefundStatus.REQUESTED,),
+    ) -> Refund:
+        """Mark ``refund`` failed or unknown (its order does not move); if this call settled it,
+        announce it. Returns the refund as it is now."""
+        won = self.refunds.settle(
+            refund, status, answer=answer, error=error, from_statuses=from_statuses
+        )
+        settled = self.refunds.get(refund.id) or refund
+        if won:
+            self._announce(settled)
+        return settled
+
+    def _announce(self, refund: Refund, order: Order | None = None) -> None:
+        order = order or self.store.get_order(refund.merchant_order_id)
+        if order is None:
+            return
+        try:
+            self._notify_refund(order, refund)
+        except Exception:  # a shop's receiver must not undo a committed refund
+            log.exception("A receiver of the news of refund %s of order %s failed",
+                          refund.id, order.merchant_order_id)  # fmt: skip
 
     def succeed(
         self,
@@ -189,11 +218,7 @@ class RefundService:
             won = self.store.transition(order, target, source="refund", note=text, within=mark)
             if won is not None:
                 settled = self.refunds.get(refund.id) or refund
-                try:
-                    self._notify_refund(won, settled)
-                except Exception:  # a shop's receiver must not undo a committed refund
-                    log.exception("A receiver of order_refunded for %s failed",
-                                  won.merchant_order_id)  # fmt: skip
+                self._announce(settled, won)
                 return settled
             current = self.refunds.get(refund.id)
             if current is None or current.status not in from_statuses:
@@ -231,10 +256,9 @@ class RefundService:
             return self.succeed(
                 refund, answer=refund.answer, note=why, from_statuses=(RefundStatus.UNKNOWN,)
             )
-        self.refunds.settle(
+        return self.settle(
             refund, RefundStatus.FAILED, error=why, from_statuses=(RefundStatus.UNKNOWN,)
         )
-        return self.refunds.get(refund_id) or refund
 
 
 def transaction_of(order: Order) -> str | None:

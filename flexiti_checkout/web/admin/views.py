@@ -22,7 +22,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from flexiti_checkout.errors import FlexitiError
+from flexiti_checkout.errors import FlexitiError, OrderActionError
+from flexiti_checkout.http_errors import error_answer
 from flexiti_checkout.models import REFUNDABLE, Order, OrderStatus, RefundStatus
 from flexiti_checkout.store.order_list import Cursor, search_orders
 from flexiti_checkout.store.refunds import refundable
@@ -43,7 +44,8 @@ class Action:
     label: str  # a key of the console's texts
     question: str  # the confirmation, a key of the texts taking {order}
     available: Callable[[FlexitiState, Order], bool]
-    #: (state, order, actor, the confirmed form) -> outcome; a refusal raises FlexitiError
+    #: (state, order, actor, the confirmed form) -> outcome; a refusal or a failure raises
+    #: FlexitiError (``http_errors.ERROR_ANSWERS`` says which)
     run: Callable[[FlexitiState, Order, str, Mapping[str, str]], str]
     #: The confirmation page, when the action takes fields (confirm_<name>.html)
     form: str = "confirm.html"
@@ -80,7 +82,7 @@ def _refund_outcome(state: FlexitiState, order: Order, actor: str, form: Mapping
     refund_id = _whole(form.get("refund_id"), 0)
     mine = {r.id for r in state.refunds.refunds.for_order(order.merchant_order_id)}
     if refund_id not in mine or form.get("outcome") not in ("succeeded", "failed"):
-        raise FlexitiError("Choose one of this order's unknown refunds and what Flexiti says")
+        raise OrderActionError("Choose one of this order's unknown refunds and what Flexiti says")
     refund = state.refunds.decide_unknown(
         refund_id, succeeded=form["outcome"] == "succeeded", note=form.get("note", ""), actor=actor
     )
@@ -276,12 +278,14 @@ def act(merchant_order_id: str, name: str) -> ResponseReturnValue:
     actor = g.flexiti_admin_actor
     try:
         outcome = action.run(state, found, actor, request.form)
-    except FlexitiError as exc:  # refused by the order's state or by Flexiti: said and recorded
-        outcome = f"refused: {exc}"
+    except FlexitiError as exc:  # refused (by the order's state or by Flexiti) or failed
+        outcome = f"{'refused' if error_answer(exc).refused else 'failed'}: {exc}"
+        flash(t["not_done"].format(outcome=outcome), "error")
+    else:
+        flash(t["done"].format(outcome=outcome))
     _console().audit.record(
         actor=actor, action=name, merchant_order_id=merchant_order_id, outcome=outcome
     )
-    flash(t["done"].format(outcome=outcome))
     return redirect(url_for("flexiti_admin.order", merchant_order_id=merchant_order_id), 303)
 
 

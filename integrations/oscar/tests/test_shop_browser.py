@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from oscar_shop.stack import API_KEY, STAFF_EMAIL, STAFF_PASSWORD, Stack
+from oscar_shop.stack import ADMIN_KEY, API_KEY, STAFF_EMAIL, STAFF_PASSWORD, Stack
 from support.browser import Screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -32,7 +32,6 @@ TEXTS = {
            "cancelled": "Vous avez quitté Flexiti avant de terminer.",
            "unavailable": "Le financement Flexiti n'est pas offert pour ce montant de commande."},
 }  # fmt: skip
-SANDBOX_ADMIN_KEY = "flexiti-sandbox-admin-key"
 
 
 @pytest.fixture
@@ -182,7 +181,7 @@ def test_declined_cancelled_then_approved_and_refunded_from_both_back_offices(
     # The rest, refunded in the service's own console, reaches Oscar by webhook.
     console = browser_page()
     console.goto(f"{stack.service}/flexiti/admin/orders/{order.number}")
-    console.fill("#flx-key", SANDBOX_ADMIN_KEY)
+    console.fill("#flx-key", ADMIN_KEY)
     console.fill("#flx-name", "Robin")
     console.click("button[type=submit]")
     console.goto(f"{stack.service}/flexiti/admin/orders/{order.number}")

@@ -8,9 +8,7 @@ import contextlib
 import signal
 from pathlib import Path
 
-from oscar_shop.stack import STAFF_EMAIL, STAFF_PASSWORD, run_stack
-
-SANDBOX_ADMIN_KEY = "flexiti-sandbox-admin-key"  # the service's public console key in sandbox mode
+from oscar_shop.stack import ADMIN_KEY, STAFF_EMAIL, STAFF_PASSWORD, run_stack
 
 
 def main() -> None:
@@ -26,7 +24,7 @@ def main() -> None:
 Oscar shop:          {stack.shop}/   (buy the Linen armchair; the $30 shelf is not financeable)
 Oscar dashboard:     {stack.shop}/dashboard/   sign in as {STAFF_EMAIL} / {STAFF_PASSWORD}
 Checkout service:    {stack.service}/flexiti/api/openapi.json   (sandbox mode: no money moves)
-Service console:     {stack.service}/flexiti/admin/   key {SANDBOX_ADMIN_KEY}
+Service console:     {stack.service}/flexiti/admin/   key {ADMIN_KEY}
 Logs and databases:  {args.workdir}/
 Ctrl-C stops both.""",
             flush=True,

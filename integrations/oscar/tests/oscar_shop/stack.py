@@ -25,7 +25,9 @@ TESTS_DIR = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 #: For tests and the demo only: a real shop makes its own (``whsec_`` + base64 of 32 bytes).
 WEBHOOK_SECRET = "whsec_b3NjYXItc2hvcC1kZW1vLW9ubHktd2ViaG9vay1zZWNyZXQ="
-API_KEY = "flexiti-sandbox-api-key"  # the service's public key in sandbox mode
+#: The service's public keys in sandbox mode (its documentation prints them): its API's, its
+#: console's.
+API_KEY, ADMIN_KEY = "flexiti-sandbox-api-key", "flexiti-sandbox-admin-key"
 STAFF_EMAIL, STAFF_PASSWORD = "staff@example.com", "flexiti-demo-staff"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -164,6 +164,16 @@ class FlexitiClient:
         kwargs.setdefault("online_api_url", online)
         kwargs.setdefault("pos_api_url", pos)
         return cls(client_id, client_secret, **kwargs)
+
+    @property
+    def tokens(self) -> TokenCache:
+        """The client's tokens; renewed ahead on a thread of their own unless ``renews_ahead``
+        is off (the worker process renews them: ``renew_due_tokens``)."""
+        return self._tokens
+
+    def renew_due_tokens(self, keys: Iterable[str]) -> list[str]:
+        """Renew now the tokens of ``keys`` (``"online:customer"``…) due for renewal; which."""
+        return self._caller.renew_due(keys)
 
     @property
     def client_id(self) -> str:

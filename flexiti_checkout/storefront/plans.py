@@ -239,6 +239,11 @@ class Storefront:
         self.gate.clear()
         self.calculator.clear()
 
+    @property
+    def pool(self) -> Pool:
+        """The threads the storefront's calls to Flexiti run on."""
+        return self._pool
+
     def close(self) -> None:
         """Stop the pool's threads after the calls in flight."""
         self._pool.shutdown()

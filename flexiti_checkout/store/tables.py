@@ -33,7 +33,7 @@ from sqlalchemy import (
 
 #: Bumped with each migration that changes the tables (``store/migrations``); ``Store`` refuses a
 #: database written by a newer version, as flexiti-checkout releases before migrations did too.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -141,6 +141,9 @@ orders = Table(
     Column("promo_id", Label(64), index=True),
     # The reconciler's sweep: pending orders, newest status change first (revision 0002).
     Index("ix_flexiti_orders_status_status_at", "status", "status_at"),
+    # The console's list, newest first, with or without a status filter (revision 0007).
+    Index("ix_flexiti_orders_created_at_id", "created_at", "id"),
+    Index("ix_flexiti_orders_status_created_at_id", "status", "created_at", "id"),
 )
 
 order_events = Table(

@@ -35,6 +35,7 @@ from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tokens import DatabaseTokenStore, TokenRenewal
 from flexiti_checkout.storefront import badges
+from flexiti_checkout.storefront.origins import AllowedOrigins
 from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web import views
 from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
@@ -184,6 +185,7 @@ class FlexitiCheckout:
             modal_signer=Signer(settings.signing_keys, salt="flexiti-checkout.modal"),
             check_redirect=check_redirect,
             storefront=storefront,
+            allowed_origins=AllowedOrigins(settings.allowed_origins),
             probe=probe,
             refunds=refunds,
             actions=OrderActions(orders, refunds),

@@ -180,7 +180,7 @@ def test_the_revisions_build_exactly_the_store_tables(engine: Engine) -> None:
             compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
             == []
         )
-        assert conn.execute(text("select value from flexiti_meta")).scalar() == "6"
+        assert conn.execute(text("select value from flexiti_meta")).scalar() == "7"
 
 
 def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> None:
@@ -197,11 +197,11 @@ def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> N
 @pytest.mark.parametrize(
     ("prepare", "output", "code"),
     [
-        (lambda url, engine: None, "Store: empty (created at revision 0006 on first use)\n", 0),
-        (lambda url, engine: open_and_close(url), "Store: revision 0006 (up to date)\n", 0),
+        (lambda url, engine: None, "Store: empty (created at revision 0007 on first use)\n", 0),
+        (lambda url, engine: open_and_close(url), "Store: revision 0007 (up to date)\n", 0),
         (
             lambda url, engine: fill_released_store(engine),
-            "Store: revision 0001; this flexiti-checkout needs 0006. Back the database up, "
+            "Store: revision 0001; this flexiti-checkout needs 0007. Back the database up, "
             "then run `flask flexiti db upgrade`.\n",
             1,
         ),

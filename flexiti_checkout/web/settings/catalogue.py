@@ -21,6 +21,7 @@ from flexiti_checkout._sandbox_keys import APP_FALLBACKS
 from flexiti_checkout.client.flexiti import ENVIRONMENTS
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.money import Lang
+from flexiti_checkout.storefront.origins import allowed_origins
 from flexiti_checkout.storefront.plans import StorefrontSettings
 from flexiti_checkout.web.settings import values as value
 from flexiti_checkout.web.settings.operations import OperationsSettings
@@ -227,6 +228,14 @@ class Settings(OperationsSettings):
         "FLEXITI_STOREFRONT_WORKERS", _STOREFRONT.workers, value.whole(1, 128), STOREFRONT, "8",
         """Threads (and connections) per process for the storefront's calls to Flexiti
         (1 to 128).""",
+    )  # fmt: skip
+    allowed_origins: tuple[str, ...] | None = setting(
+        "FLEXITI_ALLOWED_ORIGINS", "*", allowed_origins, STOREFRONT,
+        "https://shop.example,https://www.shop.example",
+        """The shop origins whose pages may use the service from the browser: CORS answers on
+        availability, the calculator and the static files, and which pages may frame the
+        checkout page (``frame-ancestors``) and receive its outcome. ``*`` lets any site.""",
+        shown="``*`` (any site)",
     )  # fmt: skip
     store_url: str | None = setting(
         "FLEXITI_STORE_URL", None, value.optional_text, STORE,

@@ -320,8 +320,10 @@ class FlexitiClient:
     def order_by_promo_id(self, promo_id: str, *, reference_id: str | None = None) -> PromoDetails:
         """The financing terms of the purchase with ``promo_id``."""
         path = f"/online/client-id/{self._cid}/notifications/promo-id/{segment(promo_id)}"
+        endpoint = "/online/notifications/promo-id/{id}"
         data = self._caller.call(
-            Call("online", "GET", path, "merchant", retry_safe=True), reference_id
+            Call("online", "GET", path, "merchant", retry_safe=True, endpoint=endpoint),
+            reference_id,
         )
         return self._caller.load(_PROMO_SCHEMA, data, "promo lookup", reference_id)
 
@@ -353,8 +355,10 @@ class FlexitiClient:
         if not str(identifier).strip():
             raise ValueError("an order lookup needs a non-empty identifier")
         path = f"/online/client-id/{self._cid}/notifications/{kind}/{segment(identifier)}"
+        endpoint = f"/online/notifications/{kind}/{{id}}"
         data = self._caller.call(
-            Call("online", "GET", path, "merchant", retry_safe=True), reference_id
+            Call("online", "GET", path, "merchant", retry_safe=True, endpoint=endpoint),
+            reference_id,
         )
         return self._caller.load(_LOOKUP_SCHEMA, data, "order lookup", reference_id)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from flexiti_checkout.errors import FlexitiError
+from flexiti_checkout.metrics import TOKEN_RENEWALS
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +227,12 @@ class TokenCache:
 
     def _issue(self, key: str, issue: IssueToken, refresh_token: str | None) -> Token:
         issued_at = self._clock()
-        fields = issue(refresh_token)
+        try:
+            fields = issue(refresh_token)
+        except Exception:
+            TOKEN_RENEWALS.labels("failed").inc()
+            raise
+        TOKEN_RENEWALS.labels("ok").inc()
         lifetime = float(fields["expires_in"])
         # Short-lived tokens (sandbox, tests) would never be usable with a fixed minute of margin.
         margin = min(self._refresh_margin, lifetime / 10)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import requests
 from sqlalchemy.engine import Connection
 
+from flexiti_checkout.metrics import WEBHOOKS_DELIVERED, WEBHOOKS_FAILED
 from flexiti_checkout.models import Order, Refund, RefundStatus, utc
 from flexiti_checkout.store.outbox import FAILED, PENDING, Outbox, OutboxEvent
 from flexiti_checkout.store.polling import PollingThreads
@@ -196,6 +197,7 @@ class Webhooks(PollingThreads):
             event, owner, now=now, result=result, delivered=delivered, retry_at=retry_at
         )
         self._unsent.discard(event.event_id)
+        (WEBHOOKS_DELIVERED if delivered else WEBHOOKS_FAILED).inc()
         attempt_no = event.attempts + 1
         if delivered:
             log.info("Webhook %s (%s) delivered on attempt %d: %s",

@@ -34,6 +34,7 @@ from flexiti_checkout.lifecycle.callbacks.search import (
 )
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.redact import extract_hints, extract_identifiers, redact, storable
+from flexiti_checkout.metrics import CALLBACKS_FAILED, CALLBACKS_PROCESSED
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery, Inbox
 from flexiti_checkout.store.leases import LeaseKeeper
@@ -185,13 +186,16 @@ class CallbackProcessor:
             if retry_in is None:
                 retry_in = self.retry_delays[delivery.attempts]
             retry_at = self.inbox.store.clock() + retry_in
-        return self.inbox.finish_delivery(
+        recorded = self.inbox.finish_delivery(
             delivery.id,
             outcome=result.outcome,
             error=result.outcome if result.retry else None,
             retry_at=retry_at,
             owner=owner,
         )
+        if recorded:
+            (CALLBACKS_FAILED if result.retry else CALLBACKS_PROCESSED).inc()
+        return recorded
 
     def replay(
         self, *, include_processed: bool = False, limit: int | None = None

@@ -62,3 +62,10 @@ class OperationsSettings:
         it is marked failed for ``flask flexiti webhooks --replay``.""",
         shown=f"``{value.format_duration(GIVE_UP_AFTER)}``",
     )  # fmt: skip
+    metrics_keys: tuple[str, ...] = setting(
+        "FLEXITI_METRICS_KEYS", (), value.api_keys, OPERATIONS, "scraper-key-0123456789abcdef",
+        """Bearer keys Prometheus scrapes ``{prefix}/metrics`` with, comma-separated or a list,
+        16 to 256 characters each. Staff signed in to the console may read it too; with
+        neither, the endpoint answers 404.""",
+        shown="none",
+    )  # fmt: skip

@@ -89,21 +89,7 @@ def test_two_hosts_settle_each_order_once(
         assert [call.result().status_code for call in calls] == [200] * len(calls)
         assert [sweep.result() for sweep in sweeps] == [0, 0]
 
-    engine = create_engine(store_url)
-    try:
-        with engine.connect() as conn:
-            found = conn.execute(select(orders.c.merchant_order_id, orders.c.status)).all()
-            statuses = {merchant_order_id: status for merchant_order_id, status in found}
-            moves = Counter(
-                conn.execute(
-                    select(orders.c.merchant_order_id)
-                    .join(order_events, order_events.c.order_id == orders.c.id)
-                    .where(order_events.c.to_status == "approved")
-                ).scalars()
-            )
-            events = Counter(conn.execute(select(webhook_outbox.c.merchant_order_id)).scalars())
-    finally:
-        engine.dispose()
+    statuses, moves, events = what_the_store_says(store_url)
     assert statuses == dict.fromkeys(ids, "approved")
     assert moves == dict.fromkeys(ids, 1)
     assert events == dict.fromkeys(ids, 1)
@@ -188,19 +174,8 @@ def test_two_hosts_with_workers_killed_settle_once_and_deliver_every_webhook(
                 for folder in folders:
                     print((folder / "worker.log").read_text(errors="replace"), file=sys.stderr)
                 raise
-    engine = create_engine(store_url)
-    try:
-        with engine.connect() as conn:
-            moves = Counter(
-                conn.execute(
-                    select(orders.c.merchant_order_id)
-                    .join(order_events, order_events.c.order_id == orders.c.id)
-                    .where(order_events.c.to_status == "approved")
-                ).scalars()
-            )
-            events = Counter(conn.execute(select(webhook_outbox.c.merchant_order_id)).scalars())
-    finally:
-        engine.dispose()
+    statuses, moves, events = what_the_store_says(store_url)
+    assert statuses == dict.fromkeys(ids, "approved")
     assert moves == dict.fromkeys(ids, 1)
     assert events == dict.fromkeys(ids, 1)
     delivered = Counter(r["json"]["data"]["merchant_order_id"] for r in callback_receiver.received)
@@ -228,3 +203,22 @@ def settled_and_delivered(store_url: str, ids: list[str], *, timeout: float) -> 
         return False
     finally:
         engine.dispose()
+
+
+def what_the_store_says(store_url: str) -> tuple[dict[str, str], Counter[str], Counter[str]]:
+    """Each order's status, its moves to ``approved`` and its webhook events, by merchant id."""
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(select(orders.c.merchant_order_id, orders.c.status)).all()
+            moves = Counter(
+                conn.execute(
+                    select(orders.c.merchant_order_id)
+                    .join(order_events, order_events.c.order_id == orders.c.id)
+                    .where(order_events.c.to_status == "approved")
+                ).scalars()
+            )
+            events = Counter(conn.execute(select(webhook_outbox.c.merchant_order_id)).scalars())
+    finally:
+        engine.dispose()
+    return {merchant_order_id: status for merchant_order_id, status in found}, moves, events

@@ -55,12 +55,26 @@ def app(tmp_path: Path, store_url: str) -> Iterator[Flask]:
     close_app(made)
 
 
+#: Threads alive when the test began: another test's app left running in this process is not
+#: this test's to stop.
+_EARLIER: set[threading.Thread] = set()
+
+
+@pytest.fixture(autouse=True)
+def earlier_threads() -> None:
+    _EARLIER.clear()
+    _EARLIER.update(threading.enumerate())
+
+
 def package_threads() -> list[str]:
-    """The names of the package's threads alive now (the sandbox's own aside)."""
+    """The names of the package's threads this test started that are alive now (the sandbox's
+    own aside)."""
     return sorted(
         thread.name
         for thread in threading.enumerate()
-        if thread.name.startswith("flexiti-") and not thread.name.startswith("flexiti-sandbox")
+        if thread.name.startswith("flexiti-")
+        and not thread.name.startswith("flexiti-sandbox")
+        and thread not in _EARLIER
     )
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any, cast, get_args
 from urllib.parse import quote
 
 from marshmallow import Schema, ValidationError
@@ -26,7 +27,7 @@ from flexiti_checkout.client.transport import (
     new_reference_id,
     normalize_reference_id,
 )
-from flexiti_checkout.errors import AuthenticationError, UnreadableAnswerError
+from flexiti_checkout.errors import AuthenticationError, FlexitiError, UnreadableAnswerError
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,29 @@ class Caller:
         return self._tokens.get(
             key, lambda refresh: self._request_token(api, scope, refresh, reference_id)
         )
+
+    def renew_due(self, keys: Iterable[str]) -> list[str]:
+        """Renew now, in this thread, each token of ``keys`` (``"online:customer"``…) that is
+        due for renewal; the keys renewed."""
+        renewed = []
+        for key in keys:
+            api, _, scope = key.partition(":")
+            if api not in get_args(Api) or scope not in get_args(Scope):
+                continue
+            reference_id = new_reference_id()
+            issue = partial(self._issue_token, cast(Api, api), cast(Scope, scope), reference_id)
+            try:
+                if self._tokens.renew_due(key, issue):
+                    renewed.append(key)
+            except FlexitiError as exc:  # the token in hand stays good until it expires
+                log.warning("Renewing the %s token ahead of expiry failed: %r", key, exc)
+        return renewed
+
+    def _issue_token(
+        self, api: Api, scope: Scope, reference_id: str, refresh_token: str | None
+    ) -> dict[str, Any]:
+        """``_request_token`` as ``TokenCache`` calls it: with the refresh token last."""
+        return self._request_token(api, scope, refresh_token, reference_id)
 
     def _request_token(
         self, api: Api, scope: Scope, refresh_token: str | None, reference_id: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -166,6 +166,16 @@ class FlexitiClient:
         return cls(client_id, client_secret, **kwargs)
 
     @property
+    def tokens(self) -> TokenCache:
+        """The client's tokens; renewed ahead on a thread of their own unless ``renews_ahead``
+        is off (the worker process renews them: ``renew_due_tokens``)."""
+        return self._tokens
+
+    def renew_due_tokens(self, keys: Iterable[str]) -> list[str]:
+        """Renew now the tokens of ``keys`` (``"online:customer"``…) due for renewal; which."""
+        return self._caller.renew_due(keys)
+
+    @property
     def client_id(self) -> str:
         """The merchant's client id (the secret stays inside the client)."""
         return self._caller.client_id
@@ -310,8 +320,10 @@ class FlexitiClient:
     def order_by_promo_id(self, promo_id: str, *, reference_id: str | None = None) -> PromoDetails:
         """The financing terms of the purchase with ``promo_id``."""
         path = f"/online/client-id/{self._cid}/notifications/promo-id/{segment(promo_id)}"
+        endpoint = "/online/notifications/promo-id/{id}"
         data = self._caller.call(
-            Call("online", "GET", path, "merchant", retry_safe=True), reference_id
+            Call("online", "GET", path, "merchant", retry_safe=True, endpoint=endpoint),
+            reference_id,
         )
         return self._caller.load(_PROMO_SCHEMA, data, "promo lookup", reference_id)
 
@@ -343,8 +355,10 @@ class FlexitiClient:
         if not str(identifier).strip():
             raise ValueError("an order lookup needs a non-empty identifier")
         path = f"/online/client-id/{self._cid}/notifications/{kind}/{segment(identifier)}"
+        endpoint = f"/online/notifications/{kind}/{{id}}"
         data = self._caller.call(
-            Call("online", "GET", path, "merchant", retry_safe=True), reference_id
+            Call("online", "GET", path, "merchant", retry_safe=True, endpoint=endpoint),
+            reference_id,
         )
         return self._caller.load(_LOOKUP_SCHEMA, data, "order lookup", reference_id)
 

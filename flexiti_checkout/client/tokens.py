@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from flexiti_checkout.errors import FlexitiError
+from flexiti_checkout.metrics import TOKEN_RENEWALS
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,9 @@ class TokenCache:
         self._store = store
         self._clock = clock
         self._refresh_margin = refresh_margin
+        #: Off when another process renews tokens ahead (the worker process): a token due for
+        #: renewal is still handed out, and renewed here only once it stops being usable.
+        self.renews_ahead = True
         self._guard = threading.Lock()
         self._renewals: dict[str, threading.Thread] = {}
         self._started: dict[str, float] = {}  # when each key's last background renewal began
@@ -132,7 +136,7 @@ class TokenCache:
         token = self._store.load(key)
         if self._usable(token):
             assert token is not None
-            if self._clock() >= token.renew_from:
+            if self.renews_ahead and self._clock() >= token.renew_from:
                 self.renew_ahead(key, issue)
             return token
         with self._store.renewal_lock(key):
@@ -175,6 +179,26 @@ class TokenCache:
         for thread in threads:
             thread.join(timeout)
 
+    def alive(self) -> int:
+        """Background renewals running in this process now."""
+        with self._guard:
+            if self._pid != os.getpid():
+                return 0
+            return sum(thread.is_alive() for thread in self._renewals.values())
+
+    def renew_due(self, key: str, issue: IssueToken) -> bool:
+        """Renew ``key`` now, in this thread, if its token is due for renewal (the worker
+        process's round); whether it renewed one."""
+        token = self._store.load(key)
+        if token is None or self._clock() < token.renew_from:
+            return False
+        with self._store.renewal_lock(key):
+            token = self._store.load(key)  # another worker may have renewed it meanwhile
+            if token is None or self._clock() < token.renew_from:
+                return False
+            self._store.save(key, self._renew(key, issue, token))
+        return True
+
     def _renew_in_background(self, key: str, issue: IssueToken) -> None:
         try:
             with self._store.renewal_lock(key):
@@ -203,7 +227,12 @@ class TokenCache:
 
     def _issue(self, key: str, issue: IssueToken, refresh_token: str | None) -> Token:
         issued_at = self._clock()
-        fields = issue(refresh_token)
+        try:
+            fields = issue(refresh_token)
+        except Exception:
+            TOKEN_RENEWALS.labels("failed").inc()
+            raise
+        TOKEN_RENEWALS.labels("ok").inc()
         lifetime = float(fields["expires_in"])
         # Short-lived tokens (sandbox, tests) would never be usable with a fixed minute of margin.
         margin = min(self._refresh_margin, lifetime / 10)

@@ -23,6 +23,7 @@ import requests
 
 from flexiti_checkout import _json
 from flexiti_checkout.errors import FlexitiError, UnavailableError, error_from_response
+from flexiti_checkout.metrics import FLEXITI_ERRORS, FLEXITI_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,18 @@ class Call:
     version: str = "v2.5"
     #: The answer is a document (HTML), not JSON: returned as text.
     text: bool = False
+    #: The path as a metric names it, identifiers replaced (``/transactions/{id}``); unset, the
+    #: path itself, for a path that carries none.
+    endpoint: str | None = None
+
+    @property
+    def endpoint_label(self) -> str:
+        """The method and path of the endpoint, without the client id or any identifier."""
+        path = _CLIENT_ID.sub("", self.endpoint or self.path)
+        return f"{self.method} {path if self.api == 'online' else f'/pos/{self.version}{path}'}"
+
+
+_CLIENT_ID = re.compile(r"/client-id/[^/]+")
 
 
 class Transport:
@@ -87,6 +100,8 @@ class Transport:
             try:
                 return self._send_once(call, url, reference_id, bearer)
             except FlexitiError as exc:
+                kind = "unavailable" if isinstance(exc, UnavailableError) else "refused"
+                FLEXITI_ERRORS.labels(call.endpoint_label, kind).inc()
                 retry = attempt < attempts and self._should_retry(call, exc)
                 if not retry:
                     raise
@@ -142,7 +157,9 @@ class Transport:
                 never_sent=_never_sent(exc),
             ) from exc
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
+            elapsed = time.perf_counter() - started
+            FLEXITI_SECONDS.labels(call.endpoint_label).observe(elapsed)
+            elapsed_ms = elapsed * 1000
             log.info(
                 "%s %s%s -> %s in %.0f ms (reference id %s)",
                 call.method,

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as WaitedTooLong
-from typing import TypeVar
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +21,19 @@ T = TypeVar("T")
 
 
 class Background:
-    """A small thread pool with a bounded queue, started on first use (so forks stay clean)."""
+    """A small thread pool with a bounded queue, started on first use (so forks stay clean).
 
-    def __init__(self, workers: int = 4, max_queued: int = 256) -> None:
-        self._workers = workers
-        self._slots = threading.BoundedSemaphore(workers + max_queued)
+    ``name`` names its threads. The callback search runs its parallel lookups on one too.
+    """
+
+    def __init__(
+        self, workers: int = 4, max_queued: int = 256, *, name: str = "flexiti-lookups"
+    ) -> None:
+        self.workers = workers
+        self.name = name
+        self._capacity = workers + max_queued
+        self._slots = threading.BoundedSemaphore(self._capacity)
+        self._busy = 0
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
@@ -49,8 +57,26 @@ class Background:
         except RuntimeError:  # shutting down
             self._slots.release()
             return None
-        future.add_done_callback(lambda _: self._slots.release())
+        with self._lock:
+            self._busy += 1
+        future.add_done_callback(self._done)
         return future
+
+    def _done(self, _: Future[Any]) -> None:
+        with self._lock:
+            self._busy -= 1
+        self._slots.release()
+
+    def queued(self) -> int:
+        """Work submitted and not finished yet (running or waiting for a thread)."""
+        with self._lock:
+            return self._busy
+
+    def alive(self) -> int:
+        """This pool's threads alive now."""
+        with self._lock:
+            pool = self._pool
+        return 0 if pool is None else sum(t.is_alive() for t in pool._threads)
 
     def shutdown(self) -> None:
         """Stop after the work in flight (tests, app teardown)."""
@@ -62,5 +88,5 @@ class Background:
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="flexiti-work")
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix=self.name)
             return self._pool

@@ -34,6 +34,7 @@ from flexiti_checkout.lifecycle.outcome import (
     status_column,
 )
 from flexiti_checkout.lifecycle.starts import CheckoutStarter
+from flexiti_checkout.metrics import LOOKUPS
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.repository import Store
 
@@ -162,6 +163,18 @@ class OrderService:
         """
         if order.status not in REFRESHABLE:
             return Refresh(order)
+        refresh = self._refresh_order(order, source, force, news_since, news_spacing)
+        LOOKUPS.labels(lookup_label(refresh)).inc()
+        return refresh
+
+    def _refresh_order(
+        self,
+        order: Order,
+        source: str,
+        force: bool,
+        news_since: float | None,
+        news_spacing: float,
+    ) -> Refresh:
         with self._single_flight(order.merchant_order_id) as leader:
             if not leader:
                 return Refresh(self._reread(order), throttled=True)
@@ -312,3 +325,14 @@ class OrderService:
             with self._flights_lock:
                 del self._flights[key]
             flight.set()
+
+
+def lookup_label(refresh: Refresh) -> str:
+    """What a refresh came to, as the lookups metric counts it."""
+    if refresh.throttled:
+        return "throttled"
+    if isinstance(refresh.error, UnreadableAnswerError):
+        return "unreadable"
+    if refresh.error is not None:
+        return "failed"
+    return "changed" if refresh.changed else "unchanged"

@@ -105,6 +105,19 @@ class ErrorSchema(AnswerSchema):
     )
 
 
+class BackgroundPartSchema(AnswerSchema):
+    """One part of the process's background work (a thread pool, the callback workers…)."""
+
+    name = fields.String(required=True, metadata={"example": "callback workers"})
+    state = fields.String(
+        required=True,
+        validate=OneOf(["off", "idle", "running", "stopped"]),
+        metadata={"description": "off: a worker process does this work; idle: no thread now"},
+    )
+    threads = fields.Integer(required=True, metadata={"description": "Threads alive now"})
+    queued = fields.Integer(required=True, metadata={"description": "Work waiting for them"})
+
+
 class HealthSchema(AnswerSchema):
     """``GET /healthz``: 200 while the store answers (Flexiti down is degraded), else 503."""
 
@@ -114,6 +127,11 @@ class HealthSchema(AnswerSchema):
         required=True,
         validate=OneOf(["ok", "unreachable", "unknown"]),
         metadata={"description": "unknown when the store is down (tokens live there)"},
+    )
+    background = fields.List(
+        fields.Nested(BackgroundPartSchema),
+        required=True,
+        metadata={"description": "This process's background work, in the order it stops in"},
     )
 
 

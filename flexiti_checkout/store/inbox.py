@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
+from flexiti_checkout.metrics import CALLBACKS_STORED
 from flexiti_checkout.store.leases import LeaseKeeper, claim, claim_due, free, next_ready
 from flexiti_checkout.store.repository import Store, new_id
 from flexiti_checkout.store.tables import deliveries
@@ -77,6 +78,7 @@ class Inbox:
             )
         with self.store.begin() as conn:
             values["id"] = new_id(conn.execute(_ADD, values))
+        CALLBACKS_STORED.inc()
         return Delivery(values)
 
     def get(self, delivery_id: int) -> Delivery:

@@ -1,9 +1,10 @@
 """Threads of one process that work through due rows of the store (leased, see ``leases``).
 
-Started lazily (on the first request or the first piece of work), and again in each forked
-process: a forked worker inherits the thread objects but not the threads, and the pid tells. They
-poll every ``poll_interval`` (sooner when the store says a row becomes due) for work any process
-left, and ``kick`` wakes them at once for work this process just wrote.
+Started lazily (on the first request or the first piece of work, unless ``autostart`` is off:
+then only ``start`` starts them, in a worker process), and again in each forked process: a forked
+worker inherits the thread objects but not the threads, and the pid tells. They poll every
+``poll_interval`` (sooner when the store says a row becomes due) for work any process left, and
+``kick`` wakes them at once for work this process just wrote.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class PollingThreads:
         self._running: list[threading.Thread] = []
         self._pid: int | None = None
         self._start_lock = threading.Lock()
+        #: Called when this process first has work of this kind (its owner arms its exit).
+        self.on_work: Callable[[], None] = lambda: None
 
     def run_due(self) -> int:
         """Do the work that is due now; how much there was (0 lets the threads wait)."""
@@ -61,7 +64,12 @@ class PollingThreads:
 
     def ensure_started(self) -> None:
         """Start this process's threads unless they run (cheap; once per request)."""
-        if not self.autostart or self._stopping.is_set() or self._running_here():
+        if self.autostart:
+            self.start()
+
+    def start(self) -> None:
+        """Start this process's threads unless they run or were stopped."""
+        if self._stopping.is_set() or self._running_here():
             return
         with self._start_lock:
             if self._running_here():
@@ -73,9 +81,21 @@ class PollingThreads:
             ]
             for thread in self._running:
                 thread.start()
+        self.on_work()
 
     def _running_here(self) -> bool:
         return self._pid == os.getpid() and any(t.is_alive() for t in self._running)
+
+    def alive(self) -> int:
+        """This process's threads alive now."""
+        if self._pid != os.getpid():
+            return 0
+        return sum(thread.is_alive() for thread in self._running)
+
+    def queued(self) -> int:
+        """Kicks (new work this process wrote) no thread has looked at yet."""
+        with self._wake:
+            return self._kicks
 
     def stop_threads(self, timeout: float) -> None:
         """Have the threads stop after the work each is on; wait up to ``timeout`` for them."""

@@ -136,6 +136,17 @@ class Pool:
         executor.submit(run)
         return True
 
+    def queued(self) -> int:
+        """Calls submitted and not finished (running or waiting for a thread)."""
+        with self._lock:
+            return self._queued if self._pid == os.getpid() else 0
+
+    def alive(self) -> int:
+        """This pool's threads alive in this process."""
+        with self._lock:
+            executor = self._executor if self._pid == os.getpid() else None
+        return 0 if executor is None else sum(t.is_alive() for t in executor._threads)
+
     def shutdown(self) -> None:
         with self._lock:
             executor, self._executor = self._executor, None

@@ -258,6 +258,11 @@ class Storefront:
         self.recent_badges.clear()
         self.recent_answers.clear()
 
+    @property
+    def pool(self) -> Pool:
+        """The threads the storefront's calls to Flexiti run on."""
+        return self._pool
+
     def close(self) -> None:
         """Stop the pool's threads after the calls in flight."""
         self._pool.shutdown()

@@ -25,6 +25,7 @@ from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.refunds.service import RefundService
+from flexiti_checkout.lifecycle.sweeper import ReconcileSweeps
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
 from flexiti_checkout.signals import notification
 from flexiti_checkout.store.answers import DatabaseAnswerStore
@@ -32,16 +33,21 @@ from flexiti_checkout.store.audit import AuditLog
 from flexiti_checkout.store.engine import default_sqlite_url
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store
-from flexiti_checkout.store.tokens import DatabaseTokenStore
+from flexiti_checkout.store.tokens import DatabaseTokenStore, TokenRenewal
 from flexiti_checkout.storefront import badges
 from flexiti_checkout.storefront.origins import AllowedOrigins
 from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web import views
 from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
 from flexiti_checkout.web.admin.views import make_admin_blueprint
+from flexiti_checkout.web.background import BackgroundWork, app_parts
 from flexiti_checkout.web.cli.commands import flexiti_commands
 from flexiti_checkout.web.probe import FlexitiProbe
-from flexiti_checkout.web.settings.catalogue import load_settings, secure_session_cookie
+from flexiti_checkout.web.settings.catalogue import (
+    Settings,
+    load_settings,
+    secure_session_cookie,
+)
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 from flexiti_checkout.web.wiring import (
@@ -50,7 +56,7 @@ from flexiti_checkout.web.wiring import (
     build_storefront,
     embed_sandbox,
 )
-from flexiti_checkout.webhooks.dispatcher import install_webhooks
+from flexiti_checkout.webhooks.dispatcher import Webhooks
 
 #: The amount the health probe asks payment availability for.
 _PROBE_AMOUNT = Decimal(100)
@@ -103,10 +109,15 @@ class FlexitiCheckout:
             pending_expiry=settings.pending_expiry,
             lookup_interval=settings.lookup_interval,
         )
-        probe_client = client
-        webhooks = install_webhooks(
-            app, store, settings.shop_webhook_url, settings.shop_webhook_secret
-        )
+        in_web = settings.background_work == "web"
+        webhooks = None
+        if settings.shop_webhook_url is not None and settings.shop_webhook_secret is not None:
+            webhooks = Webhooks(
+                store, settings.shop_webhook_url, settings.shop_webhook_secret,
+                retry_delays=settings.webhook_retry_schedule,
+                give_up_after=settings.webhook_give_up_after,
+                **_polling(settings),
+            )  # fmt: skip
         refunds = RefundService(
             store,
             client,
@@ -119,9 +130,43 @@ class FlexitiCheckout:
             )
         inbox = Inbox(store)
         anonymous = settings.callback_secret is None
-        callbacks = CallbackProcessor(inbox, orders, trust_news=not anonymous)
-        # Started by the first callback a process stores; they then also take what others left.
-        callback_workers = CallbackWorkers(callbacks)
+        callbacks = CallbackProcessor(
+            inbox, orders, trust_news=not anonymous, retry_delays=settings.callback_retry_schedule
+        )
+        # In a web process, started by the first callback it stores; they then also take what
+        # others left. With a worker process, only there.
+        callback_workers = CallbackWorkers(callbacks, **_polling(settings))
+        storefront = build_storefront(
+            settings,
+            client,
+            # our own client: the storefront gets a budgeted one sharing its tokens
+            token_store=token_store if self._client is None else None,
+            sandbox_app=sandbox_app,
+            check_redirect=check_redirect,
+            shared=DatabaseAnswerStore(store),
+        )
+        probe_client = client
+        probe = FlexitiProbe(lambda: probe_client.payment_availability(_PROBE_AMOUNT))
+        for each in (client, storefront.client):
+            each.tokens.renews_ahead = in_web  # else the worker process renews them
+        background = BackgroundWork(
+            app_parts(
+                foreground=callbacks.foreground,
+                callback_workers=callback_workers,
+                search=callbacks.search_pool,
+                lookups=orders.background,
+                storefront=storefront.pool,
+                webhooks=webhooks,
+                clients=[client, storefront.client],
+                token_renewal=TokenRenewal(token_store, client.renew_due_tokens),
+                sweeps=ReconcileSweeps(orders, refunds, interval=settings.sweep_interval),
+                probe=probe,
+            ),
+            in_web=in_web,
+        )
+        for threads in (callback_workers, webhooks):
+            if threads is not None:  # work written by a process with no request (a command)
+                threads.on_work = background.arm_exit
         app.extensions[EXTENSION_KEY] = FlexitiState(
             settings=settings,
             url_prefix=self.url_prefix,
@@ -130,29 +175,24 @@ class FlexitiCheckout:
             orders=orders,
             callbacks=callbacks,
             callback_workers=callback_workers,
+            background=background,
             callback_limit=AnonymousCallbackLimit(inbox, *settings.anonymous_callback_limit)
             if anonymous
             else None,
             return_signer=Signer(settings.signing_keys, salt="flexiti-checkout.return"),
             modal_signer=Signer(settings.signing_keys, salt="flexiti-checkout.modal"),
             check_redirect=check_redirect,
-            storefront=build_storefront(
-                settings,
-                client,
-                # our own client: the storefront gets a budgeted one sharing its tokens
-                token_store=token_store if self._client is None else None,
-                sandbox_app=sandbox_app,
-                check_redirect=check_redirect,
-                shared=DatabaseAnswerStore(store),
-            ),
+            storefront=storefront,
             allowed_origins=AllowedOrigins(settings.allowed_origins),
-            probe=FlexitiProbe(lambda: probe_client.payment_availability(_PROBE_AMOUNT)),
+            probe=probe,
             refunds=refunds,
             actions=OrderActions(orders, refunds),
             sandbox_app=sandbox_app,
             webhooks=webhooks,
             admin=admin,
         )
+        # Each process starts its background work with its first request (a fork starts its own).
+        app.before_request(background.start)
         app.register_blueprint(views.flexiti_blueprint(), url_prefix=self.url_prefix)
         if admin is not None:
             app.register_blueprint(make_admin_blueprint(), url_prefix=f"{self.url_prefix}/admin")
@@ -218,16 +258,13 @@ class FlexitiCheckout:
         return flexiti_state().store.orders_in(statuses, limit=limit, newest_first=True)
 
     def close(self, app: Flask | None = None) -> None:
-        """Stop the callback workers, the webhook dispatcher and the storefront's calls (after
-        those in flight) and close the store's connections (app shutdown, tests).
+        """Stop every thread and pool of the app in this process, in order
+        (``web.background``), and close the store's connections (app shutdown, tests).
 
         The app keeps working: the store opens new connections when it is used again.
         """
         state = flexiti_state(app)
-        state.callback_workers.stop()
-        state.storefront.close()
-        if state.webhooks is not None:
-            state.webhooks.stop()
+        state.background.stop()
         state.store.close()
 
     def refund(
@@ -288,3 +325,11 @@ def _notify(app: Flask, order: Order, refund: Refund | None = None) -> None:
     row = notification(order, refund)
     if row is not None:
         row.send(app, order, refund)
+
+
+def _polling(settings: Settings) -> dict[str, Any]:
+    """Threads that take work from the store: in the web processes, started there on first
+    use; with a worker process, there only, polling every ``FLEXITI_WORKER_POLL_INTERVAL``."""
+    if settings.background_work == "web":
+        return {}
+    return {"autostart": False, "poll_interval": settings.worker_poll_interval}

@@ -5,9 +5,13 @@ unreachable only degrades the service (200, ``"status": "degraded"``): a load ba
 take a worker out because Flexiti is down, and orders still settle once it is back. The Flexiti
 probe is one payment-availability call, at most one per 30 s per process, whose answer a health
 check waits for at most 3 s: health checks never hammer Flexiti nor hang however often they come.
+The answer also lists this process's background work (``web.background``): each part's name,
+state, live threads and queued work.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
@@ -31,7 +35,8 @@ def healthz() -> ResponseReturnValue:
     return _answer({"status": status, "store": "ok", "flexiti": flexiti}, 200)
 
 
-def _answer(body: dict[str, str], code: int) -> ResponseReturnValue:
+def _answer(body: dict[str, Any], code: int) -> ResponseReturnValue:
+    body["background"] = [part.as_json() for part in flexiti_state().background.report()]
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, code

@@ -42,6 +42,7 @@ class FlexitiProbe:
         self._checked_at: float | None = None
         self._reachable = False
         self._running: threading.Event | None = None
+        self._thread: threading.Thread | None = None
 
     def reachable(self) -> bool:
         """The cached answer while it is fresh; otherwise the answer of a probe (or False if it
@@ -51,14 +52,26 @@ class FlexitiProbe:
                 return self._reachable
             if self._running is None:
                 self._running = threading.Event()
-                threading.Thread(
+                self._thread = threading.Thread(
                     target=self._probe, args=(self._running,), name="flexiti-probe", daemon=True
-                ).start()
+                )
+                self._thread.start()
             running = self._running
         if not running.wait(self.deadline):
             return False
         with self._lock:
             return self._reachable
+
+    def alive(self) -> int:
+        """1 while a probe is in flight, else 0."""
+        thread = self._thread
+        return int(thread is not None and thread.is_alive())
+
+    def stop(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for the probe in flight, if any."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def _probe(self, done: threading.Event) -> None:
         try:

@@ -19,6 +19,7 @@ from flexiti_checkout.store.repository import Store
 from flexiti_checkout.storefront.origins import AllowedOrigins
 from flexiti_checkout.storefront.plans import Storefront
 from flexiti_checkout.web.admin.access import AdminConsole
+from flexiti_checkout.web.background import BackgroundWork
 from flexiti_checkout.web.probe import FlexitiProbe
 from flexiti_checkout.web.settings.catalogue import Settings
 from flexiti_checkout.web.signing import Signer
@@ -40,6 +41,8 @@ class FlexitiState:
     callbacks: CallbackProcessor
     #: This process's threads that process stored deliveries after the callback is answered.
     callback_workers: CallbackWorkers
+    #: Every thread and pool the app runs in this process: started, reported, stopped together.
+    background: BackgroundWork
     return_signer: Signer
     modal_signer: Signer
     #: Raises ``RedirectRefusedError`` for a URL the customer's browser must not be sent to.

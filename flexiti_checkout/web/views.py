@@ -38,6 +38,7 @@ from flexiti_checkout.storefront.origins import add_frame_ancestors, embedding_o
 from flexiti_checkout.texts import texts
 from flexiti_checkout.web.blueprint import bare_blueprint
 from flexiti_checkout.web.health import healthz
+from flexiti_checkout.web.metrics import metrics
 from flexiti_checkout.web.signing import BadTokenError
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 
@@ -57,6 +58,7 @@ def flexiti_blueprint() -> Blueprint:
     bp.add_url_rule("/callback", view_func=callback, methods=["GET", "POST"])
     bp.add_url_rule("/callback/<secret>", view_func=callback, methods=["GET", "POST"])
     bp.add_url_rule("/healthz", view_func=healthz)
+    bp.add_url_rule("/metrics", view_func=metrics)
     storefront_views.register(bp)  # availability, calculator, learn-more
     bp.app_errorhandler(FlexitiHTTPError)(render_http_error)
     bp.register_error_handler(404, render_not_found)

@@ -2,18 +2,18 @@
 
 The event is written to the outbox by a store hook, inside the transaction of the transition it
 announces, so a committed transition always has its event and a lost compare-and-set never does.
-Right after the commit, a dispatcher thread in the same process (started lazily, one per worker)
-tries to deliver it; failures are retried with backoff (10 s, 1 min, 5 min, 30 min, 2 h, then
-every 6 h) until a day has passed, then the event is marked failed for ``flask flexiti webhooks
---replay``. No process has to stay alive for this: an event left behind by a process that
-stopped is picked up by any worker's next poll.
+Right after the commit, a dispatcher thread in the same process (started lazily, one per worker;
+or in the worker process, ``flask flexiti worker``) tries to deliver it; failures are retried
+after the waits of ``FLEXITI_WEBHOOK_RETRY_SCHEDULE`` (10 s, 1 min, 5 min, 30 min, 2 h, then
+every 6 h) until ``FLEXITI_WEBHOOK_GIVE_UP_AFTER`` (a day) has passed, then the event is marked
+failed for ``flask flexiti webhooks --replay``. No process has to stay alive for this: an event
+left behind by a process that stopped is picked up by any worker's next poll.
 
 Logs name the event id, type and HTTP status, never the body or the secret.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import time
@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import requests
-from flask import Flask
 from sqlalchemy.engine import Connection
 
+from flexiti_checkout.metrics import WEBHOOKS_DELIVERED, WEBHOOKS_FAILED
 from flexiti_checkout.models import Order, Refund, RefundStatus, utc
 from flexiti_checkout.signals import notification
 from flexiti_checkout.store.outbox import FAILED, PENDING, Outbox, OutboxEvent
@@ -36,10 +36,12 @@ from flexiti_checkout.webhooks.signing import signature_headers
 
 log = logging.getLogger(__name__)
 
-#: Waits after each failed attempt; the last one repeats until ``MAX_AGE``.
+#: Waits after each failed attempt; the last one repeats until ``GIVE_UP_AFTER``
+#: (``FLEXITI_WEBHOOK_RETRY_SCHEDULE``).
 RETRY_DELAYS: tuple[float, ...] = (10, 60, 300, 1800, 7200, 21600)
-#: How long an event is tried before it is marked failed (a last attempt happens at this age).
-MAX_AGE = 24 * 3600.0
+#: How long an event is tried before it is marked failed (a last attempt happens at this age;
+#: ``FLEXITI_WEBHOOK_GIVE_UP_AFTER``).
+GIVE_UP_AFTER = 24 * 3600.0
 #: Connect and read timeouts of one attempt; the shop should answer 2xx at once and work later.
 TIMEOUT = (3.05, 10.0)
 #: A lease outlives the longest attempt, so a live worker never loses the event it is sending.
@@ -60,8 +62,10 @@ class Attempt:
 class Webhooks(PollingThreads):
     """The outbox hook and the dispatcher of one app (one thread per process).
 
-    ``retry_delays``, ``max_age``, ``clock``, ``poll_interval`` and ``autostart`` are there for
-    tests; ``session`` is the ``requests.Session`` attempts go through.
+    ``retry_delays`` are the waits after each failed attempt (the last repeats) until
+    ``give_up_after`` seconds have passed since the event; ``clock``, ``poll_interval`` and
+    ``autostart`` are there for tests and the worker process; ``session`` is the
+    ``requests.Session`` attempts go through.
     """
 
     name = "flexiti-webhooks"
@@ -74,7 +78,7 @@ class Webhooks(PollingThreads):
         *,
         session: requests.Session | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
-        max_age: float = MAX_AGE,
+        give_up_after: float = GIVE_UP_AFTER,
         timeout: tuple[float, float] = TIMEOUT,
         poll_interval: float = POLL_INTERVAL,
         clock: Callable[[], float] = time.time,
@@ -86,11 +90,10 @@ class Webhooks(PollingThreads):
         self._secret = secret
         self._session = session or requests.Session()
         self.retry_delays = tuple(retry_delays)
-        self.max_age = max_age
+        self.give_up_after = give_up_after
         self.timeout = timeout
-        #: Events this process wrote and has not finished trying (see ``_finish_at_exit``).
+        #: Events this process wrote and has not finished trying (see ``finish``).
         self._unsent: set[str] = set()
-        self._exit_hook = False
         store.transition_hooks.append(self._on_transition)
         store.refund_hooks.append(self._on_refund)
 
@@ -140,10 +143,10 @@ class Webhooks(PollingThreads):
             body=body,
             now=self.clock(),
         )
+        first = not self._unsent
         self._unsent.add(event_id)
-        if self.autostart and not self._exit_hook:
-            self._exit_hook = True
-            atexit.register(self._finish_at_exit)
+        if first:
+            self.on_work()
         return self.kick
 
     # -- the dispatcher ------------------------------------------------------------------------
@@ -153,12 +156,10 @@ class Webhooks(PollingThreads):
         self.stop_threads(timeout)
         self._session.close()
 
-    def _finish_at_exit(self) -> None:
+    def finish(self) -> None:
         """Before a process that wrote events exits (a ``flask flexiti reconcile`` run), let its
         thread finish the attempt it is making, then try what it has not: otherwise the event
-        would wait for its lease to run out and another worker's poll."""
-        if self._stopping.is_set() or not self._unsent:
-            return
+        would wait for its lease to run out and another worker's poll. Stops the thread."""
         self.stop_threads(sum(self.timeout) + 1)
         try:
             if self._unsent:
@@ -197,6 +198,7 @@ class Webhooks(PollingThreads):
             event, owner, now=now, result=result, delivered=delivered, retry_at=retry_at
         )
         self._unsent.discard(event.event_id)
+        (WEBHOOKS_DELIVERED if delivered else WEBHOOKS_FAILED).inc()
         attempt_no = event.attempts + 1
         if delivered:
             log.info("Webhook %s (%s) delivered on attempt %d: %s",
@@ -213,8 +215,8 @@ class Webhooks(PollingThreads):
         return Attempt(event, delivered, result)
 
     def _retry_at(self, event: OutboxEvent, now: float) -> float | None:
-        """When to try again after a failed attempt; ``None`` once a day has passed."""
-        deadline = event.created_at + self.max_age
+        """When to try again after a failed attempt; ``None`` once ``give_up_after`` passed."""
+        deadline = event.created_at + self.give_up_after
         if now >= deadline:
             return None
         index = min(event.attempts, len(self.retry_delays) - 1)
@@ -235,16 +237,4 @@ class Webhooks(PollingThreads):
             return 200 <= response.status_code < 300, f"HTTP {response.status_code}"
 
 
-def install_webhooks(
-    app: Flask, store: Store, url: str | None, secret: bytes | None
-) -> Webhooks | None:
-    """Webhooks for ``app`` to ``url`` (``FLEXITI_SHOP_WEBHOOK_URL``); ``None`` without one."""
-    if url is None or secret is None:
-        return None
-    webhooks = Webhooks(store, url, secret)
-    # Lazily, in each worker: events left by a stopped process go out once a request comes in.
-    app.before_request(webhooks.ensure_started)
-    return webhooks
-
-
-__all__ = ["FAILED", "PENDING", "Attempt", "Webhooks", "install_webhooks"]
+__all__ = ["FAILED", "PENDING", "Attempt", "Webhooks"]

@@ -3,11 +3,15 @@
 Each master stands for a host with two workers; they share nothing but the database and Flexiti.
 Over 200 orders every outcome arrives five ways at once (a callback to each host, a return to
 each host, and a reconcile run), and still each order moves once, announces once, and all of
-them together ask Flexiti for one token per scope.
+them together ask Flexiti for one token per scope. Then the same hosts with a worker process
+each (``FLEXITI_BACKGROUND_WORK=worker``), killed and restarted while they work.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +19,7 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 
 from flexiti_checkout.service.app import create_app
 from flexiti_checkout.store.tables import order_events, orders, webhook_outbox
@@ -85,11 +89,131 @@ def test_two_hosts_settle_each_order_once(
         assert [call.result().status_code for call in calls] == [200] * len(calls)
         assert [sweep.result() for sweep in sweeps] == [0, 0]
 
+    statuses, moves, events = what_the_store_says(store_url)
+    assert statuses == dict.fromkeys(ids, "approved")
+    assert moves == dict.fromkeys(ids, 1)
+    assert events == dict.fromkeys(ids, 1)
+    log = sandbox.control("GET", "requests")["requests"]
+    token_requests = [entry for entry in log if entry["path"].endswith("/oauth/token")]
+    assert Counter(entry["scope"] for entry in token_requests) == {"customer": 1, "merchant": 1}
+
+
+WORKER_ORDERS = 60
+FLASK = Path(sys.executable).with_name("flask")
+
+
+def start_worker(env: dict[str, str], workdir: Path) -> subprocess.Popen[bytes]:
+    """``flask flexiti worker`` for the service, as a host would run it beside gunicorn."""
+    with open(workdir / "worker.log", "ab") as log:  # the process keeps its own copy open
+        return subprocess.Popen(
+            [str(FLASK), "--app", "flexiti_checkout.service:create_app()", "flexiti", "worker"],
+            env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def test_two_hosts_with_workers_killed_settle_once_and_deliver_every_webhook(
+    sandbox: SandboxServer, tmp_path: Path, store_url: str, callback_receiver: CallbackReceiver
+) -> None:
+    """Web processes only store callbacks; a worker per host settles them and sends the
+    webhooks. Both workers are SIGKILLed mid-burst and restarted: each order still moves once,
+    and each order's webhook event is delivered."""
+    env = service_env(sandbox, tmp_path, store_url)
+    env.update(
+        FLEXITI_SHOP_WEBHOOK_URL=callback_receiver.url,
+        FLEXITI_SHOP_WEBHOOK_SECRET="whsec_" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        FLEXITI_API_KEYS="two-hosts-api-key-0123456789",
+        FLEXITI_BACKGROUND_WORK="worker",
+        FLEXITI_WORKER_POLL_INTERVAL="100ms",
+    )
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        folder.mkdir()
+    ids = [f"W-{n:03d}" for n in range(WORKER_ORDERS)]
+    workers = [start_worker(env, folder) for folder in folders]
+    try:
+        with (
+            run_gunicorn("worker_app:app", env, folders[0]) as host_a,
+            run_gunicorn("worker_app:app", env, folders[1]) as host_b,
+            ThreadPoolExecutor(8) as pool,
+        ):
+            hosts = (host_a, host_b)
+            wait_for_workers(host_a, 2)
+            wait_for_workers(host_b, 2)
+            started = list(pool.map(
+                lambda n: requests.post(f"{hosts[n % 2]}/start/{ids[n]}", timeout=30),
+                range(WORKER_ORDERS),
+            ))  # fmt: skip
+            assert [r.status_code for r in started] == [200] * WORKER_ORDERS, started[0].text
+            online = {m: r.json()["online_order_id"] for m, r in zip(ids, started, strict=True)}
+            sandbox.control("PATCH", "settings", {"callback_url": None})
+            settle = {"outcome": "approve"}
+            list(pool.map(lambda m: sandbox.control("POST", f"orders/{online[m]}/settle", settle),
+                          ids))  # fmt: skip
+            # A callback per order to each host, each worker killed and restarted mid-burst. An
+            # order's two callbacks come far apart, as from two retries of Flexiti's: a killed
+            # worker leaves the one it held leased for 5 minutes, the other settles the order.
+            posts = [(host, m) for host in hosts for m in ids]
+            for third, (begin, end) in enumerate(((0, 40), (40, 80), (80, len(posts)))):
+                answers = pool.map(
+                    lambda post: requests.post(f"{post[0]}/flexiti/callback", timeout=30,
+                                               json=notification(post[1], online[post[1]])),
+                    posts[begin:end],
+                )  # fmt: skip
+                assert {answer.status_code for answer in answers} == {200}
+                if third < 2:
+                    workers[third].kill()
+                    workers[third].wait()
+                    workers[third] = start_worker(env, folders[third])
+            done = settled_and_delivered(store_url, ids, timeout=150)  # webhook leases: 1 min
+            assert done == (len(ids), len(ids)), f"(approved, delivered) = {done}: work left"
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            try:
+                assert worker.wait(timeout=30) == 0  # SIGTERM: a clean stop
+            except BaseException:
+                worker.kill()
+                for folder in folders:
+                    print((folder / "worker.log").read_text(errors="replace"), file=sys.stderr)
+                raise
+    statuses, moves, events = what_the_store_says(store_url)
+    assert statuses == dict.fromkeys(ids, "approved")
+    assert moves == dict.fromkeys(ids, 1)
+    assert events == dict.fromkeys(ids, 1)
+    delivered = Counter(r["json"]["data"]["merchant_order_id"] for r in callback_receiver.received)
+    assert set(delivered) == set(ids)  # at least once each; a killed attempt may repeat one
+    repeated = sum(count - 1 for count in delivered.values())
+    print(f"{WORKER_ORDERS} orders, 2 workers killed, {repeated} webhook deliveries repeated")
+
+
+def settled_and_delivered(store_url: str, ids: list[str], *, timeout: float) -> tuple[int, int]:
+    """Orders approved and webhook events delivered, once both reach ``len(ids)`` or at the
+    timeout (a worker killed holding a callback's lease leaves it for the lease's 5 minutes)."""
+    engine = create_engine(store_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as conn:
+                approved = conn.execute(
+                    select(func.count()).where(orders.c.status == "approved")
+                ).scalar_one()
+                delivered = conn.execute(
+                    select(func.count()).where(webhook_outbox.c.status == "delivered")
+                ).scalar_one()
+            if approved == delivered == len(ids) or time.monotonic() > deadline:
+                return approved, delivered
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+
+
+def what_the_store_says(store_url: str) -> tuple[dict[str, str], Counter[str], Counter[str]]:
+    """Each order's status, its moves to ``approved`` and its webhook events, by merchant id."""
     engine = create_engine(store_url)
     try:
         with engine.connect() as conn:
             found = conn.execute(select(orders.c.merchant_order_id, orders.c.status)).all()
-            statuses = {merchant_order_id: status for merchant_order_id, status in found}
             moves = Counter(
                 conn.execute(
                     select(orders.c.merchant_order_id)
@@ -100,9 +224,4 @@ def test_two_hosts_settle_each_order_once(
             events = Counter(conn.execute(select(webhook_outbox.c.merchant_order_id)).scalars())
     finally:
         engine.dispose()
-    assert statuses == dict.fromkeys(ids, "approved")
-    assert moves == dict.fromkeys(ids, 1)
-    assert events == dict.fromkeys(ids, 1)
-    log = sandbox.control("GET", "requests")["requests"]
-    token_requests = [entry for entry in log if entry["path"].endswith("/oauth/token")]
-    assert Counter(entry["scope"] for entry in token_requests) == {"customer": 1, "merchant": 1}
+    return {merchant_order_id: status for merchant_order_id, status in found}, moves, events

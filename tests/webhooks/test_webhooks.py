@@ -485,12 +485,16 @@ def test_replay_of_an_unknown_event_is_an_error(webhook_app):
 EXITING_PROCESS = """
 import sys
 from decimal import Decimal
+from flask import Flask
+from flexiti_checkout import FlexitiCheckout
 from flexiti_checkout.models import OrderStatus
-from flexiti_checkout.store.repository import Store
-from flexiti_checkout.webhooks.dispatcher import Webhooks
+from flexiti_checkout.web.state import flexiti_state
 
-store = Store(sys.argv[1])
-Webhooks(store, sys.argv[2], bytes(range(32)))
+app = Flask("cron")
+app.config.update(SECRET_KEY="exiting-process-signing-key", FLEXITI_STORE_URL=sys.argv[1],
+                  FLEXITI_SHOP_WEBHOOK_URL=sys.argv[2], FLEXITI_SHOP_WEBHOOK_SECRET=sys.argv[3])
+FlexitiCheckout(app)
+store = flexiti_state(app).store
 order = store.insert_order(merchant_order_id="EXIT-1", amount=Decimal("499.00"), flow="buy",
                            lang="en", reference_id="r", source="checkout")
 order = store.transition(order, OrderStatus.PENDING, source="checkout", online_order_id="1",
@@ -503,8 +507,9 @@ def test_a_process_that_exits_sends_its_events_first(store, receiver):
     """A short-lived process (a cron reconcile) delivers the events it wrote before it exits."""
     receiver.delay = 0.3  # its thread is still waiting for the answer when the script ends
     subprocess.run(
-        [sys.executable, "-c", EXITING_PROCESS, store.url, receiver.url], check=True, timeout=30
-    )
+        [sys.executable, "-c", EXITING_PROCESS, store.url, receiver.url, SECRET],
+        check=True, timeout=30,
+    )  # fmt: skip
     assert len(receiver.received) == 1
     assert receiver.received[0].verified()["type"] == "order.cancelled"
     [event] = Outbox(store).events((DELIVERED,))

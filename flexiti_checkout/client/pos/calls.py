@@ -53,7 +53,9 @@ class PosPart:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         text: bool = False,
+        endpoint: str | None = None,
     ) -> Any:
+        """Call the POS API; ``endpoint`` is the path with ``{id}`` for its identifier."""
         safe = method == "GET" or path.endswith("/merchants/login")
         path = f"/client-id/{self._caller.client_segment}{path}"
         call = Call(
@@ -66,6 +68,7 @@ class PosPart:
             params=params,
             version=version,
             text=text,
+            endpoint=endpoint,
         )
         return self._caller.call(call, reference_id)
 

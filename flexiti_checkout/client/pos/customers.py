@@ -82,7 +82,14 @@ class PosCustomers(PosPart):
     ) -> dict[str, Any]:
         """Form values and customer-facing texts, all of them or the one named ``key``."""
         path = "/i18n" if key is None else f"/i18n/{segment(key)}"
-        data = self._pos("GET", path, V2_5, reference_id, params={"lang": lang})
+        data = self._pos(
+            "GET",
+            path,
+            V2_5,
+            reference_id,
+            params={"lang": lang},
+            endpoint=None if key is None else "/i18n/{key}",
+        )
         return json_object(data, "i18n", reference_id)
 
     def information(self, *, reference_id: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -120,7 +127,7 @@ class PosCustomers(PosPart):
     def close_account(self, account_number: str, *, reference_id: str | None = None) -> None:
         """Close an account (a Quebec applicant declining the credit just granted)."""
         path = f"/accounts/{segment(account_number)}/close"
-        self._pos("POST", path, V2_5, reference_id, json={})
+        self._pos("POST", path, V2_5, reference_id, json={}, endpoint="/accounts/{id}/close")
 
     def verify_account(
         self,
@@ -143,7 +150,10 @@ class PosCustomers(PosPart):
             request_id=request_id,
         )
         path = f"/account/{segment(account_number)}/verify"
-        return verification(self._pos("POST", path, V2_5, reference_id, json=body))
+        endpoint = "/account/{id}/verify"
+        return verification(
+            self._pos("POST", path, V2_5, reference_id, json=body, endpoint=endpoint)
+        )
 
     def calculate_interest(
         self,
@@ -156,7 +166,8 @@ class PosCustomers(PosPart):
         """Deprecated (R21.10.0) but still served: what ``amount`` costs, per plan and term."""
         path = f"/accounts/{segment(account_number)}/calculate-interest"
         body = {"amount": parse_amount(amount, "amount")}
-        data = self._pos("POST", path, V2_5, reference_id, json=body, params={"lang": lang})
+        data = self._pos("POST", path, V2_5, reference_id, json=body, params={"lang": lang},
+                         endpoint="/accounts/{id}/calculate-interest")  # fmt: skip
         return self._load(InterestQuoteSchema(), data, "calculate-interest", reference_id)
 
     def authorization(
@@ -258,14 +269,15 @@ class PosCustomers(PosPart):
         choice("format", format, VERIFY_FORMATS)
         body = present(format=format, security_qid=security_qid, security_answer=security_answer)
         path = f"/customers/{segment(customer_id)}/verify"
-        return verification(self._pos("POST", path, V2, reference_id, json=body))
+        endpoint = "/customers/{id}/verify"
+        return verification(self._pos("POST", path, V2, reference_id, json=body, endpoint=endpoint))
 
     def customer_transactions(
         self, customer_id: str, *, reference_id: str | None = None
     ) -> list[CustomerTransaction]:
         """The customer's purchases that can still be returned, with what remains of each."""
         path = f"/customers/{segment(customer_id)}/transactions"
-        data = self._pos("GET", path, V2, reference_id)
+        data = self._pos("GET", path, V2, reference_id, endpoint="/customers/{id}/transactions")
         result = self._load(
             CustomerTransactionsSchema(), data, "customer transactions", reference_id
         )

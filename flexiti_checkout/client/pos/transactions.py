@@ -95,7 +95,7 @@ class PosTransactions(PosPart):
             validation=validation,
         )
         path = f"/transactions/{segment(transaction_id)}"
-        data = self._pos("PUT", path, V2, reference_id, json=body)
+        data = self._pos("PUT", path, V2, reference_id, json=body, endpoint="/transactions/{id}")
         return self._load(TransactionSchema(), data, "transaction", reference_id)
 
     def authorized_transactions(
@@ -154,7 +154,8 @@ class PosTransactions(PosPart):
         # The id that goes out, as the transport sends it: the result names it for support.
         reference_id = normalize_reference_id(reference_id) if reference_id else new_reference_id()
         path = f"/transactions/{segment(transaction_id)}/{action}"
-        data = self._pos("POST", path, V2, reference_id, json=body)
+        endpoint = f"/transactions/{{id}}/{action}"
+        data = self._pos("POST", path, V2, reference_id, json=body, endpoint=endpoint)
         return BackOfficeResult(
             transaction_id=str(transaction_id).strip(),
             action=action,

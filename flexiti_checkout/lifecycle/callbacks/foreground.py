@@ -39,6 +39,8 @@ class Foreground:
         self.sleep = sleep
         self._last = float("-inf")
         self._lock = threading.Lock()
+        self._waiting = 0
+        self._stopped = False
 
     def busy(self) -> None:
         """A request is being answered now."""
@@ -49,11 +51,27 @@ class Foreground:
     def wait_for_gap(self) -> float:
         """Wait until no request came for ``quiet`` seconds (at most ``most``); seconds waited."""
         began = self.clock()
-        while True:
-            now = self.clock()
+        with self._lock:
+            self._waiting += 1
+        try:
+            while True:
+                now = self.clock()
+                with self._lock:
+                    since, stopped = now - self._last, self._stopped
+                waited = now - began
+                if stopped or since >= self.quiet or waited >= self.most:
+                    return waited
+                self.sleep(max(NAP, min(self.quiet - since, self.most - waited)))
+        finally:
             with self._lock:
-                since = now - self._last
-            waited = now - began
-            if since >= self.quiet or waited >= self.most:
-                return waited
-            self.sleep(max(NAP, min(self.quiet - since, self.most - waited)))
+                self._waiting -= 1
+
+    def waiting(self) -> int:
+        """How many workers wait for a gap now."""
+        with self._lock:
+            return self._waiting
+
+    def stop(self) -> None:
+        """Let work start at once from now on: the process is stopping, requests no longer come."""
+        with self._lock:
+            self._stopped = True

@@ -26,9 +26,15 @@ from itertools import islice
 from typing import Any
 
 from flexiti_checkout.lifecycle.callbacks.foreground import Foreground
-from flexiti_checkout.lifecycle.callbacks.search import SEARCH_WAIT, SearchResult, search_order
+from flexiti_checkout.lifecycle.callbacks.search import (
+    SEARCH_WAIT,
+    SearchResult,
+    search_order,
+    search_pool,
+)
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.redact import extract_hints, extract_identifiers, redact, storable
+from flexiti_checkout.metrics import CALLBACKS_FAILED, CALLBACKS_PROCESSED
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery, Inbox
 from flexiti_checkout.store.leases import LeaseKeeper
@@ -40,7 +46,8 @@ log = logging.getLogger(__name__)
 MAX_CONTENT_TYPE = 128
 #: Statuses in which a delivery about the order still needs a lookup.
 OPEN = (OrderStatus.PENDING, OrderStatus.CREATED, OrderStatus.EXPIRED)
-#: Waits before a delivery that failed is tried again; after the last, only a replay tries it.
+#: Waits before a delivery that failed is tried again; after the last, only a replay tries it
+#: (``FLEXITI_CALLBACK_RETRY_SCHEDULE``).
 RETRY_DELAYS: tuple[float, ...] = (2, 10, 60, 300, 1800)
 #: How long after the throttle opens a throttled search is tried again (clocks of workers differ).
 RETRY_MARGIN = 0.05
@@ -51,7 +58,7 @@ REPLAY_LEASE = 300.0
 @dataclass(frozen=True)
 class ProcessResult:
     """What processing one delivery did: its outcome line, and whether it must be retried
-    (``retry_in`` seconds from now when that is known, else after ``RETRY_DELAYS``)."""
+    (``retry_in`` seconds from now when that is known, else after the retry schedule)."""
 
     outcome: str
     retry: bool = False
@@ -59,7 +66,10 @@ class ProcessResult:
 
 
 class CallbackProcessor:
-    """Takes deliveries into the inbox and processes them through ``OrderService.refresh``."""
+    """Takes deliveries into the inbox and processes them through ``OrderService.refresh``.
+
+    ``retry_delays`` are the waits before each new try of a delivery that failed.
+    """
 
     def __init__(
         self,
@@ -68,12 +78,16 @@ class CallbackProcessor:
         *,
         trust_news: bool = True,
         foreground: Foreground | None = None,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
     ) -> None:
         self.inbox = inbox
         self.orders = orders
         self.trust_news = trust_news
+        self.retry_delays = retry_delays
         # The callbacks this process answers come before the lookups that settle them.
         self.foreground = foreground or Foreground()
+        #: The threads searches make their parallel lookups on.
+        self.search_pool = search_pool()
         # One search per clue at a time per process: copies of one notification wait for the
         # first search, then find the order by the promo id it recorded instead of searching.
         self._searches: dict[str, list[Any]] = {}
@@ -146,7 +160,7 @@ class CallbackProcessor:
         """Refresh the order(s) a delivery points at; record the outcome on the delivery.
 
         A delivery stays unprocessed, due again later, when the lookup failed upstream, or was
-        throttled before any lookup newer than the delivery had run; after ``RETRY_DELAYS`` it
+        throttled before any lookup newer than the delivery had run; after ``retry_delays`` it
         is left for ``replay`` and the reconciler. ``force`` (an operator's replay) skips the
         per-order throttle. ``owner`` is the lease a worker holds on the delivery, for ``lease``
         seconds: a search kept going longer (a very slow Flexiti) extends it as it goes.
@@ -167,18 +181,21 @@ class CallbackProcessor:
     def record(self, delivery: Delivery, result: ProcessResult, *, owner: str | None) -> bool:
         """Write ``result`` on the delivery, scheduling the next try of one to retry."""
         retry_at = None
-        if result.retry and delivery.attempts < len(RETRY_DELAYS):
+        if result.retry and delivery.attempts < len(self.retry_delays):
             retry_in = result.retry_in
             if retry_in is None:
-                retry_in = RETRY_DELAYS[delivery.attempts]
+                retry_in = self.retry_delays[delivery.attempts]
             retry_at = self.inbox.store.clock() + retry_in
-        return self.inbox.finish_delivery(
+        recorded = self.inbox.finish_delivery(
             delivery.id,
             outcome=result.outcome,
             error=result.outcome if result.retry else None,
             retry_at=retry_at,
             owner=owner,
         )
+        if recorded:
+            (CALLBACKS_FAILED if result.retry else CALLBACKS_PROCESSED).inc()
+        return recorded
 
     def replay(
         self, *, include_processed: bool = False, limit: int | None = None
@@ -274,6 +291,7 @@ class CallbackProcessor:
                 force=force,
                 trust_news=self.trust_news,
                 before_lookup=before_lookup,
+                pool=self.search_pool,
             )
         if found.order is None:
             # A search for another notification may have looked this order up meanwhile.

@@ -19,9 +19,11 @@ through the throttle only a quarter of ``lookup_interval`` after its last one
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
+from functools import partial
 
+from flexiti_checkout.lifecycle.background import Background
 from flexiti_checkout.lifecycle.orders import OrderService, Refresh
 from flexiti_checkout.lifecycle.outcome import (
     APPROVED_STATUSES,
@@ -45,6 +47,8 @@ SEARCH_WINDOW = 24 * 3600.0
 SEARCH_WAIT = 5.0
 #: Lookups a search makes at once: Flexiti's answers take most of a search's time.
 SEARCH_PARALLEL = 4
+#: Searches that may run at once in a process (one per callback worker thread, and a replay).
+SEARCHES = 3
 #: A candidate another search is looking up since this notification arrived may be the one:
 #: its lookup lands in the store about this long after it started (a Flexiti answering in
 #: 0.1 s), and the next try finds the order by its promo id.
@@ -86,6 +90,7 @@ def search_order(
     force: bool = False,
     trust_news: bool = True,
     before_lookup: Callable[[], object] | None = None,
+    pool: Background | None = None,
 ) -> SearchResult:
     """Look up recent pending and expired orders, newest first, until one matches the clues.
 
@@ -98,7 +103,8 @@ def search_order(
     A notification with a promo id is news for every candidate no lookup has seen since it
     arrived; unless ``trust_news`` (an authenticated callback), only for a candidate whose last
     lookup is ``anonymous_news_spacing`` old. Up to ``SEARCH_PARALLEL`` lookups run at once;
-    ``before_lookup`` is called before each starts (to wait for a gap between requests).
+    ``before_lookup`` is called before each starts (to wait for a gap between requests). They
+    run on ``pool`` (the callback processor's: ``search_pool``); without one, one at a time.
     """
     expected = _expected_statuses(outcome)
     clue = _describe(promo_id, customer_id, outcome)
@@ -125,7 +131,7 @@ def search_order(
     def matches(result: Refresh) -> bool:
         return _matches(result, promo_id, customer_id, expected)
 
-    found, lookups, skipped = _first_match(candidates, refresh, matches)
+    found, lookups, skipped = _first_match(candidates, refresh, matches, pool)
     if found is not None:
         return SearchResult(found, clue, lookups, len(candidates), skipped)
     throttled = Throttled(0, None)
@@ -143,14 +149,20 @@ def anonymous_news_spacing(service: OrderService) -> float:
     return service.lookup_interval * ANONYMOUS_NEWS_SHARE
 
 
+def search_pool() -> Background:
+    """The threads a process's searches make their parallel lookups on."""
+    return Background(SEARCH_PARALLEL * SEARCHES, 0, name="flexiti-search")
+
+
 def _first_match(
     candidates: list[Order],
     refresh: Callable[[Order], Refresh],
     matches: Callable[[Refresh], bool],
+    pool: Background | None = None,
 ) -> tuple[Order | None, int, int]:
     """Refresh ``candidates`` in order until one ``matches``: one at first (the newest is the
     likeliest), then each lookup that does not match lets one more run at once, up to
-    ``SEARCH_PARALLEL``.
+    ``SEARCH_PARALLEL``, on ``pool`` (in this thread when there is none, or it is full).
 
     The lookups under way when one matches finish (what they learn is applied). Returns the
     order matched, how many lookups were made and how many the throttle skipped.
@@ -159,24 +171,35 @@ def _first_match(
     found: Order | None = None
     lookups = skipped = 0
     window = 1
-    with ThreadPoolExecutor(SEARCH_PARALLEL, thread_name_prefix="flexiti-search") as pool:
-        running: set[Future[Refresh]] = set()
-        while True:
-            while found is None and len(running) < window:
-                order = next(waiting, None)
-                if order is None:
-                    break
-                running.add(pool.submit(refresh, order))
-            if not running:
-                return found, lookups, skipped
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                result = future.result()
-                lookups += result.looked_up or result.error is not None
-                skipped += result.throttled
-                if found is None and matches(result):
-                    found = result.order
-                window = min(SEARCH_PARALLEL, window + 1)
+    running: set[Future[Refresh]] = set()
+    while True:
+        while found is None and len(running) < window:
+            order = next(waiting, None)
+            if order is None:
+                break
+            running.add(_run(pool, partial(refresh, order)))
+        if not running:
+            return found, lookups, skipped
+        done, running = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            result = future.result()
+            lookups += result.looked_up or result.error is not None
+            skipped += result.throttled
+            if found is None and matches(result):
+                found = result.order
+            window = min(SEARCH_PARALLEL, window + 1)
+
+
+def _run(pool: Background | None, work: Callable[[], Refresh]) -> Future[Refresh]:
+    """``work`` on ``pool``, or done here and now when the pool has no room."""
+    future = pool.submit(work) if pool is not None else None
+    if future is None:
+        future = Future()
+        try:
+            future.set_result(work())
+        except Exception as exc:
+            future.set_exception(exc)
+    return future
 
 
 def _matches(

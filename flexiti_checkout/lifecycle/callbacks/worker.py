@@ -5,13 +5,12 @@ The callback view only stores a delivery and wakes this process's workers: a few
 deliveries from the store with a lease, look their orders up and record the outcome. Any
 process's workers take any delivery, so a delivery left by a process that stopped or died
 mid-processing is taken once its lease runs out; two workers never process one at once.
-Deliveries that failed are due again later (``processor.RETRY_DELAYS``); a poll finds them, and
-deliveries from other processes.
+Deliveries that failed are due again later (``FLEXITI_CALLBACK_RETRY_SCHEDULE``); a poll finds
+them, and deliveries from other processes.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import time
@@ -60,14 +59,6 @@ class CallbackWorkers(PollingThreads):
         self.processor = processor
         self.inbox = processor.inbox
         self.lease = lease
-        self._exit_hook = False
-
-    def ensure_started(self) -> None:
-        """Start the threads unless they run; once they do, an exiting process waits for them."""
-        super().ensure_started()
-        if self._running and not self._exit_hook:
-            self._exit_hook = True
-            atexit.register(self.stop, EXIT_WAIT)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the threads after the delivery each is on (tests, app teardown)."""

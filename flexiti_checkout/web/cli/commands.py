@@ -2,8 +2,8 @@
 
 ``check`` proves the settings and credentials work, ``reconcile`` settles orders whose outcome
 never arrived (run it from cron), ``replay`` finishes stored callbacks that were not processed,
-``orders`` lists orders, ``test-notification`` asks Flexiti for a test callback, and ``sandbox``
-runs the local Flexiti.
+``orders`` lists orders, ``test-notification`` asks Flexiti for a test callback, ``sandbox``
+runs the local Flexiti, and ``worker`` runs the background work outside the web processes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from flexiti_checkout.store import revisions
 from flexiti_checkout.store.sweeps import prune
 from flexiti_checkout.web.cli.actions import ORDER_COMMANDS
 from flexiti_checkout.web.cli.webhooks import webhooks_command
+from flexiti_checkout.web.cli.worker import worker_command
 from flexiti_checkout.web.settings.catalogue import parse_duration
 from flexiti_checkout.web.state import flexiti_state
 
@@ -36,6 +37,7 @@ def flexiti_commands() -> None:
 
 
 flexiti_commands.add_command(webhooks_command)
+flexiti_commands.add_command(worker_command)
 for _command in ORDER_COMMANDS:
     flexiti_commands.add_command(_command)
 

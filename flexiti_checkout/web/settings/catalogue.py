@@ -24,6 +24,7 @@ from flexiti_checkout.money import Lang
 from flexiti_checkout.storefront.origins import allowed_origins
 from flexiti_checkout.storefront.plans import StorefrontSettings
 from flexiti_checkout.web.settings import values as value
+from flexiti_checkout.web.settings.operations import OperationsSettings
 from flexiti_checkout.web.settings.values import (
     ACCOUNT,
     CALLBACKS,
@@ -57,8 +58,9 @@ _STOREFRONT = StorefrontSettings()
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Validated settings of one app: the catalogue of the extension's settings."""
+class Settings(OperationsSettings):
+    """Validated settings of one app: the catalogue of the extension's settings (the operations
+    settings, ``settings.operations``, included)."""
 
     environment: str = setting(
         "FLEXITI_ENVIRONMENT", "sandbox", value.environment_name, ACCOUNT, "training",

@@ -31,7 +31,8 @@ STOREFRONT = "Storefront: gate, calculator and badges"
 STORE = "The store"
 WEBHOOKS = "Webhooks to the shop"
 SERVICE = "The standalone service and the staff console"
-TOPICS = (ACCOUNT, CALLS, CHECKOUT, CALLBACKS, STOREFRONT, STORE, WEBHOOKS, SERVICE)
+OPERATIONS = "Background work, retries and metrics"
+TOPICS = (ACCOUNT, CALLS, CHECKOUT, CALLBACKS, STOREFRONT, STORE, WEBHOOKS, SERVICE, OPERATIONS)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,36 @@ def parse_duration(key: str, value: Any, *, allow_zero: bool = False) -> float:
     if seconds < 0 or (seconds == 0 and not allow_zero):
         raise ConfigurationError(f"{key} must be longer than zero, not {value!r}")
     return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """``seconds`` as ``parse_duration`` reads it back, in the largest unit that is whole."""
+    for unit in ("d", "h", "m", "s"):
+        count = seconds / _UNITS[unit]
+        if count >= 1 and count == int(count):
+            return f"{int(count)}{unit}"
+    return f"{seconds * 1000:g}ms"
+
+
+#: The most waits a retry schedule may list.
+MAX_RETRIES_LISTED = 50
+
+
+def durations(key: str, value: Any) -> tuple[float, ...]:
+    """A retry schedule: durations separated by commas (``"2s,10s,1m"``), or a list of them."""
+    items = [item for item in _items(key, value, "durations separated by commas such as "
+                                                 "'2s,10s,1m'") if str(item).strip()]  # fmt: skip
+    if not 1 <= len(items) <= MAX_RETRIES_LISTED:
+        raise ConfigurationError(
+            f"{key} must list 1 to {MAX_RETRIES_LISTED} durations separated by commas, such as "
+            f"'2s,10s,1m,5m', not {value!r}"
+        )
+    return tuple(parse_duration(key, item) for item in items)
+
+
+def format_durations(seconds: tuple[float, ...]) -> str:
+    """A retry schedule as the environment writes it (``"2s,10s,1m"``)."""
+    return ",".join(format_duration(each) for each in seconds)
 
 
 def duration_or_zero(key: str, value: Any) -> float:
@@ -284,6 +315,18 @@ def url_prefix(key: str, value: Any) -> str:
     if not prefix.startswith("/") or re.search(r"[\s?#%]", prefix):
         raise ConfigurationError(f"{key} must be a path such as /flexiti or /, not {value!r}")
     return prefix.rstrip("/")
+
+
+def one_of(*choices: str) -> Parser:
+    """One of ``choices`` (case does not matter)."""
+
+    def parse(key: str, value: Any) -> str:
+        word = str(value).strip().lower()
+        if word not in choices:
+            raise ConfigurationError(f"{key} must be one of {', '.join(choices)}, not {value!r}")
+        return word
+
+    return parse
 
 
 def instance_path(key: str, value: Any) -> Path:

@@ -16,6 +16,7 @@ from flexiti_checkout.lifecycle.callbacks.search import (
     _first_match,
     anonymous_news_spacing,
     search_order,
+    search_pool,
 )
 from flexiti_checkout.lifecycle.orders import Refresh
 
@@ -86,7 +87,9 @@ def test_a_search_starts_with_one_lookup_then_runs_a_few_at_once():
     def matches(result: Refresh) -> bool:
         return result.order.merchant_order_id == "C-6"
 
-    found, lookups, skipped = _first_match(candidates, refresh, matches)
+    pool = search_pool()
+    found, lookups, skipped = _first_match(candidates, refresh, matches, pool)
+    pool.shutdown()
 
     assert found is not None and found.merchant_order_id == "C-6"
     assert started[0] == ("C-0", 1)

@@ -101,6 +101,7 @@ class FlexitiCheckout:
             check_redirect=check_redirect,
             pending_expiry=settings.pending_expiry,
             lookup_interval=settings.lookup_interval,
+            numeric_order_ids=settings.numeric_order_ids,
         )
         probe_client = client
         webhooks = install_webhooks(

@@ -195,7 +195,7 @@ def buy_body(**overrides: Any) -> dict[str, Any]:
     """A valid ``buy`` init body; ``None`` in overrides removes a field."""
     body: dict[str, Any] = {
         "lang": "en-CA",
-        "flow": "buy",
+        "flow": "apply/buy",
         "amount_requested": 499,
         "merchant_orderid": "ORDER-1",
         "billing_information": dict(ADDRESS),

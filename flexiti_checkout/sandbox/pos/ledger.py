@@ -7,8 +7,8 @@ transaction the customer confirmed through ``PUT`` stays pending until ``post``;
 ``PUT`` answer shows exactly that (``customer_confirmed: true``, ``status: pending``).
 
 Purchases approved through the Online API's hosted flow join the ledger under their
-``transaction_id`` (the ``online_order_id``), posted, or held when the sandbox is started with
-``ONLINE_PURCHASES="held"``, so the POS API can post, cancel and return them like any other.
+``transaction_id`` (the lookup's, not widget init's ``online_order_id``), posted, or held
+when the sandbox is started with ``ONLINE_PURCHASES="held"``, so the POS API can post, cancel and return them like any other.
 """
 
 from __future__ import annotations
@@ -265,7 +265,7 @@ class Ledger:
         """Bring purchases approved in the hosted flow into the ledger, once each."""
         with self.lock:
             for order in orders:
-                oid = order.online_order_id
+                oid = order.transaction_id
                 if order.status != SUCCESS or not order.is_purchase or oid in self._imported:
                     continue
                 self._imported.add(oid)

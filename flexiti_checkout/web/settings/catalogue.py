@@ -135,6 +135,14 @@ class Settings:
         """The language of pages and badges when neither the call nor the shopper's browser
         says (``en`` or ``fr``).""",
     )  # fmt: skip
+    numeric_order_ids: bool = setting(
+        "FLEXITI_NUMERIC_ORDER_IDS", False, value.flag, CHECKOUT, "true",
+        """Give Flexiti a numeric merchant order id of its own for each new order (nine digits,
+        stored with the order, unique, used for every lookup) instead of yours, for merchant
+        accounts whose merchant order ids are integers (Online API, merchant-order-id lookup).
+        Your id stays the order's key everywhere else: signals, webhooks, the service API and
+        the console. ``flask flexiti doctor`` tells when Flexiti refuses yours.""",
+    )  # fmt: skip
     pending_expiry: float = setting(
         "FLEXITI_PENDING_EXPIRY", "2h", value.parse_duration, CHECKOUT, "30m",
         """How long an order may stay pending before the reconciler expires it. Durations are

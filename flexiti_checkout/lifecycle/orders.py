@@ -2,8 +2,8 @@
 
 ``refresh`` is the only place an order's outcome is decided: whatever learned of it (the
 customer's return, Flexiti's callback, the reconciler), the order is looked up at Flexiti by
-merchant order id (falling back to widget init's order id), the answer is mapped to a status, and the
-change is applied with one compare-and-set. Only the winner announces it. Nothing here knows
+merchant order id (falling back to widget init's order id), the answer is mapped to a status,
+and the change is applied with one compare-and-set. Only the winner announces it. Nothing here knows
 Flask; the extension wires it to the app.
 """
 

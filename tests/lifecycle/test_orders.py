@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from flexiti_checkout import Order, OrderStatus
-from flexiti_checkout.errors import MerchantOrderIdRefusedError, UnavailableError
 from flexiti_checkout.client.results import ApplyDetails, Lookup, PurchaseDetails
+from flexiti_checkout.errors import MerchantOrderIdRefusedError, UnavailableError
 from flexiti_checkout.lifecycle.outcome import lookup_outcome
 
 # The ``service`` fixture's client (conftest.py) looks orders up here.

@@ -8,7 +8,8 @@ transaction the customer confirmed through ``PUT`` stays pending until ``post``;
 
 Purchases approved through the Online API's hosted flow join the ledger under their
 ``transaction_id`` (the lookup's, not widget init's ``online_order_id``), posted, or held
-when the sandbox is started with ``ONLINE_PURCHASES="held"``, so the POS API can post, cancel and return them like any other.
+when the sandbox is started with ``ONLINE_PURCHASES="held"``, so the POS API can post, cancel
+and return them like any other.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date
 
 from flexiti_checkout._json import UnreadableJSONError
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
@@ -117,9 +118,11 @@ def _reference_id_required(path: str, everywhere: bool) -> bool:
 
 
 def _after_api_request(response: Response) -> Response:
+    state = get_state()
+    # Like any web server, with the sandbox's CLOCK: a skewed one shows in a client's clock check.
+    response.headers.setdefault("Date", http_date(state.clock()))
     if not g.get("sandbox_api"):
         return response
-    state = get_state()
     if (
         g.get("sandbox_fault") is None
         and response.mimetype == "application/json"

@@ -90,7 +90,7 @@ def test_sandbox_mode_passes_without_production_settings(sandbox, tmp_path):
                 "widget init (apply/buy)",
             ],
             "client id, secret",
-        ),  # fmt: skip
+        ),
         (("--flow", "buy"), {}, ["widget init (buy)"], "--customer-id"),
     ],
 )

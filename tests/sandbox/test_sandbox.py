@@ -88,6 +88,7 @@ def test_init_accepts_amount_forms_and_langs(sandbox_api, sandbox_app, amount, l
     assert isinstance(order.amount, Decimal)
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 @pytest.mark.parametrize(
     ("overrides", "path", "expected"),
     [
@@ -118,6 +119,7 @@ def test_init_field_errors(sandbox_api, overrides, path, expected):
         assert fragment in errors[param]
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 @pytest.mark.parametrize(
     ("field", "value", "fragment"),
     [
@@ -137,6 +139,7 @@ def test_init_address_field_errors(sandbox_api, section, field, value, fragment)
     assert fragment in errors[f"{section}.{field}"]
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 def test_init_reports_every_bad_field_at_once(sandbox_api):
     """Several problems give several field_errors in one 409 wrong_inputs, with the values."""
     response = sandbox_api.post(V2_INIT, {"lang": "xx", "flow": "buy", "amount_requested": "abc"})
@@ -201,6 +204,7 @@ def test_calculator_html_in_english_and_french(sandbox_api):
     assert "41,58\u00a0$" in french and "mois" in french and 'lang="fr-CA"' in french
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 @pytest.mark.parametrize("query", ["", "?price=", "?price=abc", "?price=-1"])
 def test_calculator_bad_price_is_field_error(sandbox_api, query):
     """A missing or non-numeric price is a 409 wrong_inputs field error on price."""
@@ -240,6 +244,7 @@ def test_plans_and_max_amount_from_config(sandbox_api):
     assert plan == {"monthlyPayment": "50.00", "months": "10"}
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 def test_payment_availability_needs_amount(sandbox_api):
     """A missing amount_requested is a field error."""
     assert list(field_params(sandbox_api.post(AVAILABILITY, {}))) == ["amount_requested"]

@@ -277,8 +277,9 @@ def test_authorization_with_auto_capture_is_a_returnable_purchase(sandbox_api, s
 
 
 def test_customer_endpoints_need_a_merchant_token(sandbox_api):
-    """Lookups and verifications refuse a customer-scope token (seed 001's scope list)."""
+    """Lookups and verifications take a customer-scope token as invalid (POS API v2.5, scope
+    parameter usage: not in the customer list): 401 invalid_token, as any invalid token."""
     response = v2(
         sandbox_api, "GET", "/client-id/{cid}/customers/lookup?vcc_number=1", scope="customer"
     )
-    assert response.status_code == 403
+    assert (response.status_code, response.json["error"]) == (401, "invalid_token")

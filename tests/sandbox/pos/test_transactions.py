@@ -189,9 +189,9 @@ def test_posted_purchase_cannot_be_cancelled_or_put(sandbox_api, code):
 
 
 def test_transactions_need_a_merchant_token(sandbox_api, code):
-    """The back office refuses a customer-scope token."""
+    """The back office takes a customer-scope token as invalid: 401 invalid_token."""
     response = pos(sandbox_api, "POST", f"{TX}/1/cancel", scope="customer")
-    assert response.status_code == 403
+    assert (response.status_code, response.json["error"]) == (401, "invalid_token")
 
 
 def test_transactions_live_on_v2_only(sandbox_api):

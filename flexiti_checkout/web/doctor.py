@@ -26,6 +26,7 @@ from flexiti_checkout.lifecycle.checkout import DEFAULT_FLOW
 from flexiti_checkout.lifecycle.starts import numeric_order_id
 from flexiti_checkout.models import FLOWS, PURCHASE_FLOWS
 from flexiti_checkout.store.revisions import current
+from flexiti_checkout.web.settings.catalogue import session_cookie_is_secure
 from flexiti_checkout.web.state import FlexitiState, flexiti_state
 
 __all__ = ["Check", "Options", "diagnose", "parse_flows"]
@@ -143,7 +144,7 @@ def _keys(state: FlexitiState) -> Check:
 
 
 def _session_cookie(app: Flask, state: FlexitiState) -> Check:
-    secure = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    secure = session_cookie_is_secure(app.config)
     needed = state.settings.environment != "sandbox"
     return _check(
         "session cookie",

@@ -20,6 +20,8 @@ PUBLIC = [
     "RefundTooLargeError", "UnknownOrderError",
     # Flexiti's answers a caller can meet: an amount outside the plans, an answer not readable
     "AmountNotFinanceableError", "UnreadableAnswerError",
+    # a lookup Flexiti refused for the merchant order id's form (FLEXITI_NUMERIC_ORDER_IDS)
+    "MerchantOrderIdRefusedError",
 ]  # fmt: skip
 
 

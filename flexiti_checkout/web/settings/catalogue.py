@@ -48,6 +48,7 @@ __all__ = [
     "load_settings",
     "parse_duration",
     "secure_session_cookie",
+    "session_cookie_is_secure",
     "setting_fields",
 ]
 
@@ -381,9 +382,14 @@ def secure_session_cookie(config: MutableMapping[str, Any], environment: str) ->
     carries Lax cookies); a warning when real credentials meet a session cookie without Secure."""
     if config.get("SESSION_COOKIE_SAMESITE") is None:
         config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if environment != "sandbox" and not config.get("SESSION_COOKIE_SECURE"):
+    if environment != "sandbox" and not session_cookie_is_secure(config):
         log.warning(
             "SESSION_COOKIE_SECURE is off with FLEXITI_ENVIRONMENT=%s: the session cookie that "
             "remembers each customer's Flexiti order may travel over plain http; set it to True",
             environment,
         )
+
+
+def session_cookie_is_secure(config: Mapping[str, Any]) -> bool:
+    """Whether the host's session cookie carries Secure (the doctor's check reads it here)."""
+    return bool(config.get("SESSION_COOKIE_SECURE"))

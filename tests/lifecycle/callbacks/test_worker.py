@@ -214,19 +214,21 @@ def test_a_throttled_delivery_whose_order_settled_meanwhile_is_processed(shop):
 
 @pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})
 @pytest.mark.shop_config({"FLEXITI_LOOKUP_INTERVAL": "5s"})
-def test_fifty_forged_callbacks_naming_one_order_make_at_most_two_lookups(shop):
+def test_fifty_forged_callbacks_naming_one_order_make_one_lookup_per_interval(shop):
     """Without a callback secret, fifty callbacks naming one order, one after another, are no
-    news: the throttle holds them to a lookup or two, and every one is processed."""
+    news: the throttle holds them to one lookup per interval, and every one is processed."""
     shop.start("FORGED-2")
     body = {**NAMING, "merchant_orderid": "FORGED-2", "purchase": {"purchase_status": "SUCCESS"}}
     ids = []
+    began = time.monotonic()
     with requests.Session() as http:
         for _ in range(50):
             answer = http.post(f"{shop.url}/flexiti/callback", json=body, timeout=10)
             assert answer.status_code == 200
             ids.append(answer.json()["delivery_id"])
             shop.delivery(ids[-1])  # each one tried before the next arrives
-    assert lookups_of(shop, "FORGED-2") == 1
+    intervals = int((time.monotonic() - began) // 5)  # a loaded machine may span a second one
+    assert 1 <= lookups_of(shop, "FORGED-2") <= 1 + intervals
     deadline = time.monotonic() + 30
     while shop.state.callbacks.inbox.deliveries(unprocessed_only=True):
         assert time.monotonic() < deadline, "throttled deliveries were never processed"

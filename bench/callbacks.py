@@ -6,16 +6,15 @@ directory) and a bare Flask app whose callback endpoint reads the body and answe
 (``bare_app`` below). Pending orders are created first and some are settled in the sandbox; then
 the same fixed list of callbacks (Flexiti-shaped notifications naming the settled orders, most of
 them duplicates) is posted to each server from a pool of client threads, one
-``requests.Session`` each. Prints requests per second for both, their ratio (the goal is at least
-0.5), and the latency our callback adds over the bare endpoint.
+``requests.Session`` each. Prints the latency our callback adds over the bare endpoint, and what
+the store and the sandbox saw. (The rates this client reaches are its own limit, not the
+servers': ``bench/callback_ack.py`` measures throughput at full load with ``wrk``.)
 
 ``--realistic`` posts what Flexiti sends instead (``bench/realistic_callbacks.py``): the
 documented notification (no order id, only the promo id), each for a fresh order, with Flexiti
-100 ms slow. It prints the acknowledgement p99 (goal < 50 ms), the throughput ratio against the
-bare endpoint (goal >= 0.7) and the callback-to-settled p95 (goal < 1 s).
+100 ms slow. It prints the acknowledgement p99 (goal < 50 ms) and the callback-to-settled p95
+(goal < 1 s).
 
-The client threads share this process's GIL and the machine's cores with both servers: on a small
-machine they may cap the bare server's figure, which makes the ratio look better than it is.
 
     .venv/bin/python bench/callbacks.py [--callbacks 2000] [--concurrency 8] [--workers 2]
     .venv/bin/python bench/callbacks.py --realistic [--callbacks 600] [--rate 10] [--paced 100]
@@ -25,28 +24,24 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 from flask import Flask, jsonify, request
+from harness import gunicorn
 from sandbox_service import service_env
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 CALLBACK_PATH = "/flexiti/callback"
 CLIENT_ID = "flexitidemo"
 ADDRESS = {
@@ -83,48 +78,6 @@ class Run:
 
     def percentile(self, p: int) -> float:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
-
-
-@contextmanager
-def gunicorn(target: str, pythonpath: Path, env: Mapping[str, str], args: Any) -> Iterator[str]:
-    """Gunicorn serving ``target`` on a free loopback port until the block ends; its base URL."""
-    log_path = Path(env["BENCH_TMP"]) / f"gunicorn-{target.partition(':')[0]}.log"
-    with (
-        socket.create_server(("127.0.0.1", 0), backlog=1024) as listener,
-        open(log_path, "wb") as log,
-    ):
-        command = [
-            str(GUNICORN),
-            "--workers", str(args.workers),
-            "--worker-class", args.worker_class,
-            "--threads", str(args.threads),
-            "--bind", f"fd://{listener.fileno()}",
-            "--pythonpath", str(pythonpath),
-            "--graceful-timeout", "5",
-            "--log-level", "warning",
-            target,
-        ]  # fmt: skip
-        proc = subprocess.Popen(
-            command,
-            pass_fds=(listener.fileno(),),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=dict(env),
-            cwd=env["BENCH_TMP"],
-        )
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    try:
-        yield url
-    except BaseException:
-        print(log_path.read_text(errors="replace")[-4000:], file=sys.stderr)
-        raise
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def notification(merchant_order_id: str, online_order_id: str, outcome: str) -> dict[str, Any]:
@@ -358,7 +311,8 @@ def main() -> None:
             f"{dict(run.statuses)}"
         )
     ratio = ours.rate / bare.rate
-    print(f"ratio ours/bare: {ratio:.3f} (goal >= 0.50) {'OK' if ratio >= 0.5 else 'BELOW GOAL'}")
+    print(f"rates ours/bare: {ratio:.3f} (this Python client's, not a throughput figure: "
+          "bench/callback_ack.py measures that with wrk)")  # fmt: skip
     overhead_median = statistics.median(ours.latencies) - statistics.median(bare.latencies)
     overhead_p95 = ours.percentile(95) - bare.percentile(95)
     print(

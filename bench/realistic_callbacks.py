@@ -39,10 +39,10 @@ from callbacks import (
     Run,
     create_orders,
     fire,
-    gunicorn,
     merged,
     notification,
 )
+from harness import gunicorn
 from sandbox_service import service_env
 
 SETTLE_WAIT = 300.0
@@ -268,8 +268,8 @@ def run_realistic(args: argparse.Namespace) -> None:
     ack_p99 = ours.percentile(99)
     print(f"acknowledgement p99: {ack_p99 * 1000:.2f} ms (goal < 50 ms) "
           f"{'OK' if ack_p99 < 0.05 else 'ABOVE GOAL'}")  # fmt: skip
-    print(f"throughput ratio ours/bare: {ratio:.3f} (goal >= 0.70) "
-          f"{'OK' if ratio >= 0.7 else 'BELOW GOAL'}")  # fmt: skip
+    print(f"rates ours/bare: {ratio:.3f} (this Python client's, not a throughput figure: "
+          "bench/callback_ack.py measures that with wrk)")  # fmt: skip
     if burst_delays:
         median, p95 = statistics.median(burst_delays), percentile(burst_delays, 95)
         print(

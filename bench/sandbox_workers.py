@@ -27,7 +27,7 @@ from types import SimpleNamespace
 from urllib.parse import urljoin
 
 import requests
-from callbacks import gunicorn
+from harness import gunicorn
 
 API = {"Authorization": "Bearer flexiti-sandbox-api-key"}
 RETURN_LINK = re.compile(r'<a href="([^"]+)" id="sandbox-return"')

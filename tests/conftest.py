@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from flexiti_checkout.sandbox import create_app
-from support.browser import CHROMIUM, CHROMIUM_ARGS, Screenshots
+from support.browser import Screenshots, launch_chromium
 from support.clocks import FakeClock
 from support.postgres import fresh_schema, postgres_server
 from support.sandbox_server import (
@@ -159,12 +159,8 @@ def shop(
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """Debian's Chromium under Playwright, shared by the session's browser tests."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launch_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.service.api import register_api
@@ -36,6 +37,7 @@ def create_app(environ: Mapping[str, str] | None = None, *, demo: bool = False) 
         raise ConfigurationError("the demo shop runs only in sandbox mode (FLEXITI_ENVIRONMENT)")
     app = Flask("flexiti_checkout.service.app", instance_path=str(service.instance_path))
     app.config.update({**DEMO_OUTCOME_PAGES, **service.config} if demo else service.config)
+    app.session_interface = CookieOnlySessionInterface()
     flexiti = FlexitiCheckout(app, url_prefix=service.url_prefix)
     state = flexiti_state(app)
     if state.sandbox_app is not None:
@@ -47,6 +49,19 @@ def create_app(environ: Mapping[str, str] | None = None, *, demo: bool = False) 
 
         app.register_blueprint(demo_blueprint(flexiti))
     return app
+
+
+class CookieOnlySessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, opened without signing machinery when there is no cookie.
+
+    Most of the service's requests carry none (badges, callbacks, the JSON API), and Flask builds
+    a serializer for every request before it looks; an empty session is all it would give them.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def create_demo_app(environ: Mapping[str, str] | None = None) -> Flask:

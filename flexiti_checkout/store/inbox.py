@@ -39,6 +39,10 @@ class Delivery:
         self.lease_owner: str | None = row.get("lease_owner")
 
 
+#: One statement for every delivery, its values bound apart: compiled once, not per callback.
+_ADD = insert(deliveries)
+
+
 class Inbox:
     """Reads and writes of stored callback deliveries."""
 
@@ -72,7 +76,7 @@ class Inbox:
                 processed_at=now, outcome=settled_outcome, attempts=1, next_attempt_at=None
             )
         with self.store.begin() as conn:
-            values["id"] = new_id(conn.execute(insert(deliveries).values(**values)))
+            values["id"] = new_id(conn.execute(_ADD, values))
         return Delivery(values)
 
     def get(self, delivery_id: int) -> Delivery:

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -26,6 +26,9 @@ from flexiti_checkout.store.engine import make_engine
 from flexiti_checkout.store.revisions import ready_or_refuse
 from flexiti_checkout.store.tables import order_events, order_from_row, orders, storable_key
 from flexiti_checkout.store.throttle import lookup_allowed
+
+#: Asked on every callback and page that names an order: built and compiled once.
+_BY_MERCHANT_ID = select(orders).where(orders.c.merchant_order_id == bindparam("merchant_order_id"))
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +137,7 @@ class Store:
         if not storable_key(merchant_order_id):
             return None  # no row can hold it, and PostgreSQL would refuse to compare it
         with self.begin() as conn:
-            row = conn.execute(
-                select(orders).where(orders.c.merchant_order_id == merchant_order_id)
-            ).first()
+            row = conn.execute(_BY_MERCHANT_ID, {"merchant_order_id": merchant_order_id}).first()
         return None if row is None else order_from_row(row)
 
     def get_order_by_online_id(self, online_order_id: str) -> Order | None:
@@ -326,34 +327,6 @@ class Store:
         with self.begin() as conn:
             rows = conn.execute(query).all()
         return [order_from_row(row) for row in rows]
-
-    def search_orders(
-        self,
-        *,
-        status: OrderStatus | None = None,
-        text: str = "",
-        offset: int = 0,
-        limit: int = 50,
-    ) -> tuple[list[Order], int]:
-        """A page of orders, newest first, and how many match in all.
-
-        ``text`` matches part of a merchant order id, or a whole Flexiti order id.
-        """
-        query = select(orders)
-        if status is not None:
-            query = query.where(orders.c.status == status.value)
-        if text:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(
-                orders.c.merchant_order_id.like(f"%{escaped}%", escape="\\")
-                | (orders.c.online_order_id == text)
-            )
-        counted = select(func.count()).select_from(query.subquery())
-        page = query.order_by(orders.c.created_at.desc(), orders.c.id.desc())
-        with self.begin() as conn:
-            total = int(conn.execute(counted).scalar_one())
-            rows = conn.execute(page.offset(offset).limit(limit)).all()
-        return [order_from_row(row) for row in rows], total
 
     def history(self, order: Order) -> list[OrderEvent]:
         """Every transition of ``order``, oldest first."""

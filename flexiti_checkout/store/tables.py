@@ -35,7 +35,7 @@ from flexiti_checkout.models import Order, OrderStatus, utc
 
 #: Bumped with each migration that changes the tables (``store/migrations``); ``Store`` refuses a
 #: database written by a newer version, as flexiti-checkout releases before migrations did too.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -141,12 +141,16 @@ orders = Table(
     Column("lookup_claimed_at", Float),  # …unless news arrived after the last one started
     # Flexiti's promo id, once a lookup granted one: what a documented callback names (0006).
     Column("promo_id", Label(64), index=True),
-    # The lookup's transaction id: what POS back-office calls take, not widget init's id (0007).
+    # The lookup's transaction id: what POS back-office calls take, not widget init's id (0008).
     Column("transaction_id", Label(64), index=True),
-    # The numeric id Flexiti is given instead of merchant_order_id, when one is used (0007).
+    # The numeric id Flexiti is given instead of merchant_order_id, when one is used (0008).
     Column("flexiti_merchant_order_id", String(64)),
     # The reconciler's sweep: pending orders, newest status change first (revision 0002).
     Index("ix_flexiti_orders_status_status_at", "status", "status_at"),
+    # The console's list, newest first, with or without a status filter (revision 0007).
+    Index("ix_flexiti_orders_created_at_id", "created_at", "id"),
+    Index("ix_flexiti_orders_status_created_at_id", "status", "created_at", "id"),
+    # No two orders give Flexiti the same numeric merchant order id (revision 0008).
     Index("ix_flexiti_orders_flexiti_merchant_order_id", "flexiti_merchant_order_id", unique=True),
 )
 

@@ -8,14 +8,15 @@ yes or no.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from markupsafe import Markup
 
 from flexiti_checkout.money import AmountError, parse_amount
 from flexiti_checkout.storefront.context import current_storefront, resolve_lang
-from flexiti_checkout.storefront.plans import Plan
+from flexiti_checkout.storefront.plans import Plan, Storefront
 from flexiti_checkout.texts import texts
 
 BADGE_TEMPLATE = "flexiti_checkout/badge.html"
@@ -33,31 +34,66 @@ def payment_plan(price: Any, lang: str | None = None) -> Plan | None:
 
 
 def flexiti_badge(price: Any, lang: str | None = None) -> Markup:
-    """A "pay monthly" badge for ``price``; empty for a price that is not a valid amount."""
+    """A "pay monthly" badge for ``price``; empty for a price that is not a valid amount.
+
+    A finished badge is reused for a few seconds (``recent``), per page, price and language.
+    """
+    storefront, page = _this_page()
+    key = None
+    if page is not None and type(price) in _KEYABLE and (lang is None or type(lang) is str):
+        key = (page, type(price), price, lang)  # the type too: 1 and True are equal keys
+        badge = storefront.recent_badges.get(key)
+        if badge is not None:
+            return badge
     try:
         amount = parse_amount(price, "price")
     except AmountError:
         return Markup("")
-    storefront = current_storefront()
-    lang = resolve_lang(lang, storefront.default_lang)
-    result = storefront.cached_plan(amount, lang)
-    if result is None or result.reason == "unavailable":
+    chosen = resolve_lang(lang, storefront.default_lang)
+    result = storefront.cached_plan(amount, chosen)
+    if result is None or result.reason in ("unavailable", "pending"):
         state = "pending"  # flexiti.js asks again; the answer is on its way
     else:
         state = "ready" if result.plan is not None else "ineligible"
     template = current_app.jinja_env.get_or_select_template(BADGE_TEMPLATE)
-    return Markup(  # noqa: S704 - rendered by an autoescaping template
+    badge = Markup(  # noqa: S704 - rendered by an autoescaping template
         template.render(
             price=amount,
-            lang=lang,
+            lang=chosen,
             state=state,
             plan=result.plan if result is not None else None,
             learn_more_url=url_for(
-                "flexiti.learn_more", amount=str(amount), lang=lang, return_to=_here()
+                "flexiti.learn_more", amount=str(amount), lang=chosen, return_to=_here()
             ),
-            t=texts(lang),
+            t=texts(chosen),
         )
     )
+    if key is not None and result is not None and state != "pending":
+        storefront.recent_badges.put(key, badge, result.fresh_until)
+    return badge
+
+
+def _this_page() -> tuple[Storefront, tuple[str, str, str] | None]:
+    """The storefront, and what every badge of the page being rendered depends on besides its
+    price (``None``: badges are rendered afresh), worked out once per request.
+
+    That is the page (its learn-more link comes back to it) and the language the request chose.
+    Outside a request, and with templates that reload (debug), nothing is reused.
+    """
+    known: tuple[Storefront, tuple[str, str, str] | None] | None = g.get(_PAGE_KEY)
+    if known is None:
+        storefront = current_storefront()
+        page = None
+        if has_request_context() and not current_app.jinja_env.auto_reload:
+            default = resolve_lang(None, storefront.default_lang)
+            page = (request.script_root, request.full_path, default)
+        known = (storefront, page)
+        setattr(g, _PAGE_KEY, known)
+    return known
+
+
+_KEYABLE = (str, int, Decimal)
+_PAGE_KEY = "_flexiti_badge_page"
 
 
 def _here() -> str | None:

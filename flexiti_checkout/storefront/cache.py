@@ -182,10 +182,14 @@ class AnswerCache(Generic[K, V]):
         self._inflight: dict[K, Future[Answer[V]]] = {}
         self._pid = os.getpid()
 
-    def peek(self, key: K) -> Answer[V] | None:
-        """The answer we hold for ``key`` without waiting; a stale or missing one is fetched."""
-        answer, _ = self.start(key)
-        return answer
+    def known(self, key: K) -> Answer[V] | None:
+        """The answer this process holds for ``key`` if it may be shown now; never calls."""
+        now = self._clock()
+        answer = self._answers.get(key)  # one dict read: atomic, no lock needed
+        if answer is None:
+            return None
+        usable = now < answer.fresh_until or (answer.ok and now < answer.usable_until)
+        return answer if usable else None
 
     def start(self, key: K) -> tuple[Answer[V] | None, Future[Answer[V]] | None]:
         """What is known now, and the call to wait for when nothing usable is known.

@@ -11,9 +11,9 @@ not arrived within the budget is ``pending``: the call goes on, and the page ask
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -32,6 +32,7 @@ from flexiti_checkout.money import (
 )
 from flexiti_checkout.storefront.apr import implied_apr
 from flexiti_checkout.storefront.cache import Answer, AnswerCache, Breaker, Pool
+from flexiti_checkout.storefront.recent import Recent
 from flexiti_checkout.storefront.sanitize import sanitize_html
 from flexiti_checkout.storefront.shared import SharedStore, Sharing
 from flexiti_checkout.texts import texts
@@ -52,7 +53,7 @@ class StorefrontSettings:
     failure_ttl: float = 30.0
     breaker_threshold: int = 5
     breaker_cooldown: float = 30.0
-    workers: int = 16
+    workers: int = 48
     max_entries: int = 10_000
     #: How long past its TTL a good answer is still shown while Flexiti is slow or failing.
     max_stale: float = 86400.0
@@ -101,6 +102,9 @@ class PlanResult:
     price: Decimal
     plan: Plan | None
     reason: Reason | None = None
+    #: Until when (on the storefront's clock) the answer behind this result is fresh: what is
+    #: made of it may be reused until then (``recent``). 0: not at all.
+    fresh_until: float = field(default=0.0, compare=False)
 
     @property
     def definitive(self) -> bool:
@@ -146,6 +150,9 @@ class Storefront:
         if shared is not None:
             gate_sharing = Sharing(shared, _gate_name, bool, _gate_value, wall=wall)
             calc_sharing = Sharing(shared, _plan_name, _plan_json, _plan_from_json, wall=wall)
+        #: Finished badges and encoded HTTP answers, reused for a few seconds (``recent``).
+        self.recent_badges: Recent[Hashable, Markup] = Recent(clock=clock)
+        self.recent_answers: Recent[Hashable, Any] = Recent(clock=clock)
         self.gate: AnswerCache[int, bool] = AnswerCache(
             "payment availability",
             self._fetch_gate,
@@ -182,8 +189,12 @@ class Storefront:
 
     def availability(self, amount: Decimal, *, deadline: float | None = None) -> bool | None:
         """The gate for a parsed amount: ``None`` when Flexiti did not answer in time or failed."""
-        answer = self.gate.get(cents(amount), _remaining(deadline or self.deadline()))
+        answer = self.gate_answer(amount, deadline=deadline)
         return bool(answer.value) if answer is not None and answer.ok else None
+
+    def gate_answer(self, amount: Decimal, *, deadline: float | None = None) -> Answer[bool] | None:
+        """The gate's answer for a parsed amount (``None``: none in time), with its freshness."""
+        return self.gate.get(cents(amount), _remaining(deadline or self.deadline()))
 
     def plans(
         self, prices: Sequence[Decimal], lang: Lang, *, deadline: float | None = None
@@ -191,33 +202,39 @@ class Storefront:
         """One result per parsed price, in order; missing answers are fetched concurrently.
 
         Waits for Flexiti up to the budget in all; what has not arrived by then is
-        ``unavailable`` for this call and fills the cache when it does arrive.
+        ``pending`` for this call and fills the cache when it does arrive.
         """
         keys = list(dict.fromkeys(cents(price) for price in prices))
-        gates = {key: self.gate.start(key) for key in keys}
-        calcs = {
-            key: self.calculator.start((key, lang))
-            for key, (known, _) in gates.items()
-            if known is None or (known.ok and known.value)
-        }
-        pending: list[Future[Any]] = [
-            f for _, f in (*gates.values(), *calcs.values()) if f is not None
-        ]
+        started = {key: self._start(key, lang) for key in keys}
+        pending = [future for _, _, future in started.values() if future is not None]
         if pending:
             wait(pending, timeout=_remaining(deadline or self.deadline()))
-        results = {key: _combine(key, gates[key], calcs.get(key)) for key in keys}
+        results = {key: _combine(key, *state) for key, state in started.items()}
         return [results[cents(price)] for price in prices]
 
     def cached_plan(self, price: Decimal, lang: Lang) -> PlanResult | None:
         """The result for ``price`` if known now, without waiting; otherwise starts fetching it."""
         key = cents(price)
-        gate = self.gate.peek(key)
-        if gate is not None and not (gate.ok and gate.value):
-            return _combine(key, (gate, None), None)
-        calc = self.calculator.peek((key, lang))
-        if gate is None or calc is None:
+        gate, calc, future = self._start(key, lang)
+        if gate is None and calc is None:
             return None
-        return _combine(key, (gate, None), (calc, None))
+        return _combine(key, gate, calc, future)
+
+    def _start(
+        self, key: int, lang: Lang
+    ) -> tuple[Answer[bool] | None, Answer[Plan | None] | None, Future[Answer[Any]] | None]:
+        """What is known about ``key`` in ``lang`` now, and the call to wait for, if any.
+
+        The calculator's answer settles a badge alone: Flexiti computes a plan only for a price
+        within the merchant's plan ranges, which is what availability answers. So a cold price
+        costs one call, and availability is honoured only when already known (a "no" spares the
+        calculator call); it is asked by those who need it alone (the gate).
+        """
+        gate = self.gate.known(key)
+        if gate is not None and gate.ok and not gate.value:
+            return gate, None, None
+        calc, future = self.calculator.start((key, lang))
+        return None, calc, future
 
     def deadline(self) -> float:
         """When the current shop request stops waiting for Flexiti (one budget per request)."""
@@ -238,6 +255,8 @@ class Storefront:
         """Forget every cached answer (the next page asks Flexiti again)."""
         self.gate.clear()
         self.calculator.clear()
+        self.recent_badges.clear()
+        self.recent_answers.clear()
 
     def close(self) -> None:
         """Stop the pool's threads after the calls in flight."""
@@ -320,34 +339,24 @@ def _plan_from_json(key: tuple[int, Lang], value: Any) -> Plan | None:
     return describe_plan(from_cents(key[0]), key[1], payment, months, apr, html)
 
 
-def _settled(state: tuple[Answer[Any] | None, Future[Answer[Any]] | None]) -> Answer[Any] | None:
-    answer, future = state
-    if answer is not None:
-        return answer
-    return future.result() if future is not None and future.done() else None
-
-
 def _combine(
     key: int,
-    gate: tuple[Answer[bool] | None, Future[Answer[bool]] | None],
-    calc: tuple[Answer[Plan | None] | None, Future[Answer[Plan | None]] | None] | None,
+    gate: Answer[bool] | None,
+    calc: Answer[Plan | None] | None,
+    future: Future[Answer[Plan | None]] | None,
 ) -> PlanResult:
     price = from_cents(key)
-    allowed = _settled(gate)
-    if allowed is None or allowed.pending:
+    if gate is not None:  # known, and "no": the calculator was not asked
+        return PlanResult(price, None, "not_eligible", gate.fresh_until)
+    if calc is None and future is not None and future.done():
+        calc = future.result()
+    if calc is None or calc.pending:
         return PlanResult(price, None, "pending")
-    if not allowed.ok:
+    if not calc.ok:
         return PlanResult(price, None, "unavailable")
-    if not allowed.value:
-        return PlanResult(price, None, "not_eligible")
-    plan = _settled(calc) if calc is not None else None
-    if plan is None or plan.pending:
-        return PlanResult(price, None, "pending")
-    if not plan.ok:
-        return PlanResult(price, None, "unavailable")
-    if plan.value is None:
-        return PlanResult(price, None, "not_eligible")
-    return PlanResult(price, plan.value)
+    if calc.value is None:
+        return PlanResult(price, None, "not_eligible", calc.fresh_until)
+    return PlanResult(price, calc.value, None, calc.fresh_until)
 
 
 def _remaining(deadline: float) -> float:

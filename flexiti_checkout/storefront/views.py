@@ -1,18 +1,21 @@
 """The storefront's routes: availability, the calculator (one price or a batch) and learn-more.
 
 Availability and the calculator are read by ``flexiti.js`` on product pages, possibly on another
-origin than the service (a shop not written in Python), so they answer CORS requests from any
-origin: they expose nothing secret (whether a price is financeable and what it costs a month, as
-Flexiti shows any visitor) and take no credentials or cookies. Answers carry ``Cache-Control``
-and an ``ETag``; a GET with a matching ``If-None-Match`` is answered 304.
+origin than the service (a shop not written in Python), so they answer CORS requests from the
+origins of ``FLEXITI_ALLOWED_ORIGINS`` (any, by default), as do the static files: they expose
+nothing secret (whether a price is financeable and what it costs a month, as Flexiti shows any
+visitor) and take no credentials or cookies. Answers carry ``Cache-Control`` and an ``ETag``; a
+GET with a matching ``If-None-Match`` is answered 304.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from werkzeug.exceptions import BadRequest
@@ -23,6 +26,8 @@ from flexiti_checkout.errors import FlexitiError
 from flexiti_checkout.http_errors import as_http_error
 from flexiti_checkout.money import AmountError, Lang, flexiti_locale, normalize_lang, parse_amount
 from flexiti_checkout.storefront.context import current_storefront, resolve_lang
+from flexiti_checkout.storefront.origins import add_cors
+from flexiti_checkout.storefront.plans import Storefront
 from flexiti_checkout.texts import texts
 
 #: Most prices one batch may ask for (a category page; the script splits larger ones).
@@ -30,10 +35,10 @@ MAX_BATCH = 100
 _MAX_BODY = 16 * 1024
 #: How long a browser may reuse a definitive answer before asking again (with its ETag).
 BROWSER_MAX_AGE = 60
-_CORS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag",
-}
+#: How long the calculator waits for Flexiti before answering "pending": ``flexiti.js`` asks
+#: again soon, so a slow Flexiti holds a request worker this long, not the request's budget.
+ASK_WAIT = 0.25
+_CONDITIONAL = frozenset(("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE"))
 
 
 class BatchSchema(Schema):
@@ -56,19 +61,33 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/calculator", view_func=calculator, methods=["GET", "POST", "OPTIONS"],
                     provide_automatic_options=False)  # fmt: skip
     bp.add_url_rule("/learn-more", view_func=learn_more)
+    bp.after_request(_static_cors)
+
+
+def _static_cors(response: Response) -> Response:
+    """``flexiti.js`` and ``badges.css`` readable by the allowed shops' pages (for
+    ``<script crossorigin integrity=…>``, Subresource Integrity)."""
+    return add_cors(response) if request.endpoint == "flexiti.static" else response
 
 
 def availability() -> ResponseReturnValue:
     """``GET ?amount=123.45`` → ``{"amount": "123.45", "enabled": true}``; fails closed."""
     if request.method == "OPTIONS":
         return _preflight()
+    storefront = current_storefront()
+    reused = _reused(storefront)
+    if reused is not None:
+        return reused
     try:
         amount = parse_amount(request.args.get("amount"), "amount")
     except AmountError as exc:
         return _invalid("amount", str(exc))
-    enabled = current_storefront().availability(amount)
-    payload = {"amount": str(amount), "enabled": bool(enabled)}
-    return _answer(payload, definitive=enabled is not None)
+    # A cart's yes or no is worth the budget's wait: a shop asks it once per checkout page.
+    answer = storefront.gate_answer(amount)
+    if answer is None or not answer.ok:  # not in time, or Flexiti failed: no, for now
+        return _answer({"amount": str(amount), "enabled": False}, definitive=False)
+    payload = {"amount": str(amount), "enabled": bool(answer.value)}
+    return _answer(payload, definitive=True, fresh_until=answer.fresh_until)
 
 
 def calculator() -> ResponseReturnValue:
@@ -82,6 +101,10 @@ def calculator() -> ResponseReturnValue:
         return _preflight()
     if request.method == "POST":
         return _batch()
+    storefront = current_storefront()
+    reused = _reused(storefront)
+    if reused is not None:
+        return reused
     try:
         price = parse_amount(request.args.get("price"), "price")
     except AmountError as exc:
@@ -89,11 +112,12 @@ def calculator() -> ResponseReturnValue:
     lang = _lang(request.args.get("lang"))
     if lang is None:
         return _invalid("lang", "lang must be en or fr")
-    [result] = current_storefront().plans([price], lang)
+    [result] = storefront.plans([price], lang, deadline=_ask_deadline(storefront))
     return _answer(
         result.as_json(),
         definitive=result.definitive,
         shared=bool(request.args.get("lang")),
+        fresh_until=result.fresh_until,
     )
 
 
@@ -122,7 +146,8 @@ def _batch() -> ResponseReturnValue:
     if errors:
         return _invalid_fields(errors)
     assert lang is not None
-    results = current_storefront().plans(prices, lang)
+    storefront = current_storefront()
+    results = storefront.plans(prices, lang, deadline=_ask_deadline(storefront))
     return _answer(
         {"lang": lang, "plans": [result.as_json() for result in results]},
         definitive=all(result.definitive for result in results),
@@ -203,9 +228,52 @@ def _json_body() -> Any:
     return loads(request.get_data(cache=False))
 
 
-def _answer(payload: dict[str, Any], *, definitive: bool, shared: bool = True) -> Response:
+def _ask_deadline(storefront: Storefront) -> float:
+    """When a calculator answer stops waiting for Flexiti: ``ASK_WAIT`` at most, within the
+    request's budget."""
+    return min(storefront.deadline(), time.monotonic() + ASK_WAIT)
+
+
+def _reused(storefront: Storefront) -> Response | None:
+    """The GET answer this worker encoded for the same question moments ago, if any."""
+    encoded = storefront.recent_answers.get(_question())
+    if encoded is None:
+        return None
+    response = add_cors(Response(encoded.body, headers=encoded.headers))
+    if _CONDITIONAL.intersection(request.environ):
+        response.make_conditional(request)  # 304 for a matching If-None-Match
+    return response
+
+
+def _question() -> tuple[str | None, ...]:
+    """What a GET's answer depends on: the endpoint, its query, and (without ``lang``) the
+    shopper's language as the request or the host chose it."""
+    environ = request.environ
+    return (
+        request.endpoint,
+        environ.get("QUERY_STRING"),
+        environ.get("HTTP_ACCEPT_LANGUAGE"),
+        str(g.get("flexiti_lang")),  # whatever a host put there: a key must be hashable
+    )
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A GET's answer as sent: its bytes and headers (ETag included)."""
+
+    body: bytes
+    headers: list[tuple[str, str]]
+
+
+def _answer(
+    payload: dict[str, Any], *, definitive: bool, shared: bool = True, fresh_until: float = 0.0
+) -> Response:
     """JSON with caching headers. ``shared`` false: the language came from this shopper's request
-    (``Accept-Language``, or the host's ``g.flexiti_lang``), so only their browser may keep it."""
+    (``Accept-Language``, or the host's ``g.flexiti_lang``), so only their browser may keep it.
+
+    A definitive GET answer is kept encoded for a few seconds (``recent``), at most until
+    ``fresh_until``, the freshness of the answer it was made from.
+    """
     response = jsonify(payload)
     # A degraded answer ("Flexiti is slow or down") must not outlive the outage in a cache.
     scope = "public" if shared else "private"
@@ -213,8 +281,12 @@ def _answer(payload: dict[str, Any], *, definitive: bool, shared: bool = True) -
         f"{scope}, max-age={BROWSER_MAX_AGE}" if definitive else "no-store"
     )
     response.vary.add("Accept-Language")
-    response.headers.update(_CORS)
     response.add_etag()
+    if request.method == "GET" and definitive:
+        # Kept without its CORS headers: those depend on the asking page's origin.
+        encoded = _Encoded(response.get_data(), list(response.headers.items()))
+        current_storefront().recent_answers.put(_question(), encoded, fresh_until)
+    add_cors(response)
     if request.method == "GET":
         response.make_conditional(request)  # 304 for a matching If-None-Match
     return response
@@ -230,8 +302,7 @@ def _invalid_fields(errors: dict[str, Any], message: str | None = None) -> Respo
     response = jsonify(error="invalid_request", message=message, fields=errors)
     response.status_code = 400
     response.headers["Cache-Control"] = "no-store"
-    response.headers.update(_CORS)
-    return response
+    return add_cors(response)
 
 
 def _sentence(problems: Any) -> str:
@@ -240,8 +311,7 @@ def _sentence(problems: Any) -> str:
 
 def _preflight() -> Response:
     """CORS preflight for a POST of JSON from another origin (no credentials are involved)."""
-    response = Response(status=204)
-    response.headers.update(_CORS)
+    response = add_cors(Response(status=204))
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
     response.headers["Access-Control-Max-Age"] = "7200"

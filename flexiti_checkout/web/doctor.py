@@ -26,7 +26,7 @@ from flexiti_checkout.lifecycle.checkout import DEFAULT_FLOW
 from flexiti_checkout.lifecycle.starts import numeric_order_id
 from flexiti_checkout.models import FLOWS, PURCHASE_FLOWS
 from flexiti_checkout.store.revisions import current
-from flexiti_checkout.web.settings.catalogue import session_cookie_is_secure
+from flexiti_checkout.web.settings.cookies import session_cookie_is_secure
 from flexiti_checkout.web.state import FlexitiState, flexiti_state
 
 __all__ = ["Check", "Options", "diagnose", "parse_flows"]

@@ -34,13 +34,15 @@ from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tokens import DatabaseTokenStore
 from flexiti_checkout.storefront import badges
+from flexiti_checkout.storefront.origins import AllowedOrigins
 from flexiti_checkout.storefront.plans import Plan
 from flexiti_checkout.web import views
 from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
 from flexiti_checkout.web.admin.views import make_admin_blueprint
 from flexiti_checkout.web.cli.commands import flexiti_commands
 from flexiti_checkout.web.probe import FlexitiProbe
-from flexiti_checkout.web.settings.catalogue import load_settings, secure_session_cookie
+from flexiti_checkout.web.settings.catalogue import load_settings
+from flexiti_checkout.web.settings.cookies import secure_session_cookie
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 from flexiti_checkout.web.wiring import (
@@ -147,6 +149,7 @@ class FlexitiCheckout:
                 check_redirect=check_redirect,
                 shared=DatabaseAnswerStore(store),
             ),
+            allowed_origins=AllowedOrigins(settings.allowed_origins),
             probe=FlexitiProbe(lambda: probe_client.payment_availability(_PROBE_AMOUNT)),
             refunds=refunds,
             actions=OrderActions(orders, refunds),
@@ -219,13 +222,14 @@ class FlexitiCheckout:
         return flexiti_state().store.orders_in(statuses, limit=limit, newest_first=True)
 
     def close(self, app: Flask | None = None) -> None:
-        """Stop the callback workers and the webhook dispatcher and close the store's connections
-        (app shutdown, tests).
+        """Stop the callback workers, the webhook dispatcher and the storefront's calls (after
+        those in flight) and close the store's connections (app shutdown, tests).
 
         The app keeps working: the store opens new connections when it is used again.
         """
         state = flexiti_state(app)
         state.callback_workers.stop()
+        state.storefront.close()
         if state.webhooks is not None:
             state.webhooks.stop()
         state.store.close()

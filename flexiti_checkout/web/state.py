@@ -16,6 +16,7 @@ from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.orders import OrderService
 from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.store.repository import Store
+from flexiti_checkout.storefront.origins import AllowedOrigins
 from flexiti_checkout.storefront.plans import Storefront
 from flexiti_checkout.web.admin.access import AdminConsole
 from flexiti_checkout.web.probe import FlexitiProbe
@@ -45,6 +46,8 @@ class FlexitiState:
     check_redirect: Callable[[str], None]
     #: The availability gate, the calculator and their caches.
     storefront: Storefront
+    #: Which shops' pages may call the storefront and frame the checkout page.
+    allowed_origins: AllowedOrigins
     #: Whether Flexiti answers, asked at most every 30 s (the health check).
     probe: FlexitiProbe
     #: Refunds (recorded first, once per key).

@@ -16,6 +16,7 @@ from flask import (
     Blueprint,
     abort,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -34,6 +35,7 @@ from flexiti_checkout.lifecycle.starts import checkout_session
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.storefront import views as storefront_views
 from flexiti_checkout.storefront.context import resolve_lang
+from flexiti_checkout.storefront.origins import add_frame_ancestors, embedding_origin
 from flexiti_checkout.texts import texts
 from flexiti_checkout.web.blueprint import bare_blueprint
 from flexiti_checkout.web.health import healthz
@@ -185,23 +187,12 @@ def modal(token: str) -> ResponseReturnValue:
     if mode == "redirect":
         return redirect(checkout_session(order).redirection_url, code=303)
     context = modal_context(checkout_session(order))
-    parent_origin = _web_origin(request.args.get("origin", ""))
+    parent_origin = embedding_origin(request.args.get("origin", ""))
     if request.args.get("embed") == "1" and parent_origin:
         context["parent_origin"] = parent_origin
         context["full_page_url"] = url_for("flexiti.modal", token=token, mode="redirect")
-    return render_template("flexiti_checkout/modal.html", **context)
-
-
-def _web_origin(value: str) -> str | None:
-    """``value`` if it is an origin (``https://shop.example``): where modal.js may post to."""
-    parts = urlsplit(value)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.netloc
-        or value != (f"{parts.scheme}://{parts.netloc}")
-    ):
-        return None
-    return value
+    response = make_response(render_template("flexiti_checkout/modal.html", **context))
+    return add_frame_ancestors(response)
 
 
 def _busy_with_another_order(state: FlexitiState, order: Order) -> bool:

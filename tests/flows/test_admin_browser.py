@@ -26,7 +26,7 @@ def test_staff_sign_in_and_recheck_an_order(shop, page, shots):
     shots.take(page, "sign-in")
     page.click("button[type=submit]")
     page.select_option("#flx-status", "pending")
-    page.fill("#flx-q", "WEB-1")
+    page.fill("#flx-q", "ADMIN-WEB-1")
     page.click("button:has-text('Filter')")
     rows = page.locator("tbody tr")
     assert rows.count() == 1

@@ -110,7 +110,7 @@ def test_a_plan_is_cached_per_price_and_language(storefront, mocked):
     assert french.text == "ou 41,58\u00a0$/mois pendant 12 mois, TAP de 0\u00a0%"
     assert english.apr == french.apr == Decimal(0)
     assert [c.request.params["lang"] for c in calls(mocked, CALC_URL)] == ["en", "fr"]
-    assert len(calls(mocked, GATE_URL)) == 1
+    assert calls(mocked, GATE_URL) == []  # the calculator's answer settles a badge alone
 
 
 # -- who gets a plan -------------------------------------------------------------------------------
@@ -241,10 +241,8 @@ def test_a_failed_refresh_keeps_showing_the_known_yes(storefront, mocked, clock)
 def test_a_stale_plan_is_shown_while_the_breaker_is_open(clock, mocked):
     """With the breaker open, nothing is asked and a known plan stays on the page."""
     storefront = make_storefront(clock, breaker_threshold=1, breaker_cooldown=3000)
-    mocked.add_callback(responses.POST, GATE_URL, callback=gate_answer(True))
     mocked.add_callback(responses.GET, CALC_URL, callback=calc_answer())
     assert storefront.payment_plan("499.00", "en") is not None
-    mocked.remove(responses.POST, GATE_URL)
     mocked.post(GATE_URL, status=503, json={"error": "unavailable"})
     assert storefront.is_available("100.00") is False  # opens the breaker
     assert storefront.breaker.is_open
@@ -255,7 +253,8 @@ def test_a_stale_plan_is_shown_while_the_breaker_is_open(clock, mocked):
 
     assert plan is not None and plan.monthly_payment == Decimal("41.58")
     assert storefront.payment_plan("499.00", "en") is not None
-    assert len(calls(mocked, GATE_URL)) == 2  # the first yes and the failure, nothing since
+    assert len(calls(mocked, CALC_URL)) == 1  # the first plan, nothing since
+    assert len(calls(mocked, GATE_URL)) == 1  # the failure
     storefront.close()
 
 
@@ -275,8 +274,8 @@ def test_a_stale_answer_is_not_shown_past_max_stale(clock, mocked):
 def test_an_answer_later_than_the_budget_is_pending_not_a_failure(clock, mocked):
     """A cold price Flexiti answers after the budget is "pending", and its late answer lands."""
     storefront = make_storefront(clock, budget=0.2)
-    mocked.add_callback(responses.POST, GATE_URL, callback=gate_answer(True, delay=0.4))
-    mocked.add_callback(responses.GET, CALC_URL, callback=calc_answer())
+    late = calc_answer()
+    mocked.add_callback(responses.GET, CALC_URL, callback=lambda r: (time.sleep(0.4), late(r))[1])
 
     [first] = storefront.plans([Decimal("499.00")], "en")
     storefront.wait_idle()
@@ -284,7 +283,7 @@ def test_an_answer_later_than_the_budget_is_pending_not_a_failure(clock, mocked)
 
     assert (first.plan, first.reason, first.definitive) == (None, "pending", False)
     assert second.plan is not None and second.reason is None and second.definitive
-    assert len(calls(mocked, GATE_URL)) == len(calls(mocked, CALC_URL)) == 1
+    assert len(calls(mocked, CALC_URL)) == 1
     storefront.close()
 
 
@@ -326,7 +325,8 @@ def test_a_failed_probe_reopens_the_breaker(clock, mocked):
 
 
 def test_missing_prices_are_fetched_concurrently_on_a_bounded_pool(clock, mocked):
-    """A batch of 48 cold prices runs calls side by side, never more than the pool's workers."""
+    """A batch of 48 cold prices runs one calculator call each, side by side, never more than
+    the pool's workers at once, and no availability call."""
     storefront = make_storefront(clock, workers=8)
     lock = threading.Lock()
     running, peak = [0], [0]
@@ -352,7 +352,8 @@ def test_missing_prices_are_fetched_concurrently_on_a_bounded_pool(clock, mocked
     assert all(result.plan is not None for result in results)
     assert [result.price for result in results] == prices
     assert 1 < peak[0] <= 8
-    assert len(calls(mocked, GATE_URL)) == len(calls(mocked, CALC_URL)) == 48
+    assert len(calls(mocked, CALC_URL)) == 48
+    assert calls(mocked, GATE_URL) == []
     storefront.close()
 
 

@@ -8,6 +8,8 @@ to ``test-artifacts/screenshots/`` so a person can look at what the customer saw
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,31 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+_RUNNING: list[Any] = []
+
+
+@contextmanager
+def launch_chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, one per process.
+
+    Playwright's sync API runs once per thread, so a second caller (the Oscar integration's
+    tests beside the suite's, each with a session fixture) shares the browser of the first.
+    """
+    if _RUNNING:
+        yield _RUNNING[-1]
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        _RUNNING.append(browser)
+        try:
+            yield browser
+        finally:
+            _RUNNING.remove(browser)
+            browser.close()
 
 
 class Screenshots:

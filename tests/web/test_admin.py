@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -70,8 +71,15 @@ def test_the_hosts_callable_decides_who_gets_in(tmp_path):
     assert page.headers["X-Frame-Options"] == "DENY"
 
 
+def link(page: str, rel: str) -> str:
+    """The address of the page's ``rel`` link (next, prev), as a browser would follow it."""
+    match = re.search(rf'<a rel="{rel}" href="([^"]+)"', page)
+    assert match, f"the page has no {rel} link"
+    return html.unescape(match[1])
+
+
 def test_orders_are_listed_newest_first_with_filters_search_and_paging(staff):
-    """Status filter, a search on part of the order number, and 50 orders a page."""
+    """Status filter, a search on the beginning of the order number, and 50 orders a page."""
     app, client = staff
     for number in range(55):
         start(app, f"LIST-{number:03d}")
@@ -80,12 +88,16 @@ def test_orders_are_listed_newest_first_with_filters_search_and_paging(staff):
     )
     first = client.get("/flexiti/admin/").get_data(as_text=True)
     assert "LIST-054" in first and "LIST-004" not in first  # newest first, 50 a page
-    assert "Page 1 of 2 (55 orders)" in first
-    second = client.get("/flexiti/admin/?page=2").get_data(as_text=True)
-    assert "LIST-004" in second and "LIST-054" not in second
+    assert "Page 1 of 2 (55 orders)" in first and 'rel="prev"' not in first
+    second = client.get(link(first, "next")).get_data(as_text=True)
+    assert "LIST-004" in second and "LIST-000" in second and "LIST-005" not in second
+    assert "Page 2 of 2 (55 orders)" in second and 'rel="next"' not in second
+    back = client.get(link(second, "prev")).get_data(as_text=True)
+    assert "LIST-054" in back and "LIST-005" in back and "LIST-004" not in back
+    assert "Page 1 of 2 (55 orders)" in back
     expired = client.get("/flexiti/admin/?status=expired").get_data(as_text=True)
     assert "LIST-007" in expired and "LIST-008" not in expired
-    search = client.get("/flexiti/admin/?q=ST-01").get_data(as_text=True)
+    search = client.get("/flexiti/admin/?q=LIST-01").get_data(as_text=True)
     assert "LIST-010" in search and "LIST-019" in search and "LIST-020" not in search
     wildcard = client.get("/flexiti/admin/?q=%25").get_data(as_text=True)
     assert "No orders match." in wildcard  # % is searched for, not a wildcard

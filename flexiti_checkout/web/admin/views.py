@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.errors import ConfigurationError, FlexitiError
 from flexiti_checkout.models import REFUNDABLE, Order, OrderStatus, RefundStatus
+from flexiti_checkout.store.order_list import Cursor, search_orders
 from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.storefront.context import resolve_lang
 from flexiti_checkout.web.admin.access import SESSION_KEY, AdminConsole, csrf_ok, csrf_token
@@ -199,25 +200,40 @@ def _page(template: str, code: int = 200, **context: Any) -> Response:
 
 
 def orders() -> ResponseReturnValue:
-    """Orders, newest first, by status and order number, 50 a page."""
+    """Orders, newest first, by status and order number, 50 a page (pages by keyset)."""
     status = request.args.get("status") or None
     chosen = OrderStatus(status) if status in {s.value for s in OrderStatus} else None
     text = " ".join(request.args.get("q", "").split())[:64]
-    page = max(1, _whole(request.args.get("page"), 1))
-    found, total = flexiti_state().store.search_orders(
-        status=chosen, text=text, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    older, newer = Cursor.parse(request.args.get("older")), Cursor.parse(request.args.get("newer"))
+    # The page's number is only shown: the cursors say where it is.
+    page = max(1, _whole(request.args.get("page"), 1)) if older or newer else 1
+    found = search_orders(
+        flexiti_state().store,
+        status=chosen,
+        text=text,
+        older_than=older,
+        newer_than=newer,
+        limit=PAGE_SIZE,
     )
-    pages = max(1, math.ceil(total / PAGE_SIZE))
+    pages = max(1, math.ceil(found.total / PAGE_SIZE))
+    more = "+" if found.capped else ""
     return _page(
         "orders.html",
-        orders=found,
-        total=total,
+        orders=found.orders,
+        total=_number(found.total, g.flexiti_admin_lang) + more,
         page=page,
-        pages=pages,
+        pages=f"{max(page, pages)}{more}",
+        older=found.older,
+        newer=found.newer,
         status=chosen.value if chosen else "",
         q=text,
         statuses=[s.value for s in OrderStatus],
     )
+
+
+def _number(value: int, lang: str) -> str:
+    """A count as people read it: 10,000 in English, 10 000 in French."""
+    return f"{value:,}".replace(",", "\u202f" if lang == "fr" else ",")
 
 
 def order(merchant_order_id: str) -> ResponseReturnValue:

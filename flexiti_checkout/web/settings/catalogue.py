@@ -11,7 +11,6 @@ half-working.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -21,6 +20,7 @@ from flexiti_checkout._sandbox_keys import APP_FALLBACKS
 from flexiti_checkout.client.flexiti import ENVIRONMENTS
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.money import Lang
+from flexiti_checkout.storefront.origins import allowed_origins
 from flexiti_checkout.storefront.plans import StorefrontSettings
 from flexiti_checkout.web.settings import values as value
 from flexiti_checkout.web.settings.values import (
@@ -47,12 +47,9 @@ __all__ = [
     "Settings",
     "load_settings",
     "parse_duration",
-    "secure_session_cookie",
-    "session_cookie_is_secure",
     "setting_fields",
 ]
 
-log = logging.getLogger(__name__)
 _STOREFRONT = StorefrontSettings()
 
 
@@ -235,6 +232,14 @@ class Settings:
         """Threads (and connections) per process for the storefront's calls to Flexiti
         (1 to 128).""",
     )  # fmt: skip
+    allowed_origins: tuple[str, ...] | None = setting(
+        "FLEXITI_ALLOWED_ORIGINS", "*", allowed_origins, STOREFRONT,
+        "https://shop.example,https://www.shop.example",
+        """The shop origins whose pages may use the service from the browser: CORS answers on
+        availability, the calculator and the static files, and which pages may frame the
+        checkout page (``frame-ancestors``) and receive its outcome. ``*`` lets any site.""",
+        shown="``*`` (any site)",
+    )  # fmt: skip
     store_url: str | None = setting(
         "FLEXITI_STORE_URL", None, value.optional_text, STORE,
         "postgresql+psycopg://flexiti:secret@db.internal:5432/shop",
@@ -375,21 +380,3 @@ def _api_urls(values: dict[str, Any]) -> None:
         return
     default_online, default_pos = ENVIRONMENTS[values["environment"]]
     values["online_api_url"], values["pos_api_url"] = online or default_online, pos or default_pos
-
-
-def secure_session_cookie(config: MutableMapping[str, Any], environment: str) -> None:
-    """SameSite=Lax unless the host chose otherwise (Flexiti's return is a top-level GET, which
-    carries Lax cookies); a warning when real credentials meet a session cookie without Secure."""
-    if config.get("SESSION_COOKIE_SAMESITE") is None:
-        config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if environment != "sandbox" and not session_cookie_is_secure(config):
-        log.warning(
-            "SESSION_COOKIE_SECURE is off with FLEXITI_ENVIRONMENT=%s: the session cookie that "
-            "remembers each customer's Flexiti order may travel over plain http; set it to True",
-            environment,
-        )
-
-
-def session_cookie_is_secure(config: Mapping[str, Any]) -> bool:
-    """Whether the host's session cookie carries Secure (the doctor's check reads it here)."""
-    return bool(config.get("SESSION_COOKIE_SECURE"))

@@ -5,10 +5,10 @@ the examples give 131209 and 131221) and the POS API's back-office calls take a 
 Nothing says the two are equal, so each has its column: ``transaction_id`` (indexed, copied here
 from the ``details`` of every order that recorded one) next to ``online_order_id``.
 ``flexiti_merchant_order_id`` is the numeric id sent to Flexiti instead of the shop's own when
-``FLEXITI_NUMERIC_ORDER_IDS`` is on; unique. ``SCHEMA_VERSION`` 7.
+``FLEXITI_NUMERIC_ORDER_IDS`` is on; unique. ``SCHEMA_VERSION`` 8.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -59,7 +59,7 @@ def upgrade() -> None:
         if len(rows) < PAGE:
             break
         after = rows[-1][0]
-    op.execute(_meta.update().where(_meta.c.key == "schema_version").values(value="7"))
+    op.execute(_meta.update().where(_meta.c.key == "schema_version").values(value="8"))
 
 
 def downgrade() -> None:
@@ -68,4 +68,4 @@ def downgrade() -> None:
     with op.batch_alter_table(TABLE) as batch:
         batch.drop_column("flexiti_merchant_order_id")
         batch.drop_column("transaction_id")
-    op.execute(_meta.update().where(_meta.c.key == "schema_version").values(value="6"))
+    op.execute(_meta.update().where(_meta.c.key == "schema_version").values(value="7"))

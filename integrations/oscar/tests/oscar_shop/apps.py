@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OscarShopConfig(AppConfig):
+    name = "oscar_shop"
+    label = "oscar_shop"

@@ -71,6 +71,7 @@ class Knobs:
     numeric_merchant_order_ids: bool = False
     same_transaction_id: bool = False
     reference_id_everywhere: bool = False
+    unlimited_bypass: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
@@ -206,6 +207,7 @@ _PARSERS = {
     "numeric_merchant_order_ids": _flag,
     "same_transaction_id": _flag,
     "reference_id_everywhere": _flag,
+    "unlimited_bypass": _flag,
 }
 KNOB_NAMES = tuple(item.name for item in fields(Knobs))
 

@@ -36,6 +36,7 @@ def test_fault_knob_defaults(sandbox_client):
         "numeric_merchant_order_ids": False,
         "same_transaction_id": False,
         "reference_id_everywhere": False,
+        "unlimited_bypass": False,
     }
 
 

@@ -67,6 +67,8 @@ class Account:
     creation_date: str = "2019-05-15"
     account_type: str = "consumer"
     verification_code: str | None = None
+    #: The code came from ``regular_purchase_bypass``: good for small regular purchases only.
+    bypass_code: bool = False
     closed: bool = False
 
 
@@ -220,11 +222,23 @@ class Ledger:
             )
             return account.credit_limit - used
 
-    def issue_code(self, account: Account) -> str:
-        """A new four-digit verification code for the account's next transaction."""
+    def issue_code(self, account: Account, *, bypass: bool = False) -> str:
+        """A new four-digit verification code for the account's next transaction; a
+        ``bypass`` code is one the regular-purchase bypass issued."""
         with self.lock:
             account.verification_code = str(self.rng.randint(1000, 9999))
+            account.bypass_code = bypass
             return account.verification_code
+
+    def regular_purchases_since(self, account: Account, since: float) -> int:
+        """The account's regular purchases made since ``since`` (cancelled ones not counted)."""
+        with self.lock:
+            return sum(
+                p.transaction_type == "regular_purchase"
+                and p.status != CANCELLED
+                and p.created_at >= since
+                for p in self.of_account(account)
+            )
 
     # -- transactions ------------------------------------------------------------------------
 

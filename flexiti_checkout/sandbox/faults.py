@@ -72,6 +72,7 @@ class Knobs:
     same_transaction_id: bool = False
     reference_id_everywhere: bool = False
     unlimited_bypass: bool = False
+    apply_address_1_required: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
@@ -208,6 +209,7 @@ _PARSERS = {
     "same_transaction_id": _flag,
     "reference_id_everywhere": _flag,
     "unlimited_bypass": _flag,
+    "apply_address_1_required": _flag,
 }
 KNOB_NAMES = tuple(item.name for item in fields(Knobs))
 

@@ -37,6 +37,7 @@ def test_fault_knob_defaults(sandbox_client):
         "same_transaction_id": False,
         "reference_id_everywhere": False,
         "unlimited_bypass": False,
+        "apply_address_1_required": False,
     }
 
 

@@ -123,7 +123,8 @@ LICENCE = "@\n\u001e\rANSI\nDCSSAMSON\nDACTOMMY\nDBB19900101\nDAJON\nDAKM5V 2T6\
 QUEBEC_APPLICANT = {
     "amount_requested": Decimal("2500.00"), "phone_number": "5551231231", "email": "j@example.com",
     "salutation": "mr", "first_name": "Jean", "last_name": "Roy", "dob": "1980-02-02",
-    "address_1": "1 Rue Principale", "city": "Québec", "province": "QC", "postal_code": "G1A0A1",
+    "address_1": "1 Rue Principale", "address_2": "App. 2", "city": "Québec", "province": "QC",
+    "postal_code": "G1A0A1",
     "personal_income": 60000, "household_income": 90000, "monthly_housing_expenses": 1500,
     "housing_type": "Rent", "occupation_id": "FE", "occupation_title": "Teacher",
     "security_qid": "5", "security_answer": "Japan", "piw": "Sun", "tos_agreement": True,

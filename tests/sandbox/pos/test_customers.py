@@ -203,6 +203,29 @@ def test_application_names_every_missing_field(sandbox_api):
     }  # fmt: skip
 
 
+def apply_without(sandbox_api, line):
+    body = {k: v for k, v in APPLICATION.items() if k != line}
+    return v25(sandbox_api, "POST", "/client-id/{cid}/apply", body, scope="customer")
+
+
+@pytest.mark.parametrize(("line", "status"), [("address_2", 409), ("address_1", 200)])
+def test_apply_requires_address_2_as_the_table_marks_it(sandbox_api, line, status):
+    """POS API, apply: address_2 is marked required and address_1 is not."""
+    response = apply_without(sandbox_api, line)
+    assert response.status_code == status, response.json
+    if status == 409:
+        assert [e["param"] for e in response.json["field_errors"]] == [line]
+
+
+@pytest.mark.sandbox_config({"APPLY_ADDRESS_1_REQUIRED": True})
+@pytest.mark.parametrize(("line", "status"), [("address_1", 409), ("address_2", 200)])
+def test_apply_address_1_required_swaps_the_lines(sandbox_api, line, status):
+    response = apply_without(sandbox_api, line)
+    assert response.status_code == status, response.json
+    if status == 409:
+        assert [e["param"] for e in response.json["field_errors"]] == [line]
+
+
 @pytest.mark.parametrize(("province", "region"), [("QC", "qc"), ("ON", "roc"), (None, "roc")])
 def test_terms_are_html_per_region(sandbox_api, province, region):
     """Quebec applicants get Quebec's terms; everyone else the rest of Canada's."""

@@ -32,7 +32,7 @@ CANCELLED = "cancelled"
 CREDIT_TYPES = ("promotional_purchase", "regular_purchase", "deposit")
 ONLINE_STATUSES = (POSTED, HELD)
 FIRST_TRANSACTION_ID = 167635
-FIRST_ACCOUNT_NUMBER = 20035160
+FIRST_ACCOUNT_NUMBER = 20035162
 FIRST_CUSTOMER_ID = 43360
 ONLINE_CREDIT_LIMIT = Decimal("10000.00")
 ZERO = Decimal("0.00")
@@ -123,6 +123,18 @@ def seed_accounts() -> list[Account]:
             "43356", "20035159", "6374980100408267", "Frank", "Frozen", "1970-12-31",
             Decimal("1000.00"), postal_code="T2P1J9", province="AB", city="Calgary",
             status="F", reason_code="FLCK", risk_rating="Y",
+        ),
+        # Auth Prohibited and Charged Off (POS API v2, customer search); no reason code of
+        # theirs is documented.
+        Account(
+            "43357", "20035160", "6374980100408275", "Amy", "Arrears", "1988-08-08",
+            Decimal("1500.00"), postal_code="V6B1A1", province="BC", city="Vancouver",
+            status="A", reason_code="",
+        ),
+        Account(
+            "43358", "20035161", "6374980100408283", "Zack", "Writtenoff", "1975-05-05",
+            Decimal("800.00"), postal_code="R3C0A1", province="MB", city="Winnipeg",
+            status="Z", reason_code="",
         ),
     ]  # fmt: skip
 

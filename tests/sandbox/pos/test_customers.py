@@ -60,7 +60,9 @@ def test_lookup_finds_the_account(sandbox_api, query):
     ("vcc", "error"),
     [
         ("6374980100408259", "user_not_active"),
-        ("6374980100408267", "user_not_able_to_purchase"),
+        ("6374980100408267", "user_not_able_to_purchase"),  # F: frozen
+        ("6374980100408275", "user_not_able_to_purchase"),  # A: auth prohibited
+        ("6374980100408283", "user_not_able_to_purchase"),  # Z: charged off
         ("1111111111111111", "not_found"),
     ],
 )
@@ -74,6 +76,16 @@ def test_lookup_refusals_use_the_url_shape(sandbox_api, vcc, error):
     assert response.json["url"].startswith("/flexiti/pos-api/v2/client-id/flexitidemo/customers")
     # The card number is masked as seed 000 shows it: the first and last five digits only.
     assert response.json["url"].endswith(f"vcc_number={vcc[:5]}XXXXXX{vcc[-5:]}")
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "dob", "status"),
+    [("Amy", "Arrears", "1988/08/08", "A"), ("Zack", "Writtenoff", "1975/05/05", "Z")],
+)
+def test_search_lists_the_documented_statuses_a_and_z(sandbox_api, first, last, dob, status):
+    """POS API v2, account statuses: Auth Prohibited "A" and Charged Off "Z" are listed."""
+    path = f"/client-id/{{cid}}/customers/search?first_name={first}&last_name={last}&dob={dob}"
+    assert [a["account_status"] for a in v2(sandbox_api, "GET", path).json] == [status]
 
 
 def test_search_lists_accounts_and_says_404_in_a_409(sandbox_api):

@@ -155,13 +155,15 @@ def test_unknown_transaction_is_409_with_body_code_404(sandbox_api, action):
         ({"transaction_type": "layaway"}, "invalid_transaction_type"),
         ({"amount": 5000.01}, "not_enough_credit"),
         ({"customer_id": "43355"}, "user_not_active"),
-        ({"customer_id": "43356"}, "user_not_able_to_purchase"),
+        ({"customer_id": "43356"}, "user_not_able_to_purchase"),  # F: frozen
+        ({"customer_id": "43357"}, "user_not_able_to_purchase"),  # A: auth prohibited
+        ({"customer_id": "43358"}, "user_not_able_to_purchase"),  # Z: charged off
         ({"term": 7}, "wrong_inputs"),
     ],
 )
 def test_purchase_refusals_are_seed_shaped(sandbox_api, ledger, code, overrides, error):
     """Each refusal is HTTP 409 with code, error and error_description as seed 000 shows."""
-    for customer in ("43355", "43356"):
+    for customer in ("43355", "43356", "43357", "43358"):
         ledger.find(customer_id=customer).verification_code = code
     if overrides.get("amount"):
         overrides = {**overrides, "plan_id": "5", "term": 36}

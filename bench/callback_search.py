@@ -45,7 +45,7 @@ def checkout(merchant_order_id: str) -> dict[str, Any]:
     return {
         "merchant_order_id": merchant_order_id,
         "amount": "499.00",
-        "flow": "buy",
+        "flow": "apply/buy",
         "lang": "en",
         "first_name": "Tommy",
         "last_name": "Samson",

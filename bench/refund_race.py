@@ -60,7 +60,7 @@ class CountingBackOffice:
 
 def approved_order(store: Store, merchant_order_id: str) -> None:
     order = store.insert_order(
-        merchant_order_id=merchant_order_id, amount=AMOUNT, flow="buy", lang="en",
+        merchant_order_id=merchant_order_id, amount=AMOUNT, flow="apply/buy", lang="en",
         reference_id=str(uuid.uuid4()), source="bench",
     )  # fmt: skip
     assert order is not None

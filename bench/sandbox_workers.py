@@ -40,7 +40,7 @@ ADDRESS = {
 def checkout(url: str, merchant_order_id: str) -> tuple[float, str]:
     """One customer from start to outcome; the hosted page's latency and the final status."""
     body = {
-        "merchant_order_id": merchant_order_id, "amount": "499.00", "flow": "buy",
+        "merchant_order_id": merchant_order_id, "amount": "499.00", "flow": "apply/buy",
         "lang": "en", "first_name": "Tommy", "last_name": "Samson",
         "email": "tommy@example.com", "billing": ADDRESS, "shipping": ADDRESS,
     }  # fmt: skip

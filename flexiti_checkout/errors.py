@@ -81,6 +81,31 @@ class InvalidRequestError(FlexitiError):
     advice = "Correct the request and send it again."
 
 
+class MerchantOrderIdRefusedError(InvalidRequestError):
+    """Flexiti refused a merchant order id for its form (an account whose merchant order ids
+    are integers, say): not an outage, and asking again will not change it."""
+
+    advice = (
+        "Set FLEXITI_NUMERIC_ORDER_IDS = True so that new orders give Flexiti a numeric "
+        "merchant order id of their own; orders already started are looked up by Flexiti's "
+        "order id."
+    )
+
+    @classmethod
+    def from_refusal(
+        cls, refusal: InvalidRequestError, merchant_order_id: str
+    ) -> MerchantOrderIdRefusedError:
+        """The refusal of a lookup by ``merchant_order_id``, said as what it is."""
+        return cls(
+            f"Flexiti refused the merchant order id {merchant_order_id!r} as an identifier "
+            f"({refusal.description or refusal.code or refusal.status})",
+            status=refusal.status,
+            code=refusal.code,
+            description=refusal.description,
+            reference_id=refusal.reference_id,
+        )
+
+
 class NotFoundError(FlexitiError):
     """Flexiti knows no such order, promo or resource."""
 

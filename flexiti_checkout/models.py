@@ -115,7 +115,10 @@ class Order:
     """An order as the store keeps it. No personal data: only what settles and audits it.
 
     ``details`` holds what Flexiti granted (promo id, plan, term, fees, total, the address-match
-    scores, the Flexiti customer id) once the order has settled.
+    scores, the Flexiti customer id) once the order has settled. ``online_order_id`` is what
+    widget init answered; ``transaction_id`` what the lookup answers (and the POS API's
+    back-office calls take): two ids, never assumed equal. ``flexiti_merchant_order_id`` is the
+    numeric id Flexiti was given instead of ``merchant_order_id``, when the shop asks for one.
     """
 
     merchant_order_id: str
@@ -125,6 +128,8 @@ class Order:
     lang: str
     reference_id: str
     online_order_id: str | None = None
+    transaction_id: str | None = None
+    flexiti_merchant_order_id: str | None = None
     redirection_url: str | None = None
     flexiti_status: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
@@ -142,6 +147,11 @@ class Order:
     @property
     def is_settled(self) -> bool:
         return self.status.is_settled
+
+    @property
+    def id_at_flexiti(self) -> str:
+        """The merchant order id Flexiti knows this order by (widget init, lookups)."""
+        return self.flexiti_merchant_order_id or self.merchant_order_id
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,11 @@ class FlexitiClient:
             raise ValueError("max_retries cannot be negative")
         self._transport.max_retries = value
 
+    def server_time(self) -> float | None:
+        """Flexiti's clock as its Online API host tells it (the ``Date`` header), in epoch
+        seconds; ``None`` when it says nothing."""
+        return self._transport.server_time(self.online_api_url)
+
     def __repr__(self) -> str:
         return (
             f"FlexitiClient(client_id={self.client_id!r}, online_api_url={self.online_api_url!r})"

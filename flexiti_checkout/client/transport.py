@@ -93,6 +93,15 @@ class Transport:
         self._max_retry_after = max_retry_after
         self._sleep = sleep
 
+    def server_time(self, url: str) -> float | None:
+        """The ``Date`` of the host's answer to a plain GET of ``url`` (epoch seconds), or
+        ``None`` when it cannot be reached or sends none: how far our clock is from Flexiti's."""
+        try:
+            response = self._session.get(url, timeout=self.timeout, allow_redirects=False)
+            return parsedate_to_datetime(response.headers["Date"]).timestamp()
+        except (requests.RequestException, KeyError, TypeError, ValueError):
+            return None
+
     def send(self, call: Call, url: str, reference_id: str, bearer: str | None) -> Any:
         """Send ``call``, retrying what is safe to retry; returns the parsed JSON body."""
         attempts = 1 + self.max_retries

@@ -229,7 +229,7 @@ def _checkout_request(
     return {
         "merchant_order_id": _merchant_order_id(flexiti, total),
         "amount": str(total),
-        "flow": "buy",
+        "flow": "apply/buy",
         "lang": _lang(),
         "first_name": form["first_name"],
         "last_name": form["last_name"],

@@ -2,8 +2,8 @@
 
 ``refresh`` is the only place an order's outcome is decided: whatever learned of it (the
 customer's return, Flexiti's callback, the reconciler), the order is looked up at Flexiti by
-merchant order id (falling back to Flexiti's order id), the answer is mapped to a status, and the
-change is applied with one compare-and-set. Only the winner announces it. Nothing here knows
+merchant order id (falling back to widget init's order id), the answer is mapped to a status,
+and the change is applied with one compare-and-set. Only the winner announces it. Nothing here knows
 Flask; the extension wires it to the app.
 """
 
@@ -22,6 +22,8 @@ from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.client.results import Lookup
 from flexiti_checkout.errors import (
     FlexitiError,
+    InvalidRequestError,
+    MerchantOrderIdRefusedError,
     NotFoundError,
     UnreadableAnswerError,
 )
@@ -74,6 +76,7 @@ class OrderService:
         pending_expiry: float,
         lookup_interval: float = 2.0,
         init_timeout: float | None = None,
+        numeric_order_ids: bool = False,
         clock: Callable[[], float] = time.time,
         background: Background | None = None,
     ) -> None:
@@ -89,6 +92,7 @@ class OrderService:
             check_redirect=check_redirect,
             apply_outcome=self._apply_to_start,
             init_timeout=init_timeout,
+            numeric_order_ids=numeric_order_ids,
             clock=clock,
         )
         self.background = background or Background()
@@ -273,36 +277,39 @@ class OrderService:
                           order.status, order.merchant_order_id)  # fmt: skip
 
     def _lookup(self, order: Order) -> Lookup | None:
-        """Flexiti's answer by merchant order id, or by its own order id when that is surer."""
+        """Flexiti's answer by merchant order id, or by widget init's order id when Flexiti
+        knows no order by the first, or refuses it for its form.
+
+        The lookup's ``transaction_id`` is not compared with widget init's ``online_order_id``:
+        nothing says they are equal, and one lookup settles an order.
+        """
         reference_id = order.reference_id
-        lookup: Lookup | None
         try:
-            lookup = self.client.order_by_merchant_order_id(
-                order.merchant_order_id, reference_id=reference_id
+            return self.client.order_by_merchant_order_id(
+                order.id_at_flexiti, reference_id=reference_id
             )
         except NotFoundError:
-            lookup = None
-        stale = (
-            lookup is not None
-            and lookup.transaction_id is not None
-            and order.online_order_id is not None
-            and lookup.transaction_id != order.online_order_id
-        )
-        if order.online_order_id and (lookup is None or stale):
-            if not self.store.online_id_is_unique(order):
-                log.warning(
-                    "Order %s shares Flexiti order id %s with another order here; it is not "
-                    "looked up by that id (reference id %s)",
-                    order.merchant_order_id, order.online_order_id, reference_id,
-                )  # fmt: skip
-                return None
-            try:
-                lookup = self.client.order_by_online_order_id(
-                    order.online_order_id, reference_id=reference_id
-                )
-            except NotFoundError:
-                return None  # Flexiti does not know the order yet: no news
-        return lookup
+            refused: InvalidRequestError | None = None
+        except InvalidRequestError as exc:
+            refused = MerchantOrderIdRefusedError.from_refusal(exc, order.id_at_flexiti)
+            log.warning("Order %s: %s", order.merchant_order_id, refused)
+        if not order.online_order_id:
+            if refused is not None:
+                raise refused
+            return None
+        if not self.store.online_id_is_unique(order):
+            log.warning(
+                "Order %s shares Flexiti order id %s with another order here; it is not "
+                "looked up by that id (reference id %s)",
+                order.merchant_order_id, order.online_order_id, reference_id,
+            )  # fmt: skip
+            return None
+        try:
+            return self.client.order_by_online_order_id(
+                order.online_order_id, reference_id=reference_id
+            )
+        except NotFoundError:
+            return None  # Flexiti does not know the order yet: no news
 
     def _reread(self, order: Order) -> Order:
         return self.store.get_order(order.merchant_order_id) or order

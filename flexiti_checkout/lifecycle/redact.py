@@ -81,7 +81,9 @@ SCORES_KEY = "customercomparisonresult"
 
 _IDENTIFIER_KEYS = {
     "merchant_order_id": {"merchantorderid", "merchantorder", "reference"},
-    "online_order_id": {"onlineorderid", "transactionid", "orderid"},
+    # Widget init's id and the lookup's are two ids: nothing says they are equal.
+    "online_order_id": {"onlineorderid", "orderid"},
+    "transaction_id": {"transactionid"},
     "promo_id": {"promoid"},
 }
 MAX_IDENTIFIER = 128
@@ -212,7 +214,7 @@ def _passes_luhn(digits: str) -> bool:
 
 def extract_identifiers(payload: Any) -> dict[str, str]:
     """Every order identifier ``payload`` carries: ``merchant_order_id``, ``online_order_id``,
-    ``promo_id``; for each, the first found at the shallowest depth."""
+    ``transaction_id``, ``promo_id``; for each, the first found at the shallowest depth."""
     return _first_found(payload, _IDENTIFIER_KEYS)
 
 

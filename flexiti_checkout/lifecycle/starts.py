@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -44,6 +45,16 @@ RETRY_HINT = 5.0
 #: Compare-and-sets a start may lose before it gives up; each loss means another caller moved
 #: the order, so a handful is already more than a double click can cause.
 MAX_ROUNDS = 5
+#: Numeric merchant order ids for Flexiti: nine digits, within a signed 32-bit integer (Online
+#: API, merchant-order-id lookup: "Integer"), drawn at random so two stores of one merchant
+#: account, or a store started afresh, do not hand Flexiti the same numbers.
+NUMERIC_ID_RANGE = (100_000_000, 2**31 - 1)
+
+
+def numeric_order_id() -> str:
+    """A fresh numeric merchant order id for Flexiti (unique in the store, checked on insert)."""
+    low, high = NUMERIC_ID_RANGE
+    return str(low + secrets.randbelow(high - low + 1))
 
 
 class CheckoutStarter:
@@ -61,6 +72,7 @@ class CheckoutStarter:
         check_redirect: Callable[[str], None],
         apply_outcome: ApplyOutcome,
         init_timeout: float | None = None,
+        numeric_order_ids: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -68,6 +80,7 @@ class CheckoutStarter:
         self.check_redirect = check_redirect
         self.apply_outcome = apply_outcome
         self._init_timeout = init_timeout
+        self.numeric_order_ids = numeric_order_ids
         self.clock = clock
 
     @property
@@ -91,10 +104,13 @@ class CheckoutStarter:
                     lang=checkout.lang,
                     reference_id=uuid.uuid4().hex,
                     source="checkout",
+                    flexiti_merchant_order_id=(
+                        numeric_order_id() if self.numeric_order_ids else None
+                    ),
                 )
                 if order is not None:
                     return self._open(order, checkout)
-                continue  # another request created it first: look again
+                continue  # another request created it first (or drew its number): look again
             if order.status is OrderStatus.CREATED:
                 if self.age(order) < self.init_timeout:
                     raise self.in_progress(order)
@@ -150,7 +166,7 @@ class CheckoutStarter:
         """
         try:
             lookup = self.client.order_by_merchant_order_id(
-                order.merchant_order_id, reference_id=order.reference_id
+                order.id_at_flexiti, reference_id=order.reference_id
             )
         except NotFoundError:
             lookup = None
@@ -166,8 +182,10 @@ class CheckoutStarter:
             if failed is not None:
                 log.info("Order %s: %s", order.merchant_order_id, reason)
             return failed or self.store.get_order(order.merchant_order_id) or order
+        # Widget init's online_order_id never arrived; the lookup's transaction_id is recorded
+        # with the outcome (it is not the same id).
         pending = self.store.transition(
-            order, OrderStatus.PENDING, source=source, online_order_id=lookup.transaction_id,
+            order, OrderStatus.PENDING, source=source,
             note="the checkout start never finished; Flexiti has an outcome for it",
         )  # fmt: skip
         if pending is None:
@@ -188,9 +206,8 @@ class CheckoutStarter:
     def _open(self, order: Order, checkout: CheckoutRequest) -> CheckoutSession:
         """Widget init for a ``created`` order, which becomes ``pending`` (``error`` on failure)."""
         try:
-            widget = self.client.widget_init(
-                **widget_init_arguments(checkout), reference_id=order.reference_id
-            )
+            arguments = widget_init_arguments(checkout, merchant_order_id=order.id_at_flexiti)
+            widget = self.client.widget_init(**arguments, reference_id=order.reference_id)
             self.check_redirect(widget.redirection_url)
         except Exception as exc:
             self.store.transition(order, OrderStatus.ERROR, source="checkout", error=str(exc))

@@ -27,7 +27,13 @@ from marshmallow import (
 from marshmallow.validate import Email
 
 from flexiti_checkout.errors import InvalidCheckoutError
-from flexiti_checkout.lifecycle.checkout import PROVINCES, Address, CheckoutRequest, fields_of
+from flexiti_checkout.lifecycle.checkout import (
+    DEFAULT_FLOW,
+    PROVINCES,
+    Address,
+    CheckoutRequest,
+    fields_of,
+)
 from flexiti_checkout.models import FLOWS, PURCHASE_FLOWS
 from flexiti_checkout.money import AmountError, normalize_lang, parse_amount
 
@@ -35,6 +41,9 @@ __all__ = ["validate_checkout"]
 
 MAX_ORDER_ID = 64
 MAX_TEXT = 200
+MAX_SALUTATION = 16
+#: Card numbers are 13 to 19 digits (ISO/IEC 7812); Flexiti's examples have 16.
+CARD_DIGITS = range(13, 20)
 MIN_AGE, MAX_AGE = 18, 120
 
 # Canada Post never uses D F I O Q U, nor W or Z as the first letter.
@@ -45,6 +54,9 @@ _POSTAL_CODE = re.compile(
 #: digits, each part separated by nothing, a space, a dot or a hyphen.
 PHONE_PATTERN = r"(?:\+?1[ .-]?)?\(?([0-9]{3})\)?[ .-]?([0-9]{3})[ .-]?([0-9]{4})"
 _PHONE = re.compile(PHONE_PATTERN)
+#: Digits, with single spaces or hyphens between groups, as card numbers are written.
+CARD_PATTERN = r"[0-9](?:[ -]?[0-9])*"
+_CARD = re.compile(CARD_PATTERN)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _is_email = Email()
 # Nothing a person types: C0 controls, DEL, lone surrogates (no database stores these last).
@@ -183,10 +195,35 @@ def _postal_code(value: Any) -> str:
     return match[1] + match[2]
 
 
+def _salutation(value: Any) -> str:
+    salutation = _text(value)
+    if len(salutation) > MAX_SALUTATION:
+        raise ValidationError(f"must have at most {MAX_SALUTATION} characters (e.g. mr, ms)")
+    return salutation
+
+
+def _card_number(value: Any) -> str:
+    """A Flexiti card number, spaces and hyphens dropped. Never echoed: it is personal data."""
+    if not isinstance(value, str):
+        raise ValidationError("must be a string of digits (the customer's Flexiti card number)")
+    text = value.strip()
+    digits = text.replace(" ", "").replace("-", "")
+    if not (_CARD.fullmatch(text) and len(digits) in CARD_DIGITS):
+        raise ValidationError(
+            f"is not a card number: {CARD_DIGITS.start} to {CARD_DIGITS.stop - 1} digits, "
+            "spaces or hyphens allowed"
+        )
+    return digits
+
+
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValidationError("must be true or false")
     return value
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 # -- the schemas --------------------------------------------------------------------------------
@@ -251,8 +288,9 @@ class CheckoutSchema(Schema):
 
     merchant_order_id = _Parsed(_merchant_order_id, required=True)
     amount = _Parsed(_amount, required=True)
-    flow = _Parsed(_flow, load_default="buy")
+    flow = _Parsed(_flow, load_default=DEFAULT_FLOW)
     lang = _Parsed(_lang, load_default="en")
+    salutation = _optional_field(_salutation)
     email = _optional_field(_email)
     phone = _optional_field(_phone)
     first_name = _optional_field(_text)
@@ -262,8 +300,27 @@ class CheckoutSchema(Schema):
     billing = fields.Nested(AddressSchema, load_default=None)
     shipping = fields.Nested(AddressSchema, load_default=None)
     customer_id = _optional_field(_text)
-    vcc = _optional_field(_text)
+    vcc = _optional_field(_card_number)
     is_guest = _Parsed(_boolean, load_default=None)
+    has_previous_purchase = _Parsed(_boolean, load_default=None)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def customer_for_buy(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
+        """Online API, widget init: the buy flow requires ``customer_id`` or ``vcc``."""
+        if data.get("flow") != "buy" or not isinstance(original, Mapping):
+            return
+        # Looked up in the original: a given but invalid card number has its own error.
+        if any(_given(original.get(name)) for name in ("customer_id", "vcc")):
+            return
+        raise ValidationError(
+            {
+                "customer_id": [
+                    "is required for the buy flow unless vcc is given: send the customer's "
+                    "Flexiti customer id or card number, or use the apply/buy flow, where the "
+                    "customer signs in to Flexiti or applies"
+                ]
+            }
+        )
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def addresses_for_purchases(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:

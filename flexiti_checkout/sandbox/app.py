@@ -14,6 +14,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date
 
 from flexiti_checkout._json import UnreadableJSONError
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
@@ -97,9 +98,9 @@ def _before_api_request() -> Response | None:
             return failure_response(502, "html")
         return failure_response(500, "json")
     reference_id = request.headers.get("x-reference-id", "").strip()
-    if not reference_id:
+    if not reference_id and _reference_id_required(request.path, knobs.reference_id_everywhere):
         raise ApiError(400, "invalid_request", "The x-reference-id header is required.")
-    if len(reference_id) > REFERENCE_ID_LENGTH or not reference_id.isascii():
+    if reference_id and (len(reference_id) > REFERENCE_ID_LENGTH or not reference_id.isascii()):
         raise ApiError(
             400,
             "invalid_request",
@@ -109,10 +110,19 @@ def _before_api_request() -> Response | None:
     return None
 
 
+def _reference_id_required(path: str, everywhere: bool) -> bool:
+    """The Online API and the POS API v2.5 documents require ``x-reference-id`` on every call;
+    the POS API v2 pages (transactions, customers) never name it (``REFERENCE_ID_EVERYWHERE``
+    requires it there too)."""
+    return everywhere or not path.startswith(POS_V2_PREFIX + "/")
+
+
 def _after_api_request(response: Response) -> Response:
+    state = get_state()
+    # Like any web server, with the sandbox's CLOCK: a skewed one shows in a client's clock check.
+    response.headers.setdefault("Date", http_date(state.clock()))
     if not g.get("sandbox_api"):
         return response
-    state = get_state()
     if (
         g.get("sandbox_fault") is None
         and response.mimetype == "application/json"

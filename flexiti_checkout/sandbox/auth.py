@@ -85,11 +85,9 @@ def require_token(*, merchant_only: bool = False) -> Callable[[View], View]:
             token = _bearer_token()
             g.sandbox_log = {"scope": token.scope}
             if merchant_only and token.scope != "merchant":
-                raise ApiError(
-                    403,
-                    "insufficient_scope",
-                    "This endpoint needs a token with the 'merchant' scope.",
-                )
+                # POS API, scope parameter usage: "other endpoints will consider this token
+                # invalid": the same 401 as an unknown token, so a client renews it once.
+                _refuse("This endpoint does not accept a token with the 'customer' scope.")
             client_id = kwargs.get("cid")
             if client_id is not None and client_id != token.client_id:
                 raise ApiError(

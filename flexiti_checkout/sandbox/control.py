@@ -133,6 +133,7 @@ def order_view(order: Order) -> dict[str, Any]:
     """An order as the control API shows it (more than Flexiti's lookup does)."""
     return {
         "online_order_id": order.online_order_id,
+        "transaction_id": order.transaction_id,
         "merchant_orderid": order.merchant_orderid,
         "flow": order.flow,
         "lang": order.lang,

@@ -67,6 +67,12 @@ class Knobs:
     approved_amount_delta: Decimal = Decimal("0")
     lookup_style: str = "table"
     return_style: str = "flexiti"
+    online_field_errors: bool = False
+    numeric_merchant_order_ids: bool = False
+    same_transaction_id: bool = False
+    reference_id_everywhere: bool = False
+    unlimited_bypass: bool = False
+    apply_address_1_required: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
@@ -198,6 +204,12 @@ _PARSERS = {
     "approved_amount_delta": _delta,
     "lookup_style": _choice(LOOKUP_STYLES),
     "return_style": _choice(RETURN_STYLES),
+    "online_field_errors": _flag,
+    "numeric_merchant_order_ids": _flag,
+    "same_transaction_id": _flag,
+    "reference_id_everywhere": _flag,
+    "unlimited_bypass": _flag,
+    "apply_address_1_required": _flag,
 }
 KNOB_NAMES = tuple(item.name for item in fields(Knobs))
 

@@ -63,11 +63,16 @@ def _init(cid: str, *, allowed: tuple[str, ...]) -> ResponseReturnValue:
     if flow in V2_FLOWS:
         check_address(errors, "billing_information", body.get("billing_information"))
         check_address(errors, "shipping_information", body.get("shipping_information"))
-    errors.raise_if_any()
+    if flow == "buy" and not any(_given(body.get(name)) for name in ("customer_id", "vcc")):
+        # Online API, widget init: each "Required for Buy & Apply/Buy Flow if [the other] is not
+        # provided"; its apply/buy example sends neither, so only buy is refused.
+        errors.add("customer_id", "customer_id or vcc is required for the buy flow", None)
+    merchant_orderid = _merchant_orderid(body)
+    _check_merchant_orderid(errors, merchant_orderid)
+    refuse_fields(errors)
     assert amount is not None
     settings = state.settings
     _check_range(settings, amount)
-    merchant_orderid = _merchant_orderid(body)
     order = state.orders.create(
         flow=str(flow),
         lang=lang,
@@ -76,6 +81,7 @@ def _init(cid: str, *, allowed: tuple[str, ...]) -> ResponseReturnValue:
         client_id=cid,
         details=body,
         now=state.clock(),
+        same_transaction_id=state.knobs.same_transaction_id,
     )
     return jsonify(
         {
@@ -97,7 +103,7 @@ def learn_more(cid: str) -> ResponseReturnValue:
         amount = check_amount(errors, "amount_requested", body["amount_requested"])
         if amount is not None:
             query["amount"] = money_text(amount)
-    errors.raise_if_any()
+    refuse_fields(errors)
     url = f"{_public_url(get_state().settings)}/sandbox/learn-more?{urlencode(query)}"
     return jsonify({"redirection_url": url})
 
@@ -109,7 +115,7 @@ def payment_calculator(cid: str) -> ResponseReturnValue:
     errors = FieldErrors()
     price = check_amount(errors, "price", request.args.get("price"))
     lang = check_lang(errors, request.args.get("lang"), required=False)
-    errors.raise_if_any()
+    refuse_fields(errors)
     assert price is not None
     settings = get_state().settings
     _check_range(settings, price)
@@ -133,7 +139,7 @@ def payment_availability(cid: str) -> ResponseReturnValue:
     body = json_object_body()
     errors = FieldErrors()
     amount = check_amount(errors, "amount_requested", body.get("amount_requested"))
-    errors.raise_if_any()
+    refuse_fields(errors)
     assert amount is not None
     return jsonify({"enable_payment_gateway": get_state().settings.in_range(amount)})
 
@@ -151,6 +157,9 @@ def lookup_order(cid: str, order_id: str) -> ResponseReturnValue:
 @require_token(merchant_only=True)
 def lookup_merchant_order(cid: str, merchant_orderid: str) -> ResponseReturnValue:
     """The latest order opened with this ``merchant_orderid``."""
+    errors = FieldErrors()
+    _check_merchant_orderid(errors, merchant_orderid, name="merchantOrderId")
+    refuse_fields(errors)
     return _lookup_answer(get_state().orders.latest_for_merchant(merchant_orderid))
 
 
@@ -183,7 +192,7 @@ def send_test_notification(cid: str) -> ResponseReturnValue:
             "Notification_type must be one of Success, Error, Cancelled",
             raw_kind,
         )
-    errors.raise_if_any()
+    refuse_fields(errors)
     settings = state.settings
     notification = payloads.sample_notification(
         event,
@@ -227,6 +236,33 @@ def _merchant_orderid(body: dict[str, Any]) -> str | None:
         if value is not None and str(value).strip():
             return str(value).strip()
     return None
+
+
+def refuse_fields(errors: FieldErrors) -> None:
+    """Refuse a request with bad fields in the Online API's documented failure shape,
+    ``{"code", "error", "error_description"}`` (400 ``invalid_request``, every problem named in
+    the description), or in the POS API's ``wrong_inputs`` shape with ``ONLINE_FIELD_ERRORS``."""
+    if not errors:
+        return
+    if get_state().knobs.online_field_errors:
+        errors.raise_if_any()
+    problems = "; ".join(str(item["msg"]) for item in errors.items)
+    raise ApiError(400, "invalid_request", f"{problems}.")
+
+
+def _check_merchant_orderid(
+    errors: FieldErrors, value: str | None, *, name: str = "merchant_orderid"
+) -> None:
+    """With ``NUMERIC_MERCHANT_ORDER_IDS``, refuse an id that is not an integer, as an account
+    whose merchant order id is typed Integer (Online API, merchant-order-id lookup) would."""
+    if value is None or not get_state().knobs.numeric_merchant_order_ids:
+        return
+    if not (value.isascii() and value.isdigit()):
+        errors.add(name, f"{name} must be an integer", value)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def _not_found() -> ApiError:

@@ -16,6 +16,9 @@ from typing import Any
 from flexiti_checkout.sandbox.plans import Plan
 
 FIRST_ORDER_ID = 131209
+#: The lookup's ``transaction_id`` is another number than widget init's ``online_order_id``
+#: (Online API: the examples give 131209 and 131221, and nothing says they are equal).
+FIRST_TRANSACTION_ID = 131221
 FIRST_PROMO_ID = 382712
 FIRST_CUSTOMER_ID = 1293835
 
@@ -41,6 +44,8 @@ class Order:
     """One hosted-flow order as Flexiti would keep it."""
 
     online_order_id: int
+    #: What the lookups call ``transaction_id`` and the POS API's back-office calls take.
+    transaction_id: int
     flow: str
     lang: str
     amount: Decimal
@@ -85,6 +90,7 @@ class OrderBook:
         with self._lock:
             self._orders: dict[int, Order] = {}
             self._next_order_id = FIRST_ORDER_ID
+            self._next_transaction_id = FIRST_TRANSACTION_ID
             self._next_promo_id = FIRST_PROMO_ID
             self._next_customer_id = FIRST_CUSTOMER_ID
 
@@ -98,11 +104,21 @@ class OrderBook:
         client_id: str,
         details: dict[str, Any],
         now: float,
+        same_transaction_id: bool = False,
     ) -> Order:
-        """Open a pending order with the next ``online_order_id`` and an opaque flow token."""
+        """Open a pending order with the next ``online_order_id`` and an opaque flow token.
+
+        Its ``transaction_id`` is drawn from another sequence, or is the same number with
+        ``same_transaction_id``.
+        """
         with self._lock:
+            transaction_id = self._next_order_id
+            if not same_transaction_id:
+                transaction_id = self._next_transaction_id
+                self._next_transaction_id += 1
             order = Order(
                 online_order_id=self._next_order_id,
+                transaction_id=transaction_id,
                 flow=flow,
                 lang=lang,
                 amount=amount,

@@ -44,7 +44,7 @@ def lookup(order: Order, callback_url: str | None, style: str = "table") -> dict
     """
     status = status_word(order.status, style)
     body: dict[str, Any] = {
-        "transaction_id": order.online_order_id,
+        "transaction_id": order.transaction_id,
         "flow": order.flow,
         "callback_url": callback_url or "",
         "date": iso_timestamp(order.settled_at or order.created_at),
@@ -162,6 +162,7 @@ def sample_notification(
     approved = status == SUCCESS
     sample = Order(
         online_order_id=0,
+        transaction_id=0,
         flow="buy" if event == "purchase" else "apply",
         lang="en",
         amount=SAMPLE_AMOUNT,

@@ -13,12 +13,35 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+#: Where a sandbox app keeps its state (``sandbox.state.EXTENSION_KEY``; not imported, so that
+#: serving a test receiver does not import the sandbox).
+_STATE_KEY = "flexiti_sandbox"
+
 
 class _QuietHandler(WSGIRequestHandler):
     """No access log line per request: tests and benchmarks make thousands."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The app's clock when it has one (the sandbox's CLOCK), so a skewed sandbox shows it.
+        clock = getattr(getattr(self.server, "app", None), "extensions", {}).get(_STATE_KEY)
+        if timestamp is None and clock is not None:
+            timestamp = clock.clock()
+        return super().date_time_string(timestamp)
+
+    def send_header(self, keyword: str, value: str) -> None:
+        # One Date header: the server's comes first, the app's (same clock) is dropped.
+        if keyword.lower() == "date":
+            if getattr(self, "_dated", False):
+                return
+            self._dated = True
+        super().send_header(keyword, value)
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self._dated = False
+        super().send_response(code, message)
 
 
 @contextmanager

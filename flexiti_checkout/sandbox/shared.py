@@ -44,7 +44,13 @@ log = logging.getLogger(__name__)
 SHARED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "": ("settings", "knobs", "rng"),
     "tokens": ("_access", "_refresh"),
-    "orders": ("_orders", "_next_order_id", "_next_promo_id", "_next_customer_id"),
+    "orders": (
+        "_orders",
+        "_next_order_id",
+        "_next_transaction_id",
+        "_next_promo_id",
+        "_next_customer_id",
+    ),
     "ledger": (
         "online_status",
         "rng",

@@ -14,9 +14,11 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from flexiti_checkout.lifecycle.checkout import PROVINCES
+from flexiti_checkout.lifecycle.checkout import DEFAULT_FLOW, PROVINCES
 from flexiti_checkout.lifecycle.validation import (
+    CARD_DIGITS,
     MAX_ORDER_ID,
+    MAX_SALUTATION,
     MAX_TEXT,
     PHONE_PATTERN,
     AddressSchema,
@@ -69,14 +71,21 @@ FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
         "flow": {
             "type": "string",
             "pattern": any_case(*FLOWS),
-            "default": "buy",
-            "description": "apply, buy or apply/buy, in any case",
+            "default": DEFAULT_FLOW,
+            "description": "apply, buy or apply/buy, in any case. buy needs customer_id or "
+            "vcc; without either, use apply/buy (the default)",
         },
         "lang": {
             "type": "string",
             "pattern": any_case("en", "fr", "en-CA", "fr-CA", "en_CA", "fr_CA"),
             "default": "en",
             "description": "en or fr, or en-CA or fr-CA, in any case",
+        },
+        "salutation": {
+            **_OPTIONAL_TEXT,
+            "maxLength": MAX_SALUTATION,
+            "example": "mr",
+            "description": "Pre-fills the application form (apply and apply/buy flows)",
         },
         "email": {
             "type": "string",
@@ -100,9 +109,21 @@ FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
             "description": "YYYY-MM-DD: a real date, of someone 18 to 120 years old; blank is "
             "read as absent",
         },
-        "customer_id": {**_OPTIONAL_TEXT, "description": "Flexiti's customer id, if you know it"},
-        "vcc": _OPTIONAL_TEXT,
+        "customer_id": {
+            **_OPTIONAL_TEXT,
+            "description": "The customer's Flexiti customer id, if you know it (the buy flow "
+            "needs it or vcc)",
+        },
+        "vcc": {
+            "type": "string",
+            "pattern": f"^(?:{SPACE}*[0-9](?:[ -]?[0-9]){{{CARD_DIGITS.start - 1},"
+            f"{CARD_DIGITS.stop - 2}}}{SPACE}*|{_BLANK})$",
+            "writeOnly": True,
+            "description": "The customer's Flexiti card number, if you know it (the buy flow "
+            "needs it or customer_id): personal data, sent to Flexiti and never stored",
+        },
         "is_guest": {"type": "boolean"},
+        "has_previous_purchase": {"type": "boolean"},
     },
     AddressSchema: {
         "first_name": _TEXT,

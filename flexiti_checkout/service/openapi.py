@@ -17,10 +17,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from flexiti_checkout.lifecycle.validation import AddressSchema, CheckoutSchema
-from flexiti_checkout.models import PURCHASE_FLOWS
 from flexiti_checkout.order_json import OrderEventSchema, OrderSchema, RefundSchema
 from flexiti_checkout.service.checkout_fields import any_case, parsed_field
 from flexiti_checkout.service.schemas import (
+    NOT_BLANK_TEXT,
     CancelRequestSchema,
     CheckoutStartedSchema,
     ErrorSchema,
@@ -60,18 +60,24 @@ Flexiti financing at checkout, as a service. Start a checkout, send the customer
 
 
 def _require_addresses_for_purchases(checkout: dict[str, Any]) -> None:
-    """``billing`` and ``shipping`` are required unless the flow is ``apply`` (in place); when
-    given, each is an ``Address`` or ``null`` (apispec would also allow any object)."""
+    """``billing`` and ``shipping`` are required unless the flow is ``apply``, and ``buy`` also
+    needs ``customer_id`` or ``vcc`` (in place); when given, each address is an ``Address`` or
+    ``null`` (apispec would also allow any object)."""
     address = {"$ref": "#/components/schemas/Address"}
     for name in ("billing", "shipping"):
         checkout["properties"][name] = {"nullable": True, "default": None, "allOf": [address]}
+    purchase = {"required": ["billing", "shipping"],
+                "properties": {"billing": address, "shipping": address}}  # fmt: skip
+    customer = [
+        {"required": ["customer_id"],
+         "properties": {"customer_id": {"type": "string", "pattern": NOT_BLANK_TEXT}}},
+        {"required": ["vcc"], "properties": {"vcc": {"type": "string", "pattern": "[0-9]"}}},
+    ]  # fmt: skip
     checkout["anyOf"] = [
         {"required": ["flow"], "properties": {"flow": {"pattern": any_case("apply")}}},
-        {
-            "required": ["billing", "shipping"],
-            "properties": {"flow": {"pattern": any_case(*PURCHASE_FLOWS)}, "billing": address,
-                           "shipping": address},
-        },
+        {"allOf": [purchase, {"properties": {"flow": {"pattern": any_case("apply/buy")}}}]},
+        {"allOf": [purchase, {"required": ["flow"], "properties": {"flow": {
+            "pattern": any_case("buy")}}}, {"anyOf": customer}]},
     ]  # fmt: skip
 
 

@@ -24,8 +24,8 @@ from flexiti_checkout.errors import (
     UnknownOrderError,
 )
 from flexiti_checkout.models import LIVE_REFUNDS, Order, OrderStatus, Refund, RefundStatus, utc
-from flexiti_checkout.store.repository import Store, new_id, order_from_row
-from flexiti_checkout.store.tables import orders, refunds, storable_key
+from flexiti_checkout.store.repository import Store, new_id
+from flexiti_checkout.store.tables import order_from_row, orders, refunds, storable_key
 
 _r = refunds.c
 _LIVE = [status.value for status in LIVE_REFUNDS]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -21,10 +21,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from flexiti_checkout.models import Order, OrderEvent, OrderStatus, Refund, can_move, utc
+from flexiti_checkout.models import Order, OrderEvent, OrderStatus, Refund, can_move
 from flexiti_checkout.store.engine import make_engine
 from flexiti_checkout.store.revisions import ready_or_refuse
-from flexiti_checkout.store.tables import order_events, orders, storable_key
+from flexiti_checkout.store.tables import order_events, order_from_row, orders, storable_key
 from flexiti_checkout.store.throttle import lookup_allowed
 
 #: Asked on every callback and page that names an order: built and compiled once.
@@ -101,8 +101,10 @@ class Store:
         lang: str,
         reference_id: str,
         source: str,
+        flexiti_merchant_order_id: str | None = None,
     ) -> Order | None:
-        """Store a new order as ``created``; ``None`` if the merchant order id already exists."""
+        """Store a new order as ``created``; ``None`` if its merchant order id (or the rare
+        ``flexiti_merchant_order_id`` drawn twice) is taken."""
         now = self.clock()
         try:
             with self.begin() as conn:
@@ -110,6 +112,7 @@ class Store:
                     conn.execute(
                         insert(orders).values(
                             merchant_order_id=merchant_order_id,
+                            flexiti_merchant_order_id=flexiti_merchant_order_id,
                             reference_id=reference_id,
                             flow=flow,
                             amount=amount,
@@ -143,14 +146,31 @@ class Store:
         return None if row is None else order_from_row(row)
 
     def get_order_by_online_id(self, online_order_id: str) -> Order | None:
-        """The newest order Flexiti knows by this order id, if any."""
-        if not storable_key(online_order_id):
-            return None
+        """The newest order whose widget init answered this ``online_order_id``, if any."""
+        return self._newest_where(orders.c.online_order_id, online_order_id)
+
+    def find_named_order(self, named: Mapping[str, str]) -> Order | None:
+        """The order ids from Flexiti name (a callback, a return): by ``merchant_order_id`` (the
+        shop's own or the numeric one Flexiti was given), ``online_order_id``, then
+        ``transaction_id``; the first found wins."""
+        columns = (
+            ("merchant_order_id", orders.c.merchant_order_id),
+            ("merchant_order_id", orders.c.flexiti_merchant_order_id),
+            ("online_order_id", orders.c.online_order_id),
+            ("transaction_id", orders.c.transaction_id),
+        )
+        for kind, column in columns:
+            found = self._newest_where(column, named[kind]) if named.get(kind) else None
+            if found is not None:
+                return found
+        return None
+
+    def _newest_where(self, column: Any, value: str) -> Order | None:
+        if not storable_key(value):
+            return None  # no row can hold it, and PostgreSQL would refuse to compare it
         with self.begin() as conn:
             row = conn.execute(
-                select(orders)
-                .where(orders.c.online_order_id == online_order_id)
-                .order_by(orders.c.id.desc())
+                select(orders).where(column == value).order_by(orders.c.id.desc())
             ).first()
         return None if row is None else order_from_row(row)
 
@@ -172,14 +192,7 @@ class Store:
 
     def get_order_by_promo_id(self, promo_id: str) -> Order | None:
         """The newest order whose settlement recorded Flexiti's ``promo_id`` (an index lookup)."""
-        with self.begin() as conn:
-            row = conn.execute(
-                select(orders)
-                .where(orders.c.promo_id == promo_id)
-                .order_by(orders.c.id.desc())
-                .limit(1)
-            ).first()
-        return None if row is None else order_from_row(row)
+        return self._newest_where(orders.c.promo_id, promo_id)
 
     def transition(
         self,
@@ -205,9 +218,10 @@ class Store:
         }  # fmt: skip
         if unknown:
             raise TypeError(f"transition cannot change {', '.join(sorted(unknown))}")
-        promo_id = (changes.get("details") or {}).get("promo_id")
-        if promo_id not in (None, ""):
-            changes["promo_id"] = str(promo_id)
+        granted = changes.get("details") or {}
+        for column in ("promo_id", "transaction_id"):  # the columns callbacks find orders by
+            if granted.get(column) not in (None, ""):
+                changes[column] = str(granted[column])
         now = self.clock()
         try:
             with self.begin() as conn:
@@ -337,30 +351,6 @@ class Store:
             )
             for row in rows
         ]
-
-
-def order_from_row(row: Any) -> Order:
-    """An ``Order`` from a row of the orders table."""
-    return Order(
-        id=row.id,
-        merchant_order_id=row.merchant_order_id,
-        online_order_id=row.online_order_id,
-        reference_id=row.reference_id,
-        flow=row.flow,
-        amount=row.amount,
-        currency=row.currency,
-        lang=row.lang,
-        status=OrderStatus(row.status),
-        version=row.version,
-        redirection_url=row.redirection_url,
-        flexiti_status=row.flexiti_status,
-        details=row.details or {},
-        error=row.error,
-        created_at=utc(row.created_at),
-        updated_at=utc(row.updated_at),
-        status_since=utc(row.status_at),
-        checked_at=utc(row.checked_at),
-    )
 
 
 def new_id(result: Any) -> int:

@@ -16,9 +16,10 @@ from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select
 
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.inbox import Delivery
-from flexiti_checkout.store.repository import Store, order_from_row
+from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tables import (
     deliveries,
+    order_from_row,
     orders,
     storefront_cache,
     tokens,

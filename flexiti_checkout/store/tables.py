@@ -31,9 +31,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from flexiti_checkout.models import Order, OrderStatus, utc
+
 #: Bumped with each migration that changes the tables (``store/migrations``); ``Store`` refuses a
 #: database written by a newer version, as flexiti-checkout releases before migrations did too.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -139,11 +141,17 @@ orders = Table(
     Column("lookup_claimed_at", Float),  # …unless news arrived after the last one started
     # Flexiti's promo id, once a lookup granted one: what a documented callback names (0006).
     Column("promo_id", Label(64), index=True),
+    # The lookup's transaction id: what POS back-office calls take, not widget init's id (0008).
+    Column("transaction_id", Label(64), index=True),
+    # The numeric id Flexiti is given instead of merchant_order_id, when one is used (0008).
+    Column("flexiti_merchant_order_id", String(64)),
     # The reconciler's sweep: pending orders, newest status change first (revision 0002).
     Index("ix_flexiti_orders_status_status_at", "status", "status_at"),
     # The console's list, newest first, with or without a status filter (revision 0007).
     Index("ix_flexiti_orders_created_at_id", "created_at", "id"),
     Index("ix_flexiti_orders_status_created_at_id", "status", "created_at", "id"),
+    # No two orders give Flexiti the same numeric merchant order id (revision 0008).
+    Index("ix_flexiti_orders_flexiti_merchant_order_id", "flexiti_merchant_order_id", unique=True),
 )
 
 order_events = Table(
@@ -258,3 +266,29 @@ storefront_cache = Table(
     Column("claim_until", Float),  # …until then, when another may take over
     Column("updated_at", Float),
 )
+
+
+def order_from_row(row: Any) -> Order:
+    """An ``Order`` from a row of the orders table."""
+    return Order(
+        id=row.id,
+        merchant_order_id=row.merchant_order_id,
+        online_order_id=row.online_order_id,
+        transaction_id=row.transaction_id,
+        flexiti_merchant_order_id=row.flexiti_merchant_order_id,
+        reference_id=row.reference_id,
+        flow=row.flow,
+        amount=row.amount,
+        currency=row.currency,
+        lang=row.lang,
+        status=OrderStatus(row.status),
+        version=row.version,
+        redirection_url=row.redirection_url,
+        flexiti_status=row.flexiti_status,
+        details=row.details or {},
+        error=row.error,
+        created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at),
+        status_since=utc(row.status_at),
+        checked_at=utc(row.checked_at),
+    )

@@ -43,11 +43,8 @@ from flexiti_checkout.web.admin.views import make_admin_blueprint
 from flexiti_checkout.web.background import BackgroundWork, app_parts
 from flexiti_checkout.web.cli.commands import flexiti_commands
 from flexiti_checkout.web.probe import FlexitiProbe
-from flexiti_checkout.web.settings.catalogue import (
-    Settings,
-    load_settings,
-    secure_session_cookie,
-)
+from flexiti_checkout.web.settings.catalogue import Settings, load_settings
+from flexiti_checkout.web.settings.cookies import secure_session_cookie
 from flexiti_checkout.web.signing import Signer
 from flexiti_checkout.web.state import RETURN_SESSION_KEY, FlexitiState, flexiti_state
 from flexiti_checkout.web.wiring import (
@@ -108,6 +105,7 @@ class FlexitiCheckout:
             check_redirect=check_redirect,
             pending_expiry=settings.pending_expiry,
             lookup_interval=settings.lookup_interval,
+            numeric_order_ids=settings.numeric_order_ids,
         )
         in_web = settings.background_work == "web"
         webhooks = None

@@ -251,11 +251,7 @@ def _session_order_id() -> str | None:
 
 
 def _refresh_hinted(state: FlexitiState, hinted: dict[str, str]) -> None:
-    order = None
-    if hinted.get("merchant_order_id"):
-        order = state.store.get_order(hinted["merchant_order_id"])
-    if order is None and hinted.get("online_order_id"):
-        order = state.store.get_order_by_online_id(hinted["online_order_id"])
+    order = state.store.find_named_order(hinted)
     if order is not None:
         state.orders.refresh(order.merchant_order_id, source="return",
                              budget=state.settings.request_budget)  # fmt: skip

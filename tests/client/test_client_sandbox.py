@@ -134,7 +134,9 @@ def test_transient_errors_are_retried_away(sandbox):
     )
     client = make_client(sandbox, max_retries=2)
     session = client.widget_init("apply", Decimal("400.00"), "en-CA", merchant_order_id="R-2")
-    assert client.order_by_merchant_order_id("R-2").transaction_id == session.online_order_id
+    assert client.order_by_merchant_order_id("R-2").transaction_id == sandbox.transaction_id(
+        session.online_order_id
+    )
 
 
 def test_malformed_json_becomes_unavailable(sandbox):
@@ -170,13 +172,15 @@ def test_buy_flow_end_to_end(sandbox):
         merchant_order_id="R-3",
         billing_information=ADDRESS,
         shipping_information=ADDRESS,
+        customer_id="1293835",
     )
     assert session.redirection_url.startswith(sandbox.url)
     assert client.order_by_merchant_order_id("R-3").status == "PENDING"
     sandbox.control("POST", f"orders/{session.online_order_id}/settle", {"outcome": "approve"})
     lookup = client.order_by_merchant_order_id("R-3")
     assert lookup.status == "SUCCESS"
-    assert lookup.transaction_id == session.online_order_id
+    assert lookup.transaction_id == sandbox.transaction_id(session.online_order_id)
+    assert lookup.purchase is not None and lookup.purchase.customer_id == "1293835"
     assert lookup.purchase is not None
     assert lookup.purchase.purchase_amount == Decimal("499.00")
     assert lookup.purchase.term == 12

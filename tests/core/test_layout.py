@@ -130,6 +130,7 @@ SETTINGS = {
     "flexiti_checkout.web.settings.catalogue",
     "flexiti_checkout.web.settings.values",
     "flexiti_checkout.web.settings.environment",
+    "flexiti_checkout.web.settings.cookies",
 }
 #: Modules outside the settings that read configuration of their own, what they read, and why.
 OWN_CONFIGURATION = {

@@ -38,6 +38,8 @@ PUBLIC = [
     # the werkzeug errors FlexitiCheckout.checkout raises, which a host may restyle
     "FlexitiHTTPError", "InvalidCheckoutHTTPError", "CheckoutConflictHTTPError",
     "AmountNotFinanceableHTTPError", "CheckoutUnavailableHTTPError",
+    # a lookup Flexiti refused for the merchant order id's form (FLEXITI_NUMERIC_ORDER_IDS)
+    "MerchantOrderIdRefusedError",
 ]  # fmt: skip
 
 #: The module paths a caller may import from, and a name each must keep offering.

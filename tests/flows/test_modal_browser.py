@@ -140,7 +140,7 @@ def test_flexiti_open_from_a_page_on_another_origin(page, demo, shots):
         f"{demo.url}/flexiti/api/checkouts",
         headers={"Authorization": f"Bearer {API_KEY}"},
         json={
-            "merchant_order_id": order_id, "amount": "499.00", "flow": "buy", "lang": "en",
+            "merchant_order_id": order_id, "amount": "499.00", "flow": "apply/buy", "lang": "en",
             "email": "tommy@example.com", "first_name": "Tommy", "last_name": "Samson",
             "billing": {"first_name": "Tommy", "last_name": "Samson",
                         "address_1": "123 Any Street", "city": "Toronto", "province": "ON",

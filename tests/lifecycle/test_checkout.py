@@ -78,7 +78,6 @@ def errors_of(data: Any) -> dict[str, list[str]]:
         ("amount", 10, Decimal("10.00")),
         ("amount", Decimal("499.99"), Decimal("499.99")),
         ("amount", Decimal("1E+2"), Decimal("100.00")),
-        ("flow", "buy", "buy"),
         ("flow", "apply/buy", "apply/buy"),
         ("flow", "Apply", "apply"),
         ("lang", "en", "en"),
@@ -109,6 +108,10 @@ def errors_of(data: Any) -> dict[str, list[str]]:
         ("date_of_birth", years_ago(121, days=1), years_ago(121, days=1)),
         ("customer_id", "1293835", "1293835"),
         ("vcc", "2374980012897093", "2374980012897093"),
+        ("vcc", " 2374 9800 1289 7093 ", "2374980012897093"),
+        ("vcc", "2374-9800-1289-7093", "2374980012897093"),
+        ("salutation", " mr ", "mr"),
+        ("has_previous_purchase", True, True),
         ("is_guest", True, True),
         ("is_guest", False, False),
         ("is_guest", None, None),
@@ -131,9 +134,10 @@ def test_good_values_are_normalised(field: str, given: Any, expected: Any) -> No
 
 
 def test_defaults() -> None:
-    """Only the order id, amount and addresses are needed; the rest defaults to buy, en, empty."""
+    """Only the order id, amount and addresses are needed; the rest defaults to apply/buy (the
+    flow Flexiti's widget init documents without a customer id or card), en, empty."""
     request = validate_checkout(BASE)
-    assert (request.flow, request.lang) == ("buy", "en")
+    assert (request.flow, request.lang) == ("apply/buy", "en")
     assert request.email is request.phone is request.date_of_birth is request.is_guest is None
     assert request.billing == Address(**{**ADDRESS, "postal_code": "M2A2A2"})
 
@@ -299,6 +303,7 @@ def test_addresses_required_for_purchase_flows(
 ) -> None:
     """buy and apply/buy need both addresses; apply needs none; a bad address is not 'missing'."""
     data = {"merchant_order_id": "A-1", "amount": "10", "flow": flow, **present}
+    data["customer_id"] = "1293835"  # what buy needs besides addresses
     if errors:
         assert errors_of(data) == errors
     else:
@@ -315,7 +320,7 @@ def test_all_errors_are_reported_at_once() -> None:
             "(parse JSON with parse_float=Decimal)"
         ],
         "email": ["is not an email address like name@example.com"],
-        "shipping": ["is required for the buy flow"],
+        "shipping": ["is required for the apply/buy flow"],
     }
 
 
@@ -376,7 +381,7 @@ def test_dataclass_input_errors() -> None:
     assert errors_of(given) == {
         "amount": ["must have at most 2 decimal places"],
         "billing.postal_code": ["is not a Canadian postal code like M5V 2T6"],
-        "shipping": ["is required for the buy flow"],
+        "shipping": ["is required for the apply/buy flow"],
     }
 
 
@@ -417,13 +422,15 @@ FLEXITI_ADDRESS = {
 
 
 def test_widget_init_arguments_with_everything() -> None:
-    """Every field maps to Flexiti's name and format: fname, phone_number, dob as MM/DD/YYYY."""
+    """Every field maps to Flexiti's name and format: fname, phone_number, dob as MM/DD/YYYY, the
+    billing address as the application's pre-filled address."""
     request = validate_checkout(
         {
             **BASE,
             "flow": "apply/buy",
             "lang": "fr-CA",
             "amount": "3000",
+            "salutation": "mr",
             "email": "test@flexiti.com",
             "phone": "647-616-1234",
             "first_name": "Tommy",
@@ -434,6 +441,7 @@ def test_widget_init_arguments_with_everything() -> None:
             "customer_id": "1293835",
             "vcc": "2374980012897093",
             "is_guest": False,
+            "has_previous_purchase": True,
         }
     )
     arguments = widget_init_arguments(request)
@@ -444,15 +452,21 @@ def test_widget_init_arguments_with_everything() -> None:
         "merchant_order_id": "A-1042",
         "billing_information": FLEXITI_ADDRESS,
         "shipping_information": {**FLEXITI_ADDRESS, "address_2": "Unit 4"},
+        "salutation": "mr",
         "email": "test@flexiti.com",
         "phone_number": "6476161234",
         "fname": "Tommy",
         "mname": "J",
         "lname": "Samson",
         "dob": "06/01/1981",
+        "address_1": "123 Any Street",
+        "city": "Toronto",
+        "province": "ON",
+        "postal_code": "M2A2A2",
         "customer_id": "1293835",
         "vcc": "2374980012897093",
         "is_guest": False,
+        "has_previous_purchase": True,
     }
     assert str(arguments["amount_requested"]) == "3000.00"
 
@@ -480,7 +494,8 @@ def test_widget_init_arguments_fit_the_client() -> None:
 
 
 def test_repr_shows_the_order_only() -> None:
-    """repr names the order, amount, flow and language and nothing personal."""
+    """repr names the order, amount, flow and language, and of a card number its last four
+    digits: nothing else personal."""
     request = validate_checkout(
         {
             **BASE,
@@ -496,8 +511,8 @@ def test_repr_shows_the_order_only() -> None:
     )
     text = repr(request)
     assert text == (
-        "CheckoutRequest(merchant_order_id='A-1042', amount=Decimal('499.99'), flow='buy', "
-        "lang='en')"
+        "CheckoutRequest(merchant_order_id='A-1042', amount=Decimal('499.99'), "
+        "flow='apply/buy', lang='en', vcc='…7093')"
     )
     assert str(request) == text
     for personal in ("Tommy", "Jean", "Samson", "tommy@", "6476161234", "1981", "2374", "Any"):
@@ -507,3 +522,75 @@ def test_repr_shows_the_order_only() -> None:
 def test_address_repr_shows_the_province_only() -> None:
     """An address printed on its own reveals only its province."""
     assert repr(Address(**ADDRESS)) == "Address(province='ON')"
+
+
+# -- flows as Flexiti's widget init table says ------------------------------------------------
+
+
+BUY_WITHOUT_CUSTOMER = (
+    "is required for the buy flow unless vcc is given: send the customer's Flexiti customer id "
+    "or card number, or use the apply/buy flow, where the customer signs in to Flexiti or applies"
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "errors"),
+    [
+        ({}, {"customer_id": [BUY_WITHOUT_CUSTOMER]}),
+        ({"customer_id": " ", "vcc": ""}, {"customer_id": [BUY_WITHOUT_CUSTOMER]}),
+        ({"customer_id": "1293835"}, {}),
+        ({"vcc": "2374980012897093"}, {}),
+        (
+            {"vcc": "2374"},
+            {"vcc": ["is not a card number: 13 to 19 digits, spaces or hyphens allowed"]},
+        ),
+    ],
+)
+def test_buy_needs_a_customer_id_or_a_card_number(
+    given: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
+    """buy without customer_id or vcc is refused before anything is sent, saying what is missing
+    and what to do; a card number that is given but malformed gets its own error."""
+    data = {**BASE, "flow": "buy", **given}
+    if errors:
+        assert errors_of(data) == errors
+    else:
+        assert validate_checkout(data).flow == "buy"
+
+
+def test_a_bad_card_number_is_never_echoed() -> None:
+    """The refusal of a malformed card number names the field, not the digits."""
+    with pytest.raises(InvalidCheckoutError) as caught:
+        validate_checkout({**BASE, "vcc": "2374 9800 1289 709X"})
+    assert "2374" not in str(caught.value) and "709" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("flow", "prefilled"),
+    [("apply", True), ("apply/buy", True), ("buy", False)],
+)
+def test_prefill_goes_with_the_flows_whose_form_it_fills(flow: str, prefilled: bool) -> None:
+    """salutation, contact, names, date of birth and the address pre-fill the application form
+    of apply and apply/buy (Online API, widget init); buy sends only what buys."""
+    request = validate_checkout(
+        {
+            **BASE,
+            "flow": flow,
+            "salutation": "ms",
+            "email": "t@example.com",
+            "first_name": "T",
+            "customer_id": "1293835",
+        }
+    )
+    arguments = widget_init_arguments(request)
+    prefill = {"salutation", "email", "fname", "address_1", "postal_code"}
+    assert prefill & set(arguments) == (prefill if prefilled else set())
+    assert arguments["customer_id"] == "1293835"
+
+
+def test_widget_init_gives_flexiti_the_id_it_knows_the_order_by() -> None:
+    """A numeric merchant order id for Flexiti replaces the shop's in widget init only."""
+    request = validate_checkout(BASE)
+    arguments = widget_init_arguments(request, merchant_order_id="123456789")
+    assert arguments["merchant_order_id"] == "123456789"
+    assert request.merchant_order_id == "A-1042"

@@ -9,6 +9,7 @@ import pytest
 
 from flexiti_checkout import Order, OrderStatus
 from flexiti_checkout.client.results import ApplyDetails, Lookup, PurchaseDetails
+from flexiti_checkout.errors import MerchantOrderIdRefusedError, UnavailableError
 from flexiti_checkout.lifecycle.outcome import lookup_outcome
 
 # The ``service`` fixture's client (conftest.py) looks orders up here.
@@ -109,13 +110,53 @@ def test_an_online_order_id_two_orders_share_is_not_looked_up(service, mocked, c
     assert "shares Flexiti order id 131209" in caplog.text
 
 
-def test_refresh_prefers_our_flexiti_order_over_another_with_the_same_merchant_id(service, mocked):
-    """If the merchant id now names another Flexiti order, ours is looked up by its own id."""
-    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", json=OTHER)
+def test_a_transaction_id_unlike_the_online_order_id_settles_in_one_lookup(service, mocked):
+    """The lookup's transaction_id is another id than widget init's online_order_id (Online API:
+    131221 and 131209): the order settles from the one lookup and keeps both ids."""
+    by_merchant = mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1",
+                             json={**SUCCESS, "transaction_id": 131221})  # fmt: skip
+    by_online_id = mocked.get(f"{NOTIFICATIONS}/order-id/131209", json=SUCCESS)
+    settled = service.refresh_order(pending(service), source="test").order
+    assert settled.status is OrderStatus.APPROVED
+    assert (settled.online_order_id, settled.transaction_id) == ("131209", "131221")
+    assert (by_merchant.call_count, by_online_id.call_count) == (1, 0)
+    assert service.store.find_named_order({"transaction_id": "131221"}) == settled
+
+
+REFUSED = {"code": 400, "error": "invalid_request",
+           "error_description": "merchantOrderId must be an integer."}  # fmt: skip
+
+
+def test_a_merchant_order_id_refused_for_its_form_falls_back_to_flexitis_id(
+    service, mocked, caplog
+):
+    """A lookup refused for the merchant order id's form is said to be that (not an outage),
+    and the order is looked up by widget init's id instead."""
+    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", status=400, json=REFUSED)
     mocked.get(f"{NOTIFICATIONS}/order-id/131209", json=SUCCESS)
-    assert service.refresh_order(pending(service), source="test").order.status is (
-        OrderStatus.APPROVED
-    )
+    with caplog.at_level(logging.WARNING, logger="flexiti_checkout"):
+        result = service.refresh_order(pending(service), source="test")
+    assert result.order.status is OrderStatus.APPROVED and result.error is None
+    assert "refused the merchant order id 'M-1' as an identifier" in caplog.text
+    assert "FLEXITI_NUMERIC_ORDER_IDS" in caplog.text
+
+
+def test_a_refused_merchant_order_id_without_flexitis_id_is_reported_as_such(service, mocked):
+    """With no Flexiti order id to fall back on, the refusal comes back as
+    MerchantOrderIdRefusedError, an InvalidRequestError: never as Flexiti being unavailable."""
+    created = service.store.insert_order(merchant_order_id="M-1", amount=Decimal("499.00"),
+                                         flow="buy", lang="en", reference_id="ref-1",
+                                         source="test")  # fmt: skip
+    expired = service.store.transition(
+        service.store.transition(created, OrderStatus.PENDING, source="test",
+                                 redirection_url="https://x.flexiti.fi/f"),
+        OrderStatus.EXPIRED, source="test",
+    )  # fmt: skip
+    mocked.get(f"{NOTIFICATIONS}/merchant-order-id/M-1", status=400, json=REFUSED)
+    result = service.refresh_order(expired, source="test", force=True)
+    assert isinstance(result.error, MerchantOrderIdRefusedError)
+    assert not isinstance(result.error, UnavailableError)
+    assert "FLEXITI_NUMERIC_ORDER_IDS" in str(result.error)
 
 
 def test_unknown_everywhere_stays_pending(service, mocked):

@@ -13,6 +13,7 @@ from flexiti_checkout.lifecycle.redact import REDACTED, extract_identifiers, red
 
 R = REDACTED
 MERCHANT, ONLINE, PROMO = "merchant_order_id", "online_order_id", "promo_id"
+TRANSACTION = "transaction_id"  # the lookup's id: not widget init's online_order_id
 
 #: The shape the Online API documents for the test-notification endpoint, with plausible values.
 PURCHASE_NOTIFICATION = {
@@ -253,12 +254,15 @@ def test_card_in_a_message_of_a_payload() -> None:
         ),
         ({"merchantOrderId": "A-1", "onlineOrderId": "9"}, {MERCHANT: "A-1", ONLINE: "9"}),
         ({"MERCHANT_ORDER_ID": " A-1 "}, {MERCHANT: "A-1"}),
-        ({"merchant_order": "A-1", "transactionId": 131221}, {MERCHANT: "A-1", ONLINE: "131221"}),
+        (
+            {"merchant_order": "A-1", "transactionId": 131221},
+            {MERCHANT: "A-1", TRANSACTION: "131221"},
+        ),
         ({"reference": "A-1", "orderId": "131209"}, {MERCHANT: "A-1", ONLINE: "131209"}),
         ({"order_id": 131209.0, "promoId": Decimal("382712")}, {ONLINE: "131209", PROMO: "382712"}),
         (
             {"transaction_id": 131221, "flow": "buy", "purchase": {"promo_id": "382712"}},
-            {ONLINE: "131221", PROMO: "382712"},
+            {TRANSACTION: "131221", PROMO: "382712"},
         ),
         ({"data": {"order": {"merchant_orderid": "deep"}}}, {MERCHANT: "deep"}),
         ({"events": [{"orderId": "in-a-list"}]}, {ONLINE: "in-a-list"}),
@@ -284,7 +288,7 @@ def test_shallowest_identifier_wins() -> None:
 @pytest.mark.parametrize(
     "payload",
     [
-        {"transaction_id": "first", "online_order_id": "second"},
+        {"online_order_id": "first", "orderId": "second"},
         {"a": {"orderId": "first"}, "b": {"orderId": "second"}},
         {"events": [{"orderId": "first"}, {"orderId": "second"}]},
     ],

@@ -174,12 +174,14 @@ def test_api_call_requires_reference_id(sandbox_api):
     ],
 )
 def test_customer_scope_refused_on_merchant_endpoints(sandbox_api, method, path, base):
-    """A customer-scope token gets 403 insufficient_scope on lookups and the test notification
-    (merchants/login takes either scope: see test_sandbox)."""
+    """A customer-scope token on lookups, the test notification or the POS back office "is
+    considered invalid" (POS API v2.5, scope parameter usage): 401 invalid_token, as any invalid
+    token, so a client renews it (merchants/login takes either scope: see test_sandbox)."""
     response = sandbox_api.call(method, path, scope="customer", base=base, json={})
-    assert response.status_code == 403
-    assert response.json["code"] == 403
-    assert response.json["error"] == "insufficient_scope"
+    assert response.status_code == 401
+    assert response.json["code"] == 401
+    assert response.json["error"] == "invalid_token"
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
 
 
 @pytest.mark.parametrize(

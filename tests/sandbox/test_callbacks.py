@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from support.sandbox_server import BUYER
+
 PURCHASE_KEYS = {
     "customer_fname",
     "customer_lname",
@@ -52,7 +54,12 @@ def test_approved_purchase_notification(sandbox_api, sandbox_app, callback_recei
     """An approved buy order posts one JSON notification shaped like the Online API's (no order id,
     only the promo and customer ids), and logs it."""
     order_id = settle(
-        sandbox_api, merchant_orderid="SHOP-1", fname="Tommy", lname="Samson", dob="06/01/1981"
+        sandbox_api,
+        merchant_orderid="SHOP-1",
+        fname="Tommy",
+        lname="Samson",
+        dob="06/01/1981",
+        **BUYER,
     )
     (body,) = callback_receiver.wait_for(1)
     assert callback_receiver.received[0]["content_type"] == "application/json"
@@ -248,7 +255,18 @@ def test_test_notification(
 
 
 def test_test_notification_field_errors(sandbox_api):
-    """Bad Event or Notification_type are 409 wrong_inputs field errors."""
+    """Bad Event or Notification_type are refused in the Online API's failure shape, each
+    problem named in the description."""
+    response = sandbox_api.post(TEST_PATH, {"Event": "refund", "Notification_type": "maybe"})
+    assert (response.status_code, response.json["error"]) == (400, "invalid_request")
+    assert "Event must be one of" in response.json["error_description"]
+    assert "Notification_type must be one of" in response.json["error_description"]
+
+
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
+def test_test_notification_field_errors_by_field(sandbox_api):
+    """With ONLINE_FIELD_ERRORS, bad Event or Notification_type are 409 wrong_inputs field
+    errors, each named."""
     response = sandbox_api.post(TEST_PATH, {"Event": "refund", "Notification_type": "maybe"})
     assert response.status_code == 409 and response.json["error"] == "wrong_inputs"
     params = [item["param"] for item in response.json["field_errors"]]

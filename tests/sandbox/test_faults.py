@@ -32,6 +32,12 @@ def test_fault_knob_defaults(sandbox_client):
         "approved_amount_delta": "0",
         "lookup_style": "table",
         "return_style": "flexiti",
+        "online_field_errors": False,
+        "numeric_merchant_order_ids": False,
+        "same_transaction_id": False,
+        "reference_id_everywhere": False,
+        "unlimited_bypass": False,
+        "apply_address_1_required": False,
     }
 
 

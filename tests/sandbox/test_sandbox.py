@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from support.sandbox_server import ADDRESS, POS_API, buy_body
+from support.sandbox_server import ADDRESS, BUYER, POS_API, buy_body
 
 V2_INIT = "/online/v2/client-id/{cid}/systems/init"
 APPLY_INIT = "/online/client-id/{cid}/systems/init"
@@ -50,12 +50,13 @@ def lookup(api, order_id):
 
 
 @pytest.mark.parametrize(
-    ("flow", "path"), [("buy", V2_INIT), ("apply/buy", V2_INIT), ("apply", APPLY_INIT)]
+    ("flow", "path"),
+    [(BUYER, V2_INIT), ({"flow": "apply/buy"}, V2_INIT), ({"flow": "apply"}, APPLY_INIT)],
 )
 def test_init_happy_path(sandbox_api, flow, path):
     """Init answers an incrementing online_order_id and a redirection_url to the hosted flow."""
-    first = sandbox_api.post(path, buy_body(flow=flow))
-    second = sandbox_api.post(path, buy_body(flow=flow))
+    first = sandbox_api.post(path, buy_body(**flow))
+    second = sandbox_api.post(path, buy_body(**flow))
     assert first.status_code == 200, first.json
     assert first.json["online_order_id"] == 131209
     assert second.json["online_order_id"] == 131210
@@ -88,6 +89,7 @@ def test_init_accepts_amount_forms_and_langs(sandbox_api, sandbox_app, amount, l
     assert isinstance(order.amount, Decimal)
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 @pytest.mark.parametrize(
     ("overrides", "path", "expected"),
     [
@@ -102,7 +104,7 @@ def test_init_accepts_amount_forms_and_langs(sandbox_api, sandbox_app, amount, l
         ({"lang": "de-DE"}, V2_INIT, {"lang": "en-CA, fr-CA"}),
         ({"flow": "borrow"}, V2_INIT, {"flow": "apply, buy, apply/buy"}),
         ({"flow": "apply"}, V2_INIT, {"flow": "/online/client-id/{clientId}/systems/init"}),
-        ({"flow": "buy"}, APPLY_INIT, {"flow": "/online/v2/client-id/{clientId}/systems/init"}),
+        (BUYER, APPLY_INIT, {"flow": "/online/v2/client-id/{clientId}/systems/init"}),
         ({"billing_information": None}, V2_INIT, {"billing_information": "required"}),
         ({"shipping_information": "x"}, V2_INIT, {"shipping_information": "must be an object"}),
         ({"email": "nope"}, V2_INIT, {"email": "invalid"}),
@@ -118,6 +120,7 @@ def test_init_field_errors(sandbox_api, overrides, path, expected):
         assert fragment in errors[param]
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 @pytest.mark.parametrize(
     ("field", "value", "fragment"),
     [
@@ -137,6 +140,7 @@ def test_init_address_field_errors(sandbox_api, section, field, value, fragment)
     assert fragment in errors[f"{section}.{field}"]
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 def test_init_reports_every_bad_field_at_once(sandbox_api):
     """Several problems give several field_errors in one 409 wrong_inputs, with the values."""
     response = sandbox_api.post(V2_INIT, {"lang": "xx", "flow": "buy", "amount_requested": "abc"})
@@ -145,6 +149,7 @@ def test_init_reports_every_bad_field_at_once(sandbox_api):
         "amount_requested": "abc",
         "billing_information": None,
         "shipping_information": None,
+        "customer_id": None,
     }
 
 
@@ -201,6 +206,7 @@ def test_calculator_html_in_english_and_french(sandbox_api):
     assert "41,58\u00a0$" in french and "mois" in french and 'lang="fr-CA"' in french
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 @pytest.mark.parametrize("query", ["", "?price=", "?price=abc", "?price=-1"])
 def test_calculator_bad_price_is_field_error(sandbox_api, query):
     """A missing or non-numeric price is a 409 wrong_inputs field error on price."""
@@ -240,6 +246,7 @@ def test_plans_and_max_amount_from_config(sandbox_api):
     assert plan == {"monthlyPayment": "50.00", "months": "10"}
 
 
+@pytest.mark.sandbox_config({"ONLINE_FIELD_ERRORS": True})
 def test_payment_availability_needs_amount(sandbox_api):
     """A missing amount_requested is a field error."""
     assert list(field_params(sandbox_api.post(AVAILABILITY, {}))) == ["amount_requested"]
@@ -267,10 +274,10 @@ def test_learn_more_url_and_page(sandbox_api, sandbox_client):
 def test_lookup_pending_then_approved_through_hosted_page(sandbox_api, sandbox_client):
     """A lookup says Pending until the customer approves on the hosted page, then Success
     (the Online API's table spelling, ``purchase.status``, by default)."""
-    started = sandbox_api.init(merchant_orderid="A-77").json
+    started = sandbox_api.init(merchant_orderid="A-77", **BUYER).json
     order_id = started["online_order_id"]
     pending = lookup(sandbox_api, order_id).json
-    assert pending["transaction_id"] == order_id
+    assert pending["transaction_id"] == sandbox_api.transaction_id(order_id) != order_id
     assert pending["flow"] == "buy"
     assert pending["purchase"]["status"] == "Pending"
     assert "purchase_status" not in pending["purchase"]
@@ -350,7 +357,8 @@ def test_hosted_page_bad_outcome_and_unknown_token(sandbox_api, sandbox_client):
 )
 def test_hosted_page_is_bilingual_and_accessible(sandbox_api, sandbox_client, flow, lang, texts):
     """The page speaks the order's language, labels every input and names every button."""
-    response = sandbox_api.init(flow=flow, lang=lang, merchant_orderid="M-9")
+    given = BUYER if flow == "buy" else {"flow": flow}
+    response = sandbox_api.init(lang=lang, merchant_orderid="M-9", **given)
     page = sandbox_client.get(flow_path(response.json["redirection_url"]))
     html = page.get_data(as_text=True)
     assert f'<html lang="{lang}">' in html
@@ -482,7 +490,7 @@ def test_merchant_order_lookup_returns_latest(sandbox_api):
     sandbox_api.init(merchant_orderid="DUP")
     newer = sandbox_api.init(merchant_orderid="DUP").json["online_order_id"]
     body = sandbox_api.get(BY_MERCHANT.replace("{merchant_orderid}", "DUP")).json
-    assert body["transaction_id"] == newer
+    assert body["transaction_id"] == sandbox_api.transaction_id(newer)
 
 
 def test_promo_lookup(sandbox_api):
@@ -587,7 +595,7 @@ def test_home_page_refuses_bad_tries(sandbox_client, form, message):
 
 def test_init_accepts_a_form_encoded_body(sandbox_api):
     """Widget init reads a form body (Flexiti's proof of concept and JS SDK post forms)."""
-    form = {"lang": "en-CA", "flow": "buy", "amount_requested": "499.00",
+    form = {"lang": "en-CA", "flow": "apply/buy", "amount_requested": "499.00",
             "merchant_order_id": "FORM-1"}  # fmt: skip
     for section in ("billing_information", "shipping_information"):
         form.update({f"{section}[{key}]": value for key, value in ADDRESS.items()})
@@ -598,7 +606,9 @@ def test_init_accepts_a_form_encoded_body(sandbox_api):
     )
     assert response.status_code == 200, response.json
     found = sandbox_api.get(BY_MERCHANT.replace("{merchant_orderid}", "FORM-1"))
-    assert found.json["transaction_id"] == response.json["online_order_id"]
+    assert found.json["transaction_id"] == sandbox_api.transaction_id(
+        response.json["online_order_id"]
+    )
 
 
 @pytest.mark.parametrize("spelling", ["merchant_orderid", "merchant_order_id"])
@@ -607,7 +617,7 @@ def test_init_reads_both_merchant_order_id_spellings(sandbox_api, spelling):
     body = {**buy_body(merchant_orderid=None), spelling: "BOTH-1"}
     started = sandbox_api.post(V2_INIT, body).json
     found = sandbox_api.get(BY_MERCHANT.replace("{merchant_orderid}", "BOTH-1"))
-    assert found.json["transaction_id"] == started["online_order_id"]
+    assert found.json["transaction_id"] == sandbox_api.transaction_id(started["online_order_id"])
 
 
 def test_reference_id_longer_than_32_characters_is_refused(sandbox_api):

@@ -242,7 +242,7 @@ def test_bad_fields_are_each_named(client, changes, fields):
 @pytest.mark.parametrize("amount", ["499.99", "4.9999e2", "499.0"])
 def test_a_json_float_amount_is_refused_with_advice(client, amount):
     """An amount sent as a JSON number with a fraction is refused: send it as a string."""
-    answer = start_raw(client, f'{{"merchant_order_id": "F-1", "amount": {amount}, "flow": "buy"}}')
+    answer = start_raw(client, f'{{"merchant_order_id": "F-1", "amount": {amount}}}')
     assert answer.status_code == 400
     assert set(answer.json["fields"]) == {"amount", "billing", "shipping"}
     assert 'must be a string such as "499.99"' in answer.json["fields"]["amount"][0]
@@ -353,7 +353,7 @@ def test_conflicts_are_409(client, service, sandbox, second, error):
     """A pending order for another amount or flow, or an ended one, cannot start: 409."""
     assert start(client, checkout_request("API-C")).status_code == 201
     body = checkout_request(
-        "API-C", amount=second.get("amount", "499.00"), flow=second.get("flow", "buy")
+        "API-C", amount=second.get("amount", "499.00"), flow=second.get("flow", "apply/buy")
     )
     if "settle_first" in second:
         settle(service, sandbox, "API-C", second["settle_first"])
@@ -414,7 +414,7 @@ def test_order_with_its_history(client, service, sandbox):
     answer = client.get("/flexiti/api/orders/API-R", headers=bearer())
     assert answer.status_code == 200
     order = answer.json
-    assert (order["status"], order["amount"], order["flow"]) == ("approved", "1234.50", "buy")
+    assert (order["status"], order["amount"], order["flow"]) == ("approved", "1234.50", "apply/buy")
     assert order["online_order_id"] == online_order_id
     assert order["details"]["purchase_amount"] == "1234.50"
     assert order["created_at"] <= order["status_since"] and order["checked_at"]

@@ -88,7 +88,7 @@ def schema_of(field: str) -> dict[str, Any]:
         ("amount", "1000000." + "0" * 25, False),
         ("amount", "0.01" + "0" * 28, True),
         ("amount", "0.01" + "0" * 29, False),
-        ("flow", "BUY", True),
+        ("flow", "Apply/BUY", True),
         ("flow", " apply/buy ", True),
         ("flow", "purchase", False),
         ("lang", "EN", True),

@@ -43,7 +43,8 @@ def order_row(n: int, status: str) -> dict[str, Any]:
         "id": n, "merchant_order_id": f"R-{n}", "online_order_id": str(1000 + n),
         "reference_id": f"ref-{n}", "flow": "buy", "amount": f"{n}99.10", "currency": "CAD",
         "lang": "fr", "status": status, "version": 2, "redirection_url": "https://x.example/f",
-        "flexiti_status": "SUCCESS", "details": {"promo_id": f"P{n}", "term": 12},
+        "flexiti_status": "SUCCESS",
+        "details": {"promo_id": f"P{n}", "term": 12, "transaction_id": 131220 + n},
         "error": None, "created_at": 1000.0 + n, "updated_at": 2000.0 + n,
         "status_at": 2000.0 + n, "checked_at": 2000.5, "lookup_after": None,
         "lookup_claimed_at": None,
@@ -149,6 +150,8 @@ def test_a_store_of_the_first_release_is_refused_then_upgraded_intact(
         # Each order's promo id is copied to its own column, found by index (revision 0006).
         found = [store.get_order_by_promo_id(f"P{n}") for n in (1, 2, 3)]
         assert [o.merchant_order_id for o in found if o] == ["R-1", "R-2", "R-3"]
+        # And its transaction id, which refunds take, to a column of its own (revision 0008).
+        assert [o.transaction_id for o in found if o] == ["131221", "131222", "131223"]
         moved = store.transition(store.get_order("R-2"), OrderStatus.APPROVED, source="test")
         assert moved is not None and moved.version == 3
     finally:
@@ -180,7 +183,7 @@ def test_the_revisions_build_exactly_the_store_tables(engine: Engine) -> None:
             compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
             == []
         )
-        assert conn.execute(text("select value from flexiti_meta")).scalar() == "7"
+        assert conn.execute(text("select value from flexiti_meta")).scalar() == "8"
 
 
 def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> None:
@@ -197,11 +200,11 @@ def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> N
 @pytest.mark.parametrize(
     ("prepare", "output", "code"),
     [
-        (lambda url, engine: None, "Store: empty (created at revision 0007 on first use)\n", 0),
-        (lambda url, engine: open_and_close(url), "Store: revision 0007 (up to date)\n", 0),
+        (lambda url, engine: None, "Store: empty (created at revision 0008 on first use)\n", 0),
+        (lambda url, engine: open_and_close(url), "Store: revision 0008 (up to date)\n", 0),
         (
             lambda url, engine: fill_released_store(engine),
-            "Store: revision 0001; this flexiti-checkout needs 0007. Back the database up, "
+            "Store: revision 0001; this flexiti-checkout needs 0008. Back the database up, "
             "then run `flask flexiti db upgrade`.\n",
             1,
         ),

@@ -129,7 +129,7 @@ def settled(
 ) -> Order:
     """An order that Flexiti settled as ``status``, with its purchase at the fake Flexiti."""
     order = store.insert_order(
-        merchant_order_id=merchant_order_id, amount=Decimal(amount), flow="buy", lang="en",
+        merchant_order_id=merchant_order_id, amount=Decimal(amount), flow="apply/buy", lang="en",
         reference_id="ref", source="checkout",
     )  # fmt: skip
     assert order is not None

@@ -33,6 +33,9 @@ ADDRESS = {
     "province": "ON",
     "postal_code": "M2A2A2",
 }
+#: What a ``buy`` init needs besides the purchase (Online API, widget init: ``customer_id`` or
+#: ``vcc``): the customer id of Flexiti's examples.
+BUYER = {"flow": "buy", "customer_id": "1293835"}
 
 
 class SandboxServer:
@@ -58,6 +61,11 @@ class SandboxServer:
         response = self._session.request(method, self.url + path, json=json, timeout=10)
         response.raise_for_status()
         return response.json()
+
+    def transaction_id(self, online_order_id: Any) -> str:
+        """The transaction id the sandbox gave the order widget init answered as
+        ``online_order_id`` (what the lookups and the POS API call it)."""
+        return str(self.control("GET", f"orders/{online_order_id}")["transaction_id"])
 
     def close(self) -> None:
         self._session.close()
@@ -173,7 +181,8 @@ class SandboxApi:
         return self.call("POST", path, json=json, **kwargs)
 
     def init(self, **overrides: Any) -> TestResponse:
-        """Start a valid ``buy`` flow for 499.00; keyword arguments replace body fields."""
+        """Start a valid purchase (``apply/buy``) for 499.00; keyword arguments replace body
+        fields."""
         body = buy_body(**overrides)
         path = "/online/client-id/{cid}/systems/init"
         if body.get("flow") != "apply":
@@ -185,6 +194,11 @@ class SandboxApi:
             f"/_sandbox/orders/{online_order_id}/settle", json={"outcome": outcome}
         )
 
+    def transaction_id(self, online_order_id: Any) -> int:
+        """The transaction id the sandbox gave the order widget init answered as
+        ``online_order_id`` (what the lookups and the POS API call it)."""
+        return self.client.get(f"/_sandbox/orders/{online_order_id}").json["transaction_id"]
+
     def knobs(self, **changes: Any) -> dict[str, Any]:
         response = self.client.patch("/_sandbox/faults", json=changes)
         assert response.status_code == 200, response.json
@@ -192,10 +206,11 @@ class SandboxApi:
 
 
 def buy_body(**overrides: Any) -> dict[str, Any]:
-    """A valid ``buy`` init body; ``None`` in overrides removes a field."""
+    """A valid widget init body for a purchase (``apply/buy``, the flow that needs no Flexiti
+    customer; ``**BUYER`` makes it ``buy``); ``None`` in overrides removes a field."""
     body: dict[str, Any] = {
         "lang": "en-CA",
-        "flow": "buy",
+        "flow": "apply/buy",
         "amount_requested": 499,
         "merchant_orderid": "ORDER-1",
         "billing_information": dict(ADDRESS),

@@ -37,7 +37,7 @@ ADDRESS = {
 
 
 def checkout_request(
-    merchant_order_id: str, amount: str = "499.00", flow: str = "buy", lang: str = "en"
+    merchant_order_id: str, amount: str = "499.00", flow: str = "apply/buy", lang: str = "en"
 ) -> dict:
     """A valid checkout request with personal data a test can look for afterwards."""
     request: dict[str, Any] = {
@@ -96,7 +96,7 @@ class Shop:
     def state(self) -> FlexitiState:
         return flexiti_state(self.app)
 
-    def start(self, merchant_order_id: str, amount: str = "499.00", flow: str = "buy"):
+    def start(self, merchant_order_id: str, amount: str = "499.00", flow: str = "apply/buy"):
         """Start a checkout from Python (no browser); returns the CheckoutSession."""
         with self.app.app_context():
             return self.flexiti.start_checkout(checkout_request(merchant_order_id, amount, flow))
@@ -162,7 +162,7 @@ def make_shop_app(
 
         mode = request.args.get("mode", "modal")
         amount = request.args.get("amount", "499.00")
-        flow = request.args.get("flow", "buy")
+        flow = request.args.get("flow", "apply/buy")
         lang = request.args.get("lang", "en")
         return flexiti.checkout(checkout_request(merchant_order_id, amount, flow, lang), mode=mode)
 

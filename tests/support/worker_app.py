@@ -47,7 +47,7 @@ def start(merchant_order_id: str) -> Response:
         {
             "merchant_order_id": merchant_order_id,
             "amount": request.args.get("amount", "499.00"),
-            "flow": "buy",
+            "flow": "apply/buy",
             "billing": dict(ADDRESS),
             "shipping": dict(ADDRESS),
         }

@@ -50,15 +50,17 @@ def refunds(store: Store, webhooks: Webhooks, flexiti: FakeBackOffice) -> Refund
 
 def approved_order(store: Store, flexiti: FakeBackOffice) -> Order:
     order = store.insert_order(
-        merchant_order_id="W-1", amount=Decimal("80.00"), flow="buy", lang="en",
+        merchant_order_id="W-1", amount=Decimal("80.00"), flow="apply/buy", lang="en",
         reference_id="ref-1", source="checkout",
     )  # fmt: skip
     assert order is not None
     order = store.transition(order, OrderStatus.PENDING, source="checkout", online_order_id="77")
     assert order is not None
-    order = store.transition(order, OrderStatus.APPROVED, source="callback")
-    assert order is not None
-    flexiti.add_purchase("77", Decimal("80.00"))
+    # The lookup's transaction id, not widget init's order id, is what a refund takes.
+    details = {"transaction_id": 131221, "purchase_amount": "80.00"}
+    order = store.transition(order, OrderStatus.APPROVED, source="callback", details=details)
+    assert order is not None and order.transaction_id == "131221"
+    flexiti.add_purchase("131221", Decimal("80.00"))
     return order
 
 

@@ -227,16 +227,9 @@ class CallbackProcessor:
 
     def _order_named_by(self, identifiers: dict[str, str]) -> Order | None:
         store = self.orders.store
-        merchant_order_id = identifiers.get("merchant_order_id")
-        if merchant_order_id:
-            order = store.get_order(merchant_order_id)
-            if order is not None:
-                return order
-        online_order_id = identifiers.get("online_order_id")
-        if online_order_id:
-            order = store.get_order_by_online_id(online_order_id)
-            if order is not None:
-                return order
+        order = store.find_named_order(identifiers)
+        if order is not None:
+            return order
         promo_id = identifiers.get("promo_id")
         if promo_id:
             return store.get_order_by_promo_id(promo_id)

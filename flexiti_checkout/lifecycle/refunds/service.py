@@ -262,8 +262,9 @@ class RefundService:
 
 
 def transaction_of(order: Order) -> str | None:
-    """Flexiti's transaction id of the order's purchase (what POS back-office calls take)."""
-    found = order.details.get("transaction_id") or order.online_order_id
+    """Flexiti's transaction id of the order's purchase (what POS back-office calls take): the
+    lookup's ``transaction_id``, never widget init's ``online_order_id``, which is another id."""
+    found = order.transaction_id or order.details.get("transaction_id")
     return str(found) if found else None
 
 

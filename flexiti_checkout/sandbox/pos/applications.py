@@ -21,11 +21,14 @@ from flexiti_checkout.sandbox.validation import PROVINCES, check_lang, parse_lan
 _, bp = blueprints("sandbox_pos_applications")
 pages = Blueprint("sandbox_pos_pages", __name__, url_prefix="/sandbox")
 MAX_CREDIT = Decimal("15000.00")
+#: Apply's required fields as the POS API's table marks them: ``address_2``, not ``address_1``
+#: (``APPLY_ADDRESS_1_REQUIRED`` swaps the two, as an address usually has them).
 REQUIRED = (
-    "phone_number", "email", "salutation", "first_name", "last_name", "dob", "address_1", "city",
+    "phone_number", "email", "salutation", "first_name", "last_name", "dob", "address_2", "city",
     "province", "postal_code", "housing_type", "occupation_id", "occupation_title",
     "security_qid", "security_answer", "piw",
 )  # fmt: skip
+_LINE_SWAP = {"address_2": "address_1"}
 INCOMES = ("personal_income", "household_income")
 
 
@@ -36,7 +39,8 @@ def apply(cid: str) -> ResponseReturnValue:
     body = json_object_body()
     errors = FieldErrors()
     amount = amount_field(errors, "amount_requested", body.get("amount_requested"))
-    for name in REQUIRED:
+    swap = _LINE_SWAP if get_state().knobs.apply_address_1_required else {}
+    for name in (swap.get(name, name) for name in REQUIRED):
         value = body.get(name)
         if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
             errors.add(name, f"{name} is required", value)
@@ -61,7 +65,7 @@ def apply(cid: str) -> ResponseReturnValue:
         credit_limit=limit,
         province=province,
         postal_code=str(body["postal_code"]).replace(" ", "").upper(),
-        address_1=str(body["address_1"]),
+        address_1=str(body.get("address_1") or ""),
         address_2=str(body.get("address_2") or ""),
         city=str(body["city"]),
         email=str(body["email"]),

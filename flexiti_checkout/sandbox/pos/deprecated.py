@@ -17,6 +17,7 @@ from flexiti_checkout.sandbox.pos.rules import (
     amount_field,
     apr_of,
     blueprints,
+    bypass_allowed,
     check_code,
     check_credit,
     ledger,
@@ -62,7 +63,12 @@ def calculate_interest(cid: str, account_number: str) -> ResponseReturnValue:
                 "last_name": account.last_name,
                 "category_type": "preferred",
             },
-            "regular_purchase": {"term_amount": money_number(amount), "air": 0.2899, "fees": []},
+            "regular_purchase": {
+                "term_amount": money_number(amount),
+                "air": 0.2899,
+                "fees": [],
+                "verify": bypass_allowed(book, account, amount),
+            },
             "promotional_purchase": [
                 {
                     "plan_id": int(plan.plan_id),
@@ -115,7 +121,7 @@ def authorization(cid: str) -> ResponseReturnValue:
             raise not_found()
         require_purchasable(account)
         if body.get("verification_code") is not None:  # in-store only; the online widget has none
-            check_code(account, body["verification_code"])
+            check_code(book, account, body["verification_code"], str(kind), amount)
         check_credit(book, account, amount, Decimal(0))
         now = get_state().clock()
         captured = body["auto_capture"] is True

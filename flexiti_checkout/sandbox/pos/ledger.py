@@ -7,8 +7,9 @@ transaction the customer confirmed through ``PUT`` stays pending until ``post``;
 ``PUT`` answer shows exactly that (``customer_confirmed: true``, ``status: pending``).
 
 Purchases approved through the Online API's hosted flow join the ledger under their
-``transaction_id`` (the ``online_order_id``), posted, or held when the sandbox is started with
-``ONLINE_PURCHASES="held"``, so the POS API can post, cancel and return them like any other.
+``transaction_id`` (the lookup's, not widget init's ``online_order_id``), posted, or held
+when the sandbox is started with ``ONLINE_PURCHASES="held"``, so the POS API can post, cancel
+and return them like any other.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ CANCELLED = "cancelled"
 CREDIT_TYPES = ("promotional_purchase", "regular_purchase", "deposit")
 ONLINE_STATUSES = (POSTED, HELD)
 FIRST_TRANSACTION_ID = 167635
-FIRST_ACCOUNT_NUMBER = 20035160
+FIRST_ACCOUNT_NUMBER = 20035162
 FIRST_CUSTOMER_ID = 43360
 ONLINE_CREDIT_LIMIT = Decimal("10000.00")
 ZERO = Decimal("0.00")
@@ -66,6 +67,8 @@ class Account:
     creation_date: str = "2019-05-15"
     account_type: str = "consumer"
     verification_code: str | None = None
+    #: The code came from ``regular_purchase_bypass``: good for small regular purchases only.
+    bypass_code: bool = False
     closed: bool = False
 
 
@@ -120,6 +123,18 @@ def seed_accounts() -> list[Account]:
             "43356", "20035159", "6374980100408267", "Frank", "Frozen", "1970-12-31",
             Decimal("1000.00"), postal_code="T2P1J9", province="AB", city="Calgary",
             status="F", reason_code="FLCK", risk_rating="Y",
+        ),
+        # Auth Prohibited and Charged Off (POS API v2, customer search); no reason code of
+        # theirs is documented.
+        Account(
+            "43357", "20035160", "6374980100408275", "Amy", "Arrears", "1988-08-08",
+            Decimal("1500.00"), postal_code="V6B1A1", province="BC", city="Vancouver",
+            status="A", reason_code="",
+        ),
+        Account(
+            "43358", "20035161", "6374980100408283", "Zack", "Writtenoff", "1975-05-05",
+            Decimal("800.00"), postal_code="R3C0A1", province="MB", city="Winnipeg",
+            status="Z", reason_code="",
         ),
     ]  # fmt: skip
 
@@ -219,11 +234,23 @@ class Ledger:
             )
             return account.credit_limit - used
 
-    def issue_code(self, account: Account) -> str:
-        """A new four-digit verification code for the account's next transaction."""
+    def issue_code(self, account: Account, *, bypass: bool = False) -> str:
+        """A new four-digit verification code for the account's next transaction; a
+        ``bypass`` code is one the regular-purchase bypass issued."""
         with self.lock:
             account.verification_code = str(self.rng.randint(1000, 9999))
+            account.bypass_code = bypass
             return account.verification_code
+
+    def regular_purchases_since(self, account: Account, since: float) -> int:
+        """The account's regular purchases made since ``since`` (cancelled ones not counted)."""
+        with self.lock:
+            return sum(
+                p.transaction_type == "regular_purchase"
+                and p.status != CANCELLED
+                and p.created_at >= since
+                for p in self.of_account(account)
+            )
 
     # -- transactions ------------------------------------------------------------------------
 
@@ -265,7 +292,7 @@ class Ledger:
         """Bring purchases approved in the hosted flow into the ledger, once each."""
         with self.lock:
             for order in orders:
-                oid = order.online_order_id
+                oid = order.transaction_id
                 if order.status != SUCCESS or not order.is_purchase or oid in self._imported:
                     continue
                 self._imported.add(oid)

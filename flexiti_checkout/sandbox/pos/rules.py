@@ -41,6 +41,11 @@ NOT_ABLE = (
     "again."
 )
 NOT_ENOUGH_CREDIT = "We're sorry, there doesn't seem to be enough credit for this purchase amount."
+#: The regular-purchase bypass (POS API, calculate-interest's ``regular_purchase.verify``): for
+#: an account that made at most 3 regular purchases in the past 24 hours, for at most $200.
+BYPASS_MAX_AMOUNT = Decimal("200.00")
+BYPASS_MAX_PURCHASES = 3
+BYPASS_WINDOW = 24 * 3600.0
 
 
 def blueprints(name: str) -> tuple[Blueprint, Blueprint]:
@@ -78,12 +83,27 @@ def require_purchasable(account: Account) -> None:
         raise ApiError(409, "user_not_able_to_purchase", NOT_ABLE)
 
 
-def check_code(account: Account, given: Any) -> None:
-    """The verification code from ``verify`` must come with the transaction."""
+def check_code(
+    book: Ledger, account: Account, given: Any, kind: str, amount: Decimal | None
+) -> None:
+    """The verification code from ``verify`` must come with the transaction; a bypass code is
+    good only for a regular purchase the bypass allows (``UNLIMITED_BYPASS``: any)."""
     if given in (None, ""):
         raise ApiError(409, "verification_code_required", "verification_code_required")
     if account.verification_code is None or str(given).strip() != account.verification_code:
         raise ApiError(409, "wrong_verification_code", "wrong_verification_code")
+    regular = kind == "regular_purchase" or get_state().knobs.unlimited_bypass
+    if account.bypass_code and not (regular and bypass_allowed(book, account, amount)):
+        raise ApiError(409, "wrong_verification_code", "wrong_verification_code")
+
+
+def bypass_allowed(book: Ledger, account: Account, amount: Decimal | None = None) -> bool:
+    """Whether the regular-purchase bypass serves ``account`` (and ``amount``, when known)."""
+    state = get_state()
+    if state.knobs.unlimited_bypass:
+        return True
+    made = book.regular_purchases_since(account, state.clock() - BYPASS_WINDOW)
+    return made <= BYPASS_MAX_PURCHASES and (amount is None or amount <= BYPASS_MAX_AMOUNT)
 
 
 def check_credit(book: Ledger, account: Account, amount: Decimal, released: Decimal) -> None:

@@ -83,7 +83,7 @@ def create(cid: str) -> ResponseReturnValue:
         if account is None:
             raise not_found()
         require_purchasable(account)
-        check_code(account, body.get("verification_code"))
+        check_code(book, account, body.get("verification_code"), kind, amount)
         spends = kind in CREDIT_TYPES
         if spends:
             check_credit(book, account, amount, Decimal(0))
@@ -151,7 +151,7 @@ def update(cid: str, transaction_id: str) -> ResponseReturnValue:
             raise not_found()
         account = book.accounts[purchase.account_number]
         require_purchasable(account)
-        check_code(account, body.get("validation"))
+        check_code(book, account, body.get("validation"), "promotional_purchase", None)
         if purchase.status not in (PENDING, HELD):
             raise wrong_input(
                 "transaction_id", f"the transaction is {purchase.status}", transaction_id

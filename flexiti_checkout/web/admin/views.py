@@ -12,8 +12,10 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -22,7 +24,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from flexiti_checkout.errors import FlexitiError, OrderActionError
+from flexiti_checkout.errors import ConfigurationError, FlexitiError, OrderActionError
 from flexiti_checkout.http_errors import error_answer
 from flexiti_checkout.models import REFUNDABLE, Order, OrderStatus, RefundStatus
 from flexiti_checkout.store.order_list import Cursor, search_orders
@@ -30,6 +32,7 @@ from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.storefront.context import resolve_lang
 from flexiti_checkout.web.admin.access import SESSION_KEY, AdminConsole, csrf_ok, csrf_token
 from flexiti_checkout.web.admin.texts import admin_texts, status_names
+from flexiti_checkout.web.doctor import Options, diagnose, parse_flows
 from flexiti_checkout.web.state import FlexitiState, flexiti_state
 
 PAGE_SIZE = 50
@@ -133,6 +136,7 @@ def make_admin_blueprint() -> Blueprint:
         endpoint="act",
         methods=["POST"],
     )
+    bp.add_url_rule("/doctor", view_func=doctor, endpoint="doctor")
     bp.add_url_rule("/sign-in", view_func=sign_in, endpoint="sign_in", methods=["GET", "POST"])
     bp.add_url_rule("/sign-out", view_func=sign_out, endpoint="sign_out", methods=["POST"])
     return bp
@@ -287,6 +291,20 @@ def act(merchant_order_id: str, name: str) -> ResponseReturnValue:
         actor=actor, action=name, merchant_order_id=merchant_order_id, outcome=outcome
     )
     return redirect(url_for("flexiti_admin.order", merchant_order_id=merchant_order_id), 303)
+
+
+def doctor() -> ResponseReturnValue:
+    """The go-live checklist as JSON, for staff only (``flask flexiti doctor`` prints the same).
+    ``?url=`` is the shop's public origin (default: the origin this page was asked on), and each
+    ``?flow=`` a flow the shop starts."""
+    try:
+        flows = parse_flows(request.args.getlist("flow"))
+    except ConfigurationError as exc:
+        return jsonify({"error": exc.message}), 400
+    public_url = request.args.get("url") or request.host_url
+    checks = diagnose(current_app._get_current_object(), Options(public_url, flows))  # type: ignore[attr-defined]
+    ok = all(check.ok for check in checks)
+    return jsonify({"ok": ok, "checks": [check.as_dict() for check in checks]}), 200 if ok else 503
 
 
 def sign_in() -> ResponseReturnValue:

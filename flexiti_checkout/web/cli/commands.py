@@ -27,6 +27,7 @@ from flexiti_checkout.store.sweeps import prune
 from flexiti_checkout.web.cli.actions import ORDER_COMMANDS
 from flexiti_checkout.web.cli.webhooks import webhooks_command
 from flexiti_checkout.web.cli.worker import worker_command
+from flexiti_checkout.web.doctor import Options, diagnose, parse_flows
 from flexiti_checkout.web.settings.catalogue import parse_duration
 from flexiti_checkout.web.state import flexiti_state
 
@@ -87,6 +88,40 @@ def check() -> None:
             failures += 1
             click.echo(f"FAIL  {name}: {exc}")
     if failures:
+        sys.exit(1)
+
+
+@flexiti_commands.command("doctor")
+@click.option("--url", "public_url", help="Your shop's public origin, e.g. https://shop.example.")
+@click.option(
+    "--flow",
+    "flows",
+    multiple=True,
+    help="A flow your shop starts (apply, buy, apply/buy); repeat for several. Default: apply/buy.",
+)
+@click.option(
+    "--hosts", type=click.IntRange(min=1), default=1, show_default=True,
+    help="How many hosts run the shop.",
+)  # fmt: skip
+@click.option("--customer-id", help="A test customer's Flexiti id, for the buy flow's init.")
+@with_appcontext
+def doctor_command(
+    public_url: str | None, flows: tuple[str, ...], hosts: int, customer_id: str | None
+) -> None:
+    """Check what going live needs (settings, credentials, Flexiti's answers, the callback URL,
+    the store, the clock) and say what to do for each failure. Exits 1 if any check fails."""
+    try:
+        options = Options(public_url, parse_flows(flows), hosts, customer_id)
+    except ConfigurationError as exc:
+        raise click.BadParameter(exc.message, param_hint="--flow") from None
+    checks = diagnose(current_app._get_current_object(), options)  # type: ignore[attr-defined]
+    for check in checks:
+        click.echo(f"{'OK  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        if not check.ok:
+            click.echo(f"      → {check.advice}")
+    failed = sum(not check.ok for check in checks)
+    click.echo(f"{len(checks) - failed} of {len(checks)} checks passed.")
+    if failed:
         sys.exit(1)
 
 

@@ -11,7 +11,6 @@ half-working.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -49,11 +48,9 @@ __all__ = [
     "Settings",
     "load_settings",
     "parse_duration",
-    "secure_session_cookie",
     "setting_fields",
 ]
 
-log = logging.getLogger(__name__)
 _STOREFRONT = StorefrontSettings()
 
 
@@ -137,6 +134,14 @@ class Settings(OperationsSettings):
         "FLEXITI_DEFAULT_LANG", "en", value.lang, CHECKOUT, "fr",
         """The language of pages and badges when neither the call nor the shopper's browser
         says (``en`` or ``fr``).""",
+    )  # fmt: skip
+    numeric_order_ids: bool = setting(
+        "FLEXITI_NUMERIC_ORDER_IDS", False, value.flag, CHECKOUT, "true",
+        """Give Flexiti a numeric merchant order id of its own for each new order (nine digits,
+        stored with the order, unique, used for every lookup) instead of yours, for merchant
+        accounts whose merchant order ids are integers (Online API, merchant-order-id lookup).
+        Your id stays the order's key everywhere else: signals, webhooks, the service API and
+        the console. ``flask flexiti doctor`` tells when Flexiti refuses yours.""",
     )  # fmt: skip
     pending_expiry: float = setting(
         "FLEXITI_PENDING_EXPIRY", "2h", value.parse_duration, CHECKOUT, "30m",
@@ -377,16 +382,3 @@ def _api_urls(values: dict[str, Any]) -> None:
         return
     default_online, default_pos = ENVIRONMENTS[values["environment"]]
     values["online_api_url"], values["pos_api_url"] = online or default_online, pos or default_pos
-
-
-def secure_session_cookie(config: MutableMapping[str, Any], environment: str) -> None:
-    """SameSite=Lax unless the host chose otherwise (Flexiti's return is a top-level GET, which
-    carries Lax cookies); a warning when real credentials meet a session cookie without Secure."""
-    if config.get("SESSION_COOKIE_SAMESITE") is None:
-        config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if environment != "sandbox" and not config.get("SESSION_COOKIE_SECURE"):
-        log.warning(
-            "SESSION_COOKIE_SECURE is off with FLEXITI_ENVIRONMENT=%s: the session cookie that "
-            "remembers each customer's Flexiti order may travel over plain http; set it to True",
-            environment,
-        )

@@ -177,6 +177,21 @@ def whole(low: int, high: int) -> Parser:
     return parse
 
 
+_FLAGS = {"true": True, "1": True, "yes": True, "on": True,
+          "false": False, "0": False, "no": False, "off": False}  # fmt: skip
+
+
+def flag(key: str, value: Any) -> bool:
+    """``True``/``False``, or in the environment ``true``/``1``/``yes``/``on`` and their
+    opposites, in any case."""
+    if isinstance(value, bool):
+        return value
+    found = _FLAGS.get(value.strip().lower()) if isinstance(value, str) else None
+    if found is None:
+        raise ConfigurationError(f"{key} must be true or false, not {value!r}")
+    return found
+
+
 def optional_text(key: str, value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None

@@ -69,7 +69,7 @@ def shopper_places_order(client: Any, upc: str = "CHAIR-1") -> str:
 def service_order(number: str, status: str, amount: str = "499.00", **extra: Any) -> dict:
     """The service's order as its API and webhooks show it."""
     return {"merchant_order_id": number, "online_order_id": "131209", "status": status,
-            "amount": amount, "currency": "CAD", "flow": "buy", "lang": "en",
+            "amount": amount, "currency": "CAD", "flow": "apply/buy", "lang": "en",
             "refunds": [], "refundable": amount, **extra}  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from flexiti_checkout import (
     ExceedsAmountError,
     FlexitiClient,
     InvalidRequestError,
+    Lookup,
     NotEnoughCreditError,
     NotFoundError,
 )
@@ -28,10 +29,11 @@ def client(sandbox) -> FlexitiClient:
     )
 
 
-def approved_online_purchase(client: FlexitiClient, sandbox, amount: str = "499.00") -> str:
-    """Buy through the hosted flow and approve it; the purchase's transaction id."""
+def approved_online_purchase(client: FlexitiClient, sandbox, amount: str = "499.00") -> Lookup:
+    """Buy through the hosted flow (apply/buy: a customer new to Flexiti) and approve it; the
+    lookup, whose transaction id the POS API takes."""
     session = client.widget_init(
-        "buy",
+        "apply/buy",
         Decimal(amount),
         "en-CA",
         merchant_order_id="A-1",
@@ -41,8 +43,8 @@ def approved_online_purchase(client: FlexitiClient, sandbox, amount: str = "499.
     sandbox.control("POST", f"orders/{session.online_order_id}/settle", {"outcome": "approve"})
     lookup = client.order_by_online_order_id(session.online_order_id)
     assert lookup.status == "SUCCESS"
-    assert lookup.transaction_id is not None
-    return lookup.transaction_id
+    assert lookup.transaction_id is not None and lookup.purchase is not None
+    return lookup
 
 
 def balance(client: FlexitiClient, transaction_id: str, customer_id: str) -> Decimal | None:
@@ -52,8 +54,8 @@ def balance(client: FlexitiClient, transaction_id: str, customer_id: str) -> Dec
 
 def test_online_purchase_is_returned_in_parts_then_in_full(client, sandbox):
     """Partial returns reduce the balance, an over-return is refused, a full return ends it."""
-    transaction_id = approved_online_purchase(client, sandbox)
-    customer_id = client.order_by_online_order_id(transaction_id).purchase.customer_id
+    lookup = approved_online_purchase(client, sandbox)
+    transaction_id, customer_id = lookup.transaction_id, lookup.purchase.customer_id
     assert balance(client, transaction_id, customer_id) == Decimal("499.00")
 
     client.return_transaction(transaction_id, Decimal("100.00"))
@@ -72,7 +74,8 @@ def test_online_purchase_is_returned_in_parts_then_in_full(client, sandbox):
 
 def test_posted_online_purchase_cannot_be_cancelled(client, sandbox):
     """Cancelling a posted purchase is refused with the field that says to return it instead."""
-    transaction_id = approved_online_purchase(client, sandbox)
+    lookup = approved_online_purchase(client, sandbox)
+    transaction_id = lookup.transaction_id
     with pytest.raises(InvalidRequestError) as caught:
         client.cancel_transaction(transaction_id)
     assert caught.value.code == "wrong_inputs"
@@ -82,7 +85,8 @@ def test_posted_online_purchase_cannot_be_cancelled(client, sandbox):
 @pytest.mark.sandbox_config({"ONLINE_PURCHASES": "held"})
 def test_held_online_purchase_is_cancelled_and_releases_the_credit(client, sandbox):
     """With ONLINE_PURCHASES=held the approved purchase is held until cancelled."""
-    transaction_id = approved_online_purchase(client, sandbox)
+    lookup = approved_online_purchase(client, sandbox)
+    transaction_id = lookup.transaction_id
     held = {h.transaction_id: h.amount for h in client.authorized_transactions()}
     assert held == {transaction_id: Decimal("499.00")}
     with pytest.raises(InvalidRequestError):
@@ -97,11 +101,12 @@ def test_held_online_purchase_is_cancelled_and_releases_the_credit(client, sandb
 @pytest.mark.sandbox_config({"ONLINE_PURCHASES": "held"})
 def test_held_online_purchase_is_posted_then_returnable(client, sandbox):
     """Posting a held purchase makes it a purchase the customer can be refunded on."""
-    transaction_id = approved_online_purchase(client, sandbox)
+    lookup = approved_online_purchase(client, sandbox)
+    transaction_id = lookup.transaction_id
     client.post_transaction(transaction_id)
     assert client.authorized_transactions() == []
     client.return_transaction(transaction_id, Decimal("0.01"))
-    customer_id = client.order_by_online_order_id(transaction_id).purchase.customer_id
+    customer_id = lookup.purchase.customer_id
     assert balance(client, transaction_id, customer_id) == Decimal("498.99")
 
 
@@ -118,7 +123,8 @@ LICENCE = "@\n\u001e\rANSI\nDCSSAMSON\nDACTOMMY\nDBB19900101\nDAJON\nDAKM5V 2T6\
 QUEBEC_APPLICANT = {
     "amount_requested": Decimal("2500.00"), "phone_number": "5551231231", "email": "j@example.com",
     "salutation": "mr", "first_name": "Jean", "last_name": "Roy", "dob": "1980-02-02",
-    "address_1": "1 Rue Principale", "city": "Québec", "province": "QC", "postal_code": "G1A0A1",
+    "address_1": "1 Rue Principale", "address_2": "App. 2", "city": "Québec", "province": "QC",
+    "postal_code": "G1A0A1",
     "personal_income": 60000, "household_income": 90000, "monthly_housing_expenses": 1500,
     "housing_type": "Rent", "occupation_id": "FE", "occupation_title": "Teacher",
     "security_qid": "5", "security_answer": "Japan", "piw": "Sun", "tos_agreement": True,

@@ -29,6 +29,11 @@ def lookups_of(shop, merchant_order_id: str) -> int:
     return sum(f"merchant-order-id/{merchant_order_id}" in entry["path"] for entry in log)
 
 
+def intervals_since(began: float, interval: float = 5.0) -> int:
+    """Whole lookup intervals since ``began``: a loaded machine may take more than one."""
+    return int((time.monotonic() - began) // interval)
+
+
 def look_up(shop, merchant_order_id: str) -> None:
     """The shop asks Flexiti about the order (closing the per-order throttle)."""
     with shop.app.app_context():
@@ -214,26 +219,31 @@ def test_a_throttled_delivery_whose_order_settled_meanwhile_is_processed(shop):
 
 @pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})
 @pytest.mark.shop_config({"FLEXITI_LOOKUP_INTERVAL": "5s"})
-def test_fifty_forged_callbacks_naming_one_order_make_at_most_two_lookups(shop):
+def test_fifty_forged_callbacks_naming_one_order_make_one_lookup_per_interval(shop):
     """Without a callback secret, fifty callbacks naming one order, one after another, are no
-    news: the throttle holds them to a lookup or two, and every one is processed."""
+    news: the throttle holds them to one lookup per interval, and every one is processed."""
     shop.start("FORGED-2")
     body = {**NAMING, "merchant_orderid": "FORGED-2", "purchase": {"purchase_status": "SUCCESS"}}
     ids = []
+    began = time.monotonic()
     with requests.Session() as http:
         for _ in range(50):
             answer = http.post(f"{shop.url}/flexiti/callback", json=body, timeout=10)
             assert answer.status_code == 200
             ids.append(answer.json()["delivery_id"])
             shop.delivery(ids[-1])  # each one tried before the next arrives
-    assert lookups_of(shop, "FORGED-2") == 1
+    spanned = intervals_since(began)
+    burst = lookups_of(shop, "FORGED-2")
+    assert 1 <= burst <= 1 + spanned
     deadline = time.monotonic() + 30
     while shop.state.callbacks.inbox.deliveries(unprocessed_only=True):
         assert time.monotonic() < deadline, "throttled deliveries were never processed"
         time.sleep(0.1)
     outcomes = {shop.state.callbacks.inbox.get(n).outcome for n in ids}
     assert outcomes == {"order FORGED-2: pending"}
-    assert lookups_of(shop, "FORGED-2") <= 2
+    # The throttled ones come due an interval later and share one lookup (one per interval
+    # their arrivals spanned).
+    assert lookups_of(shop, "FORGED-2") <= burst + 1 + spanned
     assert shop.order("FORGED-2").status is OrderStatus.PENDING
 
 

@@ -60,7 +60,9 @@ def test_lookup_finds_the_account(sandbox_api, query):
     ("vcc", "error"),
     [
         ("6374980100408259", "user_not_active"),
-        ("6374980100408267", "user_not_able_to_purchase"),
+        ("6374980100408267", "user_not_able_to_purchase"),  # F: frozen
+        ("6374980100408275", "user_not_able_to_purchase"),  # A: auth prohibited
+        ("6374980100408283", "user_not_able_to_purchase"),  # Z: charged off
         ("1111111111111111", "not_found"),
     ],
 )
@@ -74,6 +76,16 @@ def test_lookup_refusals_use_the_url_shape(sandbox_api, vcc, error):
     assert response.json["url"].startswith("/flexiti/pos-api/v2/client-id/flexitidemo/customers")
     # The card number is masked as POS API v2 shows it: the first and last five digits only.
     assert response.json["url"].endswith(f"vcc_number={vcc[:5]}XXXXXX{vcc[-5:]}")
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "dob", "status"),
+    [("Amy", "Arrears", "1988/08/08", "A"), ("Zack", "Writtenoff", "1975/05/05", "Z")],
+)
+def test_search_lists_the_documented_statuses_a_and_z(sandbox_api, first, last, dob, status):
+    """POS API v2, account statuses: Auth Prohibited "A" and Charged Off "Z" are listed."""
+    path = f"/client-id/{{cid}}/customers/search?first_name={first}&last_name={last}&dob={dob}"
+    assert [a["account_status"] for a in v2(sandbox_api, "GET", path).json] == [status]
 
 
 def test_search_lists_accounts_and_says_404_in_a_409(sandbox_api):
@@ -203,6 +215,31 @@ def test_application_names_every_missing_field(sandbox_api):
     }  # fmt: skip
 
 
+def apply_without(sandbox_api, line):
+    body = {k: v for k, v in APPLICATION.items() if k != line}
+    return v25(sandbox_api, "POST", "/client-id/{cid}/apply", body, scope="customer")
+
+
+SWAPPED = pytest.mark.sandbox_config({"APPLY_ADDRESS_1_REQUIRED": True})
+
+
+@pytest.mark.parametrize(
+    ("line", "status"),
+    [
+        ("address_2", 409),
+        ("address_1", 200),
+        pytest.param("address_1", 409, marks=SWAPPED),
+        pytest.param("address_2", 200, marks=SWAPPED),
+    ],
+)
+def test_apply_requires_address_2_as_the_table_marks_it(sandbox_api, line, status):
+    """POS API, apply: address_2 is marked required and address_1 is not (the knob swaps)."""
+    response = apply_without(sandbox_api, line)
+    assert response.status_code == status, response.json
+    if status == 409:
+        assert [e["param"] for e in response.json["field_errors"]] == [line]
+
+
 @pytest.mark.parametrize(("province", "region"), [("QC", "qc"), ("ON", "roc"), (None, "roc")])
 def test_terms_are_html_per_region(sandbox_api, province, region):
     """Quebec applicants get Quebec's terms; everyone else the rest of Canada's."""
@@ -277,8 +314,9 @@ def test_authorization_with_auto_capture_is_a_returnable_purchase(sandbox_api, s
 
 
 def test_customer_endpoints_need_a_merchant_token(sandbox_api):
-    """Lookups and verifications refuse a customer-scope token (POS API v2.5's scope list)."""
+    """Lookups and verifications take a customer-scope token as invalid (POS API v2.5, scope
+    parameter usage: not in the customer list): 401 invalid_token, as any invalid token."""
     response = v2(
         sandbox_api, "GET", "/client-id/{cid}/customers/lookup?vcc_number=1", scope="customer"
     )
-    assert response.status_code == 403
+    assert (response.status_code, response.json["error"]) == (401, "invalid_token")

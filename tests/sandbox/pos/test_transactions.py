@@ -155,13 +155,15 @@ def test_unknown_transaction_is_409_with_body_code_404(sandbox_api, action):
         ({"transaction_type": "layaway"}, "invalid_transaction_type"),
         ({"amount": 5000.01}, "not_enough_credit"),
         ({"customer_id": "43355"}, "user_not_active"),
-        ({"customer_id": "43356"}, "user_not_able_to_purchase"),
+        ({"customer_id": "43356"}, "user_not_able_to_purchase"),  # F: frozen
+        ({"customer_id": "43357"}, "user_not_able_to_purchase"),  # A: auth prohibited
+        ({"customer_id": "43358"}, "user_not_able_to_purchase"),  # Z: charged off
         ({"term": 7}, "wrong_inputs"),
     ],
 )
 def test_purchase_refusals_are_shaped_as_documented(sandbox_api, ledger, code, overrides, error):
     """Each refusal is HTTP 409 with code, error and error_description as POS API v2 shows."""
-    for customer in ("43355", "43356"):
+    for customer in ("43355", "43356", "43357", "43358"):
         ledger.find(customer_id=customer).verification_code = code
     if overrides.get("amount"):
         overrides = {**overrides, "plan_id": "5", "term": 36}
@@ -189,9 +191,9 @@ def test_posted_purchase_cannot_be_cancelled_or_put(sandbox_api, code):
 
 
 def test_transactions_need_a_merchant_token(sandbox_api, code):
-    """The back office refuses a customer-scope token."""
+    """The back office takes a customer-scope token as invalid: 401 invalid_token."""
     response = pos(sandbox_api, "POST", f"{TX}/1/cancel", scope="customer")
-    assert response.status_code == 403
+    assert (response.status_code, response.json["error"]) == (401, "invalid_token")
 
 
 def test_transactions_live_on_v2_only(sandbox_api):

@@ -91,11 +91,12 @@ def test_orders_lists_and_filters(shop: Shop) -> None:
     none_expired = flexiti(shop, "orders", "--status", "expired")
 
     assert everything.exit_code == 0
+    waiting = ("A-2", "pending", "499.00", "apply/buy", pending.online_order_id)
     assert listed(everything) == [
-        ("A-2", "pending", "499.00", "buy", pending.online_order_id),
-        ("A-1", "approved", "125.50", "buy", approved.online_order_id),
+        waiting,
+        ("A-1", "approved", "125.50", "apply/buy", approved.online_order_id),
     ]
-    assert listed(only_pending) == [("A-2", "pending", "499.00", "buy", pending.online_order_id)]
+    assert listed(only_pending) == [waiting]
     assert none_expired.output == "No orders.\n"
 
 

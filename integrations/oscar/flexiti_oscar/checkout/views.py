@@ -87,7 +87,7 @@ class PaymentDetailsView(views.PaymentDetailsView):
         try:
             self.started = FlexitiService.from_settings().start({
                 "merchant_order_id": order_number, "amount": f"{total.incl_tax:.2f}",
-                "flow": "buy", "lang": lang if lang in ("en", "fr") else "en",
+                "flow": "apply/buy", "lang": lang if lang in ("en", "fr") else "en",
                 "email": user.email if user.is_authenticated
                 else self.submission["order_kwargs"].get("guest_email"),
                 "first_name": billing.first_name, "last_name": billing.last_name,

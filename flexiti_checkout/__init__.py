@@ -46,6 +46,8 @@ from flexiti_checkout.errors import (
 from flexiti_checkout.http_errors import (
     AmountNotFinanceableHTTPError,
     CheckoutConflictHTTPError,
+    CheckoutMisconfiguredHTTPError,
+    CheckoutRefusedHTTPError,
     CheckoutUnavailableHTTPError,
     FlexitiHTTPError,
     InvalidCheckoutHTTPError,
@@ -75,6 +77,8 @@ __all__ = [
     "CheckoutConflictHTTPError",
     "CheckoutError",
     "CheckoutInProgressError",
+    "CheckoutMisconfiguredHTTPError",
+    "CheckoutRefusedHTTPError",
     "CheckoutRequest",
     "CheckoutSession",
     "CheckoutUnavailableHTTPError",

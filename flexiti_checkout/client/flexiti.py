@@ -18,12 +18,7 @@ import requests
 from flexiti_checkout.client.caller import Caller, segment
 from flexiti_checkout.client.pos.customers import PosCustomers
 from flexiti_checkout.client.pos.transactions import PosTransactions
-from flexiti_checkout.client.results import (
-    Lookup,
-    PaymentPlan,
-    PromoDetails,
-    WidgetSession,
-)
+from flexiti_checkout.client.results import Lookup, PaymentPlan, PromoDetails, WidgetSession
 from flexiti_checkout.client.schemas import (
     AvailabilitySchema,
     LookupSchema,

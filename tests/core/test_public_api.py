@@ -37,7 +37,8 @@ PUBLIC = [
     "AmountError",
     # the werkzeug errors FlexitiCheckout.checkout raises, which a host may restyle
     "FlexitiHTTPError", "InvalidCheckoutHTTPError", "CheckoutConflictHTTPError",
-    "AmountNotFinanceableHTTPError", "CheckoutUnavailableHTTPError",
+    "AmountNotFinanceableHTTPError", "CheckoutUnavailableHTTPError", "CheckoutRefusedHTTPError",
+    "CheckoutMisconfiguredHTTPError",
     # a lookup Flexiti refused for the merchant order id's form (FLEXITI_NUMERIC_ORDER_IDS)
     "MerchantOrderIdRefusedError",
 ]  # fmt: skip
@@ -48,6 +49,7 @@ PUBLIC_MODULES = {
     "flexiti_checkout.errors": "FlexitiError",
     "flexiti_checkout.http_errors": "CheckoutUnavailableHTTPError",
     "flexiti_checkout.client.pos.results": "Transaction",
+    "flexiti_checkout.client.tokens": "TokenStore",
     "flexiti_checkout.webhooks.signing": "sign",
     "flexiti_checkout.service": "create_app",
     "flexiti_checkout.sandbox": "create_app",

@@ -112,7 +112,7 @@ class Shop:
     def state(self) -> FlexitiState:
         return flexiti_state(self.app)
 
-    def start(self, merchant_order_id: str, flow: str = "buy") -> Order:
+    def start(self, merchant_order_id: str, flow: str = "apply/buy") -> Order:
         with self.app.test_request_context():
             self.state.orders.start(checkout_request(merchant_order_id, "200.00", flow))
         order = self.state.store.get_order(merchant_order_id)
@@ -120,7 +120,13 @@ class Shop:
         return order
 
     def settle(
-        self, merchant_order_id: str, outcome: str, flow: str = "buy", *, delta="0", posted=True
+        self,
+        merchant_order_id: str,
+        outcome: str,
+        flow: str = "apply/buy",
+        *,
+        delta="0",
+        posted=True,
     ) -> Order:
         """The customer decides in Flexiti's flow; the order is then looked up."""
         self.client.patch("/flexiti-sandbox/_sandbox/faults", json={"approved_amount_delta": delta})

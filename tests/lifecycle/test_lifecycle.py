@@ -27,7 +27,9 @@ OUTCOMES = {
     "decline": (OrderStatus.DECLINED, "order_declined"),
     "cancel": (OrderStatus.CANCELLED, "order_cancelled"),
 }
-PERSONAL = ("Tommy", "Samson", "1981", "06/01/1981", "tommy@example.com", "M5V")
+#: The customer's data as the shop and the sandbox spell it. The birth date is looked for whole
+#: (both spellings): a bare "1981" also turns up inside timestamps and ids in the store's file.
+PERSONAL = ("Tommy", "Samson", "1981-06-01", "06/01/1981", "01/06/1981", "tommy@example.com", "M5V")
 
 
 def browser_checkout(shop, merchant_order_id: str, outcome: str) -> requests.Session:

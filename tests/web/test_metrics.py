@@ -189,6 +189,7 @@ close_app(app)
 """
 
 
+@pytest.mark.live  # separate processes, as under gunicorn
 def test_counters_of_every_process_add_up_with_a_multiprocess_directory(tmp_path: Path):
     """Under gunicorn each worker counts its own; with ``PROMETHEUS_MULTIPROC_DIR`` a scrape of
     any one of them answers the sum."""

@@ -148,6 +148,7 @@ def test_the_console_serves_the_checklist_to_staff_only(tmp_path):
         close_app(app)
 
 
+@pytest.mark.live  # the service's own command, in a process of its own
 def test_the_service_has_the_same_command(tmp_path):
     """The standalone service runs the doctor through its own CLI."""
     done = subprocess.run(

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 from flask import Flask, url_for
 from sqlalchemy.engine import make_url
 
-from flexiti_checkout._sandbox_keys import SANDBOX_SIGNING_KEY
 from flexiti_checkout.errors import ConfigurationError, FlexitiError, NotFoundError
 from flexiti_checkout.lifecycle.checkout import DEFAULT_FLOW
 from flexiti_checkout.lifecycle.starts import numeric_order_id
@@ -130,6 +129,8 @@ def _keys(state: FlexitiState) -> Check:
     keys = state.settings.signing_keys
     problem = None
     if state.settings.environment != "sandbox":
+        from flexiti_checkout._sandbox_keys import SANDBOX_SIGNING_KEY  # only when diagnosing
+
         if not keys or SANDBOX_SIGNING_KEY in keys:
             problem = "no signing key of your own"
         elif len(keys[0]) < MIN_KEY_LENGTH:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from flexiti_checkout._sandbox_keys import APP_FALLBACKS
 from flexiti_checkout.client.flexiti import ENVIRONMENTS
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.money import Lang
@@ -365,6 +364,8 @@ def _credentials(values: dict[str, Any]) -> None:
         if values[name] is not None:
             continue
         if values["environment"] == "sandbox":
+            from flexiti_checkout._sandbox_keys import APP_FALLBACKS  # sandbox mode only
+
             values[name] = APP_FALLBACKS[key]
         else:
             raise ConfigurationError(

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis import GenerationMode
-from schemathesis.core.control import SkipTest
 
 from flexiti_checkout.service.app import create_app
 from flexiti_checkout.web.state import flexiti_state
+
+# Schemathesis and Hypothesis are imported where used: every test process collects this module,
+# and importing them costs seconds that only the process running these two tests needs to pay.
+if TYPE_CHECKING:
+    import schemathesis
 
 KEY = "schemathesis-key-0123456789abcdef"
 #: Generated requests per operation: valid ones, and ones the document calls invalid.
@@ -38,19 +39,24 @@ pytestmark = [pytest.mark.one_database, pytest.mark.slow]
 @pytest.fixture
 def api_schema(store_url: str, tmp_path: Path) -> Iterator[schemathesis.BaseSchema]:
     """The service and its document, generating the requests the document calls valid."""
-    yield from served_schema(store_url, tmp_path, GenerationMode.POSITIVE)
+    yield from served_schema(store_url, tmp_path, negative=False)
 
 
 @pytest.fixture
 def invalid_requests_schema(store_url: str, tmp_path: Path) -> Iterator[schemathesis.BaseSchema]:
     """The service and its document, generating requests the document calls invalid."""
-    yield from served_schema(store_url, tmp_path, GenerationMode.NEGATIVE)
+    yield from served_schema(store_url, tmp_path, negative=True)
 
 
 def served_schema(
-    store_url: str, tmp_path: Path, mode: GenerationMode
+    store_url: str, tmp_path: Path, *, negative: bool
 ) -> Iterator[schemathesis.BaseSchema]:
     """The service (its sandbox embedded in-process) and the OpenAPI document it serves."""
+    import schemathesis
+
+    mode = (
+        schemathesis.GenerationMode.NEGATIVE if negative else schemathesis.GenerationMode.POSITIVE
+    )
     app = create_app(
         {
             "FLEXITI_ENVIRONMENT": "sandbox",
@@ -81,6 +87,8 @@ def with_an_adult_birth_date(case: Any) -> Any:
 
 def test_the_service_does_what_its_openapi_document_says(api_schema) -> None:
     """Generated requests for every operation pass every Schemathesis check against the document."""
+    from hypothesis import HealthCheck, given, settings
+
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert {operation.label for operation in operations} >= {
         "POST /flexiti/api/checkouts",
@@ -103,6 +111,10 @@ def test_the_service_refuses_what_its_openapi_document_calls_invalid(
     """Requests the document calls invalid (a field breaking its pattern, of another type,
     missing, or unknown) are refused by validation (400), never started (201), found in conflict
     (409) or sent to Flexiti (422): the server is no more lenient than its document."""
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis import GenerationMode
+    from schemathesis.core.control import SkipTest
+
     invalid_requests_schema.config.checks.negative_data_rejection.expected_statuses = [
         "400", "401", "404", "405", "413", "415",
     ]  # fmt: skip

@@ -4,6 +4,7 @@ share (``storefront/test_plans.py``, ``storefront/test_shared_cache.py``)."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +19,15 @@ CALC_URL = f"{ONLINE}/online/v2/client-id/{CID}/systems/payment-calculator"
 TOKEN = {"token_type": "bearer", "access_token": "a-1", "expires_in": 1200, "scope": "customer"}
 
 
-def gate_answer(enabled: bool, delay: float = 0.0, status: int = 200):
+def gate_answer(
+    enabled: bool, delay: float = 0.0, status: int = 200, until: threading.Event | None = None
+):
+    """The gate's answer, after ``delay`` seconds or once the test sets ``until``: a Flexiti that
+    has not answered yet, however slow the machine is."""
+
     def answer(request):
+        if until is not None:
+            assert until.wait(30), "the test never let Flexiti answer"
         time.sleep(delay)
         return status, {}, json.dumps({"enable_payment_gateway": enabled})
 

@@ -37,7 +37,7 @@ from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.sandbox.server import serve
 from flexiti_checkout.signals import notification
-from flexiti_checkout.store.outbox import DELIVERED, FAILED, PENDING, Outbox
+from flexiti_checkout.store.outbox import DELIVERED, FAILED, PENDING, Outbox, OutboxEvent
 from flexiti_checkout.store.repository import Store
 from flexiti_checkout.store.tables import webhook_outbox
 from flexiti_checkout.web.settings.catalogue import load_settings
@@ -160,6 +160,16 @@ def pending_order(store: Store, merchant_order_id: str = "W-1", flow: str = "buy
 def outbox_rows(store: Store) -> int:
     with store.begin() as conn:
         return int(conn.execute(select(func.count()).select_from(webhook_outbox)).scalar_one())
+
+
+def drained(outbox: Outbox, timeout: float = 10.0) -> list[OutboxEvent]:
+    """The outbox's events once none is left to send, so every attempt has finished: only then
+    does what the receiver got say whether an event went out twice (no sleeping and counting)."""
+    deadline = time.monotonic() + timeout
+    while pending := outbox.events((PENDING,)):
+        assert time.monotonic() < deadline, f"{len(pending)} event(s) still to send"
+        time.sleep(0.02)
+    return outbox.events((DELIVERED, FAILED))
 
 
 # -- settings and signatures ---------------------------------------------------------------
@@ -555,9 +565,9 @@ def test_an_approved_order_is_announced_once_and_signed(webhook_shop, receiver):
     )
     assert data["online_order_id"] == session.online_order_id
     assert "Tommy" not in request.body.decode()
-    time.sleep(0.3)
+    [stored] = drained(webhook_shop.state.webhooks.outbox)
     assert len(receiver.received) == 1
-    [stored] = webhook_shop.state.webhooks.outbox.events((DELIVERED,))
+    assert (stored.status, stored.attempts) == (DELIVERED, 1)
     assert stored.event_id == request.headers["webhook-id"]
 
 
@@ -579,8 +589,9 @@ def test_fifty_duplicate_callbacks_send_one_webhook(webhook_shop, receiver):
         assert list(pool.map(lambda _: post(), range(50))) == [200] * 50
     [request] = receiver.wait_for(1)
     assert request.verified()["type"] == "order.declined"
-    time.sleep(0.3)
+    [stored] = drained(webhook_shop.state.webhooks.outbox)
     assert len(receiver.received) == 1
+    assert (stored.status, stored.attempts) == (DELIVERED, 1)
     assert outbox_rows(webhook_shop.state.store) == 1
 
 
@@ -623,12 +634,17 @@ def test_two_gunicorn_workers_deliver_each_event_once(sandbox, tmp_path, store_u
                 "POST", f"orders/{answer.json()['online_order_id']}/settle", {"outcome": "approve"}
             )
         events = [r.verified() for r in receiver.wait_for(len(ids) + 1, timeout=10)]
-        time.sleep(0.5)  # room for a duplicate to show up
+        outbox_store = Store(env["FLEXITI_STORE_URL"])
+        try:
+            sent = drained(Outbox(outbox_store))
+        finally:
+            outbox_store.close()
         orders = {
             m: requests.get(f"{url}/flexiti/api/orders/{m}", headers=headers, timeout=10).json()
             for m in ids
         }
     assert len(receiver.received) == len(ids) + 1
+    assert [(e.status, e.attempts) for e in sent] == [(DELIVERED, 1)] * (len(ids) + 1)
     assert len({r.headers["webhook-id"] for r in receiver.received}) == len(ids) + 1
     assert sorted(event["data"]["merchant_order_id"] for event in events) == sorted([*ids, "LEFT"])
     assert {m: order["status"] for m, order in orders.items()} == dict.fromkeys(ids, "approved")

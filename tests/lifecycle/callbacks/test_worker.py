@@ -20,6 +20,7 @@ import requests
 
 from flexiti_checkout import OrderStatus
 from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
+from support.clocks import FakeClock
 
 NAMING = {"event": "purchase", "notificationType": "Success"}
 
@@ -51,10 +52,16 @@ def stored_without_workers(shop, merchant_order_id: str):
     )
 
 
-def another_worker(shop, *, lease: float = 60.0, ahead: float = 0.0) -> CallbackWorkers:
-    """Workers as another process has them (not started), ``ahead`` seconds in the future."""
+def another_worker(
+    shop, *, lease: float = 60.0, ahead: float = 0.0, clock: FakeClock | None = None
+) -> CallbackWorkers:
+    """Workers as another process has them (not started), ``ahead`` seconds in the future, or on
+    ``clock`` (a test moves it past a lease instead of waiting for it to run out)."""
     return CallbackWorkers(
-        shop.state.callbacks, lease=lease, autostart=False, clock=lambda: time.time() + ahead
+        shop.state.callbacks,
+        lease=lease,
+        autostart=False,
+        clock=clock or (lambda: time.time() + ahead),
     )
 
 
@@ -66,13 +73,15 @@ def test_a_delivery_a_dead_worker_held_is_finished_by_another(shop):
     shop.settle(session.online_order_id, "approve")
     delivery = stored_without_workers(shop, "DEAD-1")
     inbox = shop.state.callbacks.inbox
-    (held,) = inbox.claim_due("dead-worker", now=time.time(), lease=1.0)
+    clock = FakeClock(time.time())
+    (held,) = inbox.claim_due("dead-worker", now=clock(), lease=60)
     assert held.id == delivery.id
-    survivor = another_worker(shop)
+    survivor = another_worker(shop, clock=clock)
 
+    clock.advance(59)
     assert survivor.run_due() == 0  # the lease still holds
     assert shop.order("DEAD-1").status is OrderStatus.PENDING
-    time.sleep(1.1)
+    clock.advance(1.1)
     assert survivor.run_due() == 1
 
     finished = inbox.get(delivery.id)
@@ -99,7 +108,7 @@ def test_a_worker_process_killed_midway_leaves_its_delivery_to_another(shop, tmp
     script = Path(__file__).parents[2] / "support" / "callback_worker_process.py"
     inbox = shop.state.callbacks.inbox
     with subprocess.Popen(
-        [sys.executable, str(script), "2"], env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, str(script), "60"], env=env, stdout=subprocess.PIPE, text=True
     ) as worker:
         try:
             assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
@@ -114,9 +123,10 @@ def test_a_worker_process_killed_midway_leaves_its_delivery_to_another(shop, tmp
     assert held.lease_owner is not None and held.lease_owner.startswith(f"{worker.pid}:")
     assert held.attempts == 0 and held.processed_at is None
     shop.sandbox.control("PATCH", "faults", {"latency": 0})
-    survivor = another_worker(shop)
+    clock = FakeClock(time.time())
+    survivor = another_worker(shop, clock=clock)
     assert survivor.run_due() == 0  # its lease still holds
-    time.sleep(2.1)
+    clock.advance(61)
 
     assert survivor.run_due() == 1
     assert inbox.get(delivery.id).outcome == "order KILLED-1: approved"

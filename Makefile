@@ -52,9 +52,15 @@ $(AXE):
 	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm)
 	npm install --prefix .axe --no-audit --no-fund --silent axe-core@4
 
-# Two processes, a test module each: the suite mostly waits on servers, browsers and processes.
+# Python caches compiled modules (and pytest its rewritten tests) in __pycache__, git-ignored:
+# without it every process of a run, the servers the tests start included, compiles the package
+# and the tests again, seconds each.
+unexport PYTHONDONTWRITEBYTECODE
+
+# Two processes, a test module each, in the order tests/conftest.py gives (the slow modules
+# first, so that both processes finish together; xdist would otherwise start the largest).
 test: $(DEV) $(CHROMIUM) postgresql $(AXE)
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # The documentation site, warnings as errors (the tests build it too: tests/docs).
 docs: $(DEV)

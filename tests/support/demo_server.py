@@ -24,8 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import create_engine, func, select
 
 from flexiti_checkout.sandbox.server import serve
+from flexiti_checkout.store.engine import default_sqlite_url
+from flexiti_checkout.store.outbox import PENDING
+from flexiti_checkout.store.tables import webhook_outbox
 
 API_KEY = "e2e-api-key-0123456789"
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"e2e-webhook-secret-0123456789ab").decode()
@@ -87,12 +91,30 @@ class Demo:
                             headers={"Authorization": f"Bearer {API_KEY}"})  # fmt: skip
 
     def wait_for_webhooks(self, merchant_order_id: str, count: int = 1) -> list[dict[str, Any]]:
+        """The order's events the shop received, once ``count`` arrived and the service has none
+        of the order's left to send: a duplicate would be here by then (no sleeping and counting).
+        """
         deadline = time.monotonic() + 15
         while (
             time.monotonic() < deadline and len(self.webhooks.for_order(merchant_order_id)) < count
         ):
             time.sleep(0.1)
-        time.sleep(0.5)  # a duplicate would arrive now
+        url = self.env.get("FLEXITI_STORE_URL") or default_sqlite_url(
+            self.env["FLEXITI_INSTANCE_PATH"]
+        )
+        engine = create_engine(url)
+        unsent = select(func.count()).where(
+            webhook_outbox.c.merchant_order_id == merchant_order_id,
+            webhook_outbox.c.status == PENDING,
+        )
+        try:
+            while time.monotonic() < deadline:
+                with engine.connect() as conn:
+                    if not conn.execute(unsent).scalar_one():
+                        break
+                time.sleep(0.05)
+        finally:
+            engine.dispose()
         return self.webhooks.for_order(merchant_order_id)
 
 

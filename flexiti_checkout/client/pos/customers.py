@@ -263,11 +263,18 @@ class PosCustomers(PosPart):
         *,
         security_qid: str | None = None,
         security_answer: str | None = None,
+        piw: str | None = None,
         reference_id: str | None = None,
     ) -> Verification:
-        """Verify a customer by SMS, e-mail, security question or merchant override."""
+        """Verify a customer by SMS, e-mail, security question or merchant override.
+
+        ``piw`` is the customer's personal identification word, for merchants that ask for it;
+        a wrong one is refused (``piw_mismatch``, a ``ConflictError``).
+        """
         choice("format", format, VERIFY_FORMATS)
-        body = present(format=format, security_qid=security_qid, security_answer=security_answer)
+        body = present(
+            format=format, security_qid=security_qid, security_answer=security_answer, piw=piw
+        )
         path = f"/customers/{segment(customer_id)}/verify"
         endpoint = "/customers/{id}/verify"
         return verification(self._pos("POST", path, V2, reference_id, json=body, endpoint=endpoint))

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from flexiti_checkout import (
+    ConflictError,
     ExceedsAmountError,
     FlexitiClient,
     InvalidRequestError,
@@ -16,6 +17,9 @@ from flexiti_checkout import (
     NotFoundError,
 )
 from support.sandbox_server import ADDRESS
+
+#: The sandbox's merchant is one of the "select Merchants" that may override verification.
+pytestmark = pytest.mark.sandbox_config({"MERCHANT_OVERRIDE": True})
 
 
 @pytest.fixture
@@ -219,3 +223,15 @@ def test_purchase_beyond_the_available_credit_is_refused(client):
             customer_id=TOMMY, customer_confirmed=True,
         )  # fmt: skip
     assert caught.value.code == "not_enough_credit"
+
+
+@pytest.mark.sandbox_config({"MERCHANT_OVERRIDE": False})
+def test_refused_verifications_are_conflicts_naming_flexitis_code(client):
+    """Flexiti's documented refusals of verify reach the caller with their code."""
+    with pytest.raises(ConflictError) as override:
+        client.verify_customer(TOMMY, "merchant_override")
+    assert override.value.code == "merchant_override_is_not_allowed"
+    with pytest.raises(ConflictError) as word:
+        client.verify_customer(TOMMY, "sms", piw="Rain")
+    assert word.value.code == "piw_mismatch"
+    assert client.verify_customer(TOMMY, "sms", piw="Cloud").sent_to == "sms"

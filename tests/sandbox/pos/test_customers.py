@@ -123,6 +123,7 @@ def test_verify_formats(sandbox_api, body, status, expected):
         assert response.json["error"] == expected and "url" in response.json
 
 
+@pytest.mark.sandbox_config({"MERCHANT_OVERRIDE": True})
 def test_verified_code_is_what_a_purchase_needs(sandbox_api, sandbox_client):
     """The security question's answer gives the code; the control API shows an SMS code."""
     answered = v2(
@@ -320,3 +321,36 @@ def test_customer_endpoints_need_a_merchant_token(sandbox_api):
         sandbox_api, "GET", "/client-id/{cid}/customers/lookup?vcc_number=1", scope="customer"
     )
     assert (response.status_code, response.json["error"]) == (401, "invalid_token")
+
+
+@pytest.mark.parametrize(
+    ("base", "path"),
+    [
+        (V2, "/client-id/{cid}/customers/43353/verify"),
+        (V25, "/client-id/{cid}/account/20035156/verify"),
+    ],
+)
+def test_merchant_override_is_refused_unless_the_merchant_may(sandbox_api, base, path):
+    """POS API v2: only "select Merchants" may override; the documented refusal by default."""
+    refused = sandbox_api.call("POST", path, json={"format": "merchant_override"}, base=base)
+    assert refused.status_code == 409
+    assert refused.json["error"] == refused.json["message"] == "merchant_override_is_not_allowed"
+    assert set(refused.json) == {"url", "message", "error"}
+
+
+@pytest.mark.sandbox_config({"MERCHANT_OVERRIDE": True})
+def test_merchant_override_knob_answers_a_code(sandbox_api):
+    answer = v2(sandbox_api, "POST", "/client-id/{cid}/customers/43353/verify",
+                {"format": "merchant_override"})  # fmt: skip
+    assert answer.status_code == 200 and isinstance(answer.json["verification_code"], int)
+
+
+@pytest.mark.parametrize(("piw", "status"), [("Cloud", 200), (" cloud ", 200), ("Rain", 409)])
+def test_a_personal_identification_word_must_match_the_account(sandbox_api, piw, status):
+    """A verify that carries the customer's word is refused with piw_mismatch when it differs."""
+    answer = v2(sandbox_api, "POST", "/client-id/{cid}/customers/43353/verify",
+                {"format": "sms", "piw": piw})  # fmt: skip
+    assert answer.status_code == status, answer.json
+    if status == 409:
+        assert answer.json["error"] == "piw_mismatch"
+        assert "1-877-259-3754" in answer.json["message"]

@@ -138,8 +138,9 @@ QUEBEC_APPLICANT = {
 def test_reference_data_round_trip(client):
     """Login, terms, i18n, information and the POS widget each answer through the client."""
     info = client.merchant_login("fr")
-    assert [offer.plan_id for offer in info.offer_types] == ["1", "2", "3", "4", "5"]
-    assert info.offer_types[2].term_options == (12,)
+    assert [offer.plan_id for offer in info.offer_types] == ["1", "2", "3", "4", "5", "7"]
+    assert info.offer_types[3].term_options == (18, 24)
+    assert info.offer_types[5].offer_category == "deferred_payment"
     assert info.form_values["province"]["options"]["QC"] == "Québec"
     assert "data-region='qc'" in client.terms_and_conditions("en", province="QC")
     assert client.i18n("en", key="salutations") == {
@@ -201,7 +202,7 @@ def test_transaction_round_trip(client):
 def test_deprecated_endpoints_round_trip(client):
     """calculate-interest quotes the plans; an authorization without capture is held."""
     quote = client.calculate_interest("20035156", Decimal("1200.00"))
-    assert {q.plan_id for q in quote.promotional} == {"1", "2", "3", "4"}
+    assert {q.plan_id for q in quote.promotional} == {"1", "2", "3", "4", "7"}
     auth = client.authorization(
         "20035156", Decimal("150.00"), auto_capture=False, plan_id="2", term=6, reference="A-7"
     )

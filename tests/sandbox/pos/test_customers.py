@@ -270,7 +270,7 @@ def test_merchant_login_nests_offer_types_in_form_values(sandbox_api):
     )
     form_values = response.json["form_values"]
     assert "offer_types" not in response.json
-    assert [o["plan_id"] for o in form_values["offer_types"]] == ["1", "2", "3", "4", "5"]
+    assert [o["plan_id"] for o in form_values["offer_types"]] == ["1", "2", "3", "4", "5", "7"]
     assert form_values["govid_issued_by"]["option_depends"]["CAPID"] == {"ON": "Ontario"}
 
 
@@ -290,9 +290,11 @@ def test_calculate_interest_quotes_each_plan(sandbox_api):
     """The deprecated calculator quotes every plan the amount reaches, with its APR."""
     body = v25(sandbox_api, "POST", "/client-id/{cid}/accounts/20035156/calculate-interest",
                {"amount": 1200}).json  # fmt: skip
-    quotes = {p["plan_id"]: p["terms"][0] for p in body["promotional_purchase"]}
-    assert set(quotes) == {1, 2, 3, 4}
-    assert (quotes[3]["term"], quotes[3]["term_amount"], quotes[4]["apr"]) == (12, 100.0, 0.0999)
+    quotes = {p["plan_id"]: p["terms"] for p in body["promotional_purchase"]}
+    assert set(quotes) == {1, 2, 3, 4, 7}  # 5 starts at $2,500
+    assert (quotes[3][0]["term"], quotes[3][0]["term_amount"]) == (12, 100.0)
+    assert [(t["term"], t["apr"]) for t in quotes[4]] == [(18, 0.0999), (24, 0.0999)]
+    assert [(t["term"], t["term_amount"]) for t in quotes[7]] == [(6, 0.0), (12, 0.0)]
 
 
 def test_authorization_with_auto_capture_is_a_returnable_purchase(sandbox_api, sandbox_app):

@@ -115,6 +115,14 @@ class PosCustomers(PosPart):
         session = data.get("widget_session_id") or query_value(url, "widget_session_id")
         return PosWidgetSession(url, str(session) if session else None)
 
+    def pos_widget_authorization(
+        self, *, reference_id: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """``POST widget/authorization``: POS API v2.5 names it beside ``widget/init`` and
+        documents no fields or answer, so the fields go as given and the answer comes back."""
+        data = self._pos("POST", "/widget/authorization", V2_5, reference_id, json=amounts(fields))
+        return json_object(data, "widget authorization", reference_id)
+
     # -- applications and accounts (v2.5) ------------------------------------------------
 
     def apply(

@@ -147,6 +147,7 @@ def test_reference_data_round_trip(client):
         "salutations": {"mr": "Mr.", "ms": "Ms.", "mrs": "Mrs.", "mss": "Miss."}
     }
     assert client.information(note="hello") == {}
+    assert client.pos_widget_authorization(widget_session_id="abc123") == {}
     widget = client.pos_widget_init(amount=Decimal("100.00"))
     assert widget.widget_session_id and widget.widget_session_id in widget.redirect_url
 

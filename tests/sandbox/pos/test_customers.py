@@ -277,6 +277,13 @@ def test_merchant_login_nests_offer_types_in_form_values(sandbox_api):
 def test_information_and_widget_init(sandbox_api, sandbox_client):
     """information accepts any object; widget/init puts the session id in its redirect URL."""
     assert v25(sandbox_api, "POST", "/client-id/{cid}/information", {"a": 1}).json == {}
+    for scope in ("customer", "merchant"):
+        authorized = v25(
+            sandbox_api, "POST", "/client-id/{cid}/widget/authorization", {"a": 1}, scope=scope
+        )
+        assert (authorized.status_code, authorized.json) == (200, {})
+    refused = v25(sandbox_api, "POST", "/client-id/{cid}/widget/authorization", [1])
+    assert refused.status_code == 400
     url = v25(sandbox_api, "POST", "/client-id/{cid}/widget/init", {"amount": 100}).json[
         "redirect_url"
     ]

@@ -9,6 +9,7 @@ may serve several apps.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 from flask import Flask, Response, has_app_context, jsonify, redirect, render_template, session
@@ -24,6 +25,7 @@ from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
 from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
+from flexiti_checkout.lifecycle.redact import customer_name_key
 from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.lifecycle.sweeper import ReconcileSweeps
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
@@ -106,6 +108,7 @@ class FlexitiCheckout:
             pending_expiry=settings.pending_expiry,
             lookup_interval=settings.lookup_interval,
             numeric_order_ids=settings.numeric_order_ids,
+            name_key=partial(customer_name_key, settings.signing_keys[0]),
         )
         in_web = settings.background_work == "web"
         webhooks = None

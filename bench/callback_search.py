@@ -41,17 +41,34 @@ ADDRESS = {
 }
 
 
-def checkout(merchant_order_id: str) -> dict[str, Any]:
+_FIRST = (
+    "Tommy Ann Bo Cy Di Ed Flo Gus Hal Ida Jo Kim Lou Max Ned Oz Pat Quin Rae Sam Ted Uma Vic Wes"
+    " Xi Yan Zoe Al Bea Cal"
+)
+_LAST = (
+    "Samson Lee Chan Roy Moe Park Diaz Khan Ng Roth Wu Diallo Kaur Silva Tran Haas Ito Pike Lund"
+    " Boyd Cruz Dunn Egan Ford Gray Hale Imai Jain Kerr Lowe Mays Nash Orr Pena Quon Reid Shaw"
+    " Tate Vega Webb"
+)
+FIRST_NAMES = _FIRST.split()
+LAST_NAMES = _LAST.split()
+
+
+def checkout(merchant_order_id: str, number: int = 0) -> dict[str, Any]:
+    """A checkout of $499.00 (every one the same amount: the names must tell them apart) by the
+    ``number``-th of 1,200 customers with distinct names."""
+    first = FIRST_NAMES[number % len(FIRST_NAMES)]
+    last = LAST_NAMES[number // len(FIRST_NAMES) % len(LAST_NAMES)]
     return {
         "merchant_order_id": merchant_order_id,
         "amount": "499.00",
         "flow": "apply/buy",
         "lang": "en",
-        "first_name": "Tommy",
-        "last_name": "Samson",
+        "first_name": first,
+        "last_name": last,
         "email": "tommy@example.com",
-        "billing": ADDRESS,
-        "shipping": ADDRESS,
+        "billing": {**ADDRESS, "first_name": first, "last_name": last},
+        "shipping": {**ADDRESS, "first_name": first, "last_name": last},
     }
 
 
@@ -144,7 +161,7 @@ def random_orders(pending: int, count: int) -> int:
     with serve(sandbox) as server, tempfile.TemporaryDirectory() as tmp:
         shop, flexiti = shop_app(sandbox, server.server_port, tmp)
         with shop.app_context():
-            started = [flexiti.start_checkout(checkout(f"P-{n}")) for n in range(pending)]
+            started = [flexiti.start_checkout(checkout(f"P-{n}", n)) for n in range(pending)]
         client = shop.test_client()
         workers = flexiti_state(shop).callback_workers
         for order in rng.sample(started, count):

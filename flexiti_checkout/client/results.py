@@ -76,7 +76,8 @@ class Lookup:
 
 @dataclass(frozen=True)
 class PromoDetails:
-    """A lookup by promo id: the financing terms of one purchase (customer names left out)."""
+    """A lookup by promo id: the financing terms of one purchase, and the customer's names
+    (personal data: kept out of ``repr`` and so of logs)."""
 
     promo_id: str | None
     plan_id: str | None
@@ -85,6 +86,8 @@ class PromoDetails:
     transaction_total_amount: Decimal | None
     administrative_fee: Decimal | None
     customer_comparison_result: dict[str, Any] = field(default_factory=dict)
+    fname: str | None = field(default=None, repr=False)
+    lname: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,8 @@ class PromoSchema(_Lenient):
     transaction_total_amount = Money(load_default=None)
     administrative_fee = Money(load_default=None)
     customer_comparison_result = fields.Dict(load_default=dict, allow_none=True)
+    fname = fields.String(load_default=None, allow_none=True)
+    lname = fields.String(load_default=None, allow_none=True)
 
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> PromoDetails:

@@ -35,7 +35,7 @@ from flexiti_checkout.lifecycle.outcome import (
     lookup_outcome,
     status_column,
 )
-from flexiti_checkout.lifecycle.starts import CheckoutStarter
+from flexiti_checkout.lifecycle.starts import CheckoutStarter, NameKey
 from flexiti_checkout.metrics import LOOKUPS
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.repository import Store
@@ -77,6 +77,7 @@ class OrderService:
         lookup_interval: float = 2.0,
         init_timeout: float | None = None,
         numeric_order_ids: bool = False,
+        name_key: NameKey | None = None,
         clock: Callable[[], float] = time.time,
         background: Background | None = None,
     ) -> None:
@@ -86,6 +87,8 @@ class OrderService:
         self.pending_expiry = pending_expiry
         self.lookup_interval = lookup_interval
         self.clock = clock
+        #: The keyed hash of a customer's names that orders keep (``None``: they keep none).
+        self.name_key = name_key
         self.starts = CheckoutStarter(
             store,
             client,
@@ -93,6 +96,7 @@ class OrderService:
             apply_outcome=self._apply_to_start,
             init_timeout=init_timeout,
             numeric_order_ids=numeric_order_ids,
+            name_key=name_key,
             clock=clock,
         )
         self.background = background or Background()

@@ -18,6 +18,8 @@ nesting deeper than ``MAX_DEPTH``. An identifier is only ever printable text of 
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -27,6 +29,7 @@ from typing import Any
 __all__ = [
     "REDACTED",
     "SECRET_KEYS",
+    "customer_name_key",
     "extract_hints",
     "extract_identifiers",
     "redact",
@@ -35,6 +38,19 @@ __all__ = [
 ]
 
 REDACTED = "[redacted]"
+
+
+def customer_name_key(secret: str, first_name: str | None, last_name: str | None) -> str | None:
+    """A keyed hash of a customer's first and last names (case, accents' spacing and blanks
+    ignored), or ``None`` without both: what an order keeps so that Flexiti's promo-id lookup,
+    which answers the names, can point at it. The names themselves are never stored."""
+    first, last = (" ".join((name or "").casefold().split()) for name in (first_name, last_name))
+    if not first or not last:
+        return None
+    digest = hmac.new(secret.encode(), f"{first}\x00{last}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
 #: What replaces a value nested deeper than ``MAX_DEPTH`` in a stored delivery.
 TOO_DEEP = "[too deep]"
 MAX_DEPTH = 32

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 #: announcing it if this caller won, and answers the order as it is now:
 #: ``(order, outcome, source, lookup) -> order`` (``OrderService`` passes its own).
 ApplyOutcome = Callable[[Order, Outcome, str, Lookup], Order]
+#: A keyed hash of a customer's first and last names (``redact.customer_name_key``, keyed).
+NameKey = Callable[[str | None, str | None], str | None]
 
 #: The longest ``retry_after`` a start in progress asks for: a live widget init has usually
 #: answered by then, and an abandoned one is resolved by the retry once it is old enough.
@@ -73,6 +75,7 @@ class CheckoutStarter:
         apply_outcome: ApplyOutcome,
         init_timeout: float | None = None,
         numeric_order_ids: bool = False,
+        name_key: NameKey | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -81,7 +84,20 @@ class CheckoutStarter:
         self.apply_outcome = apply_outcome
         self._init_timeout = init_timeout
         self.numeric_order_ids = numeric_order_ids
+        self.name_key = name_key
         self.clock = clock
+
+    def _customer_key(self, checkout: CheckoutRequest) -> dict[str, str]:
+        """``{"name_key": …}``: the keyed hash of the names Flexiti will know the customer by
+        (the request's, else the billing address's), which lets a promo-id lookup point at the
+        order (``callbacks.search``); nothing without a key or both names."""
+        if self.name_key is None:
+            return {}
+        billing = checkout.billing
+        first = checkout.first_name or (billing.first_name if billing else None)
+        last = checkout.last_name or (billing.last_name if billing else None)
+        key = self.name_key(first, last)
+        return {"name_key": key} if key else {}
 
     @property
     def init_timeout(self) -> float:
@@ -107,6 +123,7 @@ class CheckoutStarter:
                     flexiti_merchant_order_id=(
                         numeric_order_id() if self.numeric_order_ids else None
                     ),
+                    details=self._customer_key(checkout),
                 )
                 if order is not None:
                     return self._open(order, checkout)

@@ -102,6 +102,7 @@ class Store:
         reference_id: str,
         source: str,
         flexiti_merchant_order_id: str | None = None,
+        details: Mapping[str, Any] | None = None,
     ) -> Order | None:
         """Store a new order as ``created``; ``None`` if its merchant order id (or the rare
         ``flexiti_merchant_order_id`` drawn twice) is taken."""
@@ -120,7 +121,7 @@ class Store:
                             lang=lang,
                             status=OrderStatus.CREATED.value,
                             version=0,
-                            details={},
+                            details=dict(details or {}),
                             created_at=now,
                             updated_at=now,
                             status_at=now,
@@ -315,9 +316,12 @@ class Store:
         lookup_allowed_at: float | None = None,
         news_since: float | None = None,
         news_spacing: float = 0.0,
+        amount: Decimal | None = None,
+        name_key: str | None = None,
     ) -> list[Order]:
-        """Orders with one of ``statuses``, oldest first, optionally by when they entered it, and
-        only those ``claim_lookup`` would let a lookup through at ``lookup_allowed_at``."""
+        """Orders with one of ``statuses``, oldest first, optionally by when they entered it, of
+        ``amount``, whose details keep ``name_key``, and only those ``claim_lookup`` would let a
+        lookup through at ``lookup_allowed_at``."""
         keys = (orders.c.status_at, orders.c.id)
         query = select(orders).order_by(*(key.desc() if newest_first else key for key in keys))
         query = query.limit(limit)
@@ -327,6 +331,10 @@ class Store:
             query = query.where(orders.c.status_at <= entered_before)
         if entered_after is not None:
             query = query.where(orders.c.status_at >= entered_after)
+        if amount is not None:
+            query = query.where(orders.c.amount == amount)
+        if name_key is not None:
+            query = query.where(orders.c.details["name_key"].as_string() == name_key)
         if lookup_allowed_at is not None:
             query = query.where(lookup_allowed(lookup_allowed_at, news_since, news_spacing))
         with self.begin() as conn:

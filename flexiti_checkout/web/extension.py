@@ -9,9 +9,10 @@ may serve several apps.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
-from flask import Flask, Response, jsonify, redirect, render_template, session
+from flask import Flask, Response, has_app_context, jsonify, redirect, render_template, session
 from flask import request as current_request
 
 from flexiti_checkout._app import EXTENSION_KEY
@@ -24,6 +25,7 @@ from flexiti_checkout.lifecycle.callbacks.processor import CallbackProcessor
 from flexiti_checkout.lifecycle.callbacks.worker import CallbackWorkers
 from flexiti_checkout.lifecycle.checkout import CheckoutRequest
 from flexiti_checkout.lifecycle.orders import OrderService
+from flexiti_checkout.lifecycle.redact import customer_name_key
 from flexiti_checkout.lifecycle.refunds.service import RefundService
 from flexiti_checkout.lifecycle.sweeper import ReconcileSweeps
 from flexiti_checkout.models import CheckoutSession, Order, OrderEvent, OrderStatus, Refund
@@ -106,6 +108,7 @@ class FlexitiCheckout:
             pending_expiry=settings.pending_expiry,
             lookup_interval=settings.lookup_interval,
             numeric_order_ids=settings.numeric_order_ids,
+            name_key=partial(customer_name_key, settings.signing_keys[0]),
         )
         in_web = settings.background_work == "web"
         webhooks = None
@@ -157,7 +160,12 @@ class FlexitiCheckout:
                 webhooks=webhooks,
                 clients=[client, storefront.client],
                 token_renewal=TokenRenewal(token_store, client.renew_due_tokens),
-                sweeps=ReconcileSweeps(orders, refunds, interval=settings.sweep_interval),
+                sweeps=ReconcileSweeps(
+                    orders,
+                    refunds,
+                    interval=settings.sweep_interval,
+                    concurrency=settings.reconcile_concurrency,
+                ),
                 probe=probe,
             ),
             in_web=in_web,
@@ -319,9 +327,18 @@ class FlexitiCheckout:
 
 
 def _notify(app: Flask, order: Order, refund: Refund | None = None) -> None:
-    """Send the signal the notifications catalogue names for what just happened, if any."""
+    """Send the signal the notifications catalogue names for what just happened, if any.
+
+    Receivers always run inside the app's context, also when the news comes from a background
+    thread or a reconcile pool thread (they may use ``current_app`` and the shop's database).
+    """
     row = notification(order, refund)
-    if row is not None:
+    if row is None:
+        return
+    if has_app_context():
+        row.send(app, order, refund)
+        return
+    with app.app_context():
         row.send(app, order, refund)
 
 

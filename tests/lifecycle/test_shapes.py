@@ -83,12 +83,13 @@ def test_return_without_a_session_settles_by_the_ids_it_carries(shop, style):
 
 
 @pytest.mark.sandbox_config({"CALLBACK_MODE": "drop"})
-def test_newest_of_three_hundred_pending_settles_with_one_lookup(shop):
-    """With 300 older pending orders, a documented-shape callback (no order id) for the newest
-    settles it with one lookup, and a repeat of it costs none."""
+def test_the_oldest_of_three_hundred_pending_settles_with_two_lookups(shop):
+    """With 300 newer pending orders, a documented-shape callback (no order id) for the oldest
+    settles it with two lookups (its promo id's, which points at it by amount, then its own),
+    and a repeat of it costs none. A walk newest first would never have reached it."""
+    session = shop.start("OLDEST-1", amount="612.34")
     for number in range(300):
-        shop.start(f"OLD-{number}")
-    session = shop.start("NEWEST-1")
+        shop.start(f"NEW-{number}")
     shop.settle(session.online_order_id, "approve")
     (dropped,) = [e["body"] for e in shop.wait_for_callbacks() if e["dropped"]]
     assert "online_order_id" not in dropped and "merchant_orderid" not in dropped
@@ -103,13 +104,13 @@ def test_newest_of_three_hundred_pending_settles_with_one_lookup(shop):
              if "/notifications/" in e["path"]]  # fmt: skip
 
     assert first.json()["outcome"] == "queued"
-    assert processed.outcome and processed.outcome.startswith("order NEWEST-1: approved")
-    assert shop.order("NEWEST-1").status is OrderStatus.APPROVED
-    assert len(lookups) == 1
-    assert repeat.json()["outcome"] == "order NEWEST-1: approved already"
-    assert len(after) == 1
-    assert shop.order("NEWEST-1").details["promo_id"] == dropped["purchase"]["promo_id"]
-    assert shop.order("OLD-0").status is OrderStatus.PENDING
+    assert processed.outcome and processed.outcome.startswith("order OLDEST-1: approved")
+    assert shop.order("OLDEST-1").status is OrderStatus.APPROVED
+    assert [e["path"].split("/")[-2] for e in lookups] == ["promo-id", "merchant-order-id"]
+    assert repeat.json()["outcome"] == "order OLDEST-1: approved already"
+    assert len(after) == 2
+    assert shop.order("OLDEST-1").details["promo_id"] == dropped["purchase"]["promo_id"]
+    assert shop.order("NEW-0").status is OrderStatus.PENDING
     assert shop.state.callbacks.inbox.deliveries(unprocessed_only=True) == []
 
 

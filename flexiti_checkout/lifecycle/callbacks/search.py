@@ -1,12 +1,19 @@
 """Finding the order of a callback that names none: Flexiti's documented notification.
 
 The Online API's notification has no merchant or online order id, only the purchase's promo id and
-the customer id (and personal data). The order is found by looking up the recent pending (and
-expired) orders at Flexiti, newest first, until one's lookup carries that promo id. Each lookup
-is an ordinary refresh, so whatever it learns is applied on the way. The search is bounded
-(``SEARCH_LOOKUP_LIMIT``) and throttled: an order already looked up since the notification
-arrived is not asked again, and the callback processor runs one search per promo id at a time per
-process, so copies of one notification cost one search. A few lookups run at once
+the customer id (and personal data). One lookup by promo id, which answers the purchase amount and
+the customer's names, points at the likely order: the orders whose keyed hash of the customer's
+names matches (``redact.customer_name_key``, kept from the checkout; never the names), those of
+that amount first, then the others of that amount. Those are looked up first, then the recent
+pending (and expired) orders newest first, until one's lookup carries the promo id: a search costs
+two lookups whatever the number of pending orders, and if the promo lookup fails or points
+nowhere, the walk still finds the order. Each lookup is an ordinary refresh, so whatever it learns
+is applied on the way.
+
+The search is bounded (``SEARCH_LOOKUP_LIMIT``) and throttled: an order already looked up since
+the notification arrived is not asked again, and the promo lookup is made only when the throttle
+lets the walk look up at least one order. The callback processor runs one search per promo id at a
+time per process, so copies of one notification cost one search. A few lookups run at once
 (``SEARCH_PARALLEL``): Flexiti's answer time, not ours, is what a search waits on. Once found, the
 order keeps the promo id in its details: a repeat finds it in the store and costs no search. A
 decline or cancellation carries no promo id: then only the newest few orders are looked up
@@ -18,11 +25,14 @@ through the throttle only a quarter of ``lookup_interval`` after its last one
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from functools import partial
 
+from flexiti_checkout.client.results import PromoDetails
+from flexiti_checkout.errors import FlexitiError
 from flexiti_checkout.lifecycle.background import Background
 from flexiti_checkout.lifecycle.orders import OrderService, Refresh
 from flexiti_checkout.lifecycle.outcome import (
@@ -32,6 +42,8 @@ from flexiti_checkout.lifecycle.outcome import (
 )
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.sweeps import Throttled, throttled_orders
+
+log = logging.getLogger(__name__)
 
 #: At most this many lookups (and candidate orders) per search for a promo id.
 SEARCH_LOOKUP_LIMIT = 200
@@ -120,6 +132,29 @@ def search_order(
         statuses, entered_after=after, limit=limit, newest_first=True,
         lookup_allowed_at=now, news_since=news, news_spacing=spacing,
     )  # fmt: skip
+    pointed = 0
+    # Only when the walk would look something up anyway: a stranger's made-up promo ids cost
+    # no more lookups than the per-order throttle already allows them.
+    if promo_id is not None and candidates:
+        if before_lookup is not None:
+            before_lookup()
+        promo = _promo(service, promo_id)
+        pointed = 1
+        if promo is not None:
+            key = service.name_key(promo.fname, promo.lname) if service.name_key else None
+            found_by = partial(
+                service.store.orders_in, statuses, entered_after=after, limit=limit,
+                newest_first=True, lookup_allowed_at=now, news_since=news, news_spacing=spacing,
+            )  # fmt: skip
+            amount = promo.purchase_amount
+            pointers = (
+                {"name_key": key, "amount": amount} if key is not None and amount is not None
+                else None,
+                {"amount": amount} if amount is not None else None,
+                {"name_key": key} if key is not None else None,
+            )  # fmt: skip
+            pointed_at = [found_by(**where) for where in pointers if where is not None]
+            candidates = _unique([*(o for found in pointed_at for o in found), *candidates])
 
     def refresh(order: Order) -> Refresh:
         if before_lookup is not None:
@@ -132,6 +167,7 @@ def search_order(
         return _matches(result, promo_id, customer_id, expected)
 
     found, lookups, skipped = _first_match(candidates, refresh, matches, pool)
+    lookups += pointed
     if found is not None:
         return SearchResult(found, clue, lookups, len(candidates), skipped)
     throttled = Throttled(0, None)
@@ -142,6 +178,23 @@ def search_order(
     return SearchResult(
         None, clue, lookups, len(candidates), throttled.count + skipped, throttled.soonest
     )
+
+
+def _promo(service: OrderService, promo_id: str) -> PromoDetails | None:
+    """Flexiti's promo-id lookup, or ``None`` when it fails (the walk then does without)."""
+    try:
+        return service.client.order_by_promo_id(promo_id)
+    except FlexitiError as exc:
+        log.info("The promo-id lookup of %s failed (%r); searching without it", promo_id, exc)
+        return None
+
+
+def _unique(orders: list[Order]) -> list[Order]:
+    """``orders`` without repeats, each where it first appears."""
+    unique: dict[str, Order] = {}
+    for order in orders:
+        unique.setdefault(order.merchant_order_id, order)
+    return list(unique.values())
 
 
 def anonymous_news_spacing(service: OrderService) -> float:

@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from urllib.parse import urljoin
 
 from flask import Blueprint, Flask, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from flexiti_checkout.errors import ConfigurationError, FlexitiError, InvalidCheckoutError
-from flexiti_checkout.lifecycle.validation import validate_checkout
+from flexiti_checkout.lifecycle.validation import ROUTE_WORDS, validate_checkout
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.service.bodies import (
     FLOAT_AMOUNT,
@@ -28,6 +30,7 @@ from flexiti_checkout.service.bodies import (
     error,
     error_response,
     json_body,
+    limit_body,
 )
 from flexiti_checkout.service.openapi import openapi_document
 from flexiti_checkout.service.order_actions import add_order_actions
@@ -65,8 +68,13 @@ def make_api_blueprint(keys: Sequence[str]) -> Blueprint:
     accepted = tuple(key.encode() for key in keys)
     bp = Blueprint("flexiti_api", __name__)
 
+    @bp.record_once  # before the routes: they name it in their paths
+    def add_converter(setup: BlueprintSetupState) -> None:
+        setup.app.url_map.converters.setdefault("order_id", OrderIdConverter)
+
     @bp.before_request
     def authenticate() -> ResponseReturnValue | None:
+        limit_body()
         if request.endpoint == "flexiti_api.openapi":
             return None
         if _presents_a_key(accepted):
@@ -83,11 +91,20 @@ def make_api_blueprint(keys: Sequence[str]) -> Blueprint:
         return response, 401
 
     bp.add_url_rule("/checkouts", view_func=create_checkout, methods=["POST"])
-    bp.add_url_rule("/orders/<path:merchant_order_id>", view_func=read_order)
+    bp.add_url_rule("/orders/<order_id:merchant_order_id>", view_func=read_order)
     add_order_actions(bp)
     bp.add_url_rule("/openapi.json", view_func=openapi, endpoint="openapi")
     bp.register_error_handler(HTTPException, _http_error)
     return bp
+
+
+class OrderIdConverter(PathConverter):
+    """A merchant order id in a path, whose segments are never a word the order's own routes
+    use: ``…/orders/A/cancel`` is the cancel route of order ``A`` alone (its ``Allow`` says so).
+    """
+
+    _segment = f"(?!(?:{'|'.join(sorted(ROUTE_WORDS))})(?:/|$))[^/]+"
+    regex = f"{_segment}(?:/{_segment})*"
 
 
 def _presents_a_key(accepted: tuple[bytes, ...]) -> bool:

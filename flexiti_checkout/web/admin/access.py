@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import session
 
@@ -115,6 +116,22 @@ def csrf_token() -> str:
     if not isinstance(token, str):
         token = session[CSRF_KEY] = secrets.token_urlsafe(32)
     return token
+
+
+def back_within(prefix: str, referrer: str | None, host_url: str) -> str | None:
+    """The path (and query) of ``referrer`` when it is a page under ``prefix`` of this origin
+    (``host_url``), else ``None``: where a refused form may send the browser back to.
+
+    Anything a browser would read differently from ``urlsplit`` (backslashes, blanks, control
+    or non-ASCII characters, which browsers strip or turn into ``/``) is refused, not repaired.
+    """
+    if not referrer or not all("!" <= char <= "~" for char in referrer) or "\\" in referrer:
+        return None
+    found, here = urlsplit(referrer), urlsplit(host_url)
+    same_origin = (found.scheme, found.netloc.lower()) == (here.scheme, here.netloc.lower())
+    if not same_origin or not found.path.startswith(prefix) or found.username is not None:
+        return None
+    return found.path + (f"?{found.query}" if found.query else "")
 
 
 def csrf_ok(presented: str | None) -> bool:

@@ -30,7 +30,13 @@ from flexiti_checkout.models import REFUNDABLE, Order, OrderStatus, RefundStatus
 from flexiti_checkout.store.order_list import Cursor, search_orders
 from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.storefront.context import resolve_lang
-from flexiti_checkout.web.admin.access import SESSION_KEY, AdminConsole, csrf_ok, csrf_token
+from flexiti_checkout.web.admin.access import (
+    SESSION_KEY,
+    AdminConsole,
+    back_within,
+    csrf_ok,
+    csrf_token,
+)
 from flexiti_checkout.web.admin.texts import admin_texts, status_names
 from flexiti_checkout.web.doctor import Options, diagnose, parse_flows
 from flexiti_checkout.web.state import FlexitiState, flexiti_state
@@ -155,7 +161,9 @@ def _let_in() -> ResponseReturnValue | None:
     g.flexiti_admin_lang = resolve_lang(session.get(_LANG_KEY))
     if request.method == "POST" and not csrf_ok(request.form.get("csrf_token")):
         flash(admin_texts(g.flexiti_admin_lang)["bad_form"])
-        return redirect(request.referrer or url_for("flexiti_admin.orders"), code=303)
+        home = url_for("flexiti_admin.orders")
+        back = back_within(home, request.referrer, request.host_url)
+        return redirect(back or home, code=303)
     if request.endpoint and request.endpoint.removeprefix("flexiti_admin.") in _OPEN:
         return None
     console = _console()

@@ -95,6 +95,8 @@ def make_api_blueprint(keys: Sequence[str]) -> Blueprint:
     add_order_actions(bp)
     bp.add_url_rule("/openapi.json", view_func=openapi, endpoint="openapi")
     bp.register_error_handler(HTTPException, _http_error)
+    # A store behind its migrations (503 schema_behind) or a setting wrong: JSON, not a 500 page.
+    bp.register_error_handler(ConfigurationError, error_response)
     return bp
 
 

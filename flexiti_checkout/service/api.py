@@ -35,6 +35,7 @@ from flexiti_checkout.service.bodies import (
 from flexiti_checkout.service.openapi import openapi_document
 from flexiti_checkout.service.order_actions import add_order_actions
 from flexiti_checkout.service.schemas import CheckoutStartedSchema, OrderWithHistorySchema
+from flexiti_checkout.web.headers import security_headers
 from flexiti_checkout.web.state import flexiti_state
 
 
@@ -94,6 +95,7 @@ def make_api_blueprint(keys: Sequence[str]) -> Blueprint:
     bp.add_url_rule("/orders/<order_id:merchant_order_id>", view_func=read_order)
     add_order_actions(bp)
     bp.add_url_rule("/openapi.json", view_func=openapi, endpoint="openapi")
+    bp.after_request(security_headers)
     bp.register_error_handler(HTTPException, _http_error)
     # A store behind its migrations (503 schema_behind) or a setting wrong: JSON, not a 500 page.
     bp.register_error_handler(ConfigurationError, error_response)

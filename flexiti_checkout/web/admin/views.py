@@ -39,6 +39,7 @@ from flexiti_checkout.web.admin.access import (
 )
 from flexiti_checkout.web.admin.texts import admin_texts, status_names
 from flexiti_checkout.web.doctor import Options, diagnose, parse_flows
+from flexiti_checkout.web.headers import security_headers
 from flexiti_checkout.web.state import FlexitiState, flexiti_state
 
 PAGE_SIZE = 50
@@ -178,9 +179,7 @@ def _let_in() -> ResponseReturnValue | None:
 
 def _no_caching(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    return security_headers(response)
 
 
 def _page(template: str, code: int = 200, **context: Any) -> Response:

@@ -238,7 +238,8 @@ class Settings(OperationsSettings):
         "https://shop.example,https://www.shop.example",
         """The shop origins whose pages may use the service from the browser: CORS answers on
         availability, the calculator and the static files, and which pages may frame the
-        checkout page (``frame-ancestors``) and receive its outcome. ``*`` lets any site.""",
+        checkout pages (``frame-ancestors``) and receive the outcome. ``*`` lets any site:
+        list your shop's origins in production.""",
         shown="``*`` (any site)",
     )  # fmt: skip
     store_url: str | None = setting(

@@ -185,7 +185,7 @@ def test_the_revisions_build_exactly_the_store_tables(engine: Engine) -> None:
             compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
             == []
         )
-        assert conn.execute(text("select value from flexiti_meta")).scalar() == "8"
+        assert conn.execute(text("select value from flexiti_meta")).scalar() == str(SCHEMA_VERSION) == "9"
 
 
 def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> None:
@@ -202,18 +202,18 @@ def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> N
 @pytest.mark.parametrize(
     ("prepare", "output", "code"),
     [
-        (lambda url, engine: None, "Store: empty (created at revision 0008 on first use)\n", 0),
-        (lambda url, engine: open_and_close(url), "Store: revision 0008 (up to date)\n", 0),
+        (lambda url, engine: None, "Store: empty (created at revision 0009 on first use)\n", 0),
+        (lambda url, engine: open_and_close(url), "Store: revision 0009 (up to date)\n", 0),
         (
             lambda url, engine: fill_released_store(engine),
-            "Store: revision 0001; this flexiti-checkout needs 0008. Back the database up, "
+            "Store: revision 0001; this flexiti-checkout needs 0009. Back the database up, "
             "then run `flask flexiti db upgrade`.\n",
             1,
         ),
         (
             lambda url, engine: set_schema_version(url, engine, "99"),
-            "Store: revision 0008, schema version 99: newer than this flexiti-checkout "
-            f"(revision 0008, schema version {SCHEMA_VERSION}). Upgrade flexiti-checkout.\n",
+            "Store: revision 0009, schema version 99: newer than this flexiti-checkout "
+            f"(revision 0009, schema version {SCHEMA_VERSION}). Upgrade flexiti-checkout.\n",
             1,
         ),
         (

@@ -315,7 +315,8 @@ def doctor() -> ResponseReturnValue:
 
 
 def sign_in() -> ResponseReturnValue:
-    """Staff sign in with one of ``FLEXITI_ADMIN_KEYS``; failures are limited per address."""
+    """Staff sign in with one of ``FLEXITI_ADMIN_KEYS``; wrong keys are limited per address and
+    per key tried, across workers and hosts (the right key always signs in)."""
     console = _console()
     t = admin_texts(g.flexiti_admin_lang)
     if not console.keys:
@@ -325,13 +326,12 @@ def sign_in() -> ResponseReturnValue:
         if console.actor() is not None:
             return redirect(url_for("flexiti_admin.orders"))
         return _page("sign_in.html", error=None)
-    wait = console.limiter.retry_after(address)
-    if wait:
-        response = _page("sign_in.html", 429, error=t["too_many"].format(seconds=wait))
-        response.headers["Retry-After"] = str(wait)
-        return response
     if not console.sign_in(request.form.get("key", ""), request.form.get("name", "")):
-        console.limiter.failed(address)
+        wait = console.wrong_attempt(address, request.form.get("key", ""))
+        if wait:
+            response = _page("sign_in.html", 429, error=t["too_many"].format(seconds=wait))
+            response.headers["Retry-After"] = str(wait)
+            return response
         return _page("sign_in.html", 401, error=t["bad_key"])
     target = request.args.get("next", "")
     prefix = url_for("flexiti_admin.orders")
@@ -339,7 +339,7 @@ def sign_in() -> ResponseReturnValue:
 
 
 def sign_out() -> ResponseReturnValue:
-    session.pop(SESSION_KEY, None)
+    _console().sign_out()
     return redirect(url_for("flexiti_admin.sign_in"), code=303)
 
 

@@ -282,6 +282,12 @@ class Settings(OperationsSettings):
         characters each. Setting one turns the console on.""",
         shown="none",
     )  # fmt: skip
+    admin_idle_timeout: float = setting(
+        "FLEXITI_ADMIN_IDLE_TIMEOUT", 1800, value.parse_duration, SERVICE, "15m",
+        """How long a staff session signed in with a key lasts unused; then staff sign in
+        again. Sign-out and removing the key end it at once, on every host.""",
+        shown="``30m``",
+    )  # fmt: skip
 
     @property
     def embedded_sandbox(self) -> bool:

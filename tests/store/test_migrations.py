@@ -185,7 +185,11 @@ def test_the_revisions_build_exactly_the_store_tables(engine: Engine) -> None:
             compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
             == []
         )
-        assert conn.execute(text("select value from flexiti_meta")).scalar() == str(SCHEMA_VERSION) == "9"
+        assert (
+            conn.execute(text("select value from flexiti_meta")).scalar()
+            == str(SCHEMA_VERSION)
+            == "9"
+        )
 
 
 def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> None:

@@ -145,9 +145,11 @@ def create_checkout() -> ResponseReturnValue:
         return error_response(InvalidCheckoutError(errors))
     before = state.store.get_order(checkout.merchant_order_id)
     try:
-        started = state.orders.start(checkout)
+        started = state.orders.start_within(checkout, state.settings.request_budget)
     except (FlexitiError, InvalidCheckoutError) as exc:
         return error_response(exc)
+    if started is None:
+        return _still_starting(checkout.merchant_order_id)
     reused = before is not None and before.status is OrderStatus.PENDING
     merchant_order_id = started.merchant_order_id
     order_url = url_for(".read_order", merchant_order_id=merchant_order_id, _external=True)
@@ -173,6 +175,20 @@ def create_checkout() -> ResponseReturnValue:
         return response, 200
     response.headers["Location"] = order_url
     return response, 201
+
+
+def _still_starting(merchant_order_id: str) -> ResponseReturnValue:
+    """202: Flexiti is slower than ``FLEXITI_REQUEST_BUDGET``; the start goes on. Sending the
+    same checkout again answers it once done (200), and the order's URL shows its status."""
+    order_url = url_for(".read_order", merchant_order_id=merchant_order_id, _external=True)
+    response = jsonify(
+        error="checkout_in_progress",
+        message=f"Flexiti is slow: order {merchant_order_id} is still starting. Send the same "
+        "checkout again after Retry-After seconds to get where to send the customer.",
+    )
+    response.headers["Retry-After"] = "2"
+    response.headers["Location"] = order_url
+    return response, 202
 
 
 def read_order(merchant_order_id: str) -> ResponseReturnValue:

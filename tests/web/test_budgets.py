@@ -41,3 +41,42 @@ def test_the_embedded_sandbox_keeps_to_flexiti_timeout(tmp_path, store_url, late
         flexiti.start_checkout(checkout_request("SLOW-1"))
     assert flexiti_state(app).store.get_order("SLOW-1").status is OrderStatus.PENDING
     flexiti.close(app)
+
+
+def test_a_checkout_slower_than_the_budget_answers_202_and_starts_once(tmp_path, store_url):
+    """The service answers within FLEXITI_REQUEST_BUDGET (202, Retry-After); the start goes on,
+    and the same checkout sent again gets it (200) without a second Flexiti order."""
+    from flexiti_checkout._sandbox_keys import SANDBOX_API_KEY
+    from flexiti_checkout.service.app import create_app
+    from support.apps import close_app
+
+    service = create_app({
+        "FLEXITI_ENVIRONMENT": "sandbox", "FLEXITI_STORE_URL": store_url,
+        "FLEXITI_INSTANCE_PATH": str(tmp_path / "instance"), "FLEXITI_REQUEST_BUDGET": "1s",
+        "FLEXITI_TIMEOUT": "20", "FLEXITI_MAX_RETRIES": "0",
+    })  # fmt: skip
+    client = service.test_client()
+    bearer = {"Authorization": f"Bearer {SANDBOX_API_KEY}"}
+    client.patch("/flexiti-sandbox/_sandbox/faults", json={"latency": 1.5})
+
+    began = time.monotonic()
+    first = client.post("/flexiti/api/checkouts", json=checkout_request("BUDGET-1"), headers=bearer)
+    assert time.monotonic() - began < 2.5
+    assert first.status_code == 202 and first.json["error"] == "checkout_in_progress"
+    assert int(first.headers["Retry-After"]) >= 1
+    answers = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        again = client.post(
+            "/flexiti/api/checkouts", json=checkout_request("BUDGET-1"), headers=bearer
+        )
+        answers.append(again.status_code)
+        if again.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert answers[-1] == 200 and set(answers) <= {202, 409, 200}, answers
+    order = flexiti_state(service).store.get_order("BUDGET-1")
+    history = flexiti_state(service).store.history(order)
+    assert [event.to_status for event in history].count(OrderStatus.PENDING) == 1
+    assert again.json["online_order_id"] == order.online_order_id
+    close_app(service)

@@ -39,6 +39,8 @@ from flexiti_checkout.errors import (
     RateLimitedError,
     RedirectRefusedError,
     RefundTooLargeError,
+    SchemaBehindError,
+    StoreSchemaError,
     UnavailableError,
     UnknownOrderError,
     UnreadableAnswerError,
@@ -51,6 +53,7 @@ from flexiti_checkout.http_errors import (
     CheckoutUnavailableHTTPError,
     FlexitiHTTPError,
     InvalidCheckoutHTTPError,
+    StoreNotUpgradedHTTPError,
 )
 from flexiti_checkout.lifecycle.checkout import PROVINCES, Address, CheckoutRequest
 from flexiti_checkout.lifecycle.validation import validate_checkout
@@ -116,6 +119,9 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "RefundTooLargeError",
+    "SchemaBehindError",
+    "StoreNotUpgradedHTTPError",
+    "StoreSchemaError",
     "Token",
     "TokenStore",
     "UnavailableError",

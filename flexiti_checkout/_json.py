@@ -7,7 +7,8 @@ numbers read back become ``Decimal``.
 JSON from outside (callbacks, the service's API, the calculator, Flexiti's answers) is read with
 limits, so that a small hostile body is a clear refusal rather than a crash or a stalled worker:
 at most ``MAX_DEPTH`` levels of nesting, numbers within ``money.MAX_MAGNITUDE``, no ``NaN`` or
-``Infinity``.
+``Infinity``, and no key twice in one object (parsers disagree on which one wins, so a body that
+says two things is refused rather than read one way here and another way elsewhere).
 """
 
 from __future__ import annotations
@@ -71,7 +72,11 @@ def loads(text: str | bytes, *, fraction: Callable[[str], Decimal | float] = Dec
 
     try:
         value = json.loads(
-            text, parse_float=number, parse_int=_integer, parse_constant=_no_constant
+            text,
+            parse_float=number,
+            parse_int=_integer,
+            parse_constant=_no_constant,
+            object_pairs_hook=_unique_keys,
         )
     except UnreadableJSONError:
         raise
@@ -107,6 +112,15 @@ def _integer(text: str) -> int:
             f"has a number we refuse: {text[:20]}... is out of range (beyond 1e{MAX_MAGNITUDE})"
         )
     return int(text)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise UnreadableJSONError(f"has the key {key!r} twice in one object")
+        found[key] = value
+    return found
 
 
 def _no_constant(name: str) -> Any:

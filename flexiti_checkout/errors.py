@@ -179,6 +179,22 @@ class ConfigurationError(FlexitiError, ValueError):
     advice = "Fix the setting and restart."
 
 
+class StoreSchemaError(ConfigurationError):
+    """The store's schema is not one this flexiti-checkout can use: newer than it, or a schema
+    version that is not a number (the message says which)."""
+
+    advice = "Upgrade flexiti-checkout, or point FLEXITI_STORE_URL at this version's store."
+    #: What ``/healthz`` says of the store.
+    health = "schema unusable"
+
+
+class SchemaBehindError(StoreSchemaError):
+    """The store was made by an older flexiti-checkout and needs its migrations."""
+
+    advice = "Back the database up, then run `flask flexiti db upgrade`."
+    health = "schema behind, run flask flexiti db upgrade"
+
+
 def _field_errors(raw: Any) -> tuple[FieldError, ...]:
     if not isinstance(raw, list):
         return ()

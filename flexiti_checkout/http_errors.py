@@ -23,6 +23,7 @@ from werkzeug.exceptions import (
     Conflict,
     HTTPException,
     InternalServerError,
+    ServiceUnavailable,
     UnprocessableEntity,
 )
 
@@ -44,6 +45,7 @@ from flexiti_checkout.errors import (
     OrderStateError,
     RedirectRefusedError,
     RefundTooLargeError,
+    SchemaBehindError,
     UnavailableError,
     UnknownOrderError,
 )
@@ -107,6 +109,13 @@ class CheckoutMisconfiguredHTTPError(FlexitiHTTPError, InternalServerError):
     customer_message = CheckoutUnavailableHTTPError.customer_message
 
 
+class StoreNotUpgradedHTTPError(FlexitiHTTPError, ServiceUnavailable):
+    """The store waits for ``flask flexiti db upgrade`` (503): a deploy is half done."""
+
+    error_name = "StoreNotUpgraded"
+    customer_message = CheckoutUnavailableHTTPError.customer_message
+
+
 @dataclass(frozen=True)
 class ErrorAnswer:
     """How one error class is answered: its status, the API's ``error`` code, the host pages'
@@ -141,6 +150,7 @@ ERROR_ANSWERS: tuple[ErrorAnswer, ...] = (
     ErrorAnswer(NotFoundError, 409, "flexiti_refused", CheckoutRefusedHTTPError),
     ErrorAnswer(AuthenticationError, 502, "flexiti_unavailable", CheckoutUnavailableHTTPError),
     ErrorAnswer(UnavailableError, 502, "flexiti_unavailable", CheckoutUnavailableHTTPError),
+    ErrorAnswer(SchemaBehindError, 503, "schema_behind", StoreNotUpgradedHTTPError),
     ErrorAnswer(ConfigurationError, 500, "misconfigured", CheckoutMisconfiguredHTTPError),
     ErrorAnswer(UnknownOrderError, 404, "not_found", None),
     ErrorAnswer(RefundTooLargeError, 400, "refund_too_large", None),

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import TimeoutError as WaitedTooLong
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -120,6 +121,21 @@ class OrderService:
         way, and ``FlexitiError`` subclasses when Flexiti refuses or cannot be reached.
         """
         return self.starts.start(request)
+
+    def start_within(
+        self, request: CheckoutRequest | Mapping[str, Any], budget: float
+    ) -> CheckoutSession | None:
+        """``start``, waited for at most ``budget`` seconds: ``None`` when it goes on in the
+        background. It is never started twice: a retry with the same merchant order id meets
+        it (``CheckoutInProgressError`` while it runs, the pending order once it is done), and
+        the order's status tells the outcome too. Raises what ``start`` raises in time."""
+        future = self.background.submit(partial(self.start, request))
+        if future is None:  # the pool is full: this request does the work itself
+            return self.start(request)
+        try:
+            return future.result(timeout=budget)
+        except WaitedTooLong:
+            return None
 
     # -- learning the outcome ------------------------------------------------------------------
 

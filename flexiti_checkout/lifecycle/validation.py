@@ -40,6 +40,14 @@ from flexiti_checkout.money import AmountError, normalize_lang, parse_amount
 __all__ = ["validate_checkout"]
 
 MAX_ORDER_ID = 64
+#: A merchant order id's alphabet: RFC 3986's unreserved characters (letters, digits, ``-``,
+#: ``.``, ``_``, ``~``), which every HTTP library sends unchanged in a URL, and ``/`` between
+#: segments, so that the order's URL (``…/orders/<id>``) always finds it again.
+ORDER_ID_SEGMENT = r"[A-Za-z0-9._~-]*[A-Za-z0-9_~-][A-Za-z0-9._~-]*"
+ORDER_ID_PATTERN = f"{ORDER_ID_SEGMENT}(?:/{ORDER_ID_SEGMENT})*"
+#: Segments an order's URLs use after its id: an id holding one would name another page.
+ROUTE_WORDS = frozenset({"actions", "cancel", "refunds", "review"})
+_ORDER_ID = re.compile(ORDER_ID_PATTERN)
 MAX_TEXT = 200
 MAX_SALUTATION = 16
 #: Card numbers are 13 to 19 digits (ISO/IEC 7812); Flexiti's examples have 16.
@@ -110,15 +118,25 @@ def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def _merchant_order_id(value: Any) -> str:
     if not isinstance(value, str):
         raise ValidationError('must be a string (send order numbers as strings, e.g. "1042")')
-    if not 1 <= len(value) <= MAX_ORDER_ID:
-        raise ValidationError(f"must have 1 to {MAX_ORDER_ID} characters")
-    # Refused rather than stripped: the shop looks its order up by this exact id later.
-    if value != value.strip():
-        raise ValidationError("must not start or end with whitespace")
-    # ASCII: the id goes into URLs and to Flexiti, and an order number is typed in ASCII.
-    if not (value.isascii() and value.isprintable()):
-        raise ValidationError("must contain only printable ASCII characters")
+    problem = merchant_order_id_problem(value)
+    if problem is not None:
+        raise ValidationError(problem)
     return value
+
+
+def merchant_order_id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a merchant order id (``ORDER_ID_PATTERN``), or ``None``."""
+    if not 1 <= len(value) <= MAX_ORDER_ID:
+        return f"must have 1 to {MAX_ORDER_ID} characters"
+    if not _ORDER_ID.fullmatch(value):
+        return (
+            "may hold only letters, digits, - . _ ~ and / between parts, and no part may be "
+            'only dots (e.g. "1042" or "2024/A-7"), so that its URL finds it again'
+        )
+    words = ROUTE_WORDS.intersection(value.split("/"))
+    if words:
+        return f"must not have {min(words)!r} as a part: the order's URLs use it"
+    return None
 
 
 def _amount(value: Any) -> Decimal:

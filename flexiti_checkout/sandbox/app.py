@@ -18,6 +18,7 @@ from werkzeug.http import http_date
 
 from flexiti_checkout._json import UnreadableJSONError
 from flexiti_checkout._resources import STATIC_DIR, TEMPLATE_DIR
+from flexiti_checkout.client.wsgi_transport import DEADLINE_KEY, TIMED_OUT_HEADER
 from flexiti_checkout.sandbox import control, home, hosted, online
 from flexiti_checkout.sandbox.faults import failure_response, truncate
 from flexiti_checkout.sandbox.pos import applications, customers, deprecated, login, transactions
@@ -86,8 +87,13 @@ def _before_api_request() -> Response | None:
     state = get_state()
     knobs = state.knobs
     if knobs.latency > 0:
+        # An embedded sandbox gives up at its caller's read timeout, as the network would.
+        deadline = request.environ.get(DEADLINE_KEY)
+        left = knobs.latency if deadline is None else deadline - time.monotonic()
         with paused(current_app):  # other workers' requests go on meanwhile
-            time.sleep(knobs.latency)
+            time.sleep(max(0.0, min(knobs.latency, left)))
+        if left < knobs.latency:
+            return Response(status=504, headers={TIMED_OUT_HEADER: "1"})
     failure = state.take_fail_next(request.path)
     if failure is not None:
         g.sandbox_fault = "fail_next"

@@ -50,6 +50,13 @@ class FailNext:
         return data
 
 
+#: The longest latency or callback delay, in seconds: longer than any client waits, short enough
+#: for every clock and ``time.sleep`` to hold.
+MAX_DELAY = 3600.0
+#: The longest token lifetime, in seconds (30 days).
+MAX_LIFETIME = 30 * 86400.0
+
+
 @dataclass(frozen=True)
 class Knobs:
     """Every fault knob with its default; config and the control API use these names."""
@@ -100,8 +107,8 @@ def _number(name: str, value: Any, *, low: float = 0.0, high: float = math.inf) 
         number = float(value)
     except ValueError as exc:
         raise KnobError(f"{name} must be a number") from exc
-    if not low <= number <= high:
-        raise KnobError(f"{name} must be between {low} and {high}")
+    if not (math.isfinite(number) and low <= number <= high):
+        raise KnobError(f"{name} must be a finite number between {low:g} and {high:g}")
     return number
 
 
@@ -110,11 +117,11 @@ def _rate(name: str, value: Any) -> float:
 
 
 def _seconds(name: str, value: Any) -> float:
-    return _number(name, value)
+    return _number(name, value, high=MAX_DELAY)
 
 
 def _lifetime(name: str, value: Any) -> float:
-    number = _number(name, value)
+    number = _number(name, value, high=MAX_LIFETIME)
     if number <= 0:
         raise KnobError(f"{name} must be greater than 0")
     return number

@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from urllib.parse import urljoin
 
 from flask import Blueprint, Flask, jsonify, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from flexiti_checkout.errors import ConfigurationError, FlexitiError, InvalidCheckoutError
-from flexiti_checkout.lifecycle.validation import validate_checkout
+from flexiti_checkout.lifecycle.validation import ROUTE_WORDS, validate_checkout
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.service.bodies import (
     FLOAT_AMOUNT,
@@ -28,10 +30,12 @@ from flexiti_checkout.service.bodies import (
     error,
     error_response,
     json_body,
+    limit_body,
 )
 from flexiti_checkout.service.openapi import openapi_document
 from flexiti_checkout.service.order_actions import add_order_actions
 from flexiti_checkout.service.schemas import CheckoutStartedSchema, OrderWithHistorySchema
+from flexiti_checkout.web.headers import security_headers
 from flexiti_checkout.web.state import flexiti_state
 
 
@@ -65,8 +69,13 @@ def make_api_blueprint(keys: Sequence[str]) -> Blueprint:
     accepted = tuple(key.encode() for key in keys)
     bp = Blueprint("flexiti_api", __name__)
 
+    @bp.record_once  # before the routes: they name it in their paths
+    def add_converter(setup: BlueprintSetupState) -> None:
+        setup.app.url_map.converters.setdefault("order_id", OrderIdConverter)
+
     @bp.before_request
     def authenticate() -> ResponseReturnValue | None:
+        limit_body()
         if request.endpoint == "flexiti_api.openapi":
             return None
         if _presents_a_key(accepted):
@@ -83,11 +92,23 @@ def make_api_blueprint(keys: Sequence[str]) -> Blueprint:
         return response, 401
 
     bp.add_url_rule("/checkouts", view_func=create_checkout, methods=["POST"])
-    bp.add_url_rule("/orders/<path:merchant_order_id>", view_func=read_order)
+    bp.add_url_rule("/orders/<order_id:merchant_order_id>", view_func=read_order)
     add_order_actions(bp)
     bp.add_url_rule("/openapi.json", view_func=openapi, endpoint="openapi")
+    bp.after_request(security_headers)
     bp.register_error_handler(HTTPException, _http_error)
+    # A store behind its migrations (503 schema_behind) or a setting wrong: JSON, not a 500 page.
+    bp.register_error_handler(ConfigurationError, error_response)
     return bp
+
+
+class OrderIdConverter(PathConverter):
+    """A merchant order id in a path, whose segments are never a word the order's own routes
+    use: ``…/orders/A/cancel`` is the cancel route of order ``A`` alone (its ``Allow`` says so).
+    """
+
+    _segment = f"(?!(?:{'|'.join(sorted(ROUTE_WORDS))})(?:/|$))[^/]+"
+    regex = f"{_segment}(?:/{_segment})*"
 
 
 def _presents_a_key(accepted: tuple[bytes, ...]) -> bool:
@@ -124,9 +145,11 @@ def create_checkout() -> ResponseReturnValue:
         return error_response(InvalidCheckoutError(errors))
     before = state.store.get_order(checkout.merchant_order_id)
     try:
-        started = state.orders.start(checkout)
+        started = state.orders.start_within(checkout, state.settings.request_budget)
     except (FlexitiError, InvalidCheckoutError) as exc:
         return error_response(exc)
+    if started is None:
+        return _still_starting(checkout.merchant_order_id)
     reused = before is not None and before.status is OrderStatus.PENDING
     merchant_order_id = started.merchant_order_id
     order_url = url_for(".read_order", merchant_order_id=merchant_order_id, _external=True)
@@ -152,6 +175,20 @@ def create_checkout() -> ResponseReturnValue:
         return response, 200
     response.headers["Location"] = order_url
     return response, 201
+
+
+def _still_starting(merchant_order_id: str) -> ResponseReturnValue:
+    """202: Flexiti is slower than ``FLEXITI_REQUEST_BUDGET``; the start goes on. Sending the
+    same checkout again answers it once done (200), and the order's URL shows its status."""
+    order_url = url_for(".read_order", merchant_order_id=merchant_order_id, _external=True)
+    response = jsonify(
+        error="checkout_in_progress",
+        message=f"Flexiti is slow: order {merchant_order_id} is still starting. Send the same "
+        "checkout again after Retry-After seconds to get where to send the customer.",
+    )
+    response.headers["Retry-After"] = "2"
+    response.headers["Location"] = order_url
+    return response, 202
 
 
 def read_order(merchant_order_id: str) -> ResponseReturnValue:

@@ -14,6 +14,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.service.api import register_api
 from flexiti_checkout.web.extension import FlexitiCheckout
+from flexiti_checkout.web.headers import security_headers
 from flexiti_checkout.web.settings.environment import read_environment
 from flexiti_checkout.web.state import flexiti_state
 from flexiti_checkout.web.wiring import share_sandbox_state
@@ -44,6 +45,7 @@ def create_app(environ: Mapping[str, str] | None = None, *, demo: bool = False) 
         # Every gunicorn worker serves the hosted pages: they must all see the same sandbox.
         share_sandbox_state(state.sandbox_app, app.instance_path, state.store.url)
     register_api(app)  # the JSON API and its OpenAPI document, under {prefix}/api
+    app.after_request(security_headers)  # every answer, the service's own 404s too
     if demo:
         from flexiti_checkout.demo import demo_blueprint
 

@@ -32,16 +32,46 @@ class JsonFraction(Decimal):
     number, so an amount sent that way is refused rather than trusted."""
 
 
+def limit_body() -> None:
+    """Refuse a body over ``MAX_BODY_BYTES`` before any of it is read (every API route).
+
+    A declared ``Content-Length`` over the limit is a 413 at once; a chunked body is read only up
+    to the limit (``body_bytes``).
+    """
+    request.max_content_length = MAX_BODY_BYTES
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        _too_large(f"The body has {length} bytes")
+
+
+def body_bytes() -> bytes:
+    """The request's body, at most ``MAX_BODY_BYTES`` of it (``limit_body``).
+
+    werkzeug stops reading a chunked body at the limit without saying so: one that reaches it
+    is refused rather than read cut short.
+    """
+    raw = request.get_data(cache=True)
+    if request.content_length is None and len(raw) >= MAX_BODY_BYTES:
+        _too_large("The body, sent without Content-Length, reached the limit")
+    return raw
+
+
 def json_body() -> Any:
     """The request's JSON with every fraction kept exact (``JsonFraction``), never a float."""
     if not request.is_json:
         abort_api(415, "unsupported_media_type", "Send JSON with Content-Type: application/json.")
-    request.max_content_length = MAX_BODY_BYTES
-    raw = request.get_data(cache=False)
     try:
-        return loads(raw, fraction=JsonFraction)
+        return loads(body_bytes(), fraction=JsonFraction)
     except ValueError as exc:
         abort_api(400, "invalid_json", f"The body {exc}: send UTF-8 JSON.")
+
+
+def _too_large(what: str) -> NoReturn:
+    abort_api(
+        413,
+        "request_entity_too_large",
+        f"{what}; the API takes at most {MAX_BODY_BYTES} bytes (64 KiB): send less.",
+    )
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> ResponseReturnValue:

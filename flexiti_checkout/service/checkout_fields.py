@@ -20,7 +20,9 @@ from flexiti_checkout.lifecycle.validation import (
     MAX_ORDER_ID,
     MAX_SALUTATION,
     MAX_TEXT,
+    ORDER_ID_PATTERN,
     PHONE_PATTERN,
+    ROUTE_WORDS,
     AddressSchema,
     CheckoutSchema,
     _Parsed,
@@ -58,9 +60,11 @@ FIELD_TYPES: dict[type[Schema], dict[str, dict[str, Any]]] = {
             "type": "string",
             "minLength": 1,
             "maxLength": MAX_ORDER_ID,
-            "pattern": r"^[!-~](?:[ -~]*[!-~])?$",
+            "pattern": f"^(?!(?:.*/)?(?:{'|'.join(sorted(ROUTE_WORDS))})(?:/|$))"
+            f"{ORDER_ID_PATTERN}$",
             "description": "Your order id. One Flexiti order per id: starting it again while "
-            "pending returns the same Flexiti order.",
+            "pending returns the same Flexiti order. Letters, digits, - . _ ~ and / between "
+            "parts; no part only dots or one of the words the order's URLs use.",
         },
         "amount": {
             **AMOUNT_IN,

@@ -126,6 +126,20 @@ def _document(prefix: str) -> dict[str, Any]:
                     "200": _json(
                         CheckoutStartedSchema, "Already pending: the same Flexiti order again"
                     ),
+                    "202": {
+                        **_json(
+                            ErrorSchema,
+                            "`checkout_in_progress`: Flexiti is slower than "
+                            "FLEXITI_REQUEST_BUDGET and the start goes on; send the same "
+                            "checkout again after `Retry-After` seconds (200 once started)",
+                        ),
+                        "headers": {
+                            "Retry-After": {
+                                "description": "Seconds to wait before sending it again",
+                                "schema": {"type": "integer", "minimum": 1},
+                            }
+                        },
+                    },
                     "400": _json(ErrorSchema, "Bad fields, each named in `fields`"),
                     "401": unauthorized,
                     "409": {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields
-from marshmallow.validate import Length, OneOf
+from marshmallow.validate import Length, OneOf, Regexp
 
 from flexiti_checkout.money import MAX_AMOUNT_TEXT
 from flexiti_checkout.order_json import (
@@ -142,8 +142,18 @@ class _Strict(Schema):
         unknown = RAISE
 
 
+#: What the API's ``actor`` may hold: a name, never the console's "Name (key #1)" format.
+ACTOR_PATTERN = r"^[A-Za-z0-9._@ -]{1,100}$"
 _ACTOR = fields.String(
-    validate=Length(max=200), metadata={"description": "Who asks, for the record (default api)"}
+    validate=Regexp(
+        ACTOR_PATTERN,
+        error="may hold only 1 to 100 letters, digits, spaces and . _ @ -",
+    ),
+    metadata={
+        "pattern": ACTOR_PATTERN,
+        "description": "Who asks, for the record: written to the order's history as "
+        "api:<actor> (plain api without it), so it never reads as a staff member's sign-in",
+    },
 )
 
 
@@ -151,13 +161,16 @@ class RefundRequestSchema(_Strict):
     """``POST /api/orders/<id>/refunds``; send the ``Idempotency-Key`` header too."""
 
     amount = fields.Raw(
-        allow_none=True,
+        allow_none=False,
+        error_messages={
+            "null": "must not be null: send an amount, or leave amount out to refund all that "
+            "remains"
+        },
         metadata={
             **AMOUNT_IN,
-            "nullable": True,
             "example": "12.34",
             "description": "Dollars, 0.01 to 1000000.00, as a string (or a whole JSON number); "
-            "absent or null refunds all that remains",
+            "left out, the refund is all that remains (null is refused)",
         },
     )
     reason = fields.String(validate=Length(max=500))

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, false, func, literal, or_, select, tuple_
 
 from flexiti_checkout.models import Order, OrderStatus
 from flexiti_checkout.store.repository import Store, order_from_row
@@ -109,6 +109,8 @@ def search_orders(
 
 def _matching(status: OrderStatus | None, text: str) -> Select[Any]:
     query = select(orders)
+    if "\x00" in text:  # no database stores it (PostgreSQL refuses it in a query): no order has it
+        return query.where(false())
     if status is not None:
         query = query.where(C.status == status.value)
     if text:  # ranges of the two ids' own indexes, not a scan of every order

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, insert, inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from flexiti_checkout.errors import ConfigurationError
+from flexiti_checkout.errors import SchemaBehindError, StoreSchemaError
 from flexiti_checkout.store.tables import SCHEMA_VERSION, meta, metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -44,10 +44,17 @@ class SchemaState:
     head: str
     #: Tables but no ``alembic_version``: made by a flexiti-checkout from before migrations.
     unversioned: bool = False
+    #: The ``schema_version`` row (``None`` when there is none), a number once checked.
+    version: int | None = None
 
     @property
     def up_to_date(self) -> bool:
-        return self.current == self.head
+        return self.current == self.head and not self.newer
+
+    @property
+    def newer(self) -> bool:
+        """Whether a newer flexiti-checkout wrote the store (a revision or version unknown here)."""
+        return not self.known or (self.version is not None and self.version > SCHEMA_VERSION)
 
     @property
     def known(self) -> bool:
@@ -86,16 +93,27 @@ def schema_state(conn: Connection) -> SchemaState:
     # now commits that row with its revision, so tables without either are a creation under
     # way elsewhere (or cut short), which creating again completes. The row is read first: a
     # creation committing between the two reads then shows its revision, not an old store.
-    versioned_row = (
-        inspect(conn).has_table(meta.name) and conn.execute(_VERSION_ROW).first() is not None
-    )
+    row = conn.execute(_VERSION_ROW).first() if inspect(conn).has_table(meta.name) else None
+    version = None if row is None else _number(row[0])
     heads = MigrationContext.configure(conn).get_current_heads()
     head = head_revision()
     if heads:
-        return SchemaState(heads[0], head)
-    if versioned_row:
-        return SchemaState(FIRST_RELEASE, head, unversioned=True)
+        return SchemaState(heads[0], head, version=version)
+    if row is not None:
+        return SchemaState(FIRST_RELEASE, head, unversioned=True, version=version)
     return SchemaState(None, head)
+
+
+def _number(value: object) -> int:
+    """The ``schema_version`` row as a number; anything else was not written by us."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        raise StoreSchemaError(
+            f"The Flexiti store at FLEXITI_STORE_URL has the schema version {str(value)[:40]!r}, "
+            "which is not a number: its flexiti_meta table was changed by something other than "
+            "flexiti-checkout"
+        )
+    return int(text)
 
 
 def ready_or_refuse(engine: Engine) -> None:
@@ -114,25 +132,23 @@ def ready_or_refuse(engine: Engine) -> None:
             if attempt == _CREATE_ATTEMPTS - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
+    if state.newer:
+        raise _newer(state)
     if state.up_to_date:
-        with engine.connect() as conn:
-            version = conn.execute(_VERSION_ROW).scalar()
-        if version is None or int(version) <= SCHEMA_VERSION:
-            return
-        raise _newer(f"schema version {version}")
-    if not state.known:
-        raise _newer(f"schema revision {state.current}")
-    raise ConfigurationError(
+        return
+    raise SchemaBehindError(
         f"The Flexiti store at FLEXITI_STORE_URL has schema revision {state.current}; this "
-        f"flexiti-checkout needs {state.head}. Back the database up, then run "
-        f"`{UPGRADE_COMMAND}`."
+        f"flexiti-checkout needs {state.head}"
     )
 
 
-def _newer(what: str) -> ConfigurationError:
-    return ConfigurationError(
+def _newer(state: SchemaState) -> StoreSchemaError:
+    what = (
+        f"schema revision {state.current}" if not state.known else f"schema version {state.version}"
+    )
+    return StoreSchemaError(
         f"The Flexiti store at FLEXITI_STORE_URL has {what}, newer than this flexiti-checkout "
-        "understands. Upgrade flexiti-checkout."
+        f"(revision {state.head}, schema version {SCHEMA_VERSION}) understands"
     )
 
 
@@ -149,8 +165,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         if state.current is None:
             _create_at_head(conn)
             return None, state.head
-        if not state.known:
-            raise _newer(f"schema revision {state.current}")
+        if state.newer:
+            raise _newer(state)
         if state.unversioned:
             MigrationContext.configure(conn).stamp(_scripts(), FIRST_RELEASE)
         command.upgrade(_config(conn), "head")

@@ -35,7 +35,7 @@ from flexiti_checkout.models import Order, OrderStatus, utc
 
 #: Bumped with each migration that changes the tables (``store/migrations``); ``Store`` refuses a
 #: database written by a newer version, as flexiti-checkout releases before migrations did too.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -240,6 +240,30 @@ admin_actions = Table(
     Column("action", String(32), nullable=False),
     Column("merchant_order_id", String(64), nullable=False, index=True),
     Column("outcome", CleanText, nullable=False),
+)
+
+#: Staff signed in to the console with a key: one row per sign-in, found by the hash of the
+#: cookie's random id (never the id itself), ended by sign-out or by idle time.
+staff_sessions = Table(
+    "flexiti_staff_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("actor", CleanText, nullable=False),
+    Column("key_fingerprint", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("seen_at", Float, nullable=False),
+    Column("ended_at", Float),
+)
+
+#: Wrong sign-in attempts, one row each, by what they are counted against (``address:…`` or
+#: ``key:…``): the limit holds across every worker and host sharing the store.
+sign_in_failures = Table(
+    "flexiti_sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(80), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_flexiti_sign_in_failures_scope_at", "scope", "at"),
 )
 
 tokens = Table(

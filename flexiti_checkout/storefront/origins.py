@@ -91,9 +91,8 @@ def embedding_origin(value: str) -> str | None:
     return found.serialised if listed is None or found.serialised in listed else None
 
 
-def add_frame_ancestors(response: Response) -> Response:
-    """Only the listed origins (and the service itself) may frame the checkout page."""
+def frame_ancestors() -> str:
+    """Who may frame the checkout pages: the service itself and the listed origins (any site
+    when ``*``)."""
     listed = _listed()
-    if listed is not None:
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'self' " + " ".join(listed)
-    return response
+    return ANY if listed is None else " ".join(("'self'", *listed))

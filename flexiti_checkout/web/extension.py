@@ -35,6 +35,7 @@ from flexiti_checkout.store.audit import AuditLog
 from flexiti_checkout.store.engine import default_sqlite_url
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.repository import Store
+from flexiti_checkout.store.staff import SignInLimit, StaffSessions
 from flexiti_checkout.store.tokens import DatabaseTokenStore, TokenRenewal
 from flexiti_checkout.storefront import badges
 from flexiti_checkout.storefront.origins import AllowedOrigins
@@ -127,7 +128,11 @@ class FlexitiCheckout:
         admin = None
         if self._admin_access is not None or settings.admin_keys:
             admin = AdminConsole(
-                AuditLog(store), access=self._admin_access, keys=settings.admin_keys
+                AuditLog(store),
+                StaffSessions(store, idle_timeout=settings.admin_idle_timeout),
+                SignInLimit(store),
+                access=self._admin_access,
+                keys=settings.admin_keys,
             )
         inbox = Inbox(store)
         anonymous = settings.callback_secret is None

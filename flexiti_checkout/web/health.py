@@ -1,10 +1,12 @@
 """``GET {prefix}/healthz``: can this process take checkouts?
 
-The store must answer (503 otherwise): orders, callbacks and tokens live there. Flexiti being
-unreachable only degrades the service (200, ``"status": "degraded"``): a load balancer should not
-take a worker out because Flexiti is down, and orders still settle once it is back. The Flexiti
+The store must answer at the schema this code needs (503 otherwise, saying ``unreachable``, or
+``schema behind, run flask flexiti db upgrade``): orders, callbacks and tokens live there.
+Flexiti being unreachable only degrades the service (200, ``"status": "degraded"``): a load
+balancer should not take a worker out because Flexiti is down, and orders still settle once it
+is back. The Flexiti
 probe is one payment-availability call, at most one per 30 s per process, whose answer a health
-check waits for at most 3 s: health checks never hammer Flexiti nor hang however often they come.
+check waits for at most 2 s: health checks never hammer Flexiti nor hang however often they come.
 The answer also lists this process's background work (``web.background``): each part's name,
 state, live threads and queued work.
 """
@@ -16,6 +18,7 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
+from flexiti_checkout.errors import StoreSchemaError
 from flexiti_checkout.web.state import flexiti_state
 
 
@@ -23,13 +26,14 @@ def healthz() -> ResponseReturnValue:
     """200 ``ok`` or ``degraded`` (Flexiti unreachable) while the store answers; else 503."""
     state = flexiti_state()
     try:
-        store_ok = state.store.ping()
-    except Exception:  # e.g. a store written by a newer version: not usable either
-        store_ok = False
-    if not store_ok:
+        store = "ok" if state.store.ping() else "unreachable"
+    except StoreSchemaError as exc:  # behind (a deploy half done) or newer than this code
+        store = exc.health
+    except Exception:
+        store = "unreachable"
+    if store != "ok":
         # Flexiti is not asked: the client keeps its tokens in the store.
-        body = {"status": "down", "store": "unreachable", "flexiti": "unknown"}
-        return _answer(body, 503)
+        return _answer({"status": "down", "store": store, "flexiti": "unknown"}, 503)
     flexiti = "ok" if state.probe.reachable() else "unreachable"
     status = "ok" if flexiti == "ok" else "degraded"
     return _answer({"status": status, "store": "ok", "flexiti": flexiti}, 200)

@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     abort,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -34,9 +33,10 @@ from flexiti_checkout.lifecycle.starts import checkout_session
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.storefront import views as storefront_views
 from flexiti_checkout.storefront.context import resolve_lang
-from flexiti_checkout.storefront.origins import add_frame_ancestors, embedding_origin
+from flexiti_checkout.storefront.origins import embedding_origin
 from flexiti_checkout.texts import texts
 from flexiti_checkout.web.blueprint import bare_blueprint
+from flexiti_checkout.web.headers import security_headers
 from flexiti_checkout.web.health import healthz
 from flexiti_checkout.web.metrics import metrics
 from flexiti_checkout.web.signing import BadTokenError
@@ -60,6 +60,7 @@ def flexiti_blueprint() -> Blueprint:
     bp.add_url_rule("/healthz", view_func=healthz)
     bp.add_url_rule("/metrics", view_func=metrics)
     storefront_views.register(bp)  # availability, calculator, learn-more
+    bp.after_request(security_headers)
     bp.app_errorhandler(FlexitiHTTPError)(render_http_error)
     bp.register_error_handler(404, render_not_found)
     bp.register_error_handler(410, render_not_found)
@@ -192,8 +193,7 @@ def modal(token: str) -> ResponseReturnValue:
     if request.args.get("embed") == "1" and parent_origin:
         context["parent_origin"] = parent_origin
         context["full_page_url"] = url_for("flexiti.modal", token=token, mode="redirect")
-    response = make_response(render_template("flexiti_checkout/modal.html", **context))
-    return add_frame_ancestors(response)
+    return render_template("flexiti_checkout/modal.html", **context)
 
 
 def _busy_with_another_order(state: FlexitiState, order: Order) -> bool:

@@ -38,7 +38,9 @@ PUBLIC = [
     # the werkzeug errors FlexitiCheckout.checkout raises, which a host may restyle
     "FlexitiHTTPError", "InvalidCheckoutHTTPError", "CheckoutConflictHTTPError",
     "AmountNotFinanceableHTTPError", "CheckoutUnavailableHTTPError", "CheckoutRefusedHTTPError",
-    "CheckoutMisconfiguredHTTPError",
+    "CheckoutMisconfiguredHTTPError", "StoreNotUpgradedHTTPError",
+    # a store whose schema is behind (run flask flexiti db upgrade) or not one this code can use
+    "SchemaBehindError", "StoreSchemaError",
     # a lookup Flexiti refused for the merchant order id's form (FLEXITI_NUMERIC_ORDER_IDS)
     "MerchantOrderIdRefusedError",
 ]  # fmt: skip

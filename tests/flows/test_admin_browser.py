@@ -19,6 +19,9 @@ def test_staff_sign_in_and_recheck_an_order(shop, page, shots):
     shop.start("ADMIN-WEB-2")
     shop.sandbox.control("POST", f"orders/{started.online_order_id}/settle", {"outcome": "approve"})
     assert shop.order("ADMIN-WEB-1").status is OrderStatus.PENDING  # the callback was dropped
+    refused: list[str] = []  # what the console's Content-Security-Policy blocked, if anything
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)  # fmt: skip
 
     page.goto(f"{shop.url}/flexiti/admin/")
     page.fill("#flx-key", ADMIN_KEY)
@@ -39,6 +42,8 @@ def test_staff_sign_in_and_recheck_an_order(shop, page, shots):
     assert "Robin (key #1)" in page.locator("table").last.inner_text()
     shots.take(page, "order-approved")
     assert shop.order("ADMIN-WEB-1").status is OrderStatus.APPROVED
+    assert refused == []
+    assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
 
 
 @pytest.mark.shop_config({"FLEXITI_ADMIN_KEYS": ADMIN_KEY})

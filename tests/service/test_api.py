@@ -286,6 +286,8 @@ def test_unreadable_bodies_are_json_errors(client, data, content_type, status, e
         ('{"merchant_order_id": "D-1", "amount": 1e999999999}', "out of range"),
         ('{"merchant_order_id": "D-1", "amount": 1e-999999999}', "out of range"),
         ('{"merchant_order_id": 1e28, "amount": "10.00"}', "out of range"),
+        ('{"merchant_order_id": "D-1", "amount": "1.00", "amount": "900.00"}', "'amount' twice"),
+        ('{"billing": {"city": "A", "city": "B"}, "merchant_order_id": "D-2"}', "'city' twice"),
     ],
 )
 def test_hostile_json_is_a_400_that_says_why(client, data, reason):
@@ -427,6 +429,99 @@ def test_unknown_order_is_a_json_404(client):
     answer = client.get("/flexiti/api/orders/NOBODY", headers=bearer())
     assert answer.status_code == 404
     assert answer.json["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("merchant_order_id", "reason"),
+    [
+        ("P/refunds", "'refunds' as a part"),
+        ("P/cancel", "'cancel' as a part"),
+        ("review", "'review' as a part"),
+        ("P/actions/refund", "'actions' as a part"),
+        ("..", "only letters"),
+        (".", "only letters"),
+        ("A/../B", "only letters"),
+        ("A//B", "only letters"),
+        ("/A", "only letters"),
+        ("A/", "only letters"),
+        ("A B", "only letters"),
+        ("A?B", "only letters"),
+        ("A#B", "only letters"),
+        ("A%2FB", "only letters"),
+        ("A\\B", "only letters"),
+    ],
+)
+def test_merchant_order_ids_no_url_reads_back_are_refused(client, merchant_order_id, reason):
+    """An id its order's URL could not find again is refused at creation, naming why."""
+    answer = start(client, checkout_request(merchant_order_id))
+    assert answer.status_code == 400
+    assert set(answer.json["fields"]) == {"merchant_order_id"}
+    assert reason in answer.json["fields"]["merchant_order_id"][0]
+    assert flexiti_state(client.application).store.get_order(merchant_order_id) is None
+
+
+@pytest.mark.parametrize("merchant_order_id", ["1042", "2024/A-7", "a.b_c~d-e", "x" * 64])
+def test_merchant_order_ids_of_the_alphabet_read_back(client, merchant_order_id):
+    """Every id of the documented alphabet is created and read back by its order URL."""
+    created = start(client, checkout_request(merchant_order_id))
+    assert created.status_code == 201, created.json
+    read = client.get(created.json["order_url"], headers=bearer())
+    assert read.json["merchant_order_id"] == merchant_order_id
+
+
+@pytest.mark.parametrize(
+    ("action", "allowed"),
+    [("cancel", {"POST", "OPTIONS"}), ("review", {"POST", "OPTIONS"}),
+     ("refunds", {"GET", "HEAD", "POST", "OPTIONS"})],
+)  # fmt: skip
+def test_options_on_an_orders_actions_lists_their_methods(client, action, allowed):
+    """OPTIONS on an order's action says what that action takes, not the order's GET."""
+    answer = client.options(f"/flexiti/api/orders/A-1/{action}", headers=bearer())
+    assert set(answer.headers["Allow"].split(", ")) == allowed
+
+
+@pytest.mark.parametrize("action", ["refunds", "cancel", "review"])
+def test_a_huge_body_on_an_orders_action_is_refused_unread(client, monkeypatch, action):
+    """A body over 64 KiB on any body-taking route is a JSON 413 before any of it is read."""
+    from werkzeug.wrappers import Request
+
+    def no_reading(*args: Any, **kwargs: Any) -> bytes:
+        raise AssertionError("the body was read")
+
+    monkeypatch.setattr(Request, "get_data", no_reading)
+    answer = client.post(
+        f"/flexiti/api/orders/A-1/{action}", data=b"{" + b" " * 200_000 + b"}",
+        content_type="application/json", headers=bearer(),
+    )  # fmt: skip
+    assert answer.status_code == 413
+    assert answer.json["error"] == "request_entity_too_large"
+    assert "65536" in answer.json["message"]
+
+
+def test_a_chunked_huge_body_is_cut_off_at_the_limit(client):
+    """A body without Content-Length is read only up to the limit, then refused (413)."""
+    from io import BytesIO
+
+    answer = client.post(
+        "/flexiti/api/orders/A-1/refunds", input_stream=BytesIO(b" " * 200_000),
+        content_type="application/json",
+        headers={**bearer(), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # what gunicorn says of a chunked body
+    )  # fmt: skip
+    assert answer.status_code == 413
+    assert answer.is_json
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"amount": None}, "amount"), ({"actor": "Ann (key #1)"}, "actor"),
+     ({"actor": "x" * 101}, "actor"), ({"actor": "ann\nbob"}, "actor")],
+)  # fmt: skip
+def test_a_null_refund_amount_and_a_staff_like_actor_are_refused(client, body, field):
+    """``amount: null`` is a 400, not a whole refund; an actor in the console's format too."""
+    answer = client.post("/flexiti/api/orders/A-1/refunds", json=body, headers=bearer())
+    assert answer.status_code == 400
+    assert set(answer.json["fields"]) == {field}
 
 
 def test_merchant_order_ids_with_slashes_read_back(client):

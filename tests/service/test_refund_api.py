@@ -169,7 +169,7 @@ def test_review_decisions(service, sandbox, client, back_office):
     )  # fmt: skip
     assert done.status_code == 200 and done.json["status"] == "approved"
     store = flexiti_state(service).store
-    assert store.history(store.get_order("V-1"))[-1].note == "approved by ann: ok"
+    assert store.history(store.get_order("V-1"))[-1].note == "approved by api:ann: ok"
 
 
 def test_the_api_and_the_webhooks_carry_the_same_order(sandbox, tmp_path):

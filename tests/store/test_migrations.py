@@ -18,15 +18,17 @@ from sqlalchemy import VARCHAR, String, create_engine, insert, inspect, select, 
 from sqlalchemy.engine import Engine
 
 from flexiti_checkout import FlexitiCheckout
-from flexiti_checkout.errors import ConfigurationError
+from flexiti_checkout.errors import ConfigurationError, StoreSchemaError
 from flexiti_checkout.models import OrderStatus
+from flexiti_checkout.service.app import create_app
 from flexiti_checkout.store import revisions
 from flexiti_checkout.store.inbox import Inbox
 from flexiti_checkout.store.outbox import DELIVERED, PENDING, Outbox
 from flexiti_checkout.store.repository import Store
-from flexiti_checkout.store.tables import metadata
+from flexiti_checkout.store.tables import SCHEMA_VERSION, metadata
 from flexiti_checkout.store.tokens import DatabaseTokenStore
 from support import released_schema as released
+from support.apps import close_app
 
 T = released.metadata.tables
 
@@ -183,7 +185,11 @@ def test_the_revisions_build_exactly_the_store_tables(engine: Engine) -> None:
             compare_metadata(MigrationContext.configure(conn, opts=LENGTHLESS_ON_SQLITE), metadata)
             == []
         )
-        assert conn.execute(text("select value from flexiti_meta")).scalar() == "8"
+        assert (
+            conn.execute(text("select value from flexiti_meta")).scalar()
+            == str(SCHEMA_VERSION)
+            == "9"
+        )
 
 
 def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> None:
@@ -200,16 +206,30 @@ def test_a_new_store_is_created_at_the_head(store_url: str, engine: Engine) -> N
 @pytest.mark.parametrize(
     ("prepare", "output", "code"),
     [
-        (lambda url, engine: None, "Store: empty (created at revision 0008 on first use)\n", 0),
-        (lambda url, engine: open_and_close(url), "Store: revision 0008 (up to date)\n", 0),
+        (lambda url, engine: None, "Store: empty (created at revision 0009 on first use)\n", 0),
+        (lambda url, engine: open_and_close(url), "Store: revision 0009 (up to date)\n", 0),
         (
             lambda url, engine: fill_released_store(engine),
-            "Store: revision 0001; this flexiti-checkout needs 0008. Back the database up, "
+            "Store: revision 0001; this flexiti-checkout needs 0009. Back the database up, "
             "then run `flask flexiti db upgrade`.\n",
             1,
         ),
+        (
+            lambda url, engine: set_schema_version(url, engine, "99"),
+            "Store: revision 0009, schema version 99: newer than this flexiti-checkout "
+            f"(revision 0009, schema version {SCHEMA_VERSION}). Upgrade flexiti-checkout.\n",
+            1,
+        ),
+        (
+            lambda url, engine: set_schema_version(url, engine, "eight"),
+            "Error: The Flexiti store at FLEXITI_STORE_URL has the schema version 'eight', which "
+            "is not a number: its flexiti_meta table was changed by something other than "
+            "flexiti-checkout. Upgrade flexiti-checkout, or point FLEXITI_STORE_URL at this "
+            "version's store.\n",
+            1,
+        ),
     ],
-    ids=["empty", "up-to-date", "behind"],
+    ids=["empty", "up-to-date", "behind", "newer-version", "not-a-number"],
 )
 def test_db_current_says_where_the_store_stands(
     store_url: str, engine: Engine, prepare: Any, output: str, code: int
@@ -222,6 +242,46 @@ def test_db_current_says_where_the_store_stands(
 
     assert (result.output, result.exit_code) == (output, code)
     app.extensions["flexiti_checkout"].store.close()
+
+
+def set_schema_version(store_url: str, engine: Engine, value: str) -> None:
+    """A store at the head whose ``schema_version`` row says ``value``."""
+    open_and_close(store_url)
+    with engine.begin() as conn:
+        conn.execute(text("update flexiti_meta set value = :v"), {"v": value})
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("eight", "is not a number"), ("99", "schema version 99, newer than")]
+)
+def test_a_schema_version_not_ours_is_a_clear_error(store_url, engine, value, message):
+    """A schema version that is not a number, or is newer than this code, is named as such."""
+    set_schema_version(store_url, engine, value)
+    store = Store(store_url)
+    with pytest.raises(StoreSchemaError, match=message):
+        store.get_order("X-1")
+    store.close()
+
+
+def test_a_store_behind_is_named_by_health_and_the_api(store_url, engine, tmp_path):
+    """/healthz says the schema is behind and what to run; the API answers 503 schema_behind."""
+    fill_released_store(engine)
+    key = "migrations-key-0123456789abcdef"
+    service = create_app({
+        "FLEXITI_ENVIRONMENT": "sandbox", "FLEXITI_STORE_URL": store_url,
+        "FLEXITI_INSTANCE_PATH": str(tmp_path / "instance"), "FLEXITI_API_KEYS": key,
+        "FLEXITI_SIGNING_KEY": "test-api-signing-key-0123456789",
+    })  # fmt: skip
+    client = service.test_client()
+
+    health = client.get("/flexiti/healthz")
+    read = client.get("/flexiti/api/orders/R-1", headers={"Authorization": f"Bearer {key}"})
+
+    assert health.status_code == 503
+    assert health.json["store"] == "schema behind, run flask flexiti db upgrade"
+    assert read.status_code == 503 and read.json["error"] == "schema_behind"
+    assert "flask flexiti db upgrade" in read.json["message"]
+    close_app(service)
 
 
 def test_the_inbox_lease_revision_downgrades_and_upgrades_again(engine: Engine) -> None:

@@ -23,7 +23,13 @@ LOOKUP_INTERVAL = 0.01
 
 @contextmanager
 def run_gunicorn(
-    module: str, env: Mapping[str, str], workdir: Path, *, workers: int = 2
+    module: str,
+    env: Mapping[str, str],
+    workdir: Path,
+    *,
+    workers: int = 2,
+    worker_class: str = "sync",
+    threads: int = 1,
 ) -> Iterator[str]:
     """Gunicorn serving ``module`` from ``tests/support/`` on a free loopback port; yields its URL.
 
@@ -41,7 +47,8 @@ def run_gunicorn(
             [
                 str(GUNICORN),
                 "--workers", str(workers),
-                "--worker-class", "sync",
+                "--worker-class", worker_class,
+                "--threads", str(threads),
                 "--bind", f"fd://{listener.fileno()}",
                 "--pythonpath", str(SUPPORT_DIR),
                 "--graceful-timeout", "5",

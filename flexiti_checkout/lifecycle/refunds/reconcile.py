@@ -36,8 +36,11 @@ class RefundSweep:
 
     succeeded: int = 0
     failed: int = 0
+    #: Unknown refunds Flexiti's records cannot decide: a person must.
     left: int = 0
     unreachable: int = 0
+    #: Refunds still ``requested``: their process may still be asking Flexiti.
+    requested: int = 0
 
 
 def settle_unknown_refunds(service: RefundService) -> RefundSweep:
@@ -75,6 +78,7 @@ def settle_unknown_refunds(service: RefundService) -> RefundSweep:
                 from_statuses=(RefundStatus.UNKNOWN,),
             )
             sweep.failed += 1
+    sweep.requested = len(service.refunds.in_status(RefundStatus.REQUESTED))
     return sweep
 
 

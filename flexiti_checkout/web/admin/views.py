@@ -30,9 +30,16 @@ from flexiti_checkout.models import REFUNDABLE, Order, OrderStatus, RefundStatus
 from flexiti_checkout.store.order_list import Cursor, search_orders
 from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.storefront.context import resolve_lang
-from flexiti_checkout.web.admin.access import SESSION_KEY, AdminConsole, csrf_ok, csrf_token
+from flexiti_checkout.web.admin.access import (
+    SESSION_KEY,
+    AdminConsole,
+    back_within,
+    csrf_ok,
+    csrf_token,
+)
 from flexiti_checkout.web.admin.texts import admin_texts, status_names
 from flexiti_checkout.web.doctor import Options, diagnose, parse_flows
+from flexiti_checkout.web.headers import security_headers
 from flexiti_checkout.web.state import FlexitiState, flexiti_state
 
 PAGE_SIZE = 50
@@ -155,7 +162,9 @@ def _let_in() -> ResponseReturnValue | None:
     g.flexiti_admin_lang = resolve_lang(session.get(_LANG_KEY))
     if request.method == "POST" and not csrf_ok(request.form.get("csrf_token")):
         flash(admin_texts(g.flexiti_admin_lang)["bad_form"])
-        return redirect(request.referrer or url_for("flexiti_admin.orders"), code=303)
+        home = url_for("flexiti_admin.orders")
+        back = back_within(home, request.referrer, request.host_url)
+        return redirect(back or home, code=303)
     if request.endpoint and request.endpoint.removeprefix("flexiti_admin.") in _OPEN:
         return None
     console = _console()
@@ -170,9 +179,7 @@ def _let_in() -> ResponseReturnValue | None:
 
 def _no_caching(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    return security_headers(response)
 
 
 def _page(template: str, code: int = 200, **context: Any) -> Response:
@@ -308,7 +315,8 @@ def doctor() -> ResponseReturnValue:
 
 
 def sign_in() -> ResponseReturnValue:
-    """Staff sign in with one of ``FLEXITI_ADMIN_KEYS``; failures are limited per address."""
+    """Staff sign in with one of ``FLEXITI_ADMIN_KEYS``; wrong keys are limited per address and
+    per key tried, across workers and hosts (the right key always signs in)."""
     console = _console()
     t = admin_texts(g.flexiti_admin_lang)
     if not console.keys:
@@ -318,13 +326,12 @@ def sign_in() -> ResponseReturnValue:
         if console.actor() is not None:
             return redirect(url_for("flexiti_admin.orders"))
         return _page("sign_in.html", error=None)
-    wait = console.limiter.retry_after(address)
-    if wait:
-        response = _page("sign_in.html", 429, error=t["too_many"].format(seconds=wait))
-        response.headers["Retry-After"] = str(wait)
-        return response
     if not console.sign_in(request.form.get("key", ""), request.form.get("name", "")):
-        console.limiter.failed(address)
+        wait = console.wrong_attempt(address, request.form.get("key", ""))
+        if wait:
+            response = _page("sign_in.html", 429, error=t["too_many"].format(seconds=wait))
+            response.headers["Retry-After"] = str(wait)
+            return response
         return _page("sign_in.html", 401, error=t["bad_key"])
     target = request.args.get("next", "")
     prefix = url_for("flexiti_admin.orders")
@@ -332,7 +339,7 @@ def sign_in() -> ResponseReturnValue:
 
 
 def sign_out() -> ResponseReturnValue:
-    session.pop(SESSION_KEY, None)
+    _console().sign_out()
     return redirect(url_for("flexiti_admin.sign_in"), code=303)
 
 

@@ -24,6 +24,7 @@ from flexiti_checkout.lifecycle.refunds.reconcile import settle_unknown_refunds
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.store import revisions
 from flexiti_checkout.store.sweeps import prune
+from flexiti_checkout.store.tables import SCHEMA_VERSION
 from flexiti_checkout.web.cli.actions import ORDER_COMMANDS
 from flexiti_checkout.web.cli.webhooks import webhooks_command
 from flexiti_checkout.web.cli.worker import worker_command
@@ -125,6 +126,11 @@ def doctor_command(
         sys.exit(1)
 
 
+#: ``reconcile``'s exit codes besides 0: work a next run will do; a refund a person must settle.
+LEFT_FOR_NEXT_RUN = 2
+NEEDS_A_PERSON = 3
+
+
 @flexiti_commands.command("reconcile")
 @click.option("--order", "merchant_order_id", help="Only this merchant order id.")
 @click.option(
@@ -142,7 +148,8 @@ def doctor_command(
 def reconcile_command(merchant_order_id: str | None, older_than: str, limit: int | None) -> None:
     """Ask Flexiti about pending orders, newest first; expire those pending past
     FLEXITI_PENDING_EXPIRY; settle refunds whose outcome is unknown from Flexiti's records. Exits
-    2 when some were left for the next run."""
+    3 when a refund waits for a person, 2 when work was left for the next run (orders not
+    checked, refunds still requested)."""
     try:
         age = parse_duration("--older-than", older_than, allow_zero=True)
     except ConfigurationError:
@@ -188,8 +195,12 @@ def reconcile_command(merchant_order_id: str | None, older_than: str, limit: int
             f"Flexiti's records, {refunds.left} need a person (`flask flexiti refund-outcome`), "
             f"{refunds.unreachable} could not be checked."
         )
-    if summary.left_undone or refunds.unreachable:
-        sys.exit(2)
+    if refunds.requested:
+        click.echo(f"{refunds.requested} refunds are still requested (asking Flexiti).")
+    if refunds.left:
+        sys.exit(NEEDS_A_PERSON)
+    if summary.left_undone or refunds.unreachable or refunds.requested:
+        sys.exit(LEFT_FOR_NEXT_RUN)
 
 
 @flexiti_commands.command("replay")
@@ -226,7 +237,7 @@ def replay(include_processed: bool, limit: int | None) -> None:
     if not_reached:
         click.echo(f"{not_reached} deliveries were not reached (--limit {limit}).")
     if retry or not_reached:
-        sys.exit(2)  # like reconcile: a job runner sees that work is left for the next run
+        sys.exit(LEFT_FOR_NEXT_RUN)  # like reconcile: a job runner sees work is left
 
 
 @flexiti_commands.group("db")
@@ -237,15 +248,23 @@ def db_commands() -> None:
 @db_commands.command("current")
 @with_appcontext
 def db_current() -> None:
-    """Show the store's schema revision and the one this flexiti-checkout needs."""
-    state = revisions.current(flexiti_state().store.engine)
+    """Show the store's schema revision and the one this flexiti-checkout needs. Exits 1 when
+    the store is behind (run ``db upgrade``), newer than this code, or unreadable."""
+    try:
+        state = revisions.current(flexiti_state().store.engine)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
     if state.current is None:
         click.echo(f"Store: empty (created at revision {state.head} on first use)")
+    elif state.newer:
+        click.echo(
+            f"Store: revision {state.current}, schema version {state.version}: newer than this "
+            f"flexiti-checkout (revision {state.head}, schema version {SCHEMA_VERSION}). "
+            "Upgrade flexiti-checkout."
+        )
+        sys.exit(1)
     elif state.up_to_date:
         click.echo(f"Store: revision {state.current} (up to date)")
-    elif not state.known:
-        click.echo(f"Store: revision {state.current}, newer than this flexiti-checkout knows")
-        sys.exit(1)
     else:
         click.echo(
             f"Store: revision {state.current}; this flexiti-checkout needs {state.head}. "

@@ -238,7 +238,8 @@ class Settings(OperationsSettings):
         "https://shop.example,https://www.shop.example",
         """The shop origins whose pages may use the service from the browser: CORS answers on
         availability, the calculator and the static files, and which pages may frame the
-        checkout page (``frame-ancestors``) and receive its outcome. ``*`` lets any site.""",
+        checkout pages (``frame-ancestors``) and receive the outcome. ``*`` lets any site:
+        list your shop's origins in production.""",
         shown="``*`` (any site)",
     )  # fmt: skip
     store_url: str | None = setting(
@@ -280,6 +281,12 @@ class Settings(OperationsSettings):
         """Keys staff sign in to the staff console with, comma-separated or a list, 16 to 256
         characters each. Setting one turns the console on.""",
         shown="none",
+    )  # fmt: skip
+    admin_idle_timeout: float = setting(
+        "FLEXITI_ADMIN_IDLE_TIMEOUT", 1800, value.parse_duration, SERVICE, "15m",
+        """How long a staff session signed in with a key lasts unused; then staff sign in
+        again. Sign-out and removing the key end it at once, on every host.""",
+        shown="``30m``",
     )  # fmt: skip
 
     @property

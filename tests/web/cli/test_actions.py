@@ -74,7 +74,7 @@ def test_unknown_refund_then_reconcile_then_a_person(shop, back_office):
     result = flexiti(shop, "refund", "C-1", "--amount", "20.00", "--yes")
     assert result.exit_code == 2 and "unknown" in result.output
     swept = flexiti(shop, "reconcile")
-    assert "Unknown refunds: 1 succeeded and 0 failed" in swept.output
+    assert "Unknown refunds: 1 succeeded and 0 failed" in swept.output and swept.exit_code == 0
     assert back_office.count("return") == 1
     with shop.app.app_context():
         [refund] = shop.flexiti.refunds("C-1")
@@ -89,13 +89,26 @@ def test_refund_outcome_by_a_person(shop, back_office):
     back_office.fail_next("return", UnavailableError("read timed out"))
     flexiti(shop, "refund", "C-1", "--amount", "20.00", "--yes")
     back_office.purchases[order.details["transaction_id"]]["balance"] = Decimal("1.00")
-    assert "1 need a person" in flexiti(shop, "reconcile").output
+    swept = flexiti(shop, "reconcile")
+    assert "1 need a person" in swept.output and swept.exit_code == 3
     with shop.app.app_context():
         [refund] = shop.flexiti.refunds("C-1")
     result = flexiti(shop, "refund-outcome", str(refund.id), "--succeeded", "--note", "phoned",
                      "--actor", "bo", "--yes")  # fmt: skip
     assert result.exit_code == 0 and "succeeded" in result.output
     assert shop.order("C-1").status is OrderStatus.PARTIALLY_REFUNDED
+
+
+def test_reconcile_exits_2_while_a_refund_is_still_requested(shop, back_office):
+    """A refund whose process is still asking Flexiti is work a next run sweeps: exit 2."""
+    order = approved(shop, back_office)
+    with shop.app.app_context():
+        shop.state.refunds.refunds.request(
+            order.merchant_order_id, amount=Decimal("5.00"), idempotency_key="in-flight",
+            reason="", actor="ann", reference_id="r-1", allowed=[OrderStatus.APPROVED],
+        )  # fmt: skip
+    swept = flexiti(shop, "reconcile")
+    assert swept.exit_code == 2 and "1 refunds are still requested" in swept.output
 
 
 def test_cancel_and_review_from_the_cli(shop, back_office):

@@ -22,6 +22,7 @@ from flexiti_checkout.money import Lang
 from flexiti_checkout.storefront.origins import allowed_origins
 from flexiti_checkout.storefront.plans import StorefrontSettings
 from flexiti_checkout.web.settings import values as value
+from flexiti_checkout.web.settings.console import ConsoleSettings
 from flexiti_checkout.web.settings.operations import OperationsSettings
 from flexiti_checkout.web.settings.values import (
     ACCOUNT,
@@ -54,9 +55,9 @@ _STOREFRONT = StorefrontSettings()
 
 
 @dataclass(frozen=True)
-class Settings(OperationsSettings):
+class Settings(ConsoleSettings, OperationsSettings):
     """Validated settings of one app: the catalogue of the extension's settings (the operations
-    settings, ``settings.operations``, included)."""
+    settings, ``settings.operations``, and the console's, ``settings.console``, included)."""
 
     environment: str = setting(
         "FLEXITI_ENVIRONMENT", "sandbox", value.environment_name, ACCOUNT, "training",

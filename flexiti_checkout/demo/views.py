@@ -11,7 +11,6 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency
 from flask import (
     Blueprint,
     Response,
@@ -37,6 +36,7 @@ from flexiti_checkout import (
 )
 from flexiti_checkout.demo import catalogue
 from flexiti_checkout.demo.texts import REFUND_STATUS_NAMES, SOURCE_NAMES, STATUS_NAMES, TEXT
+from flexiti_checkout.money import format_money
 
 CART_KEY = "demo_cart"
 ORDER_KEY = "demo_order"
@@ -193,7 +193,7 @@ def _lang() -> str:
 
 
 def _money(amount: Decimal, lang: str) -> str:
-    return format_currency(amount, "CAD", locale="fr_CA" if lang == "fr" else "en_CA")
+    return format_money(amount, lang)
 
 
 def _cart() -> dict[str, int]:

@@ -62,8 +62,9 @@ from flexiti_checkout.models import (
     Refund,
     RefundStatus,
 )
-from flexiti_checkout.money import AmountError
+from flexiti_checkout.money import AmountError, format_money
 from flexiti_checkout.storefront.plans import Plan
+from flexiti_checkout.storefront.terms import Terms
 from flexiti_checkout.web.extension import FlexitiCheckout
 
 __all__ = [
@@ -116,11 +117,13 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "RefundTooLargeError",
+    "Terms",
     "Token",
     "TokenStore",
     "UnavailableError",
     "UnknownOrderError",
     "UnreadableAnswerError",
     "WidgetSession",
+    "format_money",
     "validate_checkout",
 ]

@@ -32,11 +32,11 @@ from flexiti_checkout import (
     InvalidCheckoutError,
     Order,
     OrderStatus,
+    format_money,
     validate_checkout,
 )
 from flexiti_checkout.demo import catalogue
 from flexiti_checkout.demo.texts import REFUND_STATUS_NAMES, SOURCE_NAMES, STATUS_NAMES, TEXT
-from flexiti_checkout.money import format_money
 
 CART_KEY = "demo_cart"
 ORDER_KEY = "demo_order"
@@ -147,8 +147,9 @@ def demo_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
         if order is not None and order.status is OrderStatus.APPROVED:
             session.pop(CART_KEY, None)
             session.pop(ORDER_KEY, None)
+        terms = flexiti.agreed_terms(order) if order is not None else None
         return render_template("flexiti_checkout/demo/result.html", order=order, success=True,
-                               status_name=_status_name(order))  # fmt: skip
+                               status_name=_status_name(order), terms=terms)  # fmt: skip
 
     @bp.get("/failure")
     def failure() -> str:

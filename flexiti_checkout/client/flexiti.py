@@ -376,6 +376,7 @@ class FlexitiClient:
     i18n = _part_method(_customers, PosCustomers.i18n)
     information = _part_method(_customers, PosCustomers.information)
     pos_widget_init = _part_method(_customers, PosCustomers.pos_widget_init)
+    pos_widget_authorization = _part_method(_customers, PosCustomers.pos_widget_authorization)
     apply = _part_method(_customers, PosCustomers.apply)
     close_account = _part_method(_customers, PosCustomers.close_account)
     verify_account = _part_method(_customers, PosCustomers.verify_account)

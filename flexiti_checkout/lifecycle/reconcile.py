@@ -1,13 +1,16 @@
 """The reconciler: settle orders whose outcome never arrived, and expire the ones that never will.
 
 Run by ``flask flexiti reconcile`` from cron or any job runner; nothing needs to stay alive
-between runs. Each order goes through the same refresh as a return or a callback.
+between runs. Each order goes through the same refresh as a return or a callback. Lookups run
+on a small pool of threads (``FLEXITI_RECONCILE_CONCURRENCY``), sharing the client's connections
+and token: with Flexiti's real latency the time a sweep takes is the lookups' wait, not our work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, fields
 from itertools import islice
 
 from flexiti_checkout.errors import FlexitiError, UnreadableAnswerError
@@ -36,6 +39,15 @@ class ReconcileSummary:
     def left_undone(self) -> int:
         """Orders that still need a run: Flexiti could not be asked, or they were not reached."""
         return self.failed + self.not_reached
+
+    def add(self, other: ReconcileSummary) -> None:
+        """Count ``other``'s orders in this summary too (one order's, from a pool thread)."""
+        for item in fields(self):
+            if item.name == "statuses":
+                for status, count in other.statuses.items():
+                    self.statuses[status] = self.statuses.get(status, 0) + count
+            else:
+                setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
 
 
 class UnsettledOrders:
@@ -74,6 +86,7 @@ def reconcile(
     *,
     progress: Callable[[Order], None] | None = None,
     limit: int | None = None,
+    concurrency: int = 1,
 ) -> ReconcileSummary:
     """Refresh ``targets`` whose outcome never arrived; expire those past the deadline.
 
@@ -85,16 +98,36 @@ def reconcile(
     orders past ``limit`` (``not_reached``). One whose answer Flexiti gives but we cannot read
     goes to ``needs_review`` once it is due to expire, since asking again will not make it
     readable.
+
+    At most ``concurrency`` orders are looked up at once; ``progress`` is called on this thread,
+    once per order as it is done, and the summary is the same whatever the concurrency.
     """
     now = service.clock()
     summary = ReconcileSummary()
     seen = 0
     found = iter(targets)
-    for order in islice(found, limit):
-        seen += 1
-        _reconcile_one(service, order, now, summary)
-        if progress is not None:
-            progress(order)
+
+    def one(order: Order) -> ReconcileSummary:
+        result = ReconcileSummary()
+        _reconcile_one(service, order, now, result)
+        return result
+
+    def collect(done: Iterable[Future[ReconcileSummary]]) -> None:
+        for future in done:
+            order = running.pop(future)
+            summary.add(future.result())  # an unexpected error ends the sweep, as it did serially
+            if progress is not None:
+                progress(order)
+
+    running: dict[Future[ReconcileSummary], Order] = {}
+    with ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="flexiti-reconcile") as pool:
+        for order in islice(found, limit):
+            seen += 1
+            if len(running) >= max(1, concurrency):  # read the store no further ahead than this
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                collect(done)
+            running[pool.submit(one, order)] = order
+        collect(wait(running).done)
     if limit is not None and seen == limit:
         summary.not_reached = sum(1 for _ in found)
     return summary

@@ -37,12 +37,14 @@ class ReconcileSweeps(PollingThreads):
         refunds: RefundService,
         *,
         interval: float,
+        concurrency: int = 1,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(threads=1, poll_interval=interval or 3600.0, clock=clock, autostart=False)
         self.orders = orders
         self.refunds = refunds
         self.interval = interval
+        self.concurrency = concurrency
         self._next: float | None = None
 
     def start(self) -> None:
@@ -66,7 +68,8 @@ class ReconcileSweeps(PollingThreads):
 
     def sweep(self) -> None:
         """One sweep of orders and refunds, logged in one line."""
-        summary = reconcile(self.orders, unsettled_orders(self.orders, older_than=OLDER_THAN))
+        targets = unsettled_orders(self.orders, older_than=OLDER_THAN)
+        summary = reconcile(self.orders, targets, concurrency=self.concurrency)
         refunds = settle_unknown_refunds(self.refunds)
         log.info("Reconcile sweep: %d pending orders checked (%d settled, %d expired, %d could "
                  "not be checked); unknown refunds: %d settled, %d left for a person, %d not "

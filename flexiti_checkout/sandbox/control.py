@@ -94,7 +94,9 @@ def settle(online_order_id: int) -> ResponseReturnValue:
     if outcome not in OUTCOMES:
         return _error(400, "outcome must be one of approve, decline, cancel")
     try:
-        settled = settle_order(get_state(), online_order_id, outcome, body.get("plan_id"))
+        settled = settle_order(
+            get_state(), online_order_id, outcome, body.get("plan_id"), body.get("term")
+        )
     except KeyError:
         return _error(404, f"no order {online_order_id}")
     except AlreadySettledError as exc:

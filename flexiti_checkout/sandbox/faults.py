@@ -73,6 +73,7 @@ class Knobs:
     reference_id_everywhere: bool = False
     unlimited_bypass: bool = False
     apply_address_1_required: bool = False
+    merchant_override: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
@@ -210,6 +211,7 @@ _PARSERS = {
     "reference_id_everywhere": _flag,
     "unlimited_bypass": _flag,
     "apply_address_1_required": _flag,
+    "merchant_override": _flag,
 }
 KNOB_NAMES = tuple(item.name for item in fields(Knobs))
 

@@ -82,7 +82,8 @@ def _home_page(error: str | None = None) -> str:
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         plans=[
-            (plan.label("en"), plans.format_money(plan.min_amount, "en")) for plan in settings.plans
+            (f"{plan.plan_id}: {plan.label('en')}", plans.format_money(plan.min_amount, "en"))
+            for plan in settings.plans
         ],
         max_amount=plans.format_money(settings.max_amount, "en"),
         orders=[

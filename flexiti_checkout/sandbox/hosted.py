@@ -111,10 +111,16 @@ class InvalidPlanError(ValueError):
 
 
 def settle_order(
-    state: SandboxState, online_order_id: int, outcome: str, plan_id: str | None = None
+    state: SandboxState,
+    online_order_id: int,
+    outcome: str,
+    plan_id: str | None = None,
+    term: object = None,
 ) -> Order:
     """Settle an order as its customer would, then send the callback as the knobs say.
 
+    ``plan_id`` may carry its term (``"4:18"``, what the hosted page posts); without a term the
+    plan's longest one the amount reaches is taken.
     Raises KeyError (unknown order), AlreadySettledError, or InvalidPlanError.
     """
     order = state.orders.get(online_order_id)
@@ -126,7 +132,13 @@ def settle_order(
         if plan_id in (None, ""):
             plan = choices[-1] if choices else None
         else:
-            plan = next((p for p in choices if p.plan_id == str(plan_id)), None)
+            wanted, _, months = str(plan_id).partition(":")
+            months = months or ("" if term in (None, "") else str(term))
+            terms = [p for p in choices if p.plan_id == wanted]
+            if months:
+                plan = next((p for p in terms if str(p.months) == months), None)
+            else:
+                plan = terms[-1] if terms else None
             if plan is None:
                 raise InvalidPlanError(f"plan {plan_id!r} is not available for this order")
     settled = state.orders.settle(
@@ -177,7 +189,7 @@ def learn_more() -> ResponseReturnValue:
     amount, _ = parse_amount(request.args.get("amount"))
     settings = get_state().settings
     rows = []
-    for plan in settings.plans:
+    for plan in plans.online(settings.plans):
         payment = None
         if amount is not None and amount >= plan.min_amount:
             payment = plans.format_money(plan.monthly_payment(amount), lang)
@@ -199,16 +211,16 @@ def learn_more() -> ResponseReturnValue:
 def _flow_page(order: Order, *, error: str | None = None, status: int = 200) -> ResponseReturnValue:
     lang = order.lang
     choices = plans.qualifying(get_state().settings.plans, order.amount)
-    default = choices[-1].plan_id if choices else None
+    default = choices[-1].key if choices else None
     text = TEXT[lang]
     options = [
         {
-            "plan_id": plan.plan_id,
+            "key": plan.key,
             "label": plan.label(lang),
             "payment": text["per_month"].format(
                 payment=plans.format_money(plan.monthly_payment(order.amount), lang)
             ),
-            "checked": plan.plan_id == default,
+            "checked": plan.key == default,
         }
         for plan in choices
     ]

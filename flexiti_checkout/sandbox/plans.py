@@ -15,19 +15,37 @@ from markupsafe import Markup
 from flexiti_checkout.sandbox.shapes import CENT
 
 NBSP = "\u00a0"
+#: POS API v2's ``offer_category`` values (merchants/login's example lists both).
+EQUAL_BILLING = "equal_billing"
+DEFERRED_PAYMENT = "deferred_payment"
+CATEGORIES = (EQUAL_BILLING, DEFERRED_PAYMENT)
 
 
 @dataclass(frozen=True)
 class Plan:
-    """One plan: equal monthly payments over ``months`` at ``apr`` percent a year."""
+    """One term of a plan: equal monthly payments over ``months`` at ``apr`` percent a year,
+    or, for a deferred-payment plan, no payments for ``months``.
+
+    A plan that runs for several terms is several ``Plan``s with one ``plan_id``, as Flexiti's
+    ``offer_types`` list one plan with several ``term_options``.
+    """
 
     plan_id: str
     months: int
     apr: Decimal
     min_amount: Decimal
+    category: str = EQUAL_BILLING
+
+    @property
+    def key(self) -> str:
+        """``plan_id:months``, what the hosted page's choice posts."""
+        return f"{self.plan_id}:{self.months}"
 
     def monthly_payment(self, amount: Decimal) -> Decimal:
-        """The payment for ``amount``: a plain split at 0 %, standard amortisation otherwise."""
+        """The payment for ``amount``: a plain split at 0 %, standard amortisation otherwise;
+        nothing during a deferred-payment plan's term."""
+        if self.category == DEFERRED_PAYMENT:
+            return Decimal("0.00")
         if self.apr == 0:
             return (amount / self.months).quantize(CENT, ROUND_HALF_UP)
         with localcontext() as ctx:
@@ -37,23 +55,33 @@ class Plan:
         return payment.quantize(CENT, ROUND_HALF_UP)
 
     def label(self, lang: str) -> str:
-        """``12 months, 0% APR`` / ``12 mois, TAP 0 %``."""
+        """``12 months, 0% APR`` / ``12 mois, TAP 0 %``; ``12 months, no payments``."""
+        if self.category == DEFERRED_PAYMENT:
+            no_payments = "mois sans paiement" if lang == "fr" else "months, no payments"
+            return f"{self.months} {no_payments}"
         if lang == "fr":
             return f"{self.months} mois, TAP {format_percent(self.apr, lang)}"
         return f"{self.months} months, {format_percent(self.apr, lang)} APR"
 
 
+#: The merchant's plans: several with more than one term, and a deferred-payment plan, as
+#: merchants/login's example shows (POS API v2). The hosted flow offers the equal-billing ones.
 DEFAULT_PLANS: tuple[Plan, ...] = (
     Plan("1", 3, Decimal("0"), Decimal("50")),
     Plan("2", 6, Decimal("0"), Decimal("150")),
     Plan("3", 12, Decimal("0"), Decimal("300")),
+    Plan("4", 18, Decimal("9.99"), Decimal("1000")),
     Plan("4", 24, Decimal("9.99"), Decimal("1000")),
+    Plan("5", 30, Decimal("12.99"), Decimal("2500")),
     Plan("5", 36, Decimal("12.99"), Decimal("2500")),
+    Plan("7", 6, Decimal("0"), Decimal("500"), DEFERRED_PAYMENT),
+    Plan("7", 12, Decimal("0"), Decimal("500"), DEFERRED_PAYMENT),
 )
 
 
 def parse_plans(raw: Iterable[Plan | Mapping[str, Any]]) -> tuple[Plan, ...]:
-    """Plans from config dicts (``plan_id``, ``months``, ``apr``, ``min_amount``), by term."""
+    """Plans from config dicts (``plan_id``, ``months``, ``apr``, ``min_amount``,
+    ``category``), by term."""
     plans = []
     for item in raw:
         if isinstance(item, Plan):
@@ -65,25 +93,44 @@ def parse_plans(raw: Iterable[Plan | Mapping[str, Any]]) -> tuple[Plan, ...]:
                 months=int(item["months"]),
                 apr=Decimal(str(item.get("apr", "0"))),
                 min_amount=Decimal(str(item.get("min_amount", "0"))),
+                category=str(item.get("category", EQUAL_BILLING)),
             )
         except (KeyError, ValueError, ArithmeticError) as exc:
             raise ValueError(f"invalid sandbox plan {item!r}: {exc}") from exc
         if plan.months < 1 or plan.apr < 0 or plan.min_amount < 0:
             raise ValueError(f"invalid sandbox plan {item!r}: months >= 1, apr and min >= 0")
+        if plan.category not in CATEGORIES:
+            raise ValueError(f"invalid sandbox plan {item!r}: category is one of {CATEGORIES}")
         plans.append(plan)
-    if not plans:
-        raise ValueError("the sandbox needs at least one plan")
+    keys = [plan.key for plan in plans]
+    if len(set(keys)) != len(keys):
+        raise ValueError("each sandbox plan id lists a term once")
+    if not online(plans):
+        raise ValueError("the sandbox needs at least one equal-billing plan")
     return tuple(sorted(plans, key=lambda plan: (plan.months, plan.plan_id)))
 
 
+def online(plans: Iterable[Plan]) -> list[Plan]:
+    """The plans the Online API's hosted flow and calculator offer: the equal-billing ones."""
+    return [plan for plan in plans if plan.category == EQUAL_BILLING]
+
+
 def minimum_amount(plans: Iterable[Plan]) -> Decimal:
-    """The merchant's minimum: the lowest plan minimum."""
-    return min(plan.min_amount for plan in plans)
+    """The merchant's minimum online: the lowest equal-billing plan minimum."""
+    return min(plan.min_amount for plan in online(plans))
 
 
 def qualifying(plans: Iterable[Plan], amount: Decimal) -> list[Plan]:
-    """The plans ``amount`` reaches, shortest term first."""
-    return [plan for plan in plans if amount >= plan.min_amount]
+    """The online plans ``amount`` reaches, shortest term first."""
+    return [plan for plan in online(plans) if amount >= plan.min_amount]
+
+
+def grouped(plans: Iterable[Plan]) -> dict[str, list[Plan]]:
+    """Each plan id with its terms, shortest first: equal-billing plans, then deferred ones."""
+    result: dict[str, list[Plan]] = {}
+    for plan in sorted(plans, key=lambda plan: CATEGORIES.index(plan.category)):
+        result.setdefault(plan.plan_id, []).append(plan)
+    return result
 
 
 def longest(plans: Iterable[Plan], amount: Decimal) -> Plan | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Literal
 
-from flask import Flask, Response, jsonify, redirect, render_template, session
+from flask import Flask, Response, has_app_context, jsonify, redirect, render_template, session
 from flask import request as current_request
 
 from flexiti_checkout._app import EXTENSION_KEY
@@ -158,7 +158,12 @@ class FlexitiCheckout:
                 webhooks=webhooks,
                 clients=[client, storefront.client],
                 token_renewal=TokenRenewal(token_store, client.renew_due_tokens),
-                sweeps=ReconcileSweeps(orders, refunds, interval=settings.sweep_interval),
+                sweeps=ReconcileSweeps(
+                    orders,
+                    refunds,
+                    interval=settings.sweep_interval,
+                    concurrency=settings.reconcile_concurrency,
+                ),
                 probe=probe,
             ),
             in_web=in_web,
@@ -326,9 +331,18 @@ class FlexitiCheckout:
 
 
 def _notify(app: Flask, order: Order, refund: Refund | None = None) -> None:
-    """Send the signal the notifications catalogue names for what just happened, if any."""
+    """Send the signal the notifications catalogue names for what just happened, if any.
+
+    Receivers always run inside the app's context, also when the news comes from a background
+    thread or a reconcile pool thread (they may use ``current_app`` and the shop's database).
+    """
     row = notification(order, refund)
-    if row is not None:
+    if row is None:
+        return
+    if has_app_context():
+        row.send(app, order, refund)
+        return
+    with app.app_context():
         row.send(app, order, refund)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from flexiti_checkout import AuthenticationError, FlexitiClient, UnavailableError
+from flexiti_checkout.client.tokens import MemoryTokenStore
 from support.sandbox_server import ADDRESS
 
 
@@ -199,3 +200,22 @@ def test_every_request_carries_the_flow_reference_id(sandbox):
     log = sandbox.control("GET", "requests")["requests"]
     assert len(log) == 4
     assert {entry["reference_id"] for entry in log} == {"flow-4"}
+
+
+def test_a_customer_token_on_a_merchant_endpoint_is_renewed_with_the_merchant_scope_once(sandbox):
+    """POS API v2.5: a customer token on a merchant endpoint "is considered invalid". A store
+    that hands one out for the merchant scope costs one refused call and one merchant-scope
+    token request; the call then succeeds."""
+    store = MemoryTokenStore()
+    client = make_client(sandbox, token_store=store)
+    client.payment_availability(Decimal(100))  # a customer-scope token
+    customer = store.load("online:customer")
+    assert customer is not None and customer.scope == "customer"
+    store.save("online:merchant", customer)  # a wrong token where the merchant one belongs
+    session = client.widget_init("apply", Decimal("499.00"), "en-CA", merchant_order_id="S-1")
+    assert client.order_by_online_order_id(session.online_order_id).status == "PENDING"
+    log = sandbox.control("GET", "requests")["requests"]
+    lookups = [e for e in log if "/notifications/order-id/" in e["path"]]
+    assert [(e["status"], e["scope"]) for e in lookups] == [(401, "customer"), (200, "merchant")]
+    assert len(token_requests(sandbox, "merchant")) == 1
+    assert store.load("online:merchant").scope == "merchant"

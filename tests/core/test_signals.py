@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from blinker import NamedSignal
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient
 
 from flexiti_checkout import FlexitiCheckout, Order, OrderStatus, RefundStatus, signals
@@ -275,3 +275,23 @@ def test_each_row_is_told_once_by_its_flow(shop: Shop, row: Notification, flow) 
     assert notification(order, mine[0].get("refund")) == row
     if "customer_id" in row.extras:
         assert mine[0]["customer_id"] == order.details["customer_id"]
+
+
+def test_receivers_run_in_the_app_context_when_a_reconcile_pool_thread_settles(shop: Shop):
+    """A shop's receiver may use ``current_app`` whatever thread the news comes from."""
+    seen: list[str] = []
+
+    def receiver(sender: Any, order: Order, **extra: Any) -> None:
+        seen.append(current_app.name if has_app_context() else "no app context")
+
+    signals.order_approved.connect(receiver, shop.app)
+    try:
+        online = shop.start("N-9").online_order_id
+        shop.client.post(f"/flexiti-sandbox/_sandbox/orders/{online}/settle",
+                         json={"outcome": "approve"})  # fmt: skip
+        order = shop.state.store.get_order("N-9")
+        summary = reconcile(shop.state.orders, [order], concurrency=2)
+    finally:
+        signals.order_approved.disconnect(receiver, shop.app)
+    assert summary.settled == 1
+    assert seen == ["shop"]

@@ -6,7 +6,9 @@ Here the store holds more than that, written in bulk, and Flexiti is pinned with
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -157,3 +159,65 @@ def test_replay_with_a_limit_takes_the_newest(service, flexiti) -> None:
 
     assert [delivery.payload["n"] for delivery, _ in done] == [9, 8, 7, 6]
     assert callbacks.replay_count() == 6
+
+
+def test_reconcile_looks_orders_up_concurrently_within_its_bound(service) -> None:
+    """With ``concurrency=4`` four lookups are in flight together (a barrier of four would
+    break if they came one at a time), never more, and each order is still looked up once."""
+    many_pending(service.store, 24)
+    barrier = threading.Barrier(4, timeout=10)
+    lock = threading.Lock()
+    in_flight, most = 0, 0
+    looked_up: list[str] = []
+
+    def answer(request):
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+            looked_up.append(request.url.rpartition("/")[2])
+        try:
+            barrier.wait()
+        finally:
+            with lock:
+                in_flight -= 1
+        body = {"transaction_id": 1, "flow": "buy", "purchase": {"purchase_status": "PENDING"}}
+        return 200, {}, json.dumps(body)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.post(f"{ONLINE}/oauth/token",
+                  json={"access_token": "t", "expires_in": 1200, "refresh_token": "r"})  # fmt: skip
+        rsps.add_callback(responses.GET, LOOKUP, callback=answer)
+        seen: list[str] = []
+        summary = reconcile(
+            service,
+            unsettled_orders(service),
+            progress=lambda o: seen.append(o.merchant_order_id),
+            concurrency=4,
+        )
+
+    assert most == 4
+    assert (summary.checked, summary.still_pending, summary.left_undone) == (24, 24, 0)
+    assert sorted(looked_up) == sorted(seen) == [f"P-{n:05d}" for n in range(24)]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3, 8])
+def test_the_summary_does_not_depend_on_the_concurrency(service, concurrency) -> None:
+    """Approved, declined and still-pending orders are counted alike however many run at once."""
+    many_pending(service.store, 30)
+
+    def answer(request):
+        n = int(request.url.rpartition("-")[2])
+        status = ("PENDING", "SUCCESS", "DECLINED")[n % 3]
+        purchase = {"purchase_status": status, "purchase_amount": "499.00", "promo_id": str(n)}
+        body = {"transaction_id": n, "flow": "buy", "purchase": purchase}
+        return 200, {}, json.dumps(body)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.post(f"{ONLINE}/oauth/token",
+                  json={"access_token": "t", "expires_in": 1200, "refresh_token": "r"})  # fmt: skip
+        rsps.add_callback(responses.GET, LOOKUP, callback=answer)
+        summary = reconcile(service, unsettled_orders(service), concurrency=concurrency)
+
+    assert (summary.checked, summary.settled, summary.still_pending) == (30, 20, 10)
+    assert summary.statuses == {"pending": 10, "approved": 10, "declined": 10}

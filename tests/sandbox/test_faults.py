@@ -38,6 +38,7 @@ def test_fault_knob_defaults(sandbox_client):
         "reference_id_everywhere": False,
         "unlimited_bypass": False,
         "apply_address_1_required": False,
+        "merchant_override": False,
     }
 
 

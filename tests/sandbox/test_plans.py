@@ -85,6 +85,9 @@ def test_longest_plan(amount, plan_id):
         [{"plan_id": "1", "months": 0}],
         [{"plan_id": "1", "months": 3, "apr": "abc"}],
         [{"plan_id": "1", "months": 3, "min_amount": -1}],
+        [{"plan_id": "1", "months": 3, "category": "layaway"}],
+        [{"plan_id": "1", "months": 3}, {"plan_id": "1", "months": 3, "apr": 5}],
+        [{"plan_id": "7", "months": 6, "category": "deferred_payment"}],
     ],
 )
 def test_bad_plans_are_refused(raw):
@@ -194,3 +197,11 @@ def test_cli_runs_a_server():
         process.wait(5)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_a_deferred_plan_is_not_offered_online_and_asks_no_payments():
+    """Deferred-payment plans are POS offers: the hosted flow and calculator skip them."""
+    deferred = [plan for plan in DEFAULT_PLANS if plan.category == "deferred_payment"]
+    assert deferred and all(p.monthly_payment(Decimal("900")) == Decimal("0.00") for p in deferred)
+    assert longest(DEFAULT_PLANS, Decimal("600")).plan_id == "3"
+    assert deferred[0].label("en") == "6 months, no payments"

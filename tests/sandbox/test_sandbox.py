@@ -339,6 +339,34 @@ def test_hosted_page_plan_choice(sandbox_api, sandbox_client):
     assert (purchase["plan_id"], purchase["term"]) == ("1", 3)
 
 
+def test_hosted_page_offers_each_term_of_a_plan(sandbox_api, sandbox_client):
+    """A plan of two terms is two choices on the page; the term chosen is the lookup's."""
+    started = sandbox_api.init(amount_requested=1200).json
+    path = flow_path(started["redirection_url"])
+    page = sandbox_client.get(path).get_data(as_text=True)
+    assert 'value="4:18"' in page and 'value="4:24" checked' in page
+    assert "no payments" not in page  # the deferred plan is not an online offer
+    assert sandbox_client.post(
+        path, data={"outcome": "approve", "plan_id": "4:13"}
+    ).status_code == (400)
+    assert sandbox_client.post(
+        path, data={"outcome": "approve", "plan_id": "4:18"}
+    ).status_code == (200)
+    purchase = lookup(sandbox_api, started["online_order_id"]).json["purchase"]
+    assert (purchase["plan_id"], purchase["term"]) == ("4", 18)
+
+
+def test_control_settle_takes_a_term(sandbox_api, sandbox_client):
+    started = sandbox_api.init(amount_requested=1200).json
+    settled = sandbox_client.post(
+        f"/_sandbox/orders/{started['online_order_id']}/settle",
+        json={"outcome": "approve", "plan_id": "4", "term": 18},
+    )
+    assert settled.status_code == 200, settled.json
+    purchase = lookup(sandbox_api, started["online_order_id"]).json["purchase"]
+    assert (purchase["plan_id"], purchase["term"]) == ("4", 18)
+
+
 def test_hosted_page_bad_outcome_and_unknown_token(sandbox_api, sandbox_client):
     """An unknown button value is 400 and an unknown flow token is 404."""
     path = flow_path(sandbox_api.init().json["redirection_url"])
@@ -536,15 +564,19 @@ def test_approved_amount_delta_in_lookup(sandbox_api):
 @pytest.mark.parametrize(("lang", "province"), [("en", "Quebec"), ("fr", "Québec")])
 def test_pos_merchant_login(sandbox_api, lang, province):
     """Merchant login answers the merchant, its form values and, inside them, one offer type
-    per plan (POS API v2 nests offer_types in form_values)."""
+    per plan with all its terms, deferred-payment plans too (POS API v2 nests offer_types in
+    form_values; its example has plans of several terms and of both categories)."""
     response = sandbox_api.post(f"/client-id/{{cid}}/merchants/login?lang={lang}", {}, base=POS_API)
     assert response.status_code == 200
     body = response.json
     assert body["merchant_name"] == "Sandbox Store" and body["merchant_id"] == 1
     assert body["form_values"]["province"]["options"]["QC"] == province
     offers = body["form_values"]["offer_types"]
-    assert [offer["plan_id"] for offer in offers] == ["1", "2", "3", "4", "5"]
-    assert offers[2]["term_options"] == [12]
+    assert [offer["plan_id"] for offer in offers] == ["1", "2", "3", "4", "5", "7"]
+    assert [offer["term_options"] for offer in offers[2:]] == [[12], [18, 24], [30, 36], [6, 12]]
+    assert [offer["offer_category"] for offer in offers] == ["equal_billing"] * 5 + [
+        "deferred_payment"
+    ]
 
 
 def test_unknown_api_path_is_flexiti_shaped_404(sandbox_api):

@@ -11,7 +11,8 @@ Flexiti's pages write each endpoint's URL with its own version, and the client k
 endpoint                                                               version
 =====================================================================  =======
 ``merchants/login``, ``terms-and-conditions``, ``apply``, ``i18n``,    v2.5
-``information``, ``widget/init``, ``accounts/{n}/close``,
+``information``, ``widget/init``, ``widget/authorization``,
+``accounts/{n}/close``,
 ``account/{n}/verify``, ``accounts/{n}/calculate-interest``
 (deprecated), ``authorization`` (deprecated), ``oauth/token``
 ``customers/lookup``, ``customers/search``, ``customers/{id}/verify``,  v2

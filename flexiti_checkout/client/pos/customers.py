@@ -115,6 +115,14 @@ class PosCustomers(PosPart):
         session = data.get("widget_session_id") or query_value(url, "widget_session_id")
         return PosWidgetSession(url, str(session) if session else None)
 
+    def pos_widget_authorization(
+        self, *, reference_id: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """``POST widget/authorization``: POS API v2.5 names it beside ``widget/init`` and
+        documents no fields or answer, so the fields go as given and the answer comes back."""
+        data = self._pos("POST", "/widget/authorization", V2_5, reference_id, json=amounts(fields))
+        return json_object(data, "widget authorization", reference_id)
+
     # -- applications and accounts (v2.5) ------------------------------------------------
 
     def apply(
@@ -263,11 +271,18 @@ class PosCustomers(PosPart):
         *,
         security_qid: str | None = None,
         security_answer: str | None = None,
+        piw: str | None = None,
         reference_id: str | None = None,
     ) -> Verification:
-        """Verify a customer by SMS, e-mail, security question or merchant override."""
+        """Verify a customer by SMS, e-mail, security question or merchant override.
+
+        ``piw`` is the customer's personal identification word, for merchants that ask for it;
+        a wrong one is refused (``piw_mismatch``, a ``ConflictError``).
+        """
         choice("format", format, VERIFY_FORMATS)
-        body = present(format=format, security_qid=security_qid, security_answer=security_answer)
+        body = present(
+            format=format, security_qid=security_qid, security_answer=security_answer, piw=piw
+        )
         path = f"/customers/{segment(customer_id)}/verify"
         endpoint = "/customers/{id}/verify"
         return verification(self._pos("POST", path, V2, reference_id, json=body, endpoint=endpoint))

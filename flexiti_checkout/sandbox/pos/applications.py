@@ -143,6 +143,15 @@ def widget_init(cid: str) -> ResponseReturnValue:
     return jsonify({"redirect_url": f"{public}/sandbox/pos-widget?widget_session_id={session}"})
 
 
+@bp.post("/client-id/<cid>/widget/authorization")
+@require_token()
+def widget_authorization(cid: str) -> ResponseReturnValue:
+    """POS API v2.5 lists this endpoint among a customer token's, documenting no fields or
+    answer: like ``information``, any JSON object is accepted and ``{}`` answered."""
+    json_object_body(required=False)
+    return jsonify({})
+
+
 @pages.get("/pos-widget")
 def pos_widget_page() -> ResponseReturnValue:
     """The page a POS widget session opens: the sandbox does not simulate the widget itself."""

@@ -31,6 +31,15 @@ SOME_WRONG = "Some inputs are wrong!"
 LISTED = "It has been following errors:"
 #: Invented: the documents say when the bypass is allowed, not how a refusal reads.
 BYPASS_REFUSED = "regular_purchase_bypass_is_not_allowed"
+#: POS API v2, customer verify: "select Merchants" may override; the sandbox's merchant is not
+#: one of them unless started with ``MERCHANT_OVERRIDE``.
+OVERRIDE_REFUSED = "merchant_override_is_not_allowed"
+PIW_MISMATCH = (
+    "Please check the information you just entered. If the information is correct and you see"
+    " this message again, please restart the Flexiti App or close and re-open your browser"
+    " window. If this message continues to appear, please contact us at 1-877-259-3754 and we"
+    " will be happy to assist you"
+)
 _DATE = re.compile(r"^(\d{4})[-/](\d{2})[-/](\d{2})$")
 
 
@@ -198,6 +207,13 @@ def _verify(
         raise UrlError(400, "wrong_input", LISTED, field_errors=[_field("phone_number", "")])
     if kind == "email" and not account.email:
         raise UrlError(409, "wrong_input", SOME_WRONG, field_errors=[_field("email", "")])
+    if kind == "merchant_override" and not get_state().knobs.merchant_override:
+        raise UrlError(409, OVERRIDE_REFUSED, OVERRIDE_REFUSED)
+    piw = body.get("piw")
+    if piw is not None and str(piw).strip().lower() != account.piw.lower():
+        # Reading: verify's table names no ``piw``, yet lists ``piw_mismatch``; the word the
+        # customer chose at apply is checked when a verify carries one.
+        raise UrlError(409, "piw_mismatch", PIW_MISMATCH)
     if kind == "security_question":
         qid, answer = body.get("security_qid"), body.get("security_answer")
         missing = [

@@ -11,6 +11,7 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from flexiti_checkout.sandbox.auth import require_token
+from flexiti_checkout.sandbox.plans import grouped
 from flexiti_checkout.sandbox.pos.ledger import HELD, POSTED
 from flexiti_checkout.sandbox.pos.rules import (
     account_avs,
@@ -71,7 +72,7 @@ def calculate_interest(cid: str, account_number: str) -> ResponseReturnValue:
             },
             "promotional_purchase": [
                 {
-                    "plan_id": int(plan.plan_id),
+                    "plan_id": int(plan_id),
                     "terms": [
                         {
                             "term": plan.months,
@@ -79,9 +80,10 @@ def calculate_interest(cid: str, account_number: str) -> ResponseReturnValue:
                             "apr": apr_of(plan),
                             "fees": [],
                         }
+                        for plan in terms
                     ],
                 }
-                for plan in plans
+                for plan_id, terms in grouped(plans).items()
             ],
         }
     )

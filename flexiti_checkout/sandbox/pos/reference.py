@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flexiti_checkout.sandbox.plans import Plan
+from flexiti_checkout.sandbox.plans import DEFERRED_PAYMENT, Plan, grouped
 from flexiti_checkout.sandbox.validation import PROVINCES
 
 PROVINCE_NAMES = {
@@ -87,6 +87,8 @@ TRANSACTION_TYPES = {
     "regular_purchase": "Revolving Purchase",
 }
 PLAN_NAMES = {"en": "Equal Payments, {apr} Interest", "fr": "Paiements égaux, intérêt {apr}"}
+#: merchants/login's example names its deferred plans so.
+DEFERRED_NAMES = {"en": "No Interest, No Payments", "fr": "Sans intérêt, sans paiement"}
 
 
 def provinces(lang: str) -> dict[str, str]:
@@ -104,20 +106,23 @@ def issued_by(lang: str) -> dict[str, dict[str, str]]:
 
 
 def plan_name(plan: Plan, lang: str = "en") -> str:
+    if plan.category == DEFERRED_PAYMENT:
+        return DEFERRED_NAMES[lang]
     apr = f"{plan.apr.normalize():f}%" if plan.apr else ("No" if lang == "en" else "sans")
     return PLAN_NAMES[lang].format(apr=apr)
 
 
 def offer_types(plans: tuple[Plan, ...], lang: str, *, terms_as_text: bool) -> list[dict[str, Any]]:
-    """The merchant's plans as ``offer_types`` (login writes terms as numbers, lookup as text)."""
+    """The merchant's plans as ``offer_types``, one per plan id with all its terms (login
+    writes terms as numbers, lookup as text)."""
     return [
         {
-            "plan_name": plan_name(plan, lang),
-            "term_options": [str(plan.months) if terms_as_text else plan.months],
-            "plan_id": plan.plan_id,
-            "offer_category": "equal_billing",
+            "plan_name": plan_name(terms[0], lang),
+            "term_options": [str(p.months) if terms_as_text else p.months for p in terms],
+            "plan_id": plan_id,
+            "offer_category": terms[0].category,
         }
-        for plan in plans
+        for plan_id, terms in grouped(plans).items()
     ]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from flexiti_checkout.sandbox.plans import Plan
+from flexiti_checkout.sandbox.plans import Plan, grouped
 from flexiti_checkout.sandbox.pos import reference
 from flexiti_checkout.sandbox.pos.ledger import Account, Ledger
 from flexiti_checkout.sandbox.shapes import ApiError, FieldErrors, money_number
@@ -121,14 +121,16 @@ def amount_field(errors: FieldErrors, param: str, value: Any) -> Decimal | None:
 
 def plan_field(errors: FieldErrors, plan_id: Any, term: Any, amount: Decimal | None) -> Plan | None:
     """The merchant plan ``plan_id`` with ``term`` months that ``amount`` qualifies for."""
-    plans = get_state().settings.plans
-    plan = next((p for p in plans if p.plan_id == str(plan_id).strip()), None)
-    if plan is None:
-        ids = ", ".join(p.plan_id for p in plans)
+    by_id = grouped(get_state().settings.plans)
+    terms = by_id.get(str(plan_id).strip())
+    if terms is None:
+        ids = ", ".join(by_id)
         errors.add("plan_id", f"plan_id must be one of the merchant's plans: {ids}", plan_id)
         return None
-    if str(term).strip() != str(plan.months):
-        errors.add("term", f"plan {plan.plan_id} runs for {plan.months} months", term)
+    plan = next((p for p in terms if str(term).strip() == str(p.months)), None)
+    if plan is None:
+        months = " or ".join(str(p.months) for p in terms)
+        errors.add("term", f"plan {terms[0].plan_id} runs for {months} months", term)
         return None
     if amount is not None and amount < plan.min_amount:
         errors.add("amount", f"plan {plan.plan_id} starts at {plan.min_amount}", str(amount))
@@ -140,8 +142,10 @@ def plan_name(plan: Plan | None, lang: str = "en") -> str:
     return reference.plan_name(plan, lang) if plan is not None else ""
 
 
-def find_plan(plan_id: str | None) -> Plan | None:
-    return next((p for p in get_state().settings.plans if p.plan_id == plan_id), None)
+def find_plan(plan_id: str | None, term: int | None) -> Plan | None:
+    """The merchant's plan ``plan_id`` running ``term`` months (its first term without one)."""
+    terms = grouped(get_state().settings.plans).get(plan_id or "", [])
+    return next((p for p in terms if term is None or p.months == term), None)
 
 
 def account_avs(account: Account, given: Any) -> dict[str, dict[str, int]]:

@@ -316,7 +316,7 @@ def _purchase(transaction_id: str) -> Purchase:
 
 
 def _row(purchase: Purchase, status: str, *, name: str | None = None) -> dict[str, Any]:
-    plan = find_plan(purchase.plan_id)
+    plan = find_plan(purchase.plan_id, purchase.term)
     row: dict[str, Any] = {
         "term": str(purchase.term or ""),
         "transaction_id": str(purchase.transaction_id),

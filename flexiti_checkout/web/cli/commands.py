@@ -156,7 +156,13 @@ def reconcile_command(merchant_order_id: str | None, older_than: str, limit: int
         raise click.ClickException(f"No order with merchant order id {merchant_order_id!r}.")
     length = len(targets) if limit is None else min(limit, len(targets))
     with click.progressbar(length=length, label="Reconciling", file=sys.stderr) as bar:
-        summary = reconcile(service, targets, progress=lambda _order: bar.update(1), limit=limit)
+        summary = reconcile(
+            service,
+            targets,
+            progress=lambda _order: bar.update(1),
+            limit=limit,
+            concurrency=flexiti_state().settings.reconcile_concurrency,
+        )
     click.echo(
         f"Checked {summary.checked} pending orders: {summary.settled} settled, "
         f"{summary.expired} expired, {summary.still_pending} still pending, "

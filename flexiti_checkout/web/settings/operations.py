@@ -42,6 +42,12 @@ class OperationsSettings:
         does: orders whose callback never came and refunds whose outcome is unknown (``0``:
         never; run the command from cron instead).""",
     )  # fmt: skip
+    reconcile_concurrency: int = setting(
+        "FLEXITI_RECONCILE_CONCURRENCY", 8, value.whole(1, 64), OPERATIONS, "4",
+        """How many orders a reconcile (the command or a worker's sweep) looks up at once, on
+        one connection pool and one token: enough to hide Flexiti's latency, few enough to be
+        polite (1 to 64).""",
+    )  # fmt: skip
     callback_retry_schedule: tuple[float, ...] = setting(
         "FLEXITI_CALLBACK_RETRY_SCHEDULE", CALLBACK_RETRIES, value.durations, OPERATIONS,
         "1s,5s,30s,2m,10m,1h",

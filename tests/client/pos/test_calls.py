@@ -103,6 +103,15 @@ CASES = [
         {"json": {}}, lambda r: r == {},
     ),
     (
+        "widget authorization",
+        lambda c: c.pos_widget_authorization(
+            widget_session_id="abc123", amount=Decimal("50.00"), reference_id=REF
+        ),
+        "POST", f"{V25}/client-id/{CID}/widget/authorization", {},
+        {"widget_session_id": "abc123", "amount": 50.00},
+        {"json": {"status": "ok"}}, lambda r: r == {"status": "ok"},
+    ),
+    (
         "widget", lambda c: c.pos_widget_init(amount=Decimal("50.00"), reference_id=REF),
         "POST", f"{V25}/client-id/{CID}/widget/init", {}, {"amount": 50.00},
         {"json": {"redirect_url": "https://w.test/flow?widget_session_id=abc123"}},

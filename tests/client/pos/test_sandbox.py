@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from flexiti_checkout import (
+    ConflictError,
     ExceedsAmountError,
     FlexitiClient,
     InvalidRequestError,
@@ -16,6 +17,9 @@ from flexiti_checkout import (
     NotFoundError,
 )
 from support.sandbox_server import ADDRESS
+
+#: The sandbox's merchant is one of the "select Merchants" that may override verification.
+pytestmark = pytest.mark.sandbox_config({"MERCHANT_OVERRIDE": True})
 
 
 @pytest.fixture
@@ -134,14 +138,16 @@ QUEBEC_APPLICANT = {
 def test_reference_data_round_trip(client):
     """Login, terms, i18n, information and the POS widget each answer through the client."""
     info = client.merchant_login("fr")
-    assert [offer.plan_id for offer in info.offer_types] == ["1", "2", "3", "4", "5"]
-    assert info.offer_types[2].term_options == (12,)
+    assert [offer.plan_id for offer in info.offer_types] == ["1", "2", "3", "4", "5", "7"]
+    assert info.offer_types[3].term_options == (18, 24)
+    assert info.offer_types[5].offer_category == "deferred_payment"
     assert info.form_values["province"]["options"]["QC"] == "Québec"
     assert "data-region='qc'" in client.terms_and_conditions("en", province="QC")
     assert client.i18n("en", key="salutations") == {
         "salutations": {"mr": "Mr.", "ms": "Ms.", "mrs": "Mrs.", "mss": "Miss."}
     }
     assert client.information(note="hello") == {}
+    assert client.pos_widget_authorization(widget_session_id="abc123") == {}
     widget = client.pos_widget_init(amount=Decimal("100.00"))
     assert widget.widget_session_id and widget.widget_session_id in widget.redirect_url
 
@@ -197,7 +203,7 @@ def test_transaction_round_trip(client):
 def test_deprecated_endpoints_round_trip(client):
     """calculate-interest quotes the plans; an authorization without capture is held."""
     quote = client.calculate_interest("20035156", Decimal("1200.00"))
-    assert {q.plan_id for q in quote.promotional} == {"1", "2", "3", "4"}
+    assert {q.plan_id for q in quote.promotional} == {"1", "2", "3", "4", "7"}
     auth = client.authorization(
         "20035156", Decimal("150.00"), auto_capture=False, plan_id="2", term=6, reference="A-7"
     )
@@ -219,3 +225,15 @@ def test_purchase_beyond_the_available_credit_is_refused(client):
             customer_id=TOMMY, customer_confirmed=True,
         )  # fmt: skip
     assert caught.value.code == "not_enough_credit"
+
+
+@pytest.mark.sandbox_config({"MERCHANT_OVERRIDE": False})
+def test_refused_verifications_are_conflicts_naming_flexitis_code(client):
+    """Flexiti's documented refusals of verify reach the caller with their code."""
+    with pytest.raises(ConflictError) as override:
+        client.verify_customer(TOMMY, "merchant_override")
+    assert override.value.code == "merchant_override_is_not_allowed"
+    with pytest.raises(ConflictError) as word:
+        client.verify_customer(TOMMY, "sms", piw="Rain")
+    assert word.value.code == "piw_mismatch"
+    assert client.verify_customer(TOMMY, "sms", piw="Cloud").sent_to == "sms"

@@ -40,6 +40,7 @@ def test_a_bypass_code_buys_only_a_small_regular_purchase(sandbox_api, kind, amo
         assert answer.json["error"] == "wrong_verification_code"
 
 
+@pytest.mark.sandbox_config({"MERCHANT_OVERRIDE": True})
 def test_a_code_of_another_format_buys_any_purchase(sandbox_api):
     """The limits are the bypass's: a merchant override's code buys $500 of regular purchase."""
     code = sandbox_api.call("POST", VERIFY, json={"format": "merchant_override"}, base=V25)

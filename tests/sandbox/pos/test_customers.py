@@ -123,6 +123,7 @@ def test_verify_formats(sandbox_api, body, status, expected):
         assert response.json["error"] == expected and "url" in response.json
 
 
+@pytest.mark.sandbox_config({"MERCHANT_OVERRIDE": True})
 def test_verified_code_is_what_a_purchase_needs(sandbox_api, sandbox_client):
     """The security question's answer gives the code; the control API shows an SMS code."""
     answered = v2(
@@ -269,13 +270,20 @@ def test_merchant_login_nests_offer_types_in_form_values(sandbox_api):
     )
     form_values = response.json["form_values"]
     assert "offer_types" not in response.json
-    assert [o["plan_id"] for o in form_values["offer_types"]] == ["1", "2", "3", "4", "5"]
+    assert [o["plan_id"] for o in form_values["offer_types"]] == ["1", "2", "3", "4", "5", "7"]
     assert form_values["govid_issued_by"]["option_depends"]["CAPID"] == {"ON": "Ontario"}
 
 
 def test_information_and_widget_init(sandbox_api, sandbox_client):
     """information accepts any object; widget/init puts the session id in its redirect URL."""
     assert v25(sandbox_api, "POST", "/client-id/{cid}/information", {"a": 1}).json == {}
+    for scope in ("customer", "merchant"):
+        authorized = v25(
+            sandbox_api, "POST", "/client-id/{cid}/widget/authorization", {"a": 1}, scope=scope
+        )
+        assert (authorized.status_code, authorized.json) == (200, {})
+    refused = v25(sandbox_api, "POST", "/client-id/{cid}/widget/authorization", [1])
+    assert refused.status_code == 400
     url = v25(sandbox_api, "POST", "/client-id/{cid}/widget/init", {"amount": 100}).json[
         "redirect_url"
     ]
@@ -289,9 +297,11 @@ def test_calculate_interest_quotes_each_plan(sandbox_api):
     """The deprecated calculator quotes every plan the amount reaches, with its APR."""
     body = v25(sandbox_api, "POST", "/client-id/{cid}/accounts/20035156/calculate-interest",
                {"amount": 1200}).json  # fmt: skip
-    quotes = {p["plan_id"]: p["terms"][0] for p in body["promotional_purchase"]}
-    assert set(quotes) == {1, 2, 3, 4}
-    assert (quotes[3]["term"], quotes[3]["term_amount"], quotes[4]["apr"]) == (12, 100.0, 0.0999)
+    quotes = {p["plan_id"]: p["terms"] for p in body["promotional_purchase"]}
+    assert set(quotes) == {1, 2, 3, 4, 7}  # 5 starts at $2,500
+    assert (quotes[3][0]["term"], quotes[3][0]["term_amount"]) == (12, 100.0)
+    assert [(t["term"], t["apr"]) for t in quotes[4]] == [(18, 0.0999), (24, 0.0999)]
+    assert [(t["term"], t["term_amount"]) for t in quotes[7]] == [(6, 0.0), (12, 0.0)]
 
 
 def test_authorization_with_auto_capture_is_a_returnable_purchase(sandbox_api, sandbox_app):
@@ -320,3 +330,36 @@ def test_customer_endpoints_need_a_merchant_token(sandbox_api):
         sandbox_api, "GET", "/client-id/{cid}/customers/lookup?vcc_number=1", scope="customer"
     )
     assert (response.status_code, response.json["error"]) == (401, "invalid_token")
+
+
+@pytest.mark.parametrize(
+    ("base", "path"),
+    [
+        (V2, "/client-id/{cid}/customers/43353/verify"),
+        (V25, "/client-id/{cid}/account/20035156/verify"),
+    ],
+)
+def test_merchant_override_is_refused_unless_the_merchant_may(sandbox_api, base, path):
+    """POS API v2: only "select Merchants" may override; the documented refusal by default."""
+    refused = sandbox_api.call("POST", path, json={"format": "merchant_override"}, base=base)
+    assert refused.status_code == 409
+    assert refused.json["error"] == refused.json["message"] == "merchant_override_is_not_allowed"
+    assert set(refused.json) == {"url", "message", "error"}
+
+
+@pytest.mark.sandbox_config({"MERCHANT_OVERRIDE": True})
+def test_merchant_override_knob_answers_a_code(sandbox_api):
+    answer = v2(sandbox_api, "POST", "/client-id/{cid}/customers/43353/verify",
+                {"format": "merchant_override"})  # fmt: skip
+    assert answer.status_code == 200 and isinstance(answer.json["verification_code"], int)
+
+
+@pytest.mark.parametrize(("piw", "status"), [("Cloud", 200), (" cloud ", 200), ("Rain", 409)])
+def test_a_personal_identification_word_must_match_the_account(sandbox_api, piw, status):
+    """A verify that carries the customer's word is refused with piw_mismatch when it differs."""
+    answer = v2(sandbox_api, "POST", "/client-id/{cid}/customers/43353/verify",
+                {"format": "sms", "piw": piw})  # fmt: skip
+    assert answer.status_code == status, answer.json
+    if status == 409:
+        assert answer.json["error"] == "piw_mismatch"
+        assert "1-877-259-3754" in answer.json["message"]

@@ -200,3 +200,22 @@ def test_transactions_live_on_v2_only(sandbox_api):
     """POS API v2 writes the transactions URLs with pos-api/v2; v2.5 has none."""
     response = sandbox_api.call("POST", TX + "/1/cancel", base="/flexiti/pos-api/v2.5")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("plan_id", "term", "payment"), [("4", 18, "72.06"), ("4", 24, "55.37"), ("7", 12, "0.00")]
+)
+def test_each_term_of_a_plan_and_a_deferred_plan_can_be_bought(
+    sandbox_api, code, plan_id, term, payment
+):
+    """Any term a plan lists is a purchase's term; a deferred plan asks no payment meanwhile."""
+    response = purchase(sandbox_api, code, plan_id=plan_id, term=term, amount=1200)
+    assert response.status_code == 200, response.json
+    assert (response.json["term"], response.json["payment_value"]) == (term, payment)
+
+
+def test_a_term_the_plan_does_not_list_is_named_in_the_refusal(sandbox_api, code):
+    response = purchase(sandbox_api, code, plan_id="4", term=12)
+    assert response.status_code == 409
+    [error] = response.json["field_errors"]
+    assert error["param"] == "term" and "18 or 24 months" in error["msg"]

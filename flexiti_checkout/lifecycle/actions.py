@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 #: What a review can be decided as.
 REVIEW_DECISIONS = ("approve", "reject")
 #: Flexiti's answers to a cancel that mean "this purchase can no longer be cancelled".
-_NOT_CANCELLABLE = (ConflictError, InvalidRequestError, NotFoundError)
+NOT_CANCELLABLE = (ConflictError, InvalidRequestError, NotFoundError)
 #: Purchases known to be posted, remembered per process: a posted purchase stays posted.
 _POSTED_REMEMBERED = 4096
 
@@ -124,7 +124,7 @@ class OrderActions:
             return self._move(order, OrderStatus.CANCELLED, why)  # no purchase to undo
         try:
             self._cancel_at_flexiti(order)
-        except _NOT_CANCELLABLE as exc:
+        except NOT_CANCELLABLE as exc:
             log.info("Order %s: Flexiti will not cancel the purchase (%r); returning it in full",
                      merchant_order_id, exc)  # fmt: skip
             result = self.refunds.refund(
@@ -144,7 +144,7 @@ class OrderActions:
             raise OrderStateError(f"Order {order.merchant_order_id} has no Flexiti purchase")
         try:
             self.refunds.client.cancel_transaction(transaction_id, reference_id=order.reference_id)
-        except _NOT_CANCELLABLE:
+        except NOT_CANCELLABLE:
             self._remember_posted(transaction_id)
             raise
 

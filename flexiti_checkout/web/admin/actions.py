@@ -13,16 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flexiti_checkout.errors import (
-    ConflictError,
     FlexitiError,
-    InvalidRequestError,
-    NotFoundError,
     OrderActionError,
     OrderStateError,
     RefundTooLargeError,
 )
 from flexiti_checkout.http_errors import error_answer
-from flexiti_checkout.lifecycle.actions import Cancellable
+from flexiti_checkout.lifecycle.actions import NOT_CANCELLABLE, Cancellable
 from flexiti_checkout.models import REFUNDABLE, Order, OrderStatus, RefundStatus
 from flexiti_checkout.web.state import FlexitiState
 
@@ -56,8 +53,7 @@ def failed(name: str, exc: FlexitiError) -> Outcome:
     """A refusal (by Flexiti or by the order's state) or a failure, and what to do about it."""
     refused = error_answer(exc).refused
     text = f"{'refused' if refused else 'failed'}: {exc.message}"
-    if name == "cancel_order" and isinstance(exc, (ConflictError, InvalidRequestError,
-                                                   NotFoundError)):  # fmt: skip
+    if name == "cancel_order" and isinstance(exc, NOT_CANCELLABLE):
         todo = "todo_posted"
     elif isinstance(exc, RefundTooLargeError):
         todo = "todo_too_large"

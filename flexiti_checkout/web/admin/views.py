@@ -1,4 +1,5 @@
-"""The admin console's pages: sign-in, the orders list, one order, and its actions."""
+"""The admin console's pages: sign-in, what needs attention, the export, the orders list, one
+order, and its actions."""
 
 from __future__ import annotations
 

@@ -65,8 +65,9 @@ from flexiti_checkout.models import (
     Refund,
     RefundStatus,
 )
-from flexiti_checkout.money import AmountError
+from flexiti_checkout.money import AmountError, format_money
 from flexiti_checkout.storefront.plans import Plan
+from flexiti_checkout.storefront.terms import Terms
 from flexiti_checkout.web.extension import FlexitiCheckout
 
 __all__ = [
@@ -122,11 +123,13 @@ __all__ = [
     "SchemaBehindError",
     "StoreNotUpgradedHTTPError",
     "StoreSchemaError",
+    "Terms",
     "Token",
     "TokenStore",
     "UnavailableError",
     "UnknownOrderError",
     "UnreadableAnswerError",
     "WidgetSession",
+    "format_money",
     "validate_checkout",
 ]

@@ -2,9 +2,12 @@
 
 What ``make demo`` runs. The sandbox gets a port of its own, next to the shop's, so the shop's
 gunicorn workers never wait on themselves, every worker sees the same sandbox, and
-``flask flexiti reconcile`` from another terminal does too. The shop runs under gunicorn as the
-README tells a merchant to run the service, with the demo's pages added
-(``service.app:create_demo_app``): the service alone never mounts them.
+``flask flexiti reconcile`` from another terminal does too. The demo keeps its store in
+``instance/demo`` (``DEMO_INSTANCE``), apart from the service's ``instance``, so the two commands
+started from one clone never share orders. Ctrl+C stops both processes within ``STOP_WITHIN``
+seconds: gunicorn's workers get that long to finish a request, then everything is killed. The
+shop runs under gunicorn as the README tells a merchant to run the service, with the demo's
+pages added (``service.app:create_demo_app``): the service alone never mounts them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import requests
+
+from flexiti_checkout._sandbox_keys import SERVICE_FALLBACKS
+
+#: The demo's instance folder, relative to where it starts (the service's is ``instance``).
+DEMO_INSTANCE = Path("instance") / "demo"
+#: Seconds Ctrl+C waits for the shop and the sandbox before killing them.
+STOP_WITHIN = 1.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = dict(os.environ)
     env.setdefault("FLEXITI_ENVIRONMENT", "sandbox")
     env.setdefault("FLEXITI_ONLINE_API_URL", f"{sandbox}/flexiti/online-api")
-    env.setdefault("FLEXITI_INSTANCE_PATH", str(Path.cwd() / "instance"))
+    env.setdefault("FLEXITI_INSTANCE_PATH", str(Path.cwd() / DEMO_INSTANCE))
+    for key, public in SERVICE_FALLBACKS.items():  # said once below, not by every worker
+        env.setdefault(key, public)
     callback = f"{shop}{env.get('FLEXITI_URL_PREFIX', '/flexiti')}/callback"
     if env.get("FLEXITI_CALLBACK_SECRET"):
         callback += "/" + env["FLEXITI_CALLBACK_SECRET"]
@@ -63,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         subprocess.Popen([  # noqa: S603
             gunicorn, "--workers", str(args.workers), "--worker-class", "gthread", "--threads",
             "4", "--bind", f"{args.host}:{args.port}", "--access-logfile", "-",
+            "--graceful-timeout", str(int(STOP_WITHIN)),
             "flexiti_checkout.service.app:create_demo_app()",
         ], env=env),
     ]  # fmt: skip
@@ -73,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconcile = reconcile_command(env["FLEXITI_ONLINE_API_URL"], python)
         print(
             f"\n  Demo shop:        {shop}/\n  Flexiti sandbox:  {sandbox}/\n"
+            f"  Staff console:    {shop}{prefix}/admin/ (key {env['FLEXITI_ADMIN_KEYS']})\n"
             f"  Settle orders whose outcome never came (from this folder):\n    {reconcile}\n"
             "  Stop with Ctrl+C.\n",
             flush=True,
@@ -83,14 +97,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(processes)
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each, then SIGKILL to what is left after ``STOP_WITHIN`` seconds in all."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_WITHIN + 0.25
+    for process in processes:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def reconcile_command(online_api_url: str, python: str, cwd: Path | None = None) -> str:
@@ -100,7 +121,7 @@ def reconcile_command(online_api_url: str, python: str, cwd: Path | None = None)
     here = cwd or Path.cwd()
     shown = flask.relative_to(here) if flask.is_relative_to(here) else flask
     return (
-        f"FLEXITI_ONLINE_API_URL={online_api_url} {shown} "
+        f"FLEXITI_INSTANCE_PATH={DEMO_INSTANCE} FLEXITI_ONLINE_API_URL={online_api_url} {shown} "
         "--app 'flexiti_checkout.service:create_app()' flexiti reconcile"
     )
 

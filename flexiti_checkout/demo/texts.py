@@ -38,8 +38,8 @@ TEXT: dict[str, dict[str, str]] = {
         "place_order": "Continue to Flexiti",
         "success_title": "Thank you for your order!",
         "success_body": "Flexiti approved your financing for order {order}.",
-        "review_body": "Flexiti approved order {order}; we are double-checking the amount.",
-        "terms": "You pay over {term} months (Flexiti promo {promo}).",
+        "review_body": "Flexiti approved your financing for order {order}. The store will "
+        "confirm your order shortly.",
         "failure_title": "Your financing did not go through",
         "failure_body": "Order {order} is {status}. You can try again or choose another payment method.",
         "try_again": "Back to checkout",
@@ -96,8 +96,8 @@ TEXT: dict[str, dict[str, str]] = {
         "place_order": "Continuer vers Flexiti",
         "success_title": "Merci pour votre commande!",
         "success_body": "Flexiti a approuvé votre financement pour la commande {order}.",
-        "review_body": "Flexiti a approuvé la commande {order}; nous vérifions le montant.",
-        "terms": "Vous payez sur {term} mois (promotion Flexiti {promo}).",
+        "review_body": "Flexiti a approuvé votre financement pour la commande {order}. Le "
+        "magasin confirmera votre commande sous peu.",
         "failure_title": "Votre financement n'a pas abouti",
         "failure_body": "La commande {order} est {status}. Vous pouvez réessayer ou choisir un autre mode de paiement.",
         "try_again": "Retour à la caisse",

@@ -11,7 +11,6 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency
 from flask import (
     Blueprint,
     Response,
@@ -33,6 +32,7 @@ from flexiti_checkout import (
     InvalidCheckoutError,
     Order,
     OrderStatus,
+    format_money,
     validate_checkout,
 )
 from flexiti_checkout.demo import catalogue
@@ -147,8 +147,9 @@ def demo_blueprint(flexiti: FlexitiCheckout) -> Blueprint:
         if order is not None and order.status is OrderStatus.APPROVED:
             session.pop(CART_KEY, None)
             session.pop(ORDER_KEY, None)
+        terms = flexiti.agreed_terms(order) if order is not None else None
         return render_template("flexiti_checkout/demo/result.html", order=order, success=True,
-                               status_name=_status_name(order))  # fmt: skip
+                               status_name=_status_name(order), terms=terms)  # fmt: skip
 
     @bp.get("/failure")
     def failure() -> str:
@@ -193,7 +194,7 @@ def _lang() -> str:
 
 
 def _money(amount: Decimal, lang: str) -> str:
-    return format_currency(amount, "CAD", locale="fr_CA" if lang == "fr" else "en_CA")
+    return format_money(amount, lang)
 
 
 def _cart() -> dict[str, int]:

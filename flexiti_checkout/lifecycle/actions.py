@@ -5,14 +5,21 @@ the order to ``cancelled``. ``resolve_review`` decides a ``needs_review`` order:
 it to ``approved`` (one ``order_approved``); ``reject`` cancels the purchase at Flexiti or, when
 Flexiti will not cancel it any more, returns it in full (a refund), then the order is
 ``cancelled`` or ``refunded``. Each move is one compare-and-set: one caller wins and announces.
+
+Flexiti cancels only a purchase it holds (POS API v2.5, ``hold_authorization``; listed by
+``transactions/authorized``); a posted one can only be returned. ``cancellable`` says which, so
+staff are offered a refund instead of a cancellation bound to be refused.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from enum import Enum
 
 from flexiti_checkout.errors import (
     ConflictError,
+    FlexitiError,
     InvalidRequestError,
     NotFoundError,
     OrderActionError,
@@ -28,7 +35,18 @@ log = logging.getLogger(__name__)
 #: What a review can be decided as.
 REVIEW_DECISIONS = ("approve", "reject")
 #: Flexiti's answers to a cancel that mean "this purchase can no longer be cancelled".
-_NOT_CANCELLABLE = (ConflictError, InvalidRequestError, NotFoundError)
+NOT_CANCELLABLE = (ConflictError, InvalidRequestError, NotFoundError)
+#: Purchases known to be posted, remembered per process: a posted purchase stays posted.
+_POSTED_REMEMBERED = 4096
+
+
+class Cancellable(str, Enum):
+    """Whether Flexiti would still cancel an order's purchase."""
+
+    YES = "yes"  # Flexiti holds it: a cancellation releases the credit
+    POSTED = "posted"  # Flexiti has posted it: only a refund returns the money
+    NO = "no"  # nothing to cancel (not approved, refunds made, no purchase)
+    UNKNOWN = "unknown"  # Flexiti could not be asked just now
 
 
 class OrderActions:
@@ -37,6 +55,33 @@ class OrderActions:
     def __init__(self, orders: OrderService, refunds: RefundService) -> None:
         self.orders = orders
         self.refunds = refunds
+        self._posted: OrderedDict[str, None] = OrderedDict()
+
+    def cancellable(self, order: Order) -> Cancellable:
+        """Whether ``cancel`` can succeed for ``order``: the order's state first, then Flexiti's
+        list of held purchases (asked only while the purchase is not known to be posted)."""
+        transaction_id = transaction_of(order)
+        if order.status is not OrderStatus.APPROVED or transaction_id is None:
+            return Cancellable.NO
+        if any(r.is_live for r in self.refunds.refunds.for_order(order.merchant_order_id)):
+            return Cancellable.NO
+        if transaction_id in self._posted:
+            return Cancellable.POSTED
+        try:
+            held = self.refunds.client.authorized_transactions(reference_id=order.reference_id)
+        except FlexitiError as exc:
+            log.info("Order %s: Flexiti's held purchases could not be read (%r)",
+                     order.merchant_order_id, exc)  # fmt: skip
+            return Cancellable.UNKNOWN
+        if any(str(item.transaction_id) == transaction_id for item in held):
+            return Cancellable.YES
+        self._remember_posted(transaction_id)
+        return Cancellable.POSTED
+
+    def _remember_posted(self, transaction_id: str) -> None:
+        self._posted[transaction_id] = None
+        while len(self._posted) > _POSTED_REMEMBERED:
+            self._posted.popitem(last=False)
 
     def cancel(self, merchant_order_id: str, *, reason: str | None = None, actor: str) -> Order:
         """Cancel an approved order's purchase at Flexiti, then move the order to ``cancelled``.
@@ -79,7 +124,7 @@ class OrderActions:
             return self._move(order, OrderStatus.CANCELLED, why)  # no purchase to undo
         try:
             self._cancel_at_flexiti(order)
-        except _NOT_CANCELLABLE as exc:
+        except NOT_CANCELLABLE as exc:
             log.info("Order %s: Flexiti will not cancel the purchase (%r); returning it in full",
                      merchant_order_id, exc)  # fmt: skip
             result = self.refunds.refund(
@@ -97,7 +142,11 @@ class OrderActions:
         transaction_id = transaction_of(order)
         if transaction_id is None:
             raise OrderStateError(f"Order {order.merchant_order_id} has no Flexiti purchase")
-        self.refunds.client.cancel_transaction(transaction_id, reference_id=order.reference_id)
+        try:
+            self.refunds.client.cancel_transaction(transaction_id, reference_id=order.reference_id)
+        except NOT_CANCELLABLE:
+            self._remember_posted(transaction_id)
+            raise
 
     def _move(self, order: Order, status: OrderStatus, note: str) -> Order:
         won = self.orders.store.transition(order, status, source="decision", note=note)

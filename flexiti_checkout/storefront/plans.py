@@ -35,6 +35,7 @@ from flexiti_checkout.storefront.cache import Answer, AnswerCache, Breaker, Pool
 from flexiti_checkout.storefront.recent import Recent
 from flexiti_checkout.storefront.sanitize import sanitize_html
 from flexiti_checkout.storefront.shared import SharedStore, Sharing
+from flexiti_checkout.storefront.terms import OfferedPlan, badge_terms
 from flexiti_checkout.texts import texts
 
 #: ``pending``: Flexiti has not answered yet (ask again shortly); ``unavailable``: it failed.
@@ -57,6 +58,10 @@ class StorefrontSettings:
     max_entries: int = 10_000
     #: How long past its TTL a good answer is still shown while Flexiti is slow or failing.
     max_stale: float = 86400.0
+    #: The shop's plans (``FLEXITI_PLANS``) and which a badge advertises (``FLEXITI_BADGE_PLAN``);
+    #: without plans a badge shows the calculator's answer as it is.
+    plans: tuple[OfferedPlan, ...] = ()
+    badge_plan: str = "prefer_zero"
 
 
 @dataclass(frozen=True)
@@ -277,8 +282,12 @@ class Storefront:
         answer = self.client.payment_calculator(price, lang)
         if answer.months < 1 or answer.monthly_payment <= 0:
             return None
-        apr = implied_apr(price, answer.months, answer.monthly_payment, answer.html)
         html = sanitize_html(answer.html)
+        chosen = badge_terms(price, self.settings.plans, self.settings.badge_plan)
+        if chosen is not None:  # the shop's plans say which one the badge advertises
+            return describe_plan(price, lang, chosen.monthly_payment, chosen.months, chosen.apr,
+                                 html)  # fmt: skip
+        apr = implied_apr(price, answer.months, answer.monthly_payment, answer.html)
         return describe_plan(price, lang, answer.monthly_payment, answer.months, apr, html)
 
 

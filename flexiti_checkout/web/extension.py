@@ -40,6 +40,7 @@ from flexiti_checkout.store.tokens import DatabaseTokenStore, TokenRenewal
 from flexiti_checkout.storefront import badges
 from flexiti_checkout.storefront.origins import AllowedOrigins
 from flexiti_checkout.storefront.plans import Plan
+from flexiti_checkout.storefront.terms import Terms, agreed_terms
 from flexiti_checkout.web import views
 from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
 from flexiti_checkout.web.admin.views import make_admin_blueprint
@@ -253,6 +254,12 @@ class FlexitiCheckout:
     def get_order(self, merchant_order_id: str) -> Order | None:
         """The order as the store knows it, or ``None``."""
         return flexiti_state().store.get_order(merchant_order_id)
+
+    def agreed_terms(self, order: Order) -> Terms | None:
+        """What the customer agreed to (monthly payment, months, APR, total cost of borrowing),
+        for the shop's thank-you page; ``None`` before Flexiti granted it or when the plan is not
+        one of ``FLEXITI_PLANS``. ``terms.sentence(lang)`` says it in the customer's words."""
+        return agreed_terms(order.details, flexiti_state().settings.plans)
 
     def order_history(self, order: Order) -> list[OrderEvent]:
         """Every transition of ``order``, oldest first."""

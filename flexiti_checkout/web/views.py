@@ -34,6 +34,7 @@ from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.storefront import views as storefront_views
 from flexiti_checkout.storefront.context import resolve_lang
 from flexiti_checkout.storefront.origins import embedding_origin
+from flexiti_checkout.storefront.terms import agreed_terms
 from flexiti_checkout.texts import texts
 from flexiti_checkout.web.blueprint import bare_blueprint
 from flexiti_checkout.web.headers import security_headers
@@ -156,6 +157,7 @@ def outcome() -> ResponseReturnValue:
         t=texts(order.lang),
         lang=order.lang,
         order=order,
+        terms=agreed_terms(order.details, flexiti_state().settings.plans),
         retry_url=modal_urls(order.merchant_order_id)["modal_url"] if pending else None,
     )
 
@@ -217,8 +219,8 @@ def next_url(order: Order) -> str | None:
         return _endpoint_url(settings.success_endpoint, order)
     if order.status in FAILED:
         return _endpoint_url(settings.failure_endpoint, order)
-    if order.status is OrderStatus.NEEDS_REVIEW:
-        return url_for("flexiti.outcome")
+    if order.status is OrderStatus.NEEDS_REVIEW:  # approved; the shop's page says it will confirm
+        return _endpoint_url(settings.success_endpoint, order)
     return None
 
 

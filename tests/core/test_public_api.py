@@ -43,6 +43,8 @@ PUBLIC = [
     "SchemaBehindError", "StoreSchemaError",
     # a lookup Flexiti refused for the merchant order id's form (FLEXITI_NUMERIC_ORDER_IDS)
     "MerchantOrderIdRefusedError",
+    # what a customer agreed to (FlexitiCheckout.agreed_terms), money as the package writes it
+    "Terms", "format_money",
 ]  # fmt: skip
 
 #: The module paths a caller may import from, and a name each must keep offering.

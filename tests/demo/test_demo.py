@@ -227,7 +227,10 @@ def test_orders_page_shows_refunds(tmp_path):
         )
     assert refund.status.value == "succeeded", refund.error
     table = client.get("/orders/table").get_data(as_text=True)
-    assert 'data-refund-status="succeeded"' in table and "$10.00 — refunded" in table
+    assert (
+        'data-refund-status="succeeded"' in table
+        and '<span class="flx-money">$10.00</span> — refunded' in table
+    )
     assert "dented" in table and f"${order.amount - Decimal(10):,} left to refund" in table
     assert client.get("/orders.json").get_json()["orders"][0]["refunds"][0]["amount"] == "$10.00"
     state.store.engine.dispose()

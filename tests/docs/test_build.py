@@ -70,3 +70,16 @@ def test_the_api_reference_documents_the_public_names(site: Path) -> None:
         name for name in flexiti_checkout.__all__ if f'id="flexiti_checkout.{name}"' not in html
     ]
     assert missing == []
+
+
+@pytest.mark.browser
+def test_the_front_page_reads_in_a_browser(site: Path, chromium, shots) -> None:
+    """The built front page opens with its title and links to the other pages."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto((site / "index.html").as_uri())
+        assert "flexiti" in page.title().lower()
+        assert page.locator("a[href$='getting-started.html']").count() > 0
+        shots.take(page, "docs-front-page")
+    finally:
+        page.close()

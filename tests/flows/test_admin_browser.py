@@ -28,6 +28,7 @@ def test_staff_sign_in_and_recheck_an_order(shop, page, shots):
     page.fill("#flx-name", "Robin")
     shots.take(page, "sign-in")
     page.click("button[type=submit]")
+    page.click("nav >> text=Orders")
     page.select_option("#flx-status", "pending")
     page.fill("#flx-q", "ADMIN-WEB-1")
     page.click("button:has-text('Filter')")
@@ -56,7 +57,11 @@ def test_the_console_fits_a_phone_in_french(shop, chromium, shots):
         page.goto(f"{shop.url}/flexiti/admin/?lang=fr")
         page.fill("#flx-key", ADMIN_KEY)
         page.click("button[type=submit]")
-        for path in ("/flexiti/admin/", "/flexiti/admin/orders/ADMIN-PHONE-1"):
+        for path in (
+            "/flexiti/admin/",
+            "/flexiti/admin/orders",
+            "/flexiti/admin/orders/ADMIN-PHONE-1",
+        ):
             page.goto(shop.url + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, f"{path} is {width} px wide"

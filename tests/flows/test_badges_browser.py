@@ -95,7 +95,8 @@ def storefront_shop(sandbox, tmp_path, **config: Any) -> Iterator[Storefront]:
 
 @pytest.fixture
 def pages(sandbox, tmp_path) -> Iterator[Storefront]:
-    with storefront_shop(sandbox, tmp_path) as running:
+    # The longest term, as Flexiti's calculator answers: these tests follow its answers.
+    with storefront_shop(sandbox, tmp_path, FLEXITI_BADGE_PLAN="longest_term") as running:
         yield running
 
 

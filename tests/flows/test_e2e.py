@@ -143,3 +143,20 @@ def test_partial_refund_from_the_cli_shows_on_the_orders_page_and_as_a_webhook(p
     refund = events[1]["data"]["refund"]
     assert refund["amount"] == "25.00" and refund["status"] == "succeeded"
     assert events[1]["data"]["refundable"] == f"{amount - 25}"
+
+
+def test_the_thank_you_page_states_an_interest_bearing_plan(page, demo, shots):
+    """The bike on 24 months at 9.99 %: the thank-you page states the monthly payment, the
+    months, the APR and the total cost of borrowing, and no id of Flexiti's."""
+    order_id = buy(page, demo, shots, product="road-bike")
+    frame = flexiti_frame(page)
+    frame.locator("#sandbox-plan-4").check()
+    decide(page, "approve")
+    page.wait_for_url(f"{demo.url}/success**", timeout=20000)
+    terms = page.locator("#demo-terms").inner_text()
+    shots.take(page, "thank-you-interest-bearing")
+    assert terms == (
+        "$59.94 a month for 24 months at 9.99\u00a0% APR; total cost of borrowing $139.56."
+    )
+    promo = demo.api_order(order_id).json()["details"]["promo_id"]
+    assert promo not in page.content() and "promo" not in page.content().lower()

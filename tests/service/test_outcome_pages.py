@@ -52,16 +52,20 @@ def app(tmp_path: Path, store_url: str) -> Iterator[Flask]:
     close(app)
 
 
-def customer_decides(client: FlaskClient, merchant_order_id: str, outcome: str, lang: str = "en"):
-    """Start a checkout through the API; its customer decides at the sandbox and comes back."""
-    started = client.post(
-        "/flexiti/api/checkouts", json=checkout_request(merchant_order_id, lang=lang), headers=API
-    )
+def customer_decides(
+    client: FlaskClient, merchant_order_id: str, outcome: str, lang: str = "en", **chosen: str
+):
+    """Start a checkout through the API; its customer decides at the sandbox and comes back.
+
+    ``chosen`` may name the ``amount`` and the ``plan_id`` the customer picks."""
+    amount = chosen.pop("amount", "499.00")
+    request = checkout_request(merchant_order_id, amount, lang=lang)
+    started = client.post("/flexiti/api/checkouts", json=request, headers=API)
     assert started.status_code == 201, started.json
     hosted = client.get(started.json["redirect_url"], follow_redirects=True)
     assert hosted.status_code == 200
     assert 'name="outcome"' in hosted.text
-    result = client.post(hosted.request.path, data={"outcome": outcome})
+    result = client.post(hosted.request.path, data={"outcome": outcome, **chosen})
     assert result.status_code == 200
     link = RETURN_LINK.search(result.text)
     assert link is not None, result.text
@@ -171,3 +175,46 @@ def test_a_customer_who_leaves_flexiti_can_try_again(app, lang, words, again):
     assert retry is not None and retry.group(2) == again
     assert client.get(html.unescape(retry.group(1))).status_code == 200  # the same order opens
     assert 'href="/"' not in page.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "plan_id", "words"),
+    [
+        ("en", "4", "$59.94 a month for 24 months at 9.99\u00a0% APR; total cost of borrowing "
+         "$139.56."),
+        ("fr", "4", "59,94\u00a0$ par mois pendant 24 mois au TAP de 9,99\u00a0%; coût total "
+         "d'emprunt 139,56\u00a0$."),
+        ("en", "3", "$108.25 a month for 12 months at 0\u00a0% APR: no interest"),
+    ],
+)  # fmt: skip
+def test_the_outcome_page_states_what_the_customer_agreed_to(app, lang, plan_id, words):
+    """Monthly payment, months, APR and, with interest, the total cost of borrowing; no ids of
+    Flexiti's (promo, plan)."""
+    page = customer_decides(app.test_client(), f"T-{plan_id}-{lang}", "approve", lang,
+                            amount="1299.00", plan_id=plan_id)  # fmt: skip
+    assert 'data-status="approved"' in page.text
+    assert words in html.unescape(page.text)
+    order = flexiti_state(app).store.get_order(f"T-{plan_id}-{lang}")
+    assert order.details["promo_id"] not in page.text and "promo" not in page.text.lower()
+
+
+def test_an_order_in_review_lands_on_the_shops_success_page(tmp_path, store_url):
+    """Flexiti approved another amount: the customer goes to the shop's page, not a bare one."""
+    app = service(tmp_path, store_url, FLEXITI_SUCCESS_ENDPOINT="https://shop.example/thanks")
+    try:
+        client = app.test_client()
+        client.patch("/flexiti-sandbox/_sandbox/faults", json={"approved_amount_delta": "1.00"})
+        landed = customer_decides_no_follow(client, "R-1", "approve")
+        assert flexiti_state(app).store.get_order("R-1").status.value == "needs_review"
+        assert landed.headers["Location"] == "https://shop.example/thanks?merchant_order_id=R-1"
+    finally:
+        close(app)
+
+
+def test_the_services_own_page_says_the_store_will_confirm_a_review(app):
+    """With no page of the shop's, the outcome page says the store will confirm the order."""
+    client = app.test_client()
+    client.patch("/flexiti-sandbox/_sandbox/faults", json={"approved_amount_delta": "1.00"})
+    page = customer_decides(client, "R-2", "approve")
+    assert 'data-status="needs_review"' in page.text
+    assert "the store will confirm your order" in page.text

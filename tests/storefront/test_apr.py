@@ -60,6 +60,7 @@ def test_percent_is_written_the_canadian_way():
     assert format_percent(Decimal("0.00"), "en") == "0\u00a0%"
 
 
+@pytest.mark.shop_config({"FLEXITI_BADGE_PLAN": "longest_term"})
 def test_badge_shows_the_rate_of_an_interest_bearing_plan(shop):
     """Against the sandbox, a 24-month and a 36-month plan show 9.99 % and 12.99 % APR."""
     with shop.app.app_context():

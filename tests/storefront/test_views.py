@@ -171,7 +171,8 @@ def test_batch_answers_every_price_in_order(shop):
     assert [plan["price"] for plan in plans] == ["499.00", "20.00", "1299.99", "25000.00", "499.00"]
     assert [plan["eligible"] for plan in plans] == [True, False, True, False, True]
     assert plans[1] == {"price": "20.00", "eligible": False, "reason": "not_eligible"}
-    assert (plans[2]["monthly_payment"], plans[2]["months"]) == ("59.98", 24)
+    # The 0 % plan the $1,299.99 price reaches, not the 24 months at 9.99 % the calculator shows.
+    assert (plans[2]["monthly_payment"], plans[2]["months"], plans[2]["apr"]) == ("108.33", 12, "0")
     assert len(upstream(shop, "payment-calculator")) == 4  # 499 and 499.00 are one price
     assert upstream(shop, "payment-availability") == []  # the calculator's answer settles a badge
 

@@ -1,4 +1,5 @@
-"""A fake of ``FlexitiClient``'s POS back-office calls (return, cancel, customer transactions).
+"""A fake of ``FlexitiClient``'s POS back-office calls (return, cancel, customer transactions, the
+held purchases).
 
 It keeps what Flexiti would: each purchase's returnable balance, refusing a return past it with
 Flexiti's "Refund - Exceeds Amount" 409. Every call is recorded. ``fail_next`` makes the next call
@@ -26,6 +27,14 @@ class FakeTransaction:
     transaction_id: str
     status: str
     balance: Decimal
+
+
+@dataclass(frozen=True)
+class FakeHeld:
+    """A purchase of ``authorized_transactions`` (``HeldAuthorization``'s shape)."""
+
+    transaction_id: str
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,19 @@ class FakeBackOffice:
                 raise ConflictError("posted", status=409, code="wrong_inputs")
             purchase["cancelled"] = True
         return FakeResult(transaction_id, "cancel", reference_id)
+
+    def authorized_transactions(self, *, reference_id: str | None = None) -> list[FakeHeld]:
+        """The purchases Flexiti holds (not posted, not cancelled): those it would cancel."""
+        with self._lock:
+            self.calls.append(("authorized", "", None))
+            failure = self._failures.pop("authorized", None)
+            if failure is not None:
+                raise failure[0]
+            return [
+                FakeHeld(tid, p["balance"])
+                for tid, p in self.purchases.items()
+                if not p["posted"] and not p["cancelled"]
+            ]
 
     def customer_transactions(
         self, customer_id: str, *, reference_id: str | None = None

@@ -68,7 +68,7 @@ def test_refund_asks_for_the_amount_and_a_second_submit_does_not_refund_again(co
     app, client, fake = console
     settled(app, client, fake, "AR-1")
     page = confirm_page(client, "AR-1", "refund")
-    assert 'name="amount"' in page and "all that remains: 200.00" in page
+    assert 'name="amount"' in page and "all that remains: $200.00" in page
     form = {"csrf_token": hidden(page, "csrf_token"), "confirm": "yes", "key": hidden(page, "key"),
             "amount": "25.50", "reason": "late delivery"}  # fmt: skip
     for _ in range(2):
@@ -78,8 +78,8 @@ def test_refund_asks_for_the_amount_and_a_second_submit_does_not_refund_again(co
     state = flexiti_state(app)
     assert state.store.get_order("AR-1").status is OrderStatus.PARTIALLY_REFUNDED
     html = client.get("/flexiti/admin/orders/AR-1").get_data(as_text=True)
-    assert "late delivery" in html and "174.50 CAD" in html and "succeeded" in html
-    assert "refund 1 of 25.50: succeeded" in html and "Alex" in html
+    assert "late delivery" in html and "$174.50" in html and "Succeeded" in html
+    assert "refund 1 of $25.50: succeeded" in html and "Alex" in html
 
 
 def test_a_refused_refund_is_said_and_recorded(console):
@@ -91,8 +91,9 @@ def test_a_refused_refund_is_said_and_recorded(console):
         "csrf_token": hidden(page, "csrf_token"), "confirm": "yes", "key": hidden(page, "key"),
         "amount": "200.01"})  # fmt: skip
     html = client.get("/flexiti/admin/orders/AR-2").get_data(as_text=True)
-    assert "refused: Order AR-2 has 200.00 left to refund" in html
-    assert fake.calls == []
+    assert 'refused: <span lang="en">Order AR-2 has 200.00 left to refund' in html
+    assert "Refund at most what remains refundable" in html
+    assert fake.count("return") == 0
 
 
 def test_review_and_unknown_refund_decisions(console):

@@ -55,7 +55,8 @@ _CAS_ATTEMPTS = 50
 
 
 class BackOffice(Protocol):
-    """The POS API calls refunds, cancellations and their reconciliation need."""
+    """The POS API calls refunds, cancellations (and whether one can succeed) and their
+    reconciliation need."""
 
     def return_transaction(
         self, transaction_id: str, amount: Decimal | None = None, *, reference_id: str | None = None
@@ -68,6 +69,8 @@ class BackOffice(Protocol):
     def customer_transactions(
         self, customer_id: str, *, reference_id: str | None = None
     ) -> list[Any]: ...
+
+    def authorized_transactions(self, *, reference_id: str | None = None) -> list[Any]: ...
 
 
 @dataclass(frozen=True)

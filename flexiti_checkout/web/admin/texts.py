@@ -30,7 +30,7 @@ TEXT: dict[str, dict[str, str]] = {
         "next": "Next",
         "history": "History",
         "details": "What Flexiti granted",
-        "address_match": "Address match (0 to 1)",
+        "address_match": "Address match",
         "actions": "Actions",
         "audit": "Staff actions",
         "actor": "By",
@@ -73,6 +73,49 @@ TEXT: dict[str, dict[str, str]] = {
         "refundable": "Refundable",
         "refund_status": "Refund status",
         "language": "Français",
+        "home": "Needs attention",
+        "colon": ": ",
+        "attention_none": "Nothing needs attention.",
+        "in_review": "Orders in review",
+        "unknown_refunds": "Refunds with an unknown outcome",
+        "failing_webhooks": "Webhooks that keep failing",
+        "late_pending": "Orders pending longer than {wait}",
+        "count": "{count} to look at",
+        "event": "Event",
+        "attempts": "Attempts",
+        "last_error": "Last error",
+        "export": "Export for accounting",
+        "export_from": "From",
+        "export_to": "To (included)",
+        "export_orders": "Orders (CSV)",
+        "export_refunds": "Refunds (CSV)",
+        "bad_dates": "Choose a start and an end date (YYYY-MM-DD), the start first, at most "
+        "{days} days apart.",
+        "review_reason": "Why this order needs review",
+        "posted": "Flexiti has posted this purchase: refund it instead.",
+        "cancellable_unknown": "Flexiti could not be asked whether this purchase can still be "
+        "cancelled. Refund it, or reload the page to ask again.",
+        "field": "Field",
+        "times_in": "Times are in the store's time zone ({zone}); hover over one for UTC.",
+        "address_hint": "Flexiti compares the addresses sent with its records; hover over a "
+        "verdict for its score (0 to 1).",
+        "flexiti_answer": "Flexiti's answer",
+        "what_to_do": "What to do:",
+        "todo_posted": "Flexiti has posted this purchase: refund it instead.",
+        "todo_too_large": "Refund at most what remains refundable, shown on the order.",
+        "todo_state": "The order changed meanwhile: read its status and history, then choose "
+        "again.",
+        "todo_form": "Fill in the form as asked and confirm again.",
+        "todo_refused": "Flexiti refused it as it stands: sending it again will not help. Check "
+        "the purchase in Flexiti's merchant portal, or call Flexiti's support with the "
+        "reference id.",
+        "todo_failed": "Nothing changed: Flexiti could not be reached. Try again in a few "
+        "minutes; if it persists, call Flexiti's support with the reference id.",
+        "todo_refund_failed": "Flexiti refused the refund: no money went back. Check the purchase "
+        "in Flexiti's merchant portal before trying again.",
+        "todo_refund_unknown": "Flexiti did not answer: the money may or may not have gone back. "
+        "Do not refund again; the reconciliation asks Flexiti, or settle it here once "
+        "Flexiti says what happened.",
     },
     "fr": {
         "title": "Commandes Flexiti",
@@ -99,7 +142,7 @@ TEXT: dict[str, dict[str, str]] = {
         "next": "Suivante",
         "history": "Historique",
         "details": "Ce que Flexiti a accordé",
-        "address_match": "Correspondance des adresses (0 à 1)",
+        "address_match": "Correspondance des adresses",
         "actions": "Actions",
         "audit": "Actions du personnel",
         "actor": "Par",
@@ -143,6 +186,50 @@ TEXT: dict[str, dict[str, str]] = {
         "refundable": "Remboursable",
         "refund_status": "Statut du remboursement",
         "language": "English",
+        "home": "À traiter",
+        "colon": " : ",
+        "attention_none": "Rien n'est à traiter.",
+        "in_review": "Commandes à examiner",
+        "unknown_refunds": "Remboursements au résultat incertain",
+        "failing_webhooks": "Webhooks qui échouent encore",
+        "late_pending": "Commandes en attente depuis plus de {wait}",
+        "count": "{count} à traiter",
+        "event": "Événement",
+        "attempts": "Tentatives",
+        "last_error": "Dernière erreur",
+        "export": "Exporter pour la comptabilité",
+        "export_from": "Du",
+        "export_to": "Au (inclus)",
+        "export_orders": "Commandes (CSV)",
+        "export_refunds": "Remboursements (CSV)",
+        "bad_dates": "Choisissez une date de début et une date de fin (AAAA-MM-JJ), le début en "
+        "premier, au plus {days} jours d'écart.",
+        "review_reason": "Pourquoi examiner cette commande",
+        "posted": "Flexiti a porté cet achat au compte : remboursez-le plutôt.",
+        "cancellable_unknown": "Impossible de demander à Flexiti si cet achat peut encore être "
+        "annulé. Remboursez-le, ou rechargez la page pour redemander.",
+        "field": "Champ",
+        "times_in": "Heures du fuseau du magasin ({zone}); survolez-en une pour l'heure UTC.",
+        "address_hint": "Flexiti compare les adresses envoyées à ses dossiers; survolez un "
+        "verdict pour voir sa note (de 0 à 1).",
+        "flexiti_answer": "Réponse de Flexiti",
+        "what_to_do": "Que faire :",
+        "todo_posted": "Flexiti a porté cet achat au compte : remboursez-le plutôt.",
+        "todo_too_large": "Remboursez au plus ce qui reste remboursable, indiqué sur la commande.",
+        "todo_state": "La commande a changé entre-temps : lisez son statut et son historique, "
+        "puis choisissez de nouveau.",
+        "todo_form": "Remplissez le formulaire comme demandé et confirmez de nouveau.",
+        "todo_refused": "Flexiti a refusé la demande telle quelle : la renvoyer n'y changera "
+        "rien. Vérifiez l'achat dans le portail marchand de Flexiti, ou appelez le soutien de "
+        "Flexiti avec l'identifiant de référence.",
+        "todo_failed": "Rien n'a changé : Flexiti était injoignable. Réessayez dans quelques "
+        "minutes; si cela persiste, appelez le soutien de Flexiti avec l'identifiant de "
+        "référence.",
+        "todo_refund_failed": "Flexiti a refusé le remboursement : aucun argent n'a été rendu. "
+        "Vérifiez l'achat dans le portail marchand de Flexiti avant de réessayer.",
+        "todo_refund_unknown": "Flexiti n'a pas répondu : l'argent a peut-être été rendu, ou "
+        "non. Ne remboursez pas de nouveau; le rapprochement interroge Flexiti, ou réglez-le "
+        "ici dès que Flexiti dit ce qui s'est passé.",
     },
 }
 

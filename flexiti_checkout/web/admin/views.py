@@ -1,12 +1,13 @@
-"""The admin console's pages: sign-in, the orders list, one order, and its actions."""
+"""The admin console's pages: sign-in, what needs attention, the export, the orders list, one
+order, and its actions."""
 
 from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -20,13 +21,14 @@ from flask import (
     render_template,
     request,
     session,
+    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
-from flexiti_checkout.errors import ConfigurationError, FlexitiError, OrderActionError
-from flexiti_checkout.http_errors import error_answer
-from flexiti_checkout.models import REFUNDABLE, Order, OrderStatus, RefundStatus
+from flexiti_checkout.errors import ConfigurationError, FlexitiError
+from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.store.order_list import Cursor, search_orders
 from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.storefront.context import resolve_lang
@@ -37,97 +39,26 @@ from flexiti_checkout.web.admin.access import (
     csrf_ok,
     csrf_token,
 )
+from flexiti_checkout.web.admin.actions import (
+    ACTIONS,
+    Outcome,
+    failed,
+    offered,
+    unknown_refunds,
+    whole,
+)
+from flexiti_checkout.web.admin.attention import attention, review_reason
+from flexiti_checkout.web.admin.export import KINDS, MAX_DAYS, PeriodError, export_csv, period
+from flexiti_checkout.web.admin.present import Presenter
 from flexiti_checkout.web.admin.texts import admin_texts, status_names
 from flexiti_checkout.web.doctor import Options, diagnose, parse_flows
 from flexiti_checkout.web.headers import security_headers
-from flexiti_checkout.web.state import FlexitiState, flexiti_state
+from flexiti_checkout.web.settings.values import format_duration
+from flexiti_checkout.web.state import flexiti_state
 
 PAGE_SIZE = 50
 _LANG_KEY = "flexiti_admin_lang"
 _OPEN = ("sign_in", "sign_out")
-
-
-@dataclass(frozen=True)
-class Action:
-    """Something staff may do to an order, shown as a form when ``available`` says so."""
-
-    label: str  # a key of the console's texts
-    question: str  # the confirmation, a key of the texts taking {order}
-    available: Callable[[FlexitiState, Order], bool]
-    #: (state, order, actor, the confirmed form) -> outcome; a refusal or a failure raises
-    #: FlexitiError (``http_errors.ERROR_ANSWERS`` says which)
-    run: Callable[[FlexitiState, Order, str, Mapping[str, str]], str]
-    #: The confirmation page, when the action takes fields (confirm_<name>.html)
-    form: str = "confirm.html"
-
-
-def _recheck(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
-    result = state.orders.refresh_order(order, source="admin", force=True)
-    if result.error is not None:
-        return f"Flexiti could not be asked ({type(result.error).__name__}); still {order.status}"
-    return f"now {result.order.status}" if result.changed else f"still {result.order.status}"
-
-
-def _refund(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
-    refund = state.refunds.refund(
-        order.merchant_order_id, form.get("amount", "").strip() or None,
-        reason=form.get("reason", ""), idempotency_key=form.get("key") or None, actor=actor,
-    ).refund  # fmt: skip
-    what = f"refund {refund.id} of {refund.amount}: {refund.status}"
-    return what + (f" ({refund.error})" if refund.error else "")
-
-
-def _cancel(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
-    done = state.actions.cancel(order.merchant_order_id, reason=form.get("reason"), actor=actor)
-    return f"now {done.status}"
-
-
-def _review(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
-    decision, note = form.get("decision", ""), form.get("note", "")
-    done = state.actions.resolve_review(order.merchant_order_id, decision, note=note, actor=actor)
-    return f"{decision}: now {done.status} ({note})"
-
-
-def _refund_outcome(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> str:
-    refund_id = _whole(form.get("refund_id"), 0)
-    mine = {r.id for r in state.refunds.refunds.for_order(order.merchant_order_id)}
-    if refund_id not in mine or form.get("outcome") not in ("succeeded", "failed"):
-        raise OrderActionError("Choose one of this order's unknown refunds and what Flexiti says")
-    refund = state.refunds.decide_unknown(
-        refund_id, succeeded=form["outcome"] == "succeeded", note=form.get("note", ""), actor=actor
-    )
-    return f"refund {refund.id}: {refund.status}"
-
-
-def _unknown_refunds(state: FlexitiState, order: Order) -> list[Any]:
-    found = state.refunds.refunds.for_order(order.merchant_order_id)
-    return [r for r in found if r.status is RefundStatus.UNKNOWN]
-
-
-ACTIONS: dict[str, Action] = {
-    "recheck": Action(
-        "recheck", "recheck_confirm", lambda _, order: order.status is OrderStatus.PENDING,
-        _recheck,
-    ),
-    "refund": Action(
-        "refund", "refund_confirm", lambda _, order: order.status in REFUNDABLE, _refund,
-        "confirm_refund.html",
-    ),
-    "cancel_order": Action(
-        "cancel_order", "cancel_order_confirm",
-        lambda _, order: order.status is OrderStatus.APPROVED, _cancel,
-        "confirm_cancel_order.html",
-    ),
-    "review": Action(
-        "review", "review_confirm", lambda _, order: order.status is OrderStatus.NEEDS_REVIEW,
-        _review, "confirm_review.html",
-    ),
-    "refund_outcome": Action(
-        "refund_outcome", "refund_outcome_confirm",
-        lambda state, order: bool(_unknown_refunds(state, order)), _refund_outcome,
-        "confirm_refund_outcome.html",
-    ),
-}  # fmt: skip
 
 
 def make_admin_blueprint() -> Blueprint:
@@ -135,7 +66,9 @@ def make_admin_blueprint() -> Blueprint:
     bp = Blueprint("flexiti_admin", __name__)
     bp.before_request(_let_in)
     bp.after_request(_no_caching)
-    bp.add_url_rule("/", view_func=orders, endpoint="orders")
+    bp.add_url_rule("/", view_func=home, endpoint="home")
+    bp.add_url_rule("/orders", view_func=orders, endpoint="orders")
+    bp.add_url_rule("/export/<kind>.csv", view_func=export, endpoint="export")
     bp.add_url_rule("/orders/<path:merchant_order_id>", view_func=order, endpoint="order")
     bp.add_url_rule(
         "/orders/<path:merchant_order_id>/actions/<name>",
@@ -162,7 +95,7 @@ def _let_in() -> ResponseReturnValue | None:
     g.flexiti_admin_lang = resolve_lang(session.get(_LANG_KEY))
     if request.method == "POST" and not csrf_ok(request.form.get("csrf_token")):
         flash(admin_texts(g.flexiti_admin_lang)["bad_form"])
-        home = url_for("flexiti_admin.orders")
+        home = url_for("flexiti_admin.home")
         back = back_within(home, request.referrer, request.host_url)
         return redirect(back or home, code=303)
     if request.endpoint and request.endpoint.removeprefix("flexiti_admin.") in _OPEN:
@@ -189,7 +122,7 @@ def _page(template: str, code: int = 200, **context: Any) -> Response:
         here = {**request.args.to_dict(), **(request.view_args or {}), "lang": other}
         language_url = url_for(request.endpoint, **here)
     else:
-        language_url = url_for("flexiti_admin.orders", lang=other)
+        language_url = url_for("flexiti_admin.home", lang=other)
     html = render_template(
         f"flexiti_checkout/admin/{template}",
         t=admin_texts(lang),
@@ -200,12 +133,50 @@ def _page(template: str, code: int = 200, **context: Any) -> Response:
         actor=g.get("flexiti_admin_actor"),
         signed_in_with_key=SESSION_KEY in session,
         csrf_token=csrf_token(),
+        show=_presenter(),
         **context,
     )
     return Response(html, status=code)
 
 
+def _presenter() -> Presenter:
+    return Presenter(g.flexiti_admin_lang, flexiti_state().settings.time_zone)
+
+
 # -- the pages ------------------------------------------------------------------------------
+
+
+def home() -> ResponseReturnValue:
+    """What needs a person now, with counts, and the export for accounting."""
+    state = flexiti_state()
+    today = datetime.now(ZoneInfo(state.settings.time_zone)).date()
+    return _page(
+        "home.html",
+        attention=attention(state),
+        pending_wait=format_duration(state.settings.pending_attention),
+        export_from=today.replace(day=1).isoformat(),
+        export_to=today.isoformat(),
+    )
+
+
+def export(kind: str) -> ResponseReturnValue:
+    """Orders or refunds made from ``?from=`` to ``?to=`` (the store's days), as CSV."""
+    if kind not in KINDS:
+        abort(404)
+    zone = flexiti_state().settings.time_zone
+    first, last = request.args.get("from"), request.args.get("to")
+    try:
+        start, end = period(first, last, zone)
+    except PeriodError:
+        flash(admin_texts(g.flexiti_admin_lang)["bad_dates"].format(days=MAX_DAYS), "error")
+        return redirect(url_for("flexiti_admin.home"), code=303)
+    rows = export_csv(flexiti_state().store, kind, start, end, zone)
+    name = f"flexiti-{kind}-{first}-to-{last}.csv"
+    return Response(
+        stream_with_context(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def orders() -> ResponseReturnValue:
@@ -215,7 +186,7 @@ def orders() -> ResponseReturnValue:
     text = " ".join(request.args.get("q", "").split())[:64]
     older, newer = Cursor.parse(request.args.get("older")), Cursor.parse(request.args.get("newer"))
     # The page's number is only shown: the cursors say where it is.
-    page = max(1, _whole(request.args.get("page"), 1)) if older or newer else 1
+    page = max(1, whole(request.args.get("page"), 1)) if older or newer else 1
     found = search_orders(
         flexiti_state().store,
         status=chosen,
@@ -252,16 +223,20 @@ def order(merchant_order_id: str) -> ResponseReturnValue:
     if found is None:
         t = admin_texts(g.flexiti_admin_lang)
         return _page("missing.html", 404, message=t["not_found"].format(order=merchant_order_id))
-    details = {key: value for key, value in found.details.items() if key != "address_match"}
+    details = {k: v for k, v in found.details.items() if k not in ("address_match", "name_key")}
     refunds = state.refunds.refunds.for_order(merchant_order_id)
+    history = state.store.history(found)
+    actions, cancellable = offered(state, found)
     return _page(
         "order.html",
         order=found,
         details=details,
         address_match=found.details.get("address_match") or {},
-        history=state.store.history(found),
+        history=history,
+        review_reason=review_reason(history) if found.status is OrderStatus.NEEDS_REVIEW else "",
         audit=_console().audit.for_order(merchant_order_id),
-        actions=[name for name, action in ACTIONS.items() if action.available(state, found)],
+        actions=actions,
+        cancellable=cancellable.value,
         refunds=refunds,
         refundable=refundable(found, refunds),
     )
@@ -284,20 +259,32 @@ def act(merchant_order_id: str, name: str) -> ResponseReturnValue:
         return _page(
             action.form, order=found, action=name, question=question,
             key=f"admin-{uuid.uuid4()}",  # one refund however often this page is submitted
-            refundable=refundable(found, refunds), unknown=_unknown_refunds(state, found),
+            refundable=refundable(found, refunds), unknown=unknown_refunds(state, found),
         )  # fmt: skip
     actor = g.flexiti_admin_actor
     try:
         outcome = action.run(state, found, actor, request.form)
     except FlexitiError as exc:  # refused (by the order's state or by Flexiti) or failed
-        outcome = f"{'refused' if error_answer(exc).refused else 'failed'}: {exc}"
-        flash(t["not_done"].format(outcome=outcome), "error")
-    else:
-        flash(t["done"].format(outcome=outcome))
+        outcome = failed(name, exc)
+    _flash_outcome(outcome)
     _console().audit.record(
-        actor=actor, action=name, merchant_order_id=merchant_order_id, outcome=outcome
+        actor=actor, action=name, merchant_order_id=merchant_order_id, outcome=outcome.text
     )
     return redirect(url_for("flexiti_admin.order", merchant_order_id=merchant_order_id), 303)
+
+
+def _flash_outcome(outcome: Outcome) -> None:
+    """Done in green; not done in red, with what to do next and the reference id to quote."""
+    t, show = admin_texts(g.flexiti_admin_lang), _presenter()
+    if outcome.ok:
+        flash(Markup(t["done"]).format(outcome=show.say(outcome.text)))  # noqa: S704 - our text
+        return
+    message = Markup(t["not_done"]).format(outcome=show.say(outcome.text))  # noqa: S704
+    if outcome.todo:
+        message += Markup(" <strong>{}</strong> {}").format(t["what_to_do"], t[outcome.todo])
+    if outcome.reference_id:
+        message += Markup(" ({}: <code>{}</code>)").format(t["reference"], outcome.reference_id)
+    flash(message, "error")
 
 
 def doctor() -> ResponseReturnValue:
@@ -324,7 +311,7 @@ def sign_in() -> ResponseReturnValue:
     address = request.remote_addr or "unknown"
     if request.method == "GET":
         if console.actor() is not None:
-            return redirect(url_for("flexiti_admin.orders"))
+            return redirect(url_for("flexiti_admin.home"))
         return _page("sign_in.html", error=None)
     if not console.sign_in(request.form.get("key", ""), request.form.get("name", "")):
         wait = console.wrong_attempt(address, request.form.get("key", ""))
@@ -334,17 +321,10 @@ def sign_in() -> ResponseReturnValue:
             return response
         return _page("sign_in.html", 401, error=t["bad_key"])
     target = request.args.get("next", "")
-    prefix = url_for("flexiti_admin.orders")
+    prefix = url_for("flexiti_admin.home")
     return redirect(target if target.startswith(prefix) else prefix, code=303)
 
 
 def sign_out() -> ResponseReturnValue:
     _console().sign_out()
     return redirect(url_for("flexiti_admin.sign_in"), code=303)
-
-
-def _whole(value: str | None, default: int) -> int:
-    try:
-        return int(value or default)
-    except ValueError:
-        return default

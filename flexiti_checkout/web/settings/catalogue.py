@@ -22,6 +22,8 @@ from flexiti_checkout.money import Lang
 from flexiti_checkout.storefront.origins import allowed_origins
 from flexiti_checkout.storefront.plans import StorefrontSettings
 from flexiti_checkout.web.settings import values as value
+from flexiti_checkout.web.settings.console import ConsoleSettings
+from flexiti_checkout.web.settings.financing import FinancingSettings, sandbox_plans
 from flexiti_checkout.web.settings.operations import OperationsSettings
 from flexiti_checkout.web.settings.values import (
     ACCOUNT,
@@ -54,9 +56,9 @@ _STOREFRONT = StorefrontSettings()
 
 
 @dataclass(frozen=True)
-class Settings(OperationsSettings):
+class Settings(FinancingSettings, ConsoleSettings, OperationsSettings):
     """Validated settings of one app: the catalogue of the extension's settings (the operations
-    settings, ``settings.operations``, included)."""
+    settings, ``settings.operations``, and the console's, ``settings.console``, included)."""
 
     environment: str = setting(
         "FLEXITI_ENVIRONMENT", "sandbox", value.environment_name, ACCOUNT, "training",
@@ -305,6 +307,8 @@ class Settings(OperationsSettings):
             breaker_cooldown=self.storefront_breaker_cooldown,
             workers=self.storefront_workers,
             max_stale=self.storefront_max_stale,
+            plans=self.plans,
+            badge_plan=self.badge_plan,
         )
 
     def __repr__(self) -> str:  # never show the secrets
@@ -354,6 +358,8 @@ def load_settings(config: MutableMapping[str, Any]) -> Settings:
         values[name] = entry.parse(entry.key, raw)
     _credentials(values)
     _api_urls(values)
+    if values["environment"] == "sandbox" and not values["plans"]:
+        values["plans"] = sandbox_plans()
     if values["shop_webhook_url"] is not None and values["shop_webhook_secret"] is None:
         raise ConfigurationError(
             "FLEXITI_SHOP_WEBHOOK_SECRET is required when FLEXITI_SHOP_WEBHOOK_URL is set: "

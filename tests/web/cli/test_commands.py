@@ -273,7 +273,7 @@ def test_replay_processes_a_stored_delivery(shop: Shop) -> None:
     assert first.exit_code == 0, first.output
     assert first.stdout == (
         f"done  delivery {delivery.id}: order A-1: approved "
-        "(found by promo id 382712 after 1 lookups)\n"
+        "(found by promo id 382712 after 2 lookups)\n"
         "Replayed 1 deliveries; 0 still need another try.\n"
     )
     assert shop.order("A-1").status is OrderStatus.APPROVED
@@ -326,7 +326,7 @@ def test_replay_with_flexiti_down_keeps_the_delivery(shop: Shop) -> None:
 
     assert down.exit_code == 2
     assert down.stdout == (
-        f"retry delivery {delivery.id}: no order found by promo id 382712 after 1 lookups of "
+        f"retry delivery {delivery.id}: no order found by promo id 382712 after 2 lookups of "
         "1 recent orders; kept for replay\n"
         "Replayed 1 deliveries; 1 still need another try.\n"
     )

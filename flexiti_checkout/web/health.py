@@ -6,7 +6,7 @@ Flexiti being unreachable only degrades the service (200, ``"status": "degraded"
 balancer should not take a worker out because Flexiti is down, and orders still settle once it
 is back. The Flexiti
 probe is one payment-availability call, at most one per 30 s per process, whose answer a health
-check waits for at most 2 s: health checks never hammer Flexiti nor hang however often they come.
+check waits for at most 1 s: health checks never hammer Flexiti nor hang however often they come.
 The answer also lists this process's background work (``web.background``): each part's name,
 state, live threads and queued work.
 """

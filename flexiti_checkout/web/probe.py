@@ -1,6 +1,6 @@
 """Whether Flexiti answers, asked at most once per 30 s per app: the health check's probe.
 
-The probe is one payment-availability call whose answer a health check waits for at most 2 s (so it
+The probe is one payment-availability call whose answer a health check waits for at most 1 s (so it
 answers within 3 s), so health checks never hammer Flexiti nor hang however often they come.
 """
 
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 PROBE_TTL = 30.0
 #: The longest a health check waits for the probe; a slower Flexiti counts as unreachable.
-PROBE_DEADLINE = 2.0
+PROBE_DEADLINE = 1.0
 
 
 class FlexitiProbe:

@@ -150,7 +150,7 @@ def test_the_thank_you_page_states_an_interest_bearing_plan(page, demo, shots):
     months, the APR and the total cost of borrowing, and no id of Flexiti's."""
     order_id = buy(page, demo, shots, product="road-bike")
     frame = flexiti_frame(page)
-    frame.locator("#sandbox-plan-4").check()
+    frame.locator('input[name="plan_id"][value="4:24"]').check()
     decide(page, "approve")
     page.wait_for_url(f"{demo.url}/success**", timeout=20000)
     terms = page.locator("#demo-terms").inner_text()

@@ -65,5 +65,6 @@ def test_healthz_answers_within_its_budget_while_every_worker_waits_on_flexiti(t
 
     assert health_time < HEALTH_BUDGET, f"/healthz took {health_time:.1f} s"
     assert health.status_code == 200 and health.json()["store"] == "ok"
-    assert all(code == 201 for code, _ in answers), answers
+    # Created, or still starting once FLEXITI_REQUEST_BUDGET ran out (202, found again later).
+    assert all(code in (201, 202) for code, _ in answers), answers
     assert all(took < 20 + LATENCY for _, took in answers), answers

@@ -630,7 +630,7 @@ def test_openapi_document_is_valid_and_complete(client):
     } <= set(schemas)
     post = document["paths"]["/flexiti/api/checkouts"]["post"]
     assert set(post["responses"]) == {
-        "200", "201", "400", "401", "405", "409", "413", "415", "422", "502"
+        "200", "201", "202", "400", "401", "405", "409", "413", "415", "422", "502"
     }  # fmt: skip
     assert post["security"] == [{"apiKey": []}]
     assert document["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"

@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.timing]
 
 
 def free_port() -> int:

@@ -55,8 +55,9 @@ class FlexitiService:
         return self._call("GET", f"/api/orders/{quote(number, safe='')}")
 
     def refund(self, number: str, amount: Decimal | None, reason: str, key: str, actor: str):
-        body = {"amount": None if amount is None else f"{amount:.2f}", "reason": reason,
-                "actor": actor}  # fmt: skip
+        body = {"reason": reason, "actor": actor}
+        if amount is not None:  # no amount refunds what remains; ``null`` is refused
+            body = {"amount": f"{amount:.2f}", **body}
         headers = {"Idempotency-Key": key}
         path = f"/api/orders/{quote(number, safe='')}/refunds"
         return self._call("POST", path, json=body, headers=headers)

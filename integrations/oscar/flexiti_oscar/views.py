@@ -123,9 +123,11 @@ def refund(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("dashboard:order-detail", number=number)
     with locked(order.flexiti):
         record_refund(order, answer, answer["order_status"])
+    amount = currency(Decimal(answer["amount"]), order.currency)
     if answer["status"] == "succeeded":
-        amount = currency(Decimal(answer["amount"]), order.currency)
         messages.success(request, _("Flexiti refunded %s.") % amount)
+    elif answer["status"] == "requested":  # a double click: the first request is still with Flexiti
+        messages.info(request, _("Flexiti is refunding %s; this page shows it once done.") % amount)
     else:
         messages.error(request, _("Flexiti did not refund: %s") % (answer.get("error") or ""))
     return redirect("dashboard:order-detail", number=number)

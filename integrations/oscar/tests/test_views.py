@@ -342,6 +342,29 @@ def test_a_dashboard_refund_clicked_twice_is_one_refund(service, client):
     assert order.status == "Partially refunded"
 
 
+def test_a_full_refund_sends_no_amount_and_one_still_with_flexiti_is_no_error(service, client):
+    """An empty amount refunds what remains (the service refuses ``"amount": null``); the
+    second post of a double click, answered while the first is still with Flexiti, says so
+    instead of calling it a refusal."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    number = shopper_places_order(client)
+    Client().post(
+        "/flexiti/webhook/", **signed("order.approved", service_order(number, "approved"))
+    )
+    answer = {**refund(8, "499.00", status="requested"), "order_status": "approved"}
+    service.post(f"{SERVICE}/api/orders/{number}/refunds", json=answer, status=200)
+    staff = Client()
+    staff.force_login(get_user_model().objects.get(email="staff@example.com"))
+    form = {"amount": "", "reason": "", "key": "5b0f6a59-7a1e-4a58-9d3e-1f0c2d7a9b12"}
+    page = staff.post(f"/flexiti/refund/{number}/", form, follow=True).content.decode()
+    [sent] = [c.request for c in service.calls if c.request.url.endswith("/refunds")]
+    assert "amount" not in json.loads(sent.body)
+    assert "Flexiti is refunding CA$499.00" in page and "did not refund" not in page
+    assert events(order_of(number)) == [("Settled", Decimal("499.00"))]
+
+
 def test_a_refund_of_a_bad_amount_is_not_sent(service, client):
     from django.contrib.auth import get_user_model
     from django.test import Client

@@ -19,6 +19,7 @@ from flexiti_checkout.sandbox import create_app
 from support.browser import Screenshots, launch_chromium
 from support.clocks import FakeClock
 from support.postgres import fresh_schema, postgres_server
+from support.routing_cache import install as share_url_builders
 from support.sandbox_server import (
     CallbackReceiver,
     SandboxApi,
@@ -30,6 +31,7 @@ from support.shop_server import Shop, run_shop
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    share_url_builders()
     config.addinivalue_line(
         "markers",
         "sandbox_config(dict): create_app config for the sandbox fixtures of this test",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from decimal import Decimal
@@ -16,7 +17,7 @@ from flexiti_checkout.web.state import flexiti_state
 ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
 
 
-def demo_app(tmp_path):
+def demo_app(tmp_path, **settings: str):
     """The service app in sandbox mode with its embedded sandbox.
 
     A shop page waits for Flexiti only its budget (1.5 s), then offers no Flexiti; the sandbox is
@@ -28,6 +29,7 @@ def demo_app(tmp_path):
             "FLEXITI_INSTANCE_PATH": str(tmp_path),
             "FLEXITI_LOOKUP_INTERVAL": "0.1s",
             "FLEXITI_STOREFRONT_BUDGET": "30s",
+            **settings,
         }
     )
 
@@ -234,3 +236,28 @@ def test_orders_page_shows_refunds(tmp_path):
     assert "dented" in table and f"${order.amount - Decimal(10):,} left to refund" in table
     assert client.get("/orders.json").get_json()["orders"][0]["refunds"][0]["amount"] == "$10.00"
     state.store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("lang", "badge_plan", "cost"),
+    [
+        ("en", "longest_term", "total cost of borrowing $139.56"),
+        ("fr", "longest_term", "coût total d'emprunt 139,56\u00a0$"),
+        ("en", "prefer_zero", None),  # 12 months at 0 %: nothing to state
+    ],
+)
+def test_the_checkout_states_the_cost_of_borrowing(tmp_path, lang, badge_plan, cost):
+    """The road bike at checkout: an interest-bearing plan (24 months at 9.99 %) says what
+    borrowing costs beside its payment; the default 0 % plan states no cost."""
+    app = demo_app(tmp_path, FLEXITI_BADGE_PLAN=badge_plan)
+    demo = app.test_client()
+    demo.get(f"/lang/{lang}")
+    add(demo, "road-bike")
+    demo.post("/flexiti/calculator", json={"prices": ["1299.00"], "lang": lang})
+    flexiti_state(app).storefront.wait_idle()
+    page = demo.get("/checkout").get_data(as_text=True)
+    badge = re.search(r'<span class="flexiti-badge"[^>]*data-flexiti-cost.*?</span>\s*</a>', page,
+                      re.S)  # fmt: skip
+    assert badge is not None, page
+    stated = re.search(r'<span class="flexiti-badge-cost">([^<]*)</span>', badge[0])
+    assert (html.unescape(stated[1]) if stated else None) == cost

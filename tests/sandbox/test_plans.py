@@ -1,4 +1,4 @@
-"""The sandbox's money math, formats, field parsing, configuration and command line."""
+"""The sandbox's money math, rates, field parsing, configuration and command line."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from flexiti_checkout.sandbox.__main__ import build_parser, config_from_args
 from flexiti_checkout.sandbox.plans import (
     DEFAULT_PLANS,
     Plan,
-    format_money,
     format_percent,
     longest,
     parse_plans,
@@ -42,21 +41,6 @@ def test_monthly_payment(months, apr, amount, payment):
     result = plan.monthly_payment(Decimal(amount))
     assert isinstance(result, Decimal)
     assert str(result) == payment
-
-
-@pytest.mark.parametrize(
-    ("amount", "lang", "text"),
-    [
-        ("41.58", "en", "$41.58"),
-        ("41.58", "fr", f"41,58{NBSP}$"),
-        ("1234.5", "en", "$1,234.50"),
-        ("1234.5", "fr", f"1{NBSP}234,50{NBSP}$"),
-        ("0.005", "en", "$0.01"),
-    ],
-)
-def test_format_money(amount, lang, text):
-    """Money reads the English or the French-Canadian way."""
-    assert format_money(Decimal(amount), lang) == text
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,9 @@
 What ``make demo`` runs. The sandbox gets a port of its own, next to the shop's, so the shop's
 gunicorn workers never wait on themselves, every worker sees the same sandbox, and
 ``flask flexiti reconcile`` from another terminal does too. The demo keeps its store in
-``instance/demo`` (``DEMO_INSTANCE``), apart from the service's ``instance``, so the two commands
-started from one clone never share orders. Ctrl+C stops both processes within ``STOP_WITHIN``
+``instance/demo`` (``DEMO_INSTANCE``), apart from the service's ``instance``, and its sandbox
+hands out ids from a range of its own (``DEMO_ID_OFFSET``), so the two commands started from one
+clone never share orders or Flexiti ids. Ctrl+C stops both processes within ``STOP_WITHIN``
 seconds: gunicorn's workers get that long to finish a request, then everything is killed. The
 shop runs under gunicorn as the README tells a merchant to run the service, with the demo's
 pages added (``service.app:create_demo_app``): the service alone never mounts them.
@@ -27,6 +28,9 @@ from flexiti_checkout._sandbox_keys import SERVICE_FALLBACKS
 
 #: The demo's instance folder, relative to where it starts (the service's is ``instance``).
 DEMO_INSTANCE = Path("instance") / "demo"
+#: The demo's sandbox hands out ids from its own range (``ID_OFFSET``): 9131209 and up, where
+#: the service's embedded sandbox starts at the Online API examples' 131209.
+DEMO_ID_OFFSET = 9_000_000
 #: Seconds Ctrl+C waits for the shop and the sandbox before killing them.
 STOP_WITHIN = 1.0
 
@@ -67,11 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         callback += "/" + env["FLEXITI_CALLBACK_SECRET"]
     prefix = env.get("FLEXITI_URL_PREFIX", "/flexiti")
     processes = [
-        subprocess.Popen([  # noqa: S603 - our own interpreter and arguments
-            python, "-m", "flexiti_checkout.sandbox", "--host", args.host,
-            "--port", str(sandbox_port), "--success-url", f"{shop}{prefix}/return/success",
-            "--error-url", f"{shop}{prefix}/return/error", "--callback-url", callback,
-        ], env=env, stdout=subprocess.DEVNULL),
+        subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            sandbox_command(python, args.host, sandbox_port, f"{shop}{prefix}", callback),
+            env=env, stdout=subprocess.DEVNULL,
+        ),
         subprocess.Popen([  # noqa: S603
             gunicorn, "--workers", str(args.workers), "--worker-class", "gthread", "--threads",
             "4", "--bind", f"{args.host}:{args.port}", "--access-logfile", "-",
@@ -112,6 +115,16 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def sandbox_command(python: str, host: str, port: int, checkout: str, callback: str) -> list[str]:
+    """The demo's sandbox process: sends customers back to ``checkout`` (the service's pages),
+    callbacks to ``callback``, and hands out ids from the demo's range."""
+    return [
+        python, "-m", "flexiti_checkout.sandbox", "--host", host, "--port", str(port),
+        "--success-url", f"{checkout}/return/success", "--error-url", f"{checkout}/return/error",
+        "--callback-url", callback, "--id-offset", str(DEMO_ID_OFFSET),
+    ]  # fmt: skip
 
 
 def reconcile_command(online_api_url: str, python: str, cwd: Path | None = None) -> str:

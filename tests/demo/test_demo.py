@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 import time
 from decimal import Decimal
 
 import pytest
 
 from flexiti_checkout.demo import catalogue
+from flexiti_checkout.demo.__main__ import sandbox_command
 from flexiti_checkout.demo.views import SAMPLE_CUSTOMER
-from flexiti_checkout.service.app import create_demo_app
+from flexiti_checkout.sandbox import create_app as create_sandbox_app
+from flexiti_checkout.sandbox.__main__ import build_parser, config_from_args
+from flexiti_checkout.service.app import create_app, create_demo_app
 from flexiti_checkout.web.state import flexiti_state
+from support.sandbox_server import SandboxApi
 
 ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
 
@@ -261,3 +266,31 @@ def test_the_checkout_states_the_cost_of_borrowing(tmp_path, lang, badge_plan, c
     assert badge is not None, page
     stated = re.search(r'<span class="flexiti-badge-cost">([^<]*)</span>', badge[0])
     assert (html.unescape(stated[1]) if stated else None) == cost
+
+
+def test_the_demo_and_the_service_hand_out_different_flexiti_ids(tmp_path):
+    """``make demo``'s sandbox and the service's own start their ids in ranges of their own, so
+    the two run from one clone never show the same Flexiti order, promo or customer id."""
+    argv = sandbox_command(sys.executable, "127.0.0.1", 8001, "http://s/flexiti", "http://s/cb")
+    assert argv[1:3] == ["-m", "flexiti_checkout.sandbox"]
+    demo_sandbox = create_sandbox_app(config_from_args(build_parser().parse_args(argv[3:])))
+    service_sandbox = flexiti_state(
+        create_app({"FLEXITI_INSTANCE_PATH": str(tmp_path)})
+    ).sandbox_app
+    assert service_sandbox is not None
+    handed_out = []
+    for sandbox in (demo_sandbox, service_sandbox):
+        api = SandboxApi(sandbox.test_client())
+        ids = set()
+        for _ in range(3):
+            order_id = api.init(amount_requested=1299).json["online_order_id"]
+            settled = (
+                sandbox.test_client()
+                .post(f"/_sandbox/orders/{order_id}/settle", json={"outcome": "approve"})
+                .json
+            )
+            ids |= {settled["online_order_id"], settled["transaction_id"],
+                    int(settled["promo_id"]), int(settled["customer_id"])}  # fmt: skip
+        handed_out.append(ids)
+        sandbox.extensions["flexiti_sandbox"].callbacks.stop()
+    assert handed_out[0].isdisjoint(handed_out[1])

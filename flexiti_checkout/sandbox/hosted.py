@@ -193,19 +193,15 @@ def learn_more() -> ResponseReturnValue:
     lang = parse_lang(request.args.get("lang")) or "en"
     amount, _ = parse_amount(request.args.get("amount"))
     settings = get_state().settings
-    text = TEXT[lang]
     rows = []
     for plan in plans.online(settings.plans):
         row = {"label": plan.label(lang), "minimum": format_money(plan.min_amount, lang)}
         if amount is not None and amount >= plan.min_amount:
             terms = plan.terms(amount)
             row["payment"] = format_money(terms.monthly_payment, lang)
-            # The figure alone in a column of figures; "none" for an interest-free plan.
-            row["cost"] = (
-                format_money(terms.cost_of_borrowing, lang)
-                if terms.interest_bearing
-                else text["no_cost"]
-            )
+            # The figure alone in a column of figures; the page says "none" at 0 %.
+            if terms.interest_bearing:
+                row["cost_amount"] = format_money(terms.cost_of_borrowing, lang)
         rows.append(row)
     return render_template(
         f"{TEMPLATES}/learn_more.html",

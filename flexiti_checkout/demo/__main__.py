@@ -5,9 +5,8 @@ gunicorn workers never wait on themselves, every worker sees the same sandbox, a
 ``flask flexiti reconcile`` from another terminal does too. The demo keeps its store in
 ``instance/demo`` (``DEMO_INSTANCE``), apart from the service's ``instance``, and its sandbox
 hands out ids from a range of its own (``DEMO_ID_OFFSET``), so the two commands started from one
-clone never share orders or Flexiti ids. Ctrl+C stops both processes at once, as
-a terminal's Ctrl+C would (``QUICK_STOP``); whatever is left after ``STOP_WITHIN`` seconds is
-killed. The
+clone never share orders or Flexiti ids. Ctrl+C stops both processes at once, as a terminal's
+Ctrl+C would (``QUICK_STOP``); whatever is left after ``STOP_WITHIN`` seconds is killed. The
 shop runs under gunicorn as the README tells a merchant to run the service, with the demo's
 pages added (``service.app:create_demo_app``): the service alone never mounts them.
 """

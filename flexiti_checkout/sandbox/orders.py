@@ -21,7 +21,8 @@ FIRST_ORDER_ID = 131209
 FIRST_TRANSACTION_ID = 131221
 FIRST_PROMO_ID = 382712
 FIRST_CUSTOMER_ID = 1293835
-#: Ids past the documented examples' number stay below this: ``ID_OFFSET`` is a multiple of it.
+#: How far apart two sandboxes' id ranges start: ``ID_OFFSET`` is a multiple of it, and no
+#: sandbox hands out anywhere near a million ids, so ranges never meet.
 ID_BLOCK = 1_000_000
 
 PENDING = "PENDING"

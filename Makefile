@@ -62,7 +62,7 @@ unexport PYTHONDONTWRITEBYTECODE
 test: $(DEV) $(CHROMIUM) postgresql $(AXE)
 	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not timing"
 
-# Tests of a promise in seconds (Ctrl+C on the demo ends it within 3 s), run alone: on a machine
+# Tests of a promise in seconds (marked timing), run alone: on a machine
 # busy with the rest of the suite their clocks measure the machine, not the product.
 timing: $(DEV)
 	$(PY) -m pytest -m timing

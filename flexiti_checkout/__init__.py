@@ -6,6 +6,7 @@ public surface is ``__all__`` below and the module paths docs/api.rst lists (``s
 ``create_app``); every other module is internal.
 """
 
+from flexiti_checkout.borrowing import Terms
 from flexiti_checkout.client import FlexitiClient, MemoryTokenStore, Token, TokenStore
 from flexiti_checkout.client.results import (
     ApplyDetails,
@@ -67,7 +68,6 @@ from flexiti_checkout.models import (
 )
 from flexiti_checkout.money import AmountError, format_money
 from flexiti_checkout.storefront.plans import Plan
-from flexiti_checkout.storefront.terms import Terms
 from flexiti_checkout.web.extension import FlexitiCheckout
 
 __all__ = [

@@ -9,7 +9,7 @@ Flask: the shopper's language for a request is chosen in ``storefront.context``.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from babel.numbers import format_currency
@@ -124,7 +124,13 @@ def from_cents(value: int) -> Decimal:
 
 
 def format_money(amount: Decimal, lang: str) -> str:
-    """``$41.58`` in English, ``41,58 $`` (no-break space) in Canadian French."""
+    """``$41.58`` in English, ``41,58 $`` (no-break space) in Canadian French.
+
+    The one money formatter of the package, the sandbox's pages included; a fraction of a cent
+    rounds half-up, as every computed amount does.
+    """
+    if amount.is_finite():
+        amount = amount.quantize(CENT, ROUND_HALF_UP)
     return format_currency(amount, "CAD", locale=_BABEL_LOCALES[normalize_lang(lang) or "en"])
 
 

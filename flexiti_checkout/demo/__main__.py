@@ -3,9 +3,10 @@
 What ``make demo`` runs. The sandbox gets a port of its own, next to the shop's, so the shop's
 gunicorn workers never wait on themselves, every worker sees the same sandbox, and
 ``flask flexiti reconcile`` from another terminal does too. The demo keeps its store in
-``instance/demo`` (``DEMO_INSTANCE``), apart from the service's ``instance``, so the two commands
-started from one clone never share orders. Ctrl+C stops both processes within ``STOP_WITHIN``
-seconds: gunicorn's workers get that long to finish a request, then everything is killed. The
+``instance/demo`` (``DEMO_INSTANCE``), apart from the service's ``instance``, and its sandbox
+hands out ids from a range of its own (``DEMO_ID_OFFSET``), so the two commands started from one
+clone never share orders or Flexiti ids. Ctrl+C stops both processes at once, as a terminal's
+Ctrl+C would (``QUICK_STOP``); whatever is left after ``STOP_WITHIN`` seconds is killed. The
 shop runs under gunicorn as the README tells a merchant to run the service, with the demo's
 pages added (``service.app:create_demo_app``): the service alone never mounts them.
 """
@@ -27,8 +28,18 @@ from flexiti_checkout._sandbox_keys import SERVICE_FALLBACKS
 
 #: The demo's instance folder, relative to where it starts (the service's is ``instance``).
 DEMO_INSTANCE = Path("instance") / "demo"
+#: The demo's sandbox hands out ids from its own range (``ID_OFFSET``): 9131209 and up, where
+#: the service's embedded sandbox starts at the Online API examples' 131209.
+DEMO_ID_OFFSET = 9_000_000
 #: Seconds Ctrl+C waits for the shop and the sandbox before killing them.
 STOP_WITHIN = 1.0
+#: The shop's gunicorn hooks: its workers leave at once on Ctrl+C.
+GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
+#: How each child is stopped at once: gunicorn's quick shutdown (SIGINT: the master stops its
+#: workers with SIGQUIT, ``GUNICORN_CONF`` makes them leave at once, and it reaps them), where
+#: SIGTERM's graceful one waits on each gthread worker's one-second poll and the graceful
+#: timeout; the sandbox holds nothing to finish, so SIGTERM ends it before any clean-up.
+QUICK_STOP = {"shop": signal.SIGINT, "sandbox": signal.SIGTERM}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,21 +77,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if env.get("FLEXITI_CALLBACK_SECRET"):
         callback += "/" + env["FLEXITI_CALLBACK_SECRET"]
     prefix = env.get("FLEXITI_URL_PREFIX", "/flexiti")
-    processes = [
-        subprocess.Popen([  # noqa: S603 - our own interpreter and arguments
-            python, "-m", "flexiti_checkout.sandbox", "--host", args.host,
-            "--port", str(sandbox_port), "--success-url", f"{shop}{prefix}/return/success",
-            "--error-url", f"{shop}{prefix}/return/error", "--callback-url", callback,
-        ], env=env, stdout=subprocess.DEVNULL),
-        subprocess.Popen([  # noqa: S603
+    processes = {
+        "sandbox": subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            sandbox_command(python, args.host, sandbox_port, f"{shop}{prefix}", callback),
+            env=env, stdout=subprocess.DEVNULL,
+        ),
+        "shop": subprocess.Popen([  # noqa: S603
             gunicorn, "--workers", str(args.workers), "--worker-class", "gthread", "--threads",
             "4", "--bind", f"{args.host}:{args.port}", "--access-logfile", "-",
-            "--graceful-timeout", str(int(STOP_WITHIN)),
+            "--graceful-timeout", str(int(STOP_WITHIN)), "--config", str(GUNICORN_CONF),
             "flexiti_checkout.service.app:create_demo_app()",
         ], env=env),
-    ]  # fmt: skip
+    }  # fmt: skip
     try:
-        if not _wait_until_up([f"{sandbox}/", f"{shop}/"], processes):
+        if not _wait_until_up([f"{sandbox}/", f"{shop}/"], list(processes.values())):
             print("The demo did not start; see the messages above.", file=sys.stderr)
             return 1
         reconcile = reconcile_command(env["FLEXITI_ONLINE_API_URL"], python)
@@ -91,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "  Stop with Ctrl+C.\n",
             flush=True,
         )
-        while all(process.poll() is None for process in processes):
+        while all(process.poll() is None for process in processes.values()):
             time.sleep(0.5)
         return 1
     except KeyboardInterrupt:
@@ -100,18 +110,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         _stop(processes)
 
 
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    """SIGTERM to each, then SIGKILL to what is left after ``STOP_WITHIN`` seconds in all."""
-    for process in processes:
+def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    """Each its ``QUICK_STOP`` signal, then SIGKILL to what is left after ``STOP_WITHIN``
+    seconds in all."""
+    for name, process in processes.items():
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+            process.send_signal(QUICK_STOP[name])
     deadline = time.monotonic() + STOP_WITHIN + 0.25
-    for process in processes:
+    for process in processes.values():
         try:
             process.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def sandbox_command(python: str, host: str, port: int, checkout: str, callback: str) -> list[str]:
+    """The demo's sandbox process: sends customers back to ``checkout`` (the service's pages),
+    callbacks to ``callback``, and hands out ids from the demo's range."""
+    return [
+        python, "-m", "flexiti_checkout.sandbox", "--host", host, "--port", str(port),
+        "--success-url", f"{checkout}/return/success", "--error-url", f"{checkout}/return/error",
+        "--callback-url", callback, "--id-offset", str(DEMO_ID_OFFSET),
+    ]  # fmt: skip
 
 
 def reconcile_command(online_api_url: str, python: str, cwd: Path | None = None) -> str:
@@ -140,5 +161,14 @@ def _wait_until_up(urls: list[str], processes: list[subprocess.Popen[bytes]]) ->
     return not pending
 
 
+def _exit(code: int) -> None:
+    """Leave without Python's teardown once the children are stopped: this process holds
+    nothing to clean up, and unloading the hundreds of modules ``python -m`` imported with the
+    package takes over a second of CPU, longer than the rest of Ctrl+C on a busy machine."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--return-style", choices=RETURN_STYLES, help="what the return URLs carry (flexiti)")
     add("--max-amount", type=Decimal, help="merchant maximum amount (default 20000)")
     add("--seed", type=int, help="seed for the random fault rates")
+    add("--id-offset", type=int, help="added to every id handed out (a multiple of 1000000)")
     return parser
 
 
@@ -56,7 +57,7 @@ def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
     for name in (
         "public_url", "success_url", "error_url", "callback_url", "token_lifetime", "latency",
         "error_rate", "malformed_json_rate", "callback_mode", "callback_copies", "callback_delay",
-        "approved_amount_delta", "max_amount", "seed",
+        "approved_amount_delta", "max_amount", "seed", "id_offset",
     ):  # fmt: skip
         value = getattr(args, name)
         if value is not None:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from flexiti_checkout.sandbox import plans
+from flexiti_checkout.money import format_money
 from flexiti_checkout.sandbox.hosted import TEMPLATES, page_context
 from flexiti_checkout.sandbox.online import ONLINE_API_PREFIX
 from flexiti_checkout.sandbox.pos.login import POS_API_PREFIX
@@ -48,8 +48,8 @@ def try_flow() -> ResponseReturnValue:
     if flow not in TRY_FLOWS:
         return _home_page("Choose buy, apply or apply/buy."), 400
     if amount is None or not settings.in_range(amount):
-        low = plans.format_money(settings.min_amount, "en")
-        high = plans.format_money(settings.max_amount, "en")
+        low = format_money(settings.min_amount, "en")
+        high = format_money(settings.max_amount, "en")
         return _home_page(f"Enter an amount from {low} to {high}."), 400
     lang = "fr" if request.form.get("lang") == "fr" else "en"
     details: dict[str, Any] = {"flow": flow, "lang": f"{lang}-CA", "amount_requested": str(amount)}
@@ -82,16 +82,16 @@ def _home_page(error: str | None = None) -> str:
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         plans=[
-            (f"{plan.plan_id}: {plan.label('en')}", plans.format_money(plan.min_amount, "en"))
+            (f"{plan.plan_id}: {plan.label('en')}", format_money(plan.min_amount, "en"))
             for plan in settings.plans
         ],
-        max_amount=plans.format_money(settings.max_amount, "en"),
+        max_amount=format_money(settings.max_amount, "en"),
         orders=[
             {
                 "id": order.online_order_id,
                 "merchant_orderid": order.merchant_orderid or "",
                 "flow": order.flow,
-                "amount": plans.format_money(order.amount, "en"),
+                "amount": format_money(order.amount, "en"),
                 "status": order.status,
                 "url": url_for("sandbox_hosted.flow", token=order.flow_token),
             }

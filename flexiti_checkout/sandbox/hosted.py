@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
+from flexiti_checkout.money import format_money
 from flexiti_checkout.sandbox import notify, plans
 from flexiti_checkout.sandbox.orders import OUTCOMES, AlreadySettledError, Order
 from flexiti_checkout.sandbox.state import SandboxState, get_state
@@ -57,6 +58,8 @@ TEXT: dict[str, dict[str, str]] = {
         "plan": "Plan",
         "minimum": "Minimum purchase",
         "payment": "Monthly payment",
+        "cost": "Total cost of borrowing",
+        "no_cost": "none (no interest)",
         "not_eligible": "not available for this amount",
         "status_SUCCESS": "approved",
         "status_DECLINED": "declined",
@@ -98,6 +101,8 @@ TEXT: dict[str, dict[str, str]] = {
         "plan": "Plan",
         "minimum": "Achat minimum",
         "payment": "Paiement mensuel",
+        "cost": "Coût total d'emprunt",
+        "no_cost": "aucun (sans intérêt)",
         "not_eligible": "non offert pour ce montant",
         "status_SUCCESS": "approuvée",
         "status_DECLINED": "refusée",
@@ -190,21 +195,19 @@ def learn_more() -> ResponseReturnValue:
     settings = get_state().settings
     rows = []
     for plan in plans.online(settings.plans):
-        payment = None
+        row = {"label": plan.label(lang), "minimum": format_money(plan.min_amount, lang)}
         if amount is not None and amount >= plan.min_amount:
-            payment = plans.format_money(plan.monthly_payment(amount), lang)
-        rows.append(
-            {
-                "label": plan.label(lang),
-                "minimum": plans.format_money(plan.min_amount, lang),
-                "payment": payment,
-            }
-        )
+            terms = plan.terms(amount)
+            row["payment"] = format_money(terms.monthly_payment, lang)
+            # The figure alone in a column of figures; the page says "none" at 0 %.
+            if terms.interest_bearing:
+                row["cost_amount"] = format_money(terms.cost_of_borrowing, lang)
+        rows.append(row)
     return render_template(
         f"{TEMPLATES}/learn_more.html",
         **page_context(lang),
         rows=rows,
-        amount=plans.format_money(amount, lang) if amount is not None else None,
+        amount=format_money(amount, lang) if amount is not None else None,
     )
 
 
@@ -213,22 +216,24 @@ def _flow_page(order: Order, *, error: str | None = None, status: int = 200) -> 
     choices = plans.qualifying(get_state().settings.plans, order.amount)
     default = choices[-1].key if choices else None
     text = TEXT[lang]
-    options = [
-        {
-            "key": plan.key,
-            "label": plan.label(lang),
-            "payment": text["per_month"].format(
-                payment=plans.format_money(plan.monthly_payment(order.amount), lang)
-            ),
-            "checked": plan.key == default,
-        }
-        for plan in choices
-    ]
+    options = []
+    for plan in choices:
+        terms = plan.terms(order.amount)
+        payment = text["per_month"].format(payment=format_money(terms.monthly_payment, lang))
+        options.append(
+            {
+                "key": plan.key,
+                "label": plan.label(lang),
+                "payment": payment,
+                "cost": terms.cost_text(lang),  # None for an interest-free plan
+                "checked": plan.key == default,
+            }
+        )
     body = render_template(
         f"{TEMPLATES}/flow.html",
         **page_context(lang),
         order=order,
-        amount=plans.format_money(order.amount, lang),
+        amount=format_money(order.amount, lang),
         options=options,
         error=text[error] if error else None,
     )

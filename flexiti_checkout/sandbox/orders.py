@@ -21,6 +21,9 @@ FIRST_ORDER_ID = 131209
 FIRST_TRANSACTION_ID = 131221
 FIRST_PROMO_ID = 382712
 FIRST_CUSTOMER_ID = 1293835
+#: How far apart two sandboxes' id ranges start: ``ID_OFFSET`` is a multiple of it, and no
+#: sandbox hands out anywhere near a million ids, so ranges never meet.
+ID_BLOCK = 1_000_000
 
 PENDING = "PENDING"
 SUCCESS = "SUCCESS"
@@ -80,19 +83,26 @@ class AlreadySettledError(Exception):
 
 
 class OrderBook:
-    """Every order of one sandbox, thread-safe."""
+    """Every order of one sandbox, thread-safe.
 
-    def __init__(self) -> None:
+    Its ids start at the Online API examples' numbers plus ``id_offset`` (``ID_OFFSET``), so two
+    sandboxes given different offsets never hand out the same order, transaction, promo or
+    customer id.
+    """
+
+    def __init__(self, id_offset: int = 0) -> None:
         self._lock = threading.Lock()
+        self._id_offset = id_offset
         self.clear()
 
     def clear(self) -> None:
+        offset = self._id_offset
         with self._lock:
             self._orders: dict[int, Order] = {}
-            self._next_order_id = FIRST_ORDER_ID
-            self._next_transaction_id = FIRST_TRANSACTION_ID
-            self._next_promo_id = FIRST_PROMO_ID
-            self._next_customer_id = FIRST_CUSTOMER_ID
+            self._next_order_id = FIRST_ORDER_ID + offset
+            self._next_transaction_id = FIRST_TRANSACTION_ID + offset
+            self._next_promo_id = FIRST_PROMO_ID + offset
+            self._next_customer_id = FIRST_CUSTOMER_ID + offset
 
     def create(
         self,

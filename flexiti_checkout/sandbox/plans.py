@@ -1,18 +1,21 @@
 """The financing plans the sandbox offers and the money math behind them.
 
-Everything is ``Decimal``: monthly payments are rounded half-up to the cent once, at the end.
+Everything is ``Decimal``; payments and the cost of borrowing are the package's own arithmetic
+(``flexiti_checkout.borrowing``) and money is formatted by ``flexiti_checkout.money``, so the
+sandbox's pages state the same figures as the shop's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup
 
-from flexiti_checkout.sandbox.shapes import CENT
+from flexiti_checkout.borrowing import Terms, monthly_payment
+from flexiti_checkout.money import format_money
 
 NBSP = "\u00a0"
 #: POS API v2's ``offer_category`` values (merchants/login's example lists both).
@@ -42,17 +45,15 @@ class Plan:
         return f"{self.plan_id}:{self.months}"
 
     def monthly_payment(self, amount: Decimal) -> Decimal:
-        """The payment for ``amount``: a plain split at 0 %, standard amortisation otherwise;
-        nothing during a deferred-payment plan's term."""
+        """The payment for ``amount`` (``borrowing``'s arithmetic); nothing during a
+        deferred-payment plan's term."""
         if self.category == DEFERRED_PAYMENT:
             return Decimal("0.00")
-        if self.apr == 0:
-            return (amount / self.months).quantize(CENT, ROUND_HALF_UP)
-        with localcontext() as ctx:
-            ctx.prec = 34
-            rate = self.apr / Decimal(100) / Decimal(12)
-            payment = amount * rate / (1 - (1 + rate) ** -self.months)
-        return payment.quantize(CENT, ROUND_HALF_UP)
+        return monthly_payment(amount, self.months, self.apr)
+
+    def terms(self, amount: Decimal) -> Terms:
+        """This equal-billing plan applied to ``amount``: its payment and cost of borrowing."""
+        return Terms.of(amount, self.months, self.apr)
 
     def label(self, lang: str) -> str:
         """``12 months, 0% APR`` / ``12 mois, TAP 0 %``; ``12 months, no payments``."""
@@ -137,14 +138,6 @@ def longest(plans: Iterable[Plan], amount: Decimal) -> Plan | None:
     """The longest-term plan ``amount`` qualifies for (what the calculator shows)."""
     candidates = qualifying(plans, amount)
     return candidates[-1] if candidates else None
-
-
-def format_money(amount: Decimal, lang: str) -> str:
-    """``$1,234.56`` in English, ``1 234,56 $`` (no-break spaces) in French."""
-    text = f"{amount.quantize(CENT, ROUND_HALF_UP):,.2f}"
-    if lang == "fr":
-        return text.replace(",", NBSP).replace(".", ",") + NBSP + "$"
-    return "$" + text
 
 
 def format_percent(rate: Decimal, lang: str) -> str:

@@ -20,7 +20,7 @@ from flask import current_app
 from flexiti_checkout._sandbox_keys import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from flexiti_checkout.sandbox.callbacks import CallbackDispatcher
 from flexiti_checkout.sandbox.faults import KNOB_NAMES, FailNext, Knobs
-from flexiti_checkout.sandbox.orders import OrderBook
+from flexiti_checkout.sandbox.orders import ID_BLOCK, OrderBook
 from flexiti_checkout.sandbox.plans import DEFAULT_PLANS, Plan, minimum_amount, parse_plans
 from flexiti_checkout.sandbox.pos.ledger import POSTED, Ledger
 from flexiti_checkout.sandbox.tokens import TokenBook
@@ -39,6 +39,7 @@ CONFIG_KEYS = (
     "SEED",
     "CALLBACK_SESSION",
     "ONLINE_PURCHASES",
+    "ID_OFFSET",
     *SETTING_KEYS,
     *(name.upper() for name in KNOB_NAMES),
 )
@@ -107,6 +108,7 @@ class SandboxState:
         seed: Any = None,
         callback_session: Any = None,
         online_purchases: str = POSTED,
+        id_offset: int = 0,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
@@ -115,8 +117,8 @@ class SandboxState:
         self.initial = (settings, knobs, seed)
         self.rng = random.Random(seed)  # noqa: S311 - fault simulation, not security
         self.tokens = TokenBook(clock)
-        self.orders = OrderBook()
-        self.ledger = Ledger(seed, online_status=online_purchases)
+        self.orders = OrderBook(id_offset)
+        self.ledger = Ledger(seed, online_status=online_purchases, id_offset=id_offset)
         self.requests = BoundedLog()
         self.callbacks = CallbackDispatcher(clock, session=callback_session)
 
@@ -208,5 +210,17 @@ def state_from_config(config: Mapping[str, Any]) -> tuple[SandboxState, dict[str
         seed=own.get("SEED"),
         callback_session=own.get("CALLBACK_SESSION"),
         online_purchases=str(own.get("ONLINE_PURCHASES", POSTED)),
+        id_offset=parse_id_offset(own.get("ID_OFFSET", 0)),
     )
     return state, passthrough
+
+
+def parse_id_offset(value: Any) -> int:
+    """``ID_OFFSET``: a whole number of ``ID_BLOCK``s (0, 1000000, 2000000…) up to 1000 of them."""
+    text = str(value).strip()
+    if not text.isdigit() or int(text) % ID_BLOCK or int(text) > 1000 * ID_BLOCK:
+        raise ValueError(
+            f"ID_OFFSET must be a multiple of {ID_BLOCK} from 0 to {1000 * ID_BLOCK} "
+            f"(such as 9000000), not {value!r}"
+        )
+    return int(text)

@@ -12,23 +12,15 @@ rate: the badge then shows the payment alone rather than a guess.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, localcontext
+from decimal import Decimal
+
+from flexiti_checkout.borrowing import payment_at
 
 HALF_CENT = Decimal("0.005")
 HUNDREDTH = Decimal("0.01")
 MAX_APR = Decimal(100)
 #: A percentage in Flexiti's rendering: "9.99%", "9,99 %", "0 %".
 _PERCENT = re.compile(r"(?<![\d.,])(\d{1,2}(?:[.,]\d{1,3})?)\s*%")
-
-
-def payment_at(price: Decimal, months: int, apr: Decimal) -> Decimal:
-    """The exact (unrounded) monthly payment of ``price`` over ``months`` at ``apr`` percent."""
-    with localcontext() as ctx:
-        ctx.prec = 34
-        if apr == 0:
-            return price / months
-        rate = apr / 1200
-        return price * rate / (1 - (1 + rate) ** -months)
 
 
 def _rate_for(price: Decimal, months: int, payment: Decimal) -> Decimal:

@@ -33,15 +33,16 @@ def payment_plan(price: Any, lang: str | None = None) -> Plan | None:
     return storefront.payment_plan(price, resolve_lang(lang, storefront.default_lang))
 
 
-def flexiti_badge(price: Any, lang: str | None = None) -> Markup:
+def flexiti_badge(price: Any, lang: str | None = None, *, cost: bool = False) -> Markup:
     """A "pay monthly" badge for ``price``; empty for a price that is not a valid amount.
 
+    ``cost=True`` (a checkout's badge) adds an interest-bearing plan's total cost of borrowing.
     A finished badge is reused for a few seconds (``recent``), per page, price and language.
     """
     storefront, page = _this_page()
     key = None
     if page is not None and type(price) in _KEYABLE and (lang is None or type(lang) is str):
-        key = (page, type(price), price, lang)  # the type too: 1 and True are equal keys
+        key = (page, type(price), price, lang, bool(cost))  # the type too: 1 and True are equal
         badge = storefront.recent_badges.get(key)
         if badge is not None:
             return badge
@@ -62,6 +63,7 @@ def flexiti_badge(price: Any, lang: str | None = None) -> Markup:
             lang=chosen,
             state=state,
             plan=result.plan if result is not None else None,
+            cost=bool(cost),
             learn_more_url=url_for(
                 "flexiti.learn_more", amount=str(amount), lang=chosen, return_to=_here()
             ),

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from flask import g, has_app_context
 from markupsafe import Markup
 
+from flexiti_checkout.borrowing import Terms
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.money import (
     AmountError,
@@ -71,6 +72,9 @@ class Plan:
     ``text`` is the sentence a badge shows, with the rate beside the payment; ``label`` what a
     screen reader reads for the badge's link; ``html`` Flexiti's own rendering, sanitised;
     ``apr`` the annual percentage rate in percent (``None`` when no rate explains the payment).
+    ``cost_of_borrowing`` is what the payments add to the price (``0.00`` at 0 %, ``None``
+    without a rate); ``cost_text`` says it ("total cost of borrowing $139.56") and
+    ``cost_label`` is ``label`` with it, for a badge at checkout (both ``None`` at 0 %).
     """
 
     price: Decimal
@@ -83,6 +87,9 @@ class Plan:
     payment_text: str
     html: Markup
     apr: Decimal | None = None
+    cost_of_borrowing: Decimal | None = None
+    cost_text: str | None = None
+    cost_label: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -90,13 +97,20 @@ class Plan:
             "eligible": True,
             "monthly_payment": str(self.monthly_payment),
             "months": self.months,
-            "apr": None if self.apr is None else str(self.apr),
+            "apr": _text_or_none(self.apr),
             "lang": self.lang,
             "text": self.text,
             "label": self.label,
             "more": self.more,
             "html": str(self.html),
+            "total_cost_of_borrowing": _text_or_none(self.cost_of_borrowing),
+            "cost_text": self.cost_text,
+            "cost_label": self.cost_label,
         }
+
+
+def _text_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -302,6 +316,9 @@ def describe_plan(
         text = t["badge_text_no_apr"].format(**words)
     else:
         text = t["badge_text"].format(apr=format_percent(apr, lang), **words)
+    terms = None if apr is None else Terms(price, months, apr, payment)
+    cost_text = None if terms is None else terms.cost_text(lang)
+    cost_label = None if cost_text is None else t["badge_label"].format(text=f"{text}; {cost_text}")
     return Plan(
         price=price,
         monthly_payment=payment,
@@ -313,6 +330,9 @@ def describe_plan(
         payment_text=payment_text,
         html=html,
         apr=apr,
+        cost_of_borrowing=None if terms is None else terms.cost_of_borrowing,
+        cost_text=cost_text,
+        cost_label=cost_label,
     )
 
 
@@ -336,7 +356,7 @@ def _plan_name(key: tuple[int, Lang]) -> str:
 def _plan_json(plan: Plan | None) -> dict[str, Any] | None:
     if plan is None:
         return None
-    apr = None if plan.apr is None else str(plan.apr)
+    apr = _text_or_none(plan.apr)
     return {"payment": str(plan.monthly_payment), "months": plan.months, "apr": apr,
             "html": str(plan.html)}  # fmt: skip
 

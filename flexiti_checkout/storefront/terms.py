@@ -1,21 +1,19 @@
-"""What a customer agreed to: the monthly payment, the months, the APR and the cost of borrowing.
+"""The shop's plans: what a customer agreed to, and which plan a badge advertises.
 
 Flexiti's lookup names the plan (``plan_id``) and the term, not its rate; the shop's plans, as its
 Flexiti agreement lists them (``FLEXITI_PLANS``: plan id, months, APR, minimum), give the rate.
-Payments are equal and interest compounds monthly, the same arithmetic the calculator's rate is
-read with (``apr.payment_at``); every amount is a ``Decimal`` rounded half-up to the cent once.
+What a plan costs is ``borrowing.Terms``, the arithmetic the calculator's rate is read with too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from flexiti_checkout.money import CENT, bounded_decimal, format_money, format_percent
-from flexiti_checkout.storefront.apr import payment_at
-from flexiti_checkout.texts import texts
+from flexiti_checkout.borrowing import Terms
+from flexiti_checkout.money import bounded_decimal
 
 #: Which plan a badge advertises when a price qualifies for several (``FLEXITI_BADGE_PLAN``).
 BADGE_CHOICES = ("prefer_zero", "lowest_monthly", "lowest_apr", "longest_term")
@@ -55,50 +53,6 @@ def parse_plans(text: str) -> tuple[OfferedPlan, ...]:
             ) from None
         plans.append(plan)
     return tuple(plans)
-
-
-def monthly_payment(amount: Decimal, months: int, apr: Decimal) -> Decimal:
-    """The equal monthly payment of ``amount`` over ``months`` at ``apr`` percent, to the cent."""
-    return payment_at(amount, months, apr).quantize(CENT, ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class Terms:
-    """A plan applied to an amount: what the customer pays a month, for how long, at what rate,
-    and what borrowing costs in all (payments less the amount; 0 at 0 %)."""
-
-    amount: Decimal
-    months: int
-    apr: Decimal
-    monthly_payment: Decimal
-
-    @classmethod
-    def of(cls, amount: Decimal, months: int, apr: Decimal) -> Terms:
-        return cls(amount, months, apr, monthly_payment(amount, months, apr))
-
-    @property
-    def cost_of_borrowing(self) -> Decimal:
-        if self.apr == 0:
-            return Decimal("0.00")
-        return max(self.monthly_payment * self.months - self.amount, Decimal("0.00"))
-
-    def sentence(self, lang: str) -> str:
-        """``$120.83 a month for 24 months at 9.99 % APR; total cost of borrowing $…``."""
-        t = texts(lang)
-        words = {"payment": format_money(self.monthly_payment, lang), "months": self.months,
-                 "apr": format_percent(self.apr, lang)}  # fmt: skip
-        if self.apr == 0:
-            return t["terms_zero"].format(**words)
-        return t["terms_interest"].format(cost=format_money(self.cost_of_borrowing, lang), **words)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "amount": str(self.amount),
-            "monthly_payment": str(self.monthly_payment),
-            "months": self.months,
-            "apr": str(self.apr),
-            "total_cost_of_borrowing": str(self.cost_of_borrowing),
-        }
 
 
 def agreed_terms(details: Mapping[str, Any], plans: Sequence[OfferedPlan]) -> Terms | None:

@@ -16,6 +16,7 @@ from flask import Flask, Response, has_app_context, jsonify, redirect, render_te
 from flask import request as current_request
 
 from flexiti_checkout._app import EXTENSION_KEY
+from flexiti_checkout.borrowing import Terms
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.errors import FlexitiError, InvalidCheckoutError
 from flexiti_checkout.http_errors import as_http_error
@@ -40,7 +41,7 @@ from flexiti_checkout.store.tokens import DatabaseTokenStore, TokenRenewal
 from flexiti_checkout.storefront import badges
 from flexiti_checkout.storefront.origins import AllowedOrigins
 from flexiti_checkout.storefront.plans import Plan
-from flexiti_checkout.storefront.terms import Terms, agreed_terms
+from flexiti_checkout.storefront.terms import agreed_terms
 from flexiti_checkout.web import views
 from flexiti_checkout.web.admin.access import AdminAccess, AdminConsole
 from flexiti_checkout.web.admin.views import make_admin_blueprint

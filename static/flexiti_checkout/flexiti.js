@@ -58,7 +58,8 @@
   function reserveSpace() {
     var style = document.createElement("style");
     style.textContent = ":where([data-flexiti-price]){display:block;min-height:4.2em;" +
-      "line-height:1.4}:where([data-flexiti-state=ineligible]){visibility:hidden}" +
+      "line-height:1.4}:where([data-flexiti-price][data-flexiti-cost]){min-height:5.6em}" +
+      ":where([data-flexiti-state=ineligible]){visibility:hidden}" +
       ".flexiti-overlay{position:fixed;inset:0;z-index:2147483000;display:flex;" +
       "align-items:center;justify-content:center;background:rgba(20,20,30,.55)}" +
       ".flexiti-overlay-box{display:flex;flex-direction:column;width:min(46rem,96vw);" +
@@ -97,8 +98,14 @@
     }
     link.href = href;
     link.className = "flexiti-badge-link";
-    link.setAttribute("aria-label", plan.label);
+    // At checkout (data-flexiti-cost) an interest-bearing plan states its cost of borrowing.
+    var cost = el.hasAttribute("data-flexiti-cost") && plan.cost_text;
+    link.setAttribute("aria-label", cost ? plan.cost_label : plan.label);
     link.appendChild(part("flexiti-badge-text", plan.text));
+    if (cost) {
+      link.appendChild(document.createTextNode("; "));
+      link.appendChild(part("flexiti-badge-cost", plan.cost_text));
+    }
     link.appendChild(document.createTextNode(" "));
     link.appendChild(part("flexiti-badge-more", plan.more));
     el.appendChild(link);

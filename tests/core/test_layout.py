@@ -15,7 +15,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "flexiti_checkout"
 #: Modules of the package root: the public face and the shared vocabulary.
 CORE = {
-    "__init__", "_app", "_json", "_resources", "_sandbox_keys", "_urls", "errors", "http_errors",
+    "__init__", "_app", "_json", "_resources", "_sandbox_keys", "_urls", "borrowing", "errors",
+    "http_errors",
     "metrics", "models", "money", "order_json", "signals", "texts",
 }  # fmt: skip
 #: What each room may import besides itself and the core (docs/architecture.md).

@@ -80,10 +80,13 @@ def test_cents_are_the_cache_key():
         ("41.58", "fr", "41,58\u00a0$"),
         ("1234.5", "en", "$1,234.50"),
         ("1234.5", "fr-CA", "1\u00a0234,50\u00a0$"),
+        ("0.005", "en", "$0.01"),  # half-up, not to even
+        ("0.015", "fr", "0,02\u00a0$"),
     ],
 )
 def test_money_is_formatted_per_locale(amount, lang, text):
-    """English puts the dollar sign first; Canadian French after, with no-break spaces."""
+    """English puts the dollar sign first; Canadian French after, with no-break spaces; a
+    fraction of a cent rounds half-up."""
     assert format_money(Decimal(amount), lang) == text
 
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import html
 import re
+import sys
 import time
 from decimal import Decimal
 
 import pytest
 
 from flexiti_checkout.demo import catalogue
+from flexiti_checkout.demo.__main__ import sandbox_command
 from flexiti_checkout.demo.views import SAMPLE_CUSTOMER
-from flexiti_checkout.service.app import create_demo_app
+from flexiti_checkout.sandbox import create_app as create_sandbox_app
+from flexiti_checkout.sandbox.__main__ import build_parser, config_from_args
+from flexiti_checkout.service.app import create_app, create_demo_app
 from flexiti_checkout.web.state import flexiti_state
+from support.sandbox_server import SandboxApi
 
 ALL_PRICES = [str(v.price) for p in catalogue.PRODUCTS for v in p.variants]
 
 
-def demo_app(tmp_path):
+def demo_app(tmp_path, **settings: str):
     """The service app in sandbox mode with its embedded sandbox.
 
     A shop page waits for Flexiti only its budget (1.5 s), then offers no Flexiti; the sandbox is
@@ -28,6 +34,7 @@ def demo_app(tmp_path):
             "FLEXITI_INSTANCE_PATH": str(tmp_path),
             "FLEXITI_LOOKUP_INTERVAL": "0.1s",
             "FLEXITI_STOREFRONT_BUDGET": "30s",
+            **settings,
         }
     )
 
@@ -234,3 +241,56 @@ def test_orders_page_shows_refunds(tmp_path):
     assert "dented" in table and f"${order.amount - Decimal(10):,} left to refund" in table
     assert client.get("/orders.json").get_json()["orders"][0]["refunds"][0]["amount"] == "$10.00"
     state.store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("lang", "badge_plan", "cost"),
+    [
+        ("en", "longest_term", "total cost of borrowing $139.56"),
+        ("fr", "longest_term", "coût total d'emprunt 139,56\u00a0$"),
+        ("en", "prefer_zero", None),  # 12 months at 0 %: nothing to state
+    ],
+)
+def test_the_checkout_states_the_cost_of_borrowing(tmp_path, lang, badge_plan, cost):
+    """The road bike at checkout: an interest-bearing plan (24 months at 9.99 %) says what
+    borrowing costs beside its payment; the default 0 % plan states no cost."""
+    app = demo_app(tmp_path, FLEXITI_BADGE_PLAN=badge_plan)
+    demo = app.test_client()
+    demo.get(f"/lang/{lang}")
+    add(demo, "road-bike")
+    demo.post("/flexiti/calculator", json={"prices": ["1299.00"], "lang": lang})
+    flexiti_state(app).storefront.wait_idle()
+    page = demo.get("/checkout").get_data(as_text=True)
+    badge = re.search(r'<span class="flexiti-badge"[^>]*data-flexiti-cost.*?</span>\s*</a>', page,
+                      re.S)  # fmt: skip
+    assert badge is not None, page
+    stated = re.search(r'<span class="flexiti-badge-cost">([^<]*)</span>', badge[0])
+    assert (html.unescape(stated[1]) if stated else None) == cost
+
+
+def test_the_demo_and_the_service_hand_out_different_flexiti_ids(tmp_path):
+    """``make demo``'s sandbox and the service's own start their ids in ranges of their own, so
+    the two run from one clone never show the same Flexiti order, promo or customer id."""
+    argv = sandbox_command(sys.executable, "127.0.0.1", 8001, "http://s/flexiti", "http://s/cb")
+    assert argv[1:3] == ["-m", "flexiti_checkout.sandbox"]
+    demo_sandbox = create_sandbox_app(config_from_args(build_parser().parse_args(argv[3:])))
+    service_sandbox = flexiti_state(
+        create_app({"FLEXITI_INSTANCE_PATH": str(tmp_path)})
+    ).sandbox_app
+    assert service_sandbox is not None
+    handed_out = []
+    for sandbox in (demo_sandbox, service_sandbox):
+        api = SandboxApi(sandbox.test_client())
+        ids = set()
+        for _ in range(3):
+            order_id = api.init(amount_requested=1299).json["online_order_id"]
+            settled = (
+                sandbox.test_client()
+                .post(f"/_sandbox/orders/{order_id}/settle", json={"outcome": "approve"})
+                .json
+            )
+            ids |= {settled["online_order_id"], settled["transaction_id"],
+                    int(settled["promo_id"]), int(settled["customer_id"])}  # fmt: skip
+        handed_out.append(ids)
+        sandbox.extensions["flexiti_sandbox"].callbacks.stop()
+    assert handed_out[0].isdisjoint(handed_out[1])

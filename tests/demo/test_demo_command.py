@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-pytestmark = [pytest.mark.live, pytest.mark.timing]
+pytestmark = pytest.mark.live
 
 
 def free_port() -> int:

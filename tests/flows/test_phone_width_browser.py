@@ -114,30 +114,57 @@ def test_no_amount_id_or_header_breaks_at_375_px(chromium, demo, shots, lang):
     assert found == {}
 
 
+#: Scroll the hosted page, and only it, as a shopper's swipe inside the frame does, until the
+#: control is as near the middle of the frame as the page allows; then where its centre is, in
+#: the frame, and what the frame's hit test finds there. Nothing outside the frame is scrolled:
+#: a shopper cannot scroll the modal page's dialog (overflow: hidden), so a control is usable
+#: only if it can be brought into view by scrolling the frame itself.
+SCROLL_FRAME_TO = """(el) => {
+  const box = el.getBoundingClientRect();
+  window.scrollBy(0, box.top + box.height / 2 - window.innerHeight / 2);
+  const r = el.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const hit = document.elementFromPoint(x, y);
+  return {x, y, width: window.innerWidth, height: window.innerHeight,
+          hit: !!hit && (hit === el || el.contains(hit) || hit.control === el)};
+}"""
+#: How far the modal page itself was scrolled: a shopper's modal page never is.
+PAGE_SCROLL = """() => [window.scrollY, ...[...document.querySelectorAll("*")]
+  .map(el => el.scrollTop)].reduce((a, b) => a + b, 0)"""
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_modal_page_keeps_every_hosted_control_in_view_at_375_px(chromium, demo, shots, lang):
-    """The service's modal page at 375 px: each control of the hosted page (its Cancel button
-    too) can be scrolled to within the frame, and nothing of the page's own covers it."""
+    """The service's modal page at 375 px: a shopper who scrolls the hosted page inside the
+    frame brings each of its controls (the Cancel button too) into view, uncovered and
+    clickable: at the control's centre, inside the phone's screen, the modal page's hit test
+    finds the frame and the frame's finds the control."""
     started = _checkout(demo, f"MODAL-PHONE-{lang.upper()}", lang)
     context = chromium.new_context(viewport=PHONE, locale=f"{lang}-CA")
     page = context.new_page()
     try:
         page.goto(started["modal_url"])
-        frame = page.frame_locator("#flexiti-frame")
-        controls = frame.locator("button, a[href], input, select")
-        frame.locator("button").first.wait_for()
+        page.frame_locator("#flexiti-frame").locator("button").first.wait_for()
+        frame = page.locator("#flexiti-frame").element_handle().content_frame()
+        assert frame is not None
         names = []
-        for index in range(controls.count()):
-            control = controls.nth(index)
-            control.scroll_into_view_if_needed()
-            box = control.bounding_box()
-            assert box is not None
-            centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            assert 0 <= centre[0] <= PHONE["width"] and 0 <= centre[1] <= PHONE["height"]
-            on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).id", list(centre))
+        for control in frame.query_selector_all("button, a[href], input, select"):
             names.append(control.inner_text() or control.get_attribute("name") or "")
+            seen = control.evaluate(SCROLL_FRAME_TO)
+            assert 0 <= seen["x"] <= seen["width"] and 0 <= seen["y"] <= seen["height"], (
+                f"{names[-1]!r} cannot be scrolled into the frame: {seen}"
+            )
+            assert seen["hit"], f"{names[-1]!r} is covered inside the frame"
+            box = page.locator("#flexiti-frame").bounding_box()
+            assert box is not None
+            centre = (box["x"] + seen["x"], box["y"] + seen["y"])
+            assert 0 <= centre[0] <= PHONE["width"] and 0 <= centre[1] <= PHONE["height"], (
+                f"{names[-1]!r} is off the screen at {centre}"
+            )
+            on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.id", list(centre))
             assert on_top == "flexiti-frame", f"{names[-1]!r} is covered by #{on_top}"
-        assert any("Cancel" in name or "Annuler" in name for name in names), names
+        assert page.evaluate(PAGE_SCROLL) == 0, "the modal page itself had to be scrolled"
+        assert any(name in ("Cancel", "Annuler") for name in names), names
         shots.take(page, f"375px-{lang}-modal", full_page=False)
     finally:
         context.close()

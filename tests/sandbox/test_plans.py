@@ -1,4 +1,4 @@
-"""The sandbox's money math, formats, field parsing, configuration and command line."""
+"""The sandbox's money math, rates, field parsing, configuration and command line."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from flexiti_checkout.sandbox.__main__ import build_parser, config_from_args
 from flexiti_checkout.sandbox.plans import (
     DEFAULT_PLANS,
     Plan,
-    format_money,
     format_percent,
     longest,
     parse_plans,
 )
 from flexiti_checkout.sandbox.validation import parse_amount, parse_lang
+from support.sandbox_server import SandboxApi
 
 NBSP = "\u00a0"
 
@@ -42,21 +42,6 @@ def test_monthly_payment(months, apr, amount, payment):
     result = plan.monthly_payment(Decimal(amount))
     assert isinstance(result, Decimal)
     assert str(result) == payment
-
-
-@pytest.mark.parametrize(
-    ("amount", "lang", "text"),
-    [
-        ("41.58", "en", "$41.58"),
-        ("41.58", "fr", f"41,58{NBSP}$"),
-        ("1234.5", "en", "$1,234.50"),
-        ("1234.5", "fr", f"1{NBSP}234,50{NBSP}$"),
-        ("0.005", "en", "$0.01"),
-    ],
-)
-def test_format_money(amount, lang, text):
-    """Money reads the English or the French-Canadian way."""
-    assert format_money(Decimal(amount), lang) == text
 
 
 @pytest.mark.parametrize(
@@ -134,6 +119,9 @@ def test_parse_lang(value, lang):
         {"MAX_AMOUNT": "lots"},
         {"CLOCK": 5},
         {"CALLBACK_MODE": "never"},
+        {"ID_OFFSET": -1000000},
+        {"ID_OFFSET": 500},  # not a whole block: ranges would overlap
+        {"ID_OFFSET": "many"},
     ],
 )
 def test_bad_config_fails_at_create(config):
@@ -157,7 +145,7 @@ def test_cli_flags_map_to_config():
             "--latency", "0.1", "--error-rate", "0.2", "--token-lifetime", "60",
             "--callback-url", "http://shop/cb", "--callback-mode", "duplicate", "--html-errors",
             "--callback-with-ids", "--lookup-style", "example", "--return-style", "ids",
-            "--approved-amount-delta", "1.5",
+            "--approved-amount-delta", "1.5", "--id-offset", "9000000",
         ]
     )  # fmt: skip
     assert config_from_args(args) == {
@@ -171,7 +159,30 @@ def test_cli_flags_map_to_config():
         "LOOKUP_STYLE": "example",
         "RETURN_STYLE": "ids",
         "APPROVED_AMOUNT_DELTA": Decimal("1.5"),
+        "ID_OFFSET": 9000000,
     }
+
+
+def first_ids(config: dict) -> dict[str, int]:
+    """The ids a sandbox made with ``config`` hands out for its first approved purchase."""
+    app = create_app(config)
+    try:
+        client = app.test_client()
+        started = SandboxApi(client).init(amount_requested=1299).json
+        order_id = started["online_order_id"]
+        settled = client.post(f"/_sandbox/orders/{order_id}/settle", json={"outcome": "approve"})
+        names = ("online_order_id", "transaction_id", "promo_id", "customer_id")
+        return {name: int(settled.json[name]) for name in names}
+    finally:
+        app.extensions["flexiti_sandbox"].callbacks.stop()
+
+
+def test_an_id_offset_moves_every_id_the_sandbox_hands_out():
+    """ID_OFFSET: the order, transaction, promo and customer ids start that much higher, so
+    two sandboxes with different offsets never hand out the same id."""
+    plain, moved = first_ids({}), first_ids({"ID_OFFSET": 9000000})
+    assert plain["online_order_id"] == 131209  # the Online API examples' number by default
+    assert {name: moved[name] - plain[name] for name in plain} == dict.fromkeys(plain, 9000000)
 
 
 @pytest.mark.slow

@@ -6,33 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from flexiti_checkout.storefront.terms import (
-    OfferedPlan,
-    Terms,
-    agreed_terms,
-    badge_terms,
-    parse_plans,
-)
+from flexiti_checkout.storefront.terms import OfferedPlan, agreed_terms, badge_terms, parse_plans
 
 #: The sandbox's plans: 0 % up to 12 months, 9.99 % over 24 and 12.99 % over 36.
 PLANS = parse_plans("1:3:0:50,2:6:0:150,3:12:0:300,4:24:9.99:1000,5:36:12.99:2500")
-
-
-@pytest.mark.parametrize(
-    ("amount", "months", "apr", "payment", "cost"),
-    [
-        ("1299.00", 12, "0", "108.25", "0.00"),
-        ("1299.00", 24, "9.99", "59.94", "139.56"),
-        ("2899.00", 36, "12.99", "97.66", "616.76"),
-        ("100.00", 3, "0", "33.33", "0.00"),
-    ],
-)
-def test_payment_and_cost_of_borrowing(amount, months, apr, payment, cost):
-    """Equal payments, interest monthly, rounded once to the cent; no cost at 0 %."""
-    terms = Terms.of(Decimal(amount), months, Decimal(apr))
-    assert terms.monthly_payment == Decimal(payment)
-    assert terms.cost_of_borrowing == Decimal(cost)
-    assert isinstance(terms.cost_of_borrowing, Decimal)
 
 
 @pytest.mark.parametrize(

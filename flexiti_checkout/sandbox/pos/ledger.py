@@ -142,11 +142,15 @@ def seed_accounts() -> list[Account]:
 class Ledger:
     """Every account and transaction of one sandbox, behind one lock."""
 
-    def __init__(self, seed: Any = None, *, online_status: str = POSTED) -> None:
+    def __init__(
+        self, seed: Any = None, *, online_status: str = POSTED, id_offset: int = 0
+    ) -> None:
         if online_status not in ONLINE_STATUSES:
             raise ValueError(f"ONLINE_PURCHASES must be one of {', '.join(ONLINE_STATUSES)}")
         self.lock = threading.RLock()
         self._seed = seed
+        #: Added to the ids this ledger hands out (not to the seeded accounts'), as ``OrderBook``.
+        self._id_offset = id_offset
         self._initial_online_status = online_status
         self.clear()
 
@@ -157,9 +161,9 @@ class Ledger:
             self.accounts: dict[str, Account] = {a.account_number: a for a in seed_accounts()}
             self.purchases: dict[int, Purchase] = {}
             self._imported: set[int] = set()
-            self._next_transaction = FIRST_TRANSACTION_ID
-            self._next_account = FIRST_ACCOUNT_NUMBER
-            self._next_customer = FIRST_CUSTOMER_ID
+            self._next_transaction = FIRST_TRANSACTION_ID + self._id_offset
+            self._next_account = FIRST_ACCOUNT_NUMBER + self._id_offset
+            self._next_customer = FIRST_CUSTOMER_ID + self._id_offset
 
     # -- accounts ----------------------------------------------------------------------------
 

@@ -46,11 +46,15 @@ def flexiti_assets() -> str:
 
 
 @register.simple_tag
-def flexiti_badge(price: Any) -> str:
-    """A "pay monthly" badge for ``price`` (a ``Decimal``), filled in by ``flexiti.js``."""
+def flexiti_badge(price: Any, cost: bool = False) -> str:
+    """A "pay monthly" badge for ``price`` (a ``Decimal``), filled in by ``flexiti.js``;
+    ``cost=True`` (at checkout) adds an interest-bearing plan's total cost of borrowing."""
     if not isinstance(price, Decimal):
         return ""
-    badge = '<span class="flexiti-badge" data-flexiti-price="{}"></span>'
+    if cost:
+        badge = '<span class="flexiti-badge" data-flexiti-price="{}" data-flexiti-cost></span>'
+    else:
+        badge = '<span class="flexiti-badge" data-flexiti-price="{}"></span>'
     return format_html(badge, f"{price:.2f}")
 
 

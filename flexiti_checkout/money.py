@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from babel.numbers import format_currency
@@ -125,7 +126,15 @@ def from_cents(value: int) -> Decimal:
 
 def format_money(amount: Decimal, lang: str) -> str:
     """``$41.58`` in English, ``41,58 $`` (no-break space) in Canadian French."""
-    return format_currency(amount, "CAD", locale=_BABEL_LOCALES[normalize_lang(lang) or "en"])
+    return _formatted(amount, normalize_lang(lang) or "en")
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: Decimal, lang: Lang) -> str:
+    """Kept: Babel reads its locale data and pattern on every call, and a page of orders or of
+    badges shows the same few amounts again and again. (Equal amounts, ``499.0`` and ``499.00``,
+    are written alike: to the cent.)"""
+    return format_currency(amount, "CAD", locale=_BABEL_LOCALES[lang])
 
 
 def format_percent(rate: Decimal, lang: str) -> str:

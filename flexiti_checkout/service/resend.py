@@ -56,9 +56,10 @@ class ResendRecent:
         note = self.sent.get(asked)
         if note is not None:
             question, answer, status, headers = note
-            if answer is not None and self.kept.get(question) is answer:
+            body: bytes = answer.body
+            if self.kept.get(question) is answer:
                 start_response(status, [*headers, ("Date", http_date())])
-                return [answer.body]
+                return [body]
         return self._through(asked, environ, start_response)
 
     def _through(

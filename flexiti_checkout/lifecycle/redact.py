@@ -129,6 +129,16 @@ def normalise_key(key: Any) -> str:
     return "" if len(text) > MAX_KEY else _normalise(text)
 
 
+#: Values a copy of the payload may share with it: they cannot change.
+_IMMUTABLE = (bool, int, float, Decimal)
+
+
+@lru_cache(maxsize=1024)
+def _stored_key(key: str) -> str:
+    """A key as stored (``storable``, cut to ``MAX_KEY``); cached: callbacks repeat their keys."""
+    return storable(key, MAX_KEY)
+
+
 def storable(text: str, limit: int | None = None) -> str:
     """``text`` as every database can store it: NUL and lone surrogates become U+FFFD, and it is
     cut to ``limit`` characters."""
@@ -148,7 +158,7 @@ def _redact(value: Any, *, scores: bool, depth: int) -> Any:
         copied = {}
         for key, item in value.items():
             name = normalise_key(key)
-            stored_key = storable(key, MAX_KEY) if isinstance(key, str) else key
+            stored_key = _stored_key(key) if isinstance(key, str) else key
             secret = name in SECRET_KEYS and item not in (None, "")
             personal = name in PERSONAL_KEYS and not _is_kept_personal(item, scores=scores)
             if secret or personal:
@@ -163,6 +173,8 @@ def _redact(value: Any, *, scores: bool, depth: int) -> Any:
         return tuple(_redact(item, scores=scores, depth=depth + 1) for item in value)
     if isinstance(value, str):
         return storable(redact_text(value))
+    if value is None or isinstance(value, _IMMUTABLE):
+        return value  # nothing in it to change, nothing shared to copy
     return copy.deepcopy(value)
 
 

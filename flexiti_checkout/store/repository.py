@@ -29,6 +29,22 @@ from flexiti_checkout.store.throttle import lookup_allowed
 
 #: Asked on every callback and page that names an order: built and compiled once.
 _BY_MERCHANT_ID = select(orders).where(orders.c.merchant_order_id == bindparam("merchant_order_id"))
+#: The ids from Flexiti that name an order, with the column each is looked up in, in order.
+_NAMED_BY = (
+    ("merchant_order_id", orders.c.merchant_order_id),
+    ("merchant_order_id", orders.c.flexiti_merchant_order_id),
+    ("online_order_id", orders.c.online_order_id),
+    ("transaction_id", orders.c.transaction_id),
+)
+#: The newest order's merchant order id and status by one of those columns (or the promo id),
+#: each statement built once: a callback pays for the lookup, not for building it.
+_STATUS_BY = {
+    column.key: select(orders.c.merchant_order_id, orders.c.status)
+    .where(column == bindparam("value"))
+    .order_by(orders.c.id.desc())
+    .limit(1)
+    for column in (*(c for _, c in _NAMED_BY), orders.c.promo_id)
+}
 
 log = logging.getLogger(__name__)
 
@@ -154,16 +170,24 @@ class Store:
         """The order ids from Flexiti name (a callback, a return): by ``merchant_order_id`` (the
         shop's own or the numeric one Flexiti was given), ``online_order_id``, then
         ``transaction_id``; the first found wins."""
-        columns = (
-            ("merchant_order_id", orders.c.merchant_order_id),
-            ("merchant_order_id", orders.c.flexiti_merchant_order_id),
-            ("online_order_id", orders.c.online_order_id),
-            ("transaction_id", orders.c.transaction_id),
-        )
-        for kind, column in columns:
+        for kind, column in _NAMED_BY:
             found = self._newest_where(column, named[kind]) if named.get(kind) else None
             if found is not None:
                 return found
+        return None
+
+    def named_order_status(self, named: Mapping[str, str]) -> tuple[str, OrderStatus] | None:
+        """The merchant order id and status of the order ``find_named_order`` finds, or of the
+        newest order with ``named["promo_id"]`` when the ids find none: all a callback needs to
+        know before it is stored (whether its order has ended), read from the index alone."""
+        with self.begin() as conn:
+            for kind, _column in (*_NAMED_BY, ("promo_id", orders.c.promo_id)):
+                value = named.get(kind)
+                if not value or not storable_key(value):
+                    continue
+                row = conn.execute(_STATUS_BY[_column.key], {"value": value}).first()
+                if row is not None:
+                    return row.merchant_order_id, OrderStatus(row.status)
         return None
 
     def _newest_where(self, column: Any, value: str) -> Order | None:

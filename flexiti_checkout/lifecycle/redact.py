@@ -130,7 +130,7 @@ def normalise_key(key: Any) -> str:
 
 
 #: Values a copy of the payload may share with it: they cannot change.
-_IMMUTABLE = frozenset((bool, int, float, Decimal))
+_IMMUTABLE = (bool, int, float, Decimal)
 
 
 @lru_cache(maxsize=1024)
@@ -179,7 +179,7 @@ def _redact(value: Any, *, scores: bool, depth: int) -> Any:
         return tuple(_redact(item, scores=scores, depth=depth + 1) for item in value)
     if isinstance(value, str):
         return storable(redact_text(value))
-    if isinstance(value, tuple(_IMMUTABLE)):
+    if isinstance(value, _IMMUTABLE):
         return value
     return copy.deepcopy(value)
 

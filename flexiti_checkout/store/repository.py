@@ -181,11 +181,11 @@ class Store:
         newest order with ``named["promo_id"]`` when the ids find none: all a callback needs to
         know before it is stored (whether its order has ended), read from the index alone."""
         with self.begin() as conn:
-            for kind, _column in (*_NAMED_BY, ("promo_id", orders.c.promo_id)):
+            for kind, column in (*_NAMED_BY, ("promo_id", orders.c.promo_id)):
                 value = named.get(kind)
                 if not value or not storable_key(value):
                     continue
-                row = conn.execute(_STATUS_BY[_column.key], {"value": value}).first()
+                row = conn.execute(_STATUS_BY[column.key], {"value": value}).first()
                 if row is not None:
                     return row.merchant_order_id, OrderStatus(row.status)
         return None

@@ -25,6 +25,7 @@ _LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 _MATCH = Decimal(1)
 
 
+#: A time in a page (``Presenter.when``).
 _TIME = Markup('<time datetime="%s" title="%s UTC">%s</time>')
 #: Each zone's short name per language, offset and daylight saving (``_zone_name``).
 _ZONE_NAMES: dict[tuple[str, str, timedelta | None, timedelta | None], str] = {}

@@ -39,6 +39,10 @@ from harness import (
 from sandbox_service import service_env
 from sqlalchemy import Column, Engine, Float, Integer, MetaData, Table, Text, insert
 
+# Imported with the module, when gunicorn boots a worker, not by its first request: on a busy
+# machine that import took the ceiling's whole first run.
+from flexiti_checkout.store.engine import make_engine
+
 CALLBACK_PATH = "/flexiti/callback"
 
 #: The ceilings: read the callback and answer; and the same after committing one row.
@@ -65,8 +69,6 @@ def bare_callback() -> object:
 def commit_callback() -> object:
     global _engine
     if _engine is None:  # in the worker, after the fork; the store's own engine settings
-        from flexiti_checkout.store.engine import make_engine
-
         _engine = make_engine(commit_store(os.environ))
     body = request.get_data(as_text=True)
     with _engine.begin() as conn:
@@ -83,8 +85,6 @@ def commit_store(env: Mapping[str, str]) -> str:
 
 def create_commit_table(env: Mapping[str, str]) -> None:
     """The ceiling's table, made before its workers start (two racing to make it would wait)."""
-    from flexiti_checkout.store.engine import make_engine
-
     engine = make_engine(commit_store(env))
     with engine.begin() as conn:
         _rows.create(conn, checkfirst=True)

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -348,13 +348,7 @@ class Store:
         lookup through at ``lookup_allowed_at``."""
         keys = (orders.c.status_at, orders.c.id)
         query = select(orders).order_by(*(key.desc() if newest_first else key for key in keys))
-        query = query.limit(limit)
-        if statuses:
-            query = query.where(orders.c.status.in_([s.value for s in statuses]))
-        if entered_before is not None:
-            query = query.where(orders.c.status_at <= entered_before)
-        if entered_after is not None:
-            query = query.where(orders.c.status_at >= entered_after)
+        query = _orders_where(query.limit(limit), statuses, entered_before, entered_after)
         if amount is not None:
             query = query.where(orders.c.amount == amount)
         if name_key is not None:
@@ -364,6 +358,18 @@ class Store:
         with self.begin() as conn:
             rows = conn.execute(query).all()
         return [order_from_row(row) for row in rows]
+
+    def count_in(
+        self, statuses: tuple[OrderStatus, ...], *, entered_before: float | None = None, cap: int
+    ) -> int:
+        """How many orders ``orders_in`` would find, counting at most ``cap`` of them: a count
+        that reads an index range, not every matching order whole."""
+        matching = _orders_where(select(literal(1)).select_from(orders), statuses,
+                                 entered_before, None).limit(cap)  # fmt: skip
+        with self.begin() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
+            )
 
     def history(self, order: Order) -> list[OrderEvent]:
         """Every transition of ``order``, oldest first."""
@@ -390,3 +396,19 @@ def new_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def _orders_where(
+    query: Any,
+    statuses: tuple[OrderStatus, ...] | None,
+    entered_before: float | None,
+    entered_after: float | None,
+) -> Any:
+    """``query`` kept to orders in one of ``statuses`` that entered it within the bounds given."""
+    if statuses:
+        query = query.where(orders.c.status.in_([s.value for s in statuses]))
+    if entered_before is not None:
+        query = query.where(orders.c.status_at <= entered_before)
+    if entered_after is not None:
+        query = query.where(orders.c.status_at >= entered_after)
+    return query

@@ -74,3 +74,14 @@ def test_a_cursor_is_read_back_exactly_and_nothing_else_is_one() -> None:
     assert Cursor.parse(str(cursor)) == cursor
     for text in ("", "x_1", "1.5", "1.5_", "_3", "1e9_3", None):
         assert Cursor.parse(text) is None
+
+
+def test_orders_in_a_status_are_counted_up_to_a_cap(store: Store) -> None:
+    """The console's home counts what ``orders_in`` finds without reading the orders."""
+    pending = (OrderStatus.PENDING,)
+    assert store.count_in(pending, cap=100) == len(store.orders_in(pending)) == 4
+    assert store.count_in(pending, cap=3) == 3
+    oldest_two = store.orders_in(pending, limit=2)
+    before = oldest_two[-1].status_since.timestamp()
+    assert store.count_in(pending, entered_before=before, cap=100) == 2
+    assert store.count_in((OrderStatus.APPROVED,), cap=100) == 0

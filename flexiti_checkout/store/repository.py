@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -36,8 +36,7 @@ _NAMED_BY = (
     ("online_order_id", orders.c.online_order_id),
     ("transaction_id", orders.c.transaction_id),
 )
-#: The newest order's merchant order id and status by one of those columns (or the promo id),
-#: each statement built once: a callback pays for the lookup, not for building it.
+#: The newest order's merchant order id and status by one of those columns (or the promo id).
 _STATUS_BY = {
     column.key: select(orders.c.merchant_order_id, orders.c.status)
     .where(column == bindparam("value"))
@@ -177,9 +176,8 @@ class Store:
         return None
 
     def named_order_status(self, named: Mapping[str, str]) -> tuple[str, OrderStatus] | None:
-        """The merchant order id and status of the order ``find_named_order`` finds, or of the
-        newest order with ``named["promo_id"]`` when the ids find none: all a callback needs to
-        know before it is stored (whether its order has ended), read from the index alone."""
+        """The merchant order id and status of the order ``find_named_order`` finds, else of the
+        newest with ``named["promo_id"]``: all a callback needs before it is stored."""
         with self.begin() as conn:
             for kind, column in (*_NAMED_BY, ("promo_id", orders.c.promo_id)):
                 value = named.get(kind)
@@ -348,7 +346,7 @@ class Store:
         lookup through at ``lookup_allowed_at``."""
         keys = (orders.c.status_at, orders.c.id)
         query = select(orders).order_by(*(key.desc() if newest_first else key for key in keys))
-        query = _orders_where(query.limit(limit), statuses, entered_before, entered_after)
+        query = orders_where(query.limit(limit), statuses, entered_before, entered_after)
         if amount is not None:
             query = query.where(orders.c.amount == amount)
         if name_key is not None:
@@ -358,18 +356,6 @@ class Store:
         with self.begin() as conn:
             rows = conn.execute(query).all()
         return [order_from_row(row) for row in rows]
-
-    def count_in(
-        self, statuses: tuple[OrderStatus, ...], *, entered_before: float | None = None, cap: int
-    ) -> int:
-        """How many orders ``orders_in`` would find, counting at most ``cap`` of them: a count
-        that reads an index range, not every matching order whole."""
-        matching = _orders_where(select(literal(1)).select_from(orders), statuses,
-                                 entered_before, None).limit(cap)  # fmt: skip
-        with self.begin() as conn:
-            return int(
-                conn.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
-            )
 
     def history(self, order: Order) -> list[OrderEvent]:
         """Every transition of ``order``, oldest first."""
@@ -398,7 +384,7 @@ def new_id(result: Any) -> int:
     return int(key[0])
 
 
-def _orders_where(
+def orders_where(
     query: Any,
     statuses: tuple[OrderStatus, ...] | None,
     entered_before: float | None,

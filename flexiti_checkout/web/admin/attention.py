@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flexiti_checkout.models import OrderEvent, OrderStatus, Refund, RefundStatus
+from flexiti_checkout.store.order_list import count_in
 from flexiti_checkout.store.outbox import FAILED, PENDING, Outbox, OutboxEvent
 from flexiti_checkout.web.state import FlexitiState
 
@@ -60,7 +61,7 @@ def attention(state: FlexitiState) -> Attention:
     in_review = (OrderStatus.NEEDS_REVIEW,)
     reviews = store.orders_in(in_review, limit=SHOWN)
     shown = [(order, review_reason(store.history(order))) for order in reviews]
-    reviewed = Pile(shown, store.count_in(in_review, cap=COUNTED + 1))
+    reviewed = Pile(shown, count_in(store, in_review, cap=COUNTED + 1))
     refunds: list[Refund] = state.refunds.refunds.in_status(RefundStatus.UNKNOWN,
                                                             limit=COUNTED + 1)  # fmt: skip
     outbox = state.webhooks.outbox if state.webhooks else Outbox(store)
@@ -71,7 +72,7 @@ def attention(state: FlexitiState) -> Attention:
     since = now - state.settings.pending_attention
     pending = (OrderStatus.PENDING,)
     late = Pile(store.orders_in(pending, entered_before=since, limit=SHOWN),
-                store.count_in(pending, entered_before=since, cap=COUNTED + 1))  # fmt: skip
+                count_in(store, pending, entered_before=since, cap=COUNTED + 1))  # fmt: skip
     return Attention(reviewed, Pile.of(refunds), Pile.of(events), late)
 
 

@@ -89,7 +89,7 @@ lint: $(DEV)
 bench: $(DEV) postgresql
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	@status=0; \
-	for script in warm_storefront cold_badges callback_ack console reconcile; do \
+	for script in warm_storefront cold_badges callback_ack paced_callbacks console reconcile; do \
 	  echo "== bench/$$script.py"; $(PY) bench/$$script.py || status=1; \
 	done; \
 	for pending in 100 1000; do \

@@ -295,7 +295,8 @@ def ratios(loads: Mapping[str, list[Load]], ours: str, ceiling: str) -> list[flo
 
 def rate_ratios(loads: Mapping[str, list[Load]], ours: str, ceiling: str) -> list[float]:
     """Requests per second of ``ours`` over ``ceiling``, run by run, as ``wrk`` saw them."""
-    return [a.rate / b.rate for a, b in zip(loads[ours], loads[ceiling], strict=True)]
+    pairs = zip(loads[ours], loads[ceiling], strict=True)
+    return [a.rate / b.rate if b.rate else math.nan for a, b in pairs]  # nan: the ceiling stalled
 
 
 def print_loads(loads: Mapping[str, list[Load]], ours: str = "", ceiling: str = "") -> None:

@@ -138,9 +138,15 @@ def wait_settled(store_url: str, ids: list[str], timeout: float) -> dict[str, fl
 
 
 def paced_customers(
-    env: Mapping[str, str], url: str, path: str, sandbox: str, args: argparse.Namespace
+    env: Mapping[str, str],
+    url: str,
+    path: str,
+    sandbox: str,
+    args: argparse.Namespace,
+    prefix: str = "P",
 ) -> tuple[list[float], dict[str, float]]:
-    """``args.paced`` customers at ``args.rate`` per second; ack latencies, posting times."""
+    """``args.paced`` customers at ``args.rate`` per second, their merchant order ids starting
+    with ``prefix``; ack latencies, posting times."""
     from flexiti_checkout.service.app import create_app
     from flexiti_checkout.web.state import flexiti_state
 
@@ -153,7 +159,7 @@ def paced_customers(
 
     def customer(n: int) -> None:
         time.sleep(max(0.0, began + n / args.rate - time.monotonic()))
-        merchant_order_id = f"P-{n:05d}"
+        merchant_order_id = f"{prefix}-{n:05d}"
         with app.app_context():
             started = state.orders.start({"merchant_order_id": merchant_order_id,
                                           "amount": "499.00", "billing": dict(ADDRESS),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Literal
 
 from babel.numbers import format_currency
@@ -129,9 +130,17 @@ def format_money(amount: Decimal, lang: str) -> str:
     The one money formatter of the package, the sandbox's pages included; a fraction of a cent
     rounds half-up, as every computed amount does.
     """
-    if amount.is_finite():
-        amount = amount.quantize(CENT, ROUND_HALF_UP)
-    return format_currency(amount, "CAD", locale=_BABEL_LOCALES[normalize_lang(lang) or "en"])
+    if not amount.is_finite():
+        return format_currency(amount, "CAD", locale=_BABEL_LOCALES[normalize_lang(lang) or "en"])
+    return _formatted(amount.quantize(CENT, ROUND_HALF_UP), normalize_lang(lang) or "en")
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: Decimal, lang: Lang) -> str:
+    """Kept: Babel reads its locale data and pattern on every call, and a page of orders or of
+    badges shows the same few amounts again and again (to the cent, so ``499.0`` and ``499.00``
+    are one entry)."""
+    return format_currency(amount, "CAD", locale=_BABEL_LOCALES[lang])
 
 
 def format_percent(rate: Decimal, lang: str) -> str:

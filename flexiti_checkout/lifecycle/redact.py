@@ -129,6 +129,16 @@ def normalise_key(key: Any) -> str:
     return "" if len(text) > MAX_KEY else _normalise(text)
 
 
+#: Values a copy of the payload may share with it: they cannot change.
+_IMMUTABLE = (bool, int, float, Decimal)
+
+
+@lru_cache(maxsize=1024)
+def _stored_key(key: str) -> str:
+    """A key as stored (``storable``, cut to ``MAX_KEY``); cached: callbacks repeat their keys."""
+    return storable(key, MAX_KEY)
+
+
 def storable(text: str, limit: int | None = None) -> str:
     """``text`` as every database can store it: NUL and lone surrogates become U+FFFD, and it is
     cut to ``limit`` characters."""
@@ -142,13 +152,19 @@ def redact(payload: Any) -> Any:
 
 
 def _redact(value: Any, *, scores: bool, depth: int) -> Any:
-    if isinstance(value, (Mapping, list, tuple)) and depth >= MAX_DEPTH:
+    kind = type(value)
+    if kind is str:  # most of a payload, so asked first
+        return storable(redact_text(value))
+    if value is None or kind in _IMMUTABLE:
+        return value  # nothing in it to change, nothing shared to copy
+    mapping = kind is dict or isinstance(value, Mapping)
+    if (mapping or isinstance(value, (list, tuple))) and depth >= MAX_DEPTH:
         return TOO_DEEP
-    if isinstance(value, Mapping):
+    if mapping:
         copied = {}
         for key, item in value.items():
             name = normalise_key(key)
-            stored_key = storable(key, MAX_KEY) if isinstance(key, str) else key
+            stored_key = _stored_key(key) if isinstance(key, str) else key
             secret = name in SECRET_KEYS and item not in (None, "")
             personal = name in PERSONAL_KEYS and not _is_kept_personal(item, scores=scores)
             if secret or personal:
@@ -163,6 +179,8 @@ def _redact(value: Any, *, scores: bool, depth: int) -> Any:
         return tuple(_redact(item, scores=scores, depth=depth + 1) for item in value)
     if isinstance(value, str):
         return storable(redact_text(value))
+    if isinstance(value, _IMMUTABLE):
+        return value
     return copy.deepcopy(value)
 
 
@@ -231,7 +249,7 @@ def _passes_luhn(digits: str) -> bool:
 def extract_identifiers(payload: Any) -> dict[str, str]:
     """Every order identifier ``payload`` carries: ``merchant_order_id``, ``online_order_id``,
     ``transaction_id``, ``promo_id``; for each, the first found at the shallowest depth."""
-    return _first_found(payload, _IDENTIFIER_KEYS)
+    return _first_found(payload, _IDENTIFIER_NAMES)
 
 
 #: What a delivery says besides order ids, used only to steer a search, never to decide.
@@ -244,20 +262,31 @@ _HINT_KEYS = {
 def extract_hints(payload: Any) -> dict[str, str]:
     """The Flexiti customer id and the announced outcome (``notificationType``, a status) a
     delivery carries; for each, the first found at the shallowest depth."""
-    return _first_found(payload, _HINT_KEYS)
+    return _first_found(payload, _HINT_NAMES)
 
 
-def _first_found(payload: Any, kinds: dict[str, set[str]]) -> dict[str, str]:
-    """For each kind, the first usable value under one of its keys, at the shallowest depth."""
+def _first_found(payload: Any, kinds: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """For each kind, the first usable value under one of its keys, at the shallowest depth.
+
+    ``kinds`` gives the kinds each normalised key is of (``_by_name``)."""
     found: dict[str, str] = {}
     for key, value in _breadth_first(payload):
-        name = normalise_key(key)
-        for kind, keys in kinds.items():
-            if kind not in found and name in keys:
+        for kind in kinds.get(normalise_key(key), ()):
+            if kind not in found:
                 text = _identifier(value)
                 if text is not None:
                     found[kind] = text
     return found
+
+
+def _by_name(kinds: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
+    """A table of kinds and their keys turned around: the kinds each key is of, in order."""
+    names = {name for keys in kinds.values() for name in keys}
+    return {name: tuple(k for k, keys in kinds.items() if name in keys) for name in names}
+
+
+_IDENTIFIER_NAMES = _by_name(_IDENTIFIER_KEYS)
+_HINT_NAMES = _by_name(_HINT_KEYS)
 
 
 def _breadth_first(payload: Any) -> Iterator[tuple[Any, Any]]:
@@ -266,7 +295,7 @@ def _breadth_first(payload: Any) -> Iterator[tuple[Any, Any]]:
     while level:
         deeper: list[Any] = []
         for node in level:
-            if isinstance(node, Mapping):
+            if type(node) is dict or isinstance(node, Mapping):
                 yield from node.items()
                 deeper.extend(node.values())
             elif isinstance(node, (list, tuple)):

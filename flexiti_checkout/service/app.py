@@ -13,6 +13,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from flexiti_checkout.errors import ConfigurationError
 from flexiti_checkout.service.api import register_api
+from flexiti_checkout.service.resend import ResendRecent
 from flexiti_checkout.web.extension import FlexitiCheckout
 from flexiti_checkout.web.headers import security_headers
 from flexiti_checkout.web.settings.environment import read_environment
@@ -50,6 +51,13 @@ def create_app(environ: Mapping[str, str] | None = None, *, demo: bool = False) 
         from flexiti_checkout.demo import demo_blueprint
 
         app.register_blueprint(demo_blueprint(flexiti))
+    else:  # the demo chooses the shopper's language from its session: every answer goes through
+        prefix = flexiti.url_prefix
+        app.wsgi_app = ResendRecent(  # type: ignore[method-assign]
+            app.wsgi_app,
+            (f"{prefix}/calculator", f"{prefix}/availability"),
+            state.storefront.recent_answers,
+        )
     return app
 
 
@@ -61,7 +69,10 @@ class CookieOnlySessionInterface(SecureCookieSessionInterface):
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ  # no cookie at all: not even parsed
+            or not request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 

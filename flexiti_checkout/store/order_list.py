@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, false, func, literal, or_, select, tuple_
 
 from flexiti_checkout.models import Order, OrderStatus
-from flexiti_checkout.store.repository import Store, order_from_row
+from flexiti_checkout.store.repository import Store, order_from_row, orders_where
 from flexiti_checkout.store.tables import orders
 
 #: Matching orders counted at most; beyond this a page says "10,000+".
@@ -123,8 +123,23 @@ def _matching(status: OrderStatus | None, text: str) -> Select[Any]:
     return query
 
 
+def count_in(
+    store: Store,
+    statuses: tuple[OrderStatus, ...],
+    *,
+    entered_before: float | None = None,
+    cap: int,
+) -> int:
+    """How many orders ``Store.orders_in`` would find, counting at most ``cap`` of them: a count
+    that reads an index range, not every matching order whole (the console's home)."""
+    matching = orders_where(select(literal(1)).select_from(orders), statuses, entered_before, None)
+    counted = select(func.count()).select_from(matching.limit(cap).subquery())
+    with store.begin() as conn:
+        return int(conn.execute(counted).scalar_one())
+
+
 def _edge(rows: list[Any], index: int) -> Cursor | None:
     return Cursor.of(rows[index]) if rows else None
 
 
-__all__ = ["COUNT_CAP", "Cursor", "OrderPage", "search_orders"]
+__all__ = ["COUNT_CAP", "Cursor", "OrderPage", "count_in", "search_orders"]

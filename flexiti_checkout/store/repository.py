@@ -29,6 +29,21 @@ from flexiti_checkout.store.throttle import lookup_allowed
 
 #: Asked on every callback and page that names an order: built and compiled once.
 _BY_MERCHANT_ID = select(orders).where(orders.c.merchant_order_id == bindparam("merchant_order_id"))
+#: The ids from Flexiti that name an order, with the column each is looked up in, in order.
+_NAMED_BY = (
+    ("merchant_order_id", orders.c.merchant_order_id),
+    ("merchant_order_id", orders.c.flexiti_merchant_order_id),
+    ("online_order_id", orders.c.online_order_id),
+    ("transaction_id", orders.c.transaction_id),
+)
+#: The newest order's merchant order id and status by one of those columns (or the promo id).
+_STATUS_BY = {
+    column.key: select(orders.c.merchant_order_id, orders.c.status)
+    .where(column == bindparam("value"))
+    .order_by(orders.c.id.desc())
+    .limit(1)
+    for column in (*(c for _, c in _NAMED_BY), orders.c.promo_id)
+}
 
 log = logging.getLogger(__name__)
 
@@ -154,16 +169,23 @@ class Store:
         """The order ids from Flexiti name (a callback, a return): by ``merchant_order_id`` (the
         shop's own or the numeric one Flexiti was given), ``online_order_id``, then
         ``transaction_id``; the first found wins."""
-        columns = (
-            ("merchant_order_id", orders.c.merchant_order_id),
-            ("merchant_order_id", orders.c.flexiti_merchant_order_id),
-            ("online_order_id", orders.c.online_order_id),
-            ("transaction_id", orders.c.transaction_id),
-        )
-        for kind, column in columns:
+        for kind, column in _NAMED_BY:
             found = self._newest_where(column, named[kind]) if named.get(kind) else None
             if found is not None:
                 return found
+        return None
+
+    def named_order_status(self, named: Mapping[str, str]) -> tuple[str, OrderStatus] | None:
+        """The merchant order id and status of the order ``find_named_order`` finds, else of the
+        newest with ``named["promo_id"]``: all a callback needs before it is stored."""
+        with self.begin() as conn:
+            for kind, column in (*_NAMED_BY, ("promo_id", orders.c.promo_id)):
+                value = named.get(kind)
+                if not value or not storable_key(value):
+                    continue
+                row = conn.execute(_STATUS_BY[column.key], {"value": value}).first()
+                if row is not None:
+                    return row.merchant_order_id, OrderStatus(row.status)
         return None
 
     def _newest_where(self, column: Any, value: str) -> Order | None:
@@ -324,13 +346,7 @@ class Store:
         lookup through at ``lookup_allowed_at``."""
         keys = (orders.c.status_at, orders.c.id)
         query = select(orders).order_by(*(key.desc() if newest_first else key for key in keys))
-        query = query.limit(limit)
-        if statuses:
-            query = query.where(orders.c.status.in_([s.value for s in statuses]))
-        if entered_before is not None:
-            query = query.where(orders.c.status_at <= entered_before)
-        if entered_after is not None:
-            query = query.where(orders.c.status_at >= entered_after)
+        query = orders_where(query.limit(limit), statuses, entered_before, entered_after)
         if amount is not None:
             query = query.where(orders.c.amount == amount)
         if name_key is not None:
@@ -366,3 +382,19 @@ def new_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def orders_where(
+    query: Any,
+    statuses: tuple[OrderStatus, ...] | None,
+    entered_before: float | None,
+    entered_after: float | None,
+) -> Any:
+    """``query`` kept to orders in one of ``statuses`` that entered it within the bounds given."""
+    if statuses:
+        query = query.where(orders.c.status.in_([s.value for s in statuses]))
+    if entered_before is not None:
+        query = query.where(orders.c.status_at <= entered_before)
+    if entered_after is not None:
+        query = query.where(orders.c.status_at >= entered_after)
+    return query

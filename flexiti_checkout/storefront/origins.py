@@ -12,6 +12,7 @@ Origin``), and the checkout page may be framed by, and posts its outcome to, lis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask import Response, request
@@ -56,14 +57,24 @@ class AllowedOrigins:
     #: ``None``: any site.
     listed: tuple[str, ...] | None
 
+    @cached_property
+    def frame_policy(self) -> str:
+        """The checkout pages' ``Content-Security-Policy``: who may frame them, the service
+        itself and the listed origins (any site when ``*``). Written once, sent on every page."""
+        ancestors = ANY if self.listed is None else " ".join(("'self'", *self.listed))
+        return f"frame-ancestors {ancestors}"
+
+
+def _origins() -> AllowedOrigins:
+    return extension_part("allowed_origins", AllowedOrigins)
+
 
 def _listed() -> tuple[str, ...] | None:
-    return extension_part("allowed_origins", AllowedOrigins).listed
+    return _origins().listed
 
 
-def _allow_origin() -> str | None:
+def _allow_origin(listed: tuple[str, ...] | None) -> str | None:
     """The ``Access-Control-Allow-Origin`` for this request: ``*``, its listed origin, or none."""
-    listed = _listed()
     if listed is None:
         return ANY
     origin = request.headers.get("Origin", "").lower()
@@ -72,9 +83,10 @@ def _allow_origin() -> str | None:
 
 def add_cors(response: Response) -> Response:
     """Let the allowed pages read ``response`` (no credentials, ``ETag`` readable)."""
-    if _listed() is not None:
+    listed = _listed()
+    if listed is not None:
         response.vary.add("Origin")  # the answer depends on who asks: caches must know
-    allowed = _allow_origin()
+    allowed = _allow_origin(listed)
     if allowed is not None:
         response.headers["Access-Control-Allow-Origin"] = allowed
         response.headers["Access-Control-Expose-Headers"] = _EXPOSED
@@ -91,8 +103,6 @@ def embedding_origin(value: str) -> str | None:
     return found.serialised if listed is None or found.serialised in listed else None
 
 
-def frame_ancestors() -> str:
-    """Who may frame the checkout pages: the service itself and the listed origins (any site
-    when ``*``)."""
-    listed = _listed()
-    return ANY if listed is None else " ".join(("'self'", *listed))
+def frame_policy() -> str:
+    """The checkout pages' ``Content-Security-Policy`` (``AllowedOrigins.frame_policy``)."""
+    return _origins().frame_policy

@@ -37,7 +37,11 @@ BROWSER_MAX_AGE = 60
 #: How long the calculator waits for Flexiti before answering "pending": ``flexiti.js`` asks
 #: again soon, so a slow Flexiti holds a request worker this long, not the request's budget.
 ASK_WAIT = 0.25
-_CONDITIONAL = frozenset(("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE"))
+#: Request headers (WSGI environ keys) whose answer may be a 304 or a part: never reused blindly.
+CONDITIONAL = frozenset(("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE"))
+#: Where a GET's environ names the kept answer it was given, ``(question, encoded)``: what the
+#: service's ``ResendRecent`` sends again while that answer is kept.
+ANSWER_KEY = "flexiti_checkout.recent_answer"
 
 
 class BatchSchema(Schema):
@@ -234,11 +238,13 @@ def _ask_deadline(storefront: Storefront) -> float:
 
 def _reused(storefront: Storefront) -> Response | None:
     """The GET answer this worker encoded for the same question moments ago, if any."""
-    encoded = storefront.recent_answers.get(_question())
+    question = _question()
+    encoded = storefront.recent_answers.get(question)
     if encoded is None:
         return None
+    request.environ[ANSWER_KEY] = (question, encoded)
     response = add_cors(Response(encoded.body, headers=encoded.headers))
-    if _CONDITIONAL.intersection(request.environ):
+    if CONDITIONAL.intersection(request.environ):
         response.make_conditional(request)  # 304 for a matching If-None-Match
     return response
 
@@ -283,7 +289,9 @@ def _answer(
     if request.method == "GET" and definitive:
         # Kept without its CORS headers: those depend on the asking page's origin.
         encoded = _Encoded(response.get_data(), list(response.headers.items()))
-        current_storefront().recent_answers.put(_question(), encoded, fresh_until)
+        question = _question()
+        current_storefront().recent_answers.put(question, encoded, fresh_until)
+        request.environ[ANSWER_KEY] = (question, encoded)
     add_cors(response)
     if request.method == "GET":
         response.make_conditional(request)  # 304 for a matching If-None-Match

@@ -10,13 +10,19 @@ One function sets them all, by the page's kind:
   (``*``, the default, lets any site: list your shop's origins in production);
 - every answer: ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin`` (no
   address of ours, with its tokens, goes to another site).
+
+The service sets them on every answer of its own too, so an answer of the extension's blueprints
+meets the function twice: the second time finds them set and leaves the answer as it is.
 """
 
 from __future__ import annotations
 
 from flask import Response, request
 
-from flexiti_checkout.storefront.origins import frame_ancestors
+from flexiti_checkout.storefront.origins import frame_policy
+
+#: Marks an answer whose headers are set (an attribute of the answer, not a header it sends).
+_SET = "_flexiti_security_headers"
 
 CONSOLE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -26,6 +32,9 @@ CONSOLE_POLICY = (
 
 def security_headers(response: Response) -> Response:
     """Set the headers of ``response`` for the kind of page the current request asked for."""
+    if getattr(response, _SET, False):
+        return response
+    setattr(response, _SET, True)
     headers = response.headers
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
@@ -33,5 +42,5 @@ def security_headers(response: Response) -> Response:
         headers["Content-Security-Policy"] = CONSOLE_POLICY
         headers["X-Frame-Options"] = "DENY"
     elif "Content-Security-Policy" not in headers:
-        headers["Content-Security-Policy"] = f"frame-ancestors {frame_ancestors()}"
+        headers["Content-Security-Policy"] = frame_policy()
     return response

@@ -741,3 +741,42 @@ def test_a_long_search_keeps_its_lease_on_the_delivery(store: Store, clock: Fake
     assert [d.id for d in inbox.claim_due("another", now=clock.now, lease=10.0)] == [delivery.id]
     assert not keeper.keep()
     assert inbox.get(delivery.id).lease_owner == "another"
+
+
+@pytest.fixture
+def named_orders(store: Store) -> Store:
+    """A-1 pending (Flexiti order 131209), A-2 approved (transaction 77, promo id P7), A-3 pending
+    with the same Flexiti order id as A-1 but newer."""
+    store.transition(new_order(store, "A-1"), S.PENDING, source="test", online_order_id="131209")
+    pending = store.transition(new_order(store, "A-2"), S.PENDING, source="test",
+                               online_order_id="131210")  # fmt: skip
+    assert pending is not None
+    granted = {"transaction_id": "77", "promo_id": "P7"}
+    store.transition(pending, S.APPROVED, source="test", details=granted)
+    store.transition(new_order(store, "A-3"), S.PENDING, source="test", online_order_id="131209")
+    return store
+
+
+@pytest.mark.parametrize(
+    ("named", "expected"),
+    [
+        ({"merchant_order_id": "A-1"}, ("A-1", S.PENDING)),
+        ({"merchant_order_id": "A-2", "online_order_id": "131209"}, ("A-2", S.APPROVED)),
+        ({"merchant_order_id": "nope", "online_order_id": "131209"}, ("A-3", S.PENDING)),
+        ({"transaction_id": "77"}, ("A-2", S.APPROVED)),
+        ({"promo_id": "P7"}, ("A-2", S.APPROVED)),
+        ({"merchant_order_id": "A-1", "promo_id": "P7"}, ("A-1", S.PENDING)),  # ids come first
+        ({"merchant_order_id": "nope", "promo_id": "P0"}, None),
+        ({"merchant_order_id": "A-\x00"}, None),  # no row can hold it
+        ({}, None),
+    ],
+)
+def test_the_status_a_callback_names_is_the_named_orders(
+    named_orders: Store, named: dict[str, str], expected: tuple[str, OrderStatus] | None
+) -> None:
+    """``named_order_status`` finds what ``find_named_order`` (then the promo id) finds."""
+    assert named_orders.named_order_status(named) == expected
+    order = named_orders.find_named_order(named)
+    if order is None and named.get("promo_id"):
+        order = named_orders.get_order_by_promo_id(named["promo_id"])
+    assert (None if order is None else (order.merchant_order_id, order.status)) == expected

@@ -13,6 +13,7 @@ import pytest
 from flexiti_checkout import OrderStatus
 from flexiti_checkout.errors import UnavailableError
 from flexiti_checkout.store.outbox import Outbox
+from flexiti_checkout.web.admin import attention as attention_module
 from flexiti_checkout.web.admin.export import safe
 from flexiti_checkout.web.state import flexiti_state
 from support.back_office import settled
@@ -160,3 +161,14 @@ def test_the_export_is_for_staff_only(tmp_path):
         "/flexiti/admin/export/orders.csv", query_string={"from": "2026-01-01", "to": "2026-01-31"}
     )
     assert answer.status_code == 302 and "/sign-in" in answer.headers["Location"]
+
+
+def test_the_home_page_counts_more_than_it_shows(console, monkeypatch):
+    """Past ``SHOWN`` orders in review the list stops, the count goes on (up to ``COUNTED``)."""
+    app, client, _fake = console
+    monkeypatch.setattr(attention_module, "SHOWN", 2)
+    for number in range(3):
+        in_review(app, f"HM-{number}")
+    home = page(client, "/flexiti/admin/")
+    assert re.search(r"<strong>3</strong>\s*Orders in review", home)
+    assert sum(f">HM-{number}</a>" in home for number in range(3)) == 2

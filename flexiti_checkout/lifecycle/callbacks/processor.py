@@ -108,10 +108,10 @@ class CallbackProcessor:
         (an expired order still is: Flexiti may approve it late).
         """
         identifiers = extract_identifiers(payload)
-        order = self._order_named_by(identifiers)
+        named = self.orders.store.named_order_status(identifiers)
         settled = None
-        if order is not None and order.status not in OPEN:
-            settled = f"order {order.merchant_order_id}: {order.status} already"
+        if named is not None and named[1] not in OPEN:
+            settled = f"order {named[0]}: {named[1]} already"
         return self.inbox.add_delivery(
             method=method,
             remote_addr=remote_addr,

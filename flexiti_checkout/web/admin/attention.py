@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flexiti_checkout.models import Order, OrderEvent, OrderStatus, Refund, RefundStatus
+from flexiti_checkout.models import OrderEvent, OrderStatus, Refund, RefundStatus
+from flexiti_checkout.store.order_list import count_in
 from flexiti_checkout.store.outbox import FAILED, PENDING, Outbox, OutboxEvent
 from flexiti_checkout.web.state import FlexitiState
 
@@ -56,9 +57,11 @@ def attention(state: FlexitiState) -> Attention:
     """What needs attention now, by the store's clock."""
     store = state.store
     now = store.clock()
-    reviews = store.orders_in((OrderStatus.NEEDS_REVIEW,), limit=COUNTED + 1)
-    shown = [(order, review_reason(store.history(order))) for order in reviews[:SHOWN]]
-    in_review = Pile(shown, len(reviews))
+    # The orders shown are read whole; the rest are only counted (a shop may have thousands).
+    in_review = (OrderStatus.NEEDS_REVIEW,)
+    reviews = store.orders_in(in_review, limit=SHOWN)
+    shown = [(order, review_reason(store.history(order))) for order in reviews]
+    reviewed = Pile(shown, count_in(store, in_review, cap=COUNTED + 1))
     refunds: list[Refund] = state.refunds.refunds.in_status(RefundStatus.UNKNOWN,
                                                             limit=COUNTED + 1)  # fmt: skip
     outbox = state.webhooks.outbox if state.webhooks else Outbox(store)
@@ -66,12 +69,11 @@ def attention(state: FlexitiState) -> Attention:
         event for event in outbox.events((PENDING, FAILED), limit=10 * COUNTED)
         if event.status == FAILED or event.attempts >= FAILING_ATTEMPTS
     ]  # fmt: skip
-    late: list[Order] = store.orders_in(
-        (OrderStatus.PENDING,),
-        entered_before=now - state.settings.pending_attention,
-        limit=COUNTED + 1,
-    )
-    return Attention(in_review, Pile.of(refunds), Pile.of(events), Pile.of(late))
+    since = now - state.settings.pending_attention
+    pending = (OrderStatus.PENDING,)
+    late = Pile(store.orders_in(pending, entered_before=since, limit=SHOWN),
+                count_in(store, pending, entered_before=since, cap=COUNTED + 1))  # fmt: skip
+    return Attention(reviewed, Pile.of(refunds), Pile.of(events), late)
 
 
 def review_reason(history: list[OrderEvent]) -> str:

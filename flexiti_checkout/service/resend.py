@@ -13,7 +13,8 @@ or replaces the answer, the next GET goes through Flask again.
 Only the standalone service has it: its hooks are ours (security headers, CORS), so the answer
 sent once is the answer every time. An app that hosts the extension has hooks of its own, and the
 demo shop chooses the shopper's language from its session, so neither has it. Conditional GETs
-(``If-None-Match``) and every other request always go through.
+(``If-None-Match``), answers that set a cookie (one visitor's, never to be sent to another) and
+every other request always go through.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class ResendRecent:
 
         body = self.app(environ, noting)
         kept = environ.get(ANSWER_KEY)
-        if kept is not None and seen and seen[0].startswith("200 "):
+        sets_cookie = seen and any(name.lower() == "set-cookie" for name, _ in seen[1])
+        if kept is not None and seen and seen[0].startswith("200 ") and not sets_cookie:
             question, answer = kept
             headers = [(name, value) for name, value in seen[1] if name.lower() != "date"]
             self.sent.put(asked, (question, answer, seen[0], headers))

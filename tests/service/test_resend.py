@@ -137,3 +137,19 @@ def test_the_demo_lets_every_answer_through(tmp_path):
         assert not isinstance(app.wsgi_app, ResendRecent)
     finally:
         close_app(app)
+
+
+def test_an_answer_that_sets_a_cookie_is_never_sent_again(service):
+    """A cookie is one visitor's: an answer carrying one goes through Flask every time."""
+
+    @service.after_request
+    def visitor_cookie(response):
+        response.set_cookie("visitor", "one-visitor-only")
+        return response
+
+    counts = views_run(service)
+    definitive(service, CALCULATOR)
+    through = counts["flexiti.calculator"]
+    again = service.test_client().get(CALCULATOR)
+    assert counts["flexiti.calculator"] == through + 1
+    assert "visitor=one-visitor-only" in again.headers["Set-Cookie"]

@@ -22,8 +22,8 @@ _builders: dict[tuple[Any, ...], Callable[..., tuple[str, str]]] = {}
 
 def _key(rule: Rule, append_unknown: bool) -> tuple[Any, ...] | None:
     """What the builder's code depends on: the rule's parts (host or subdomain, then path), its
-    defaults and whether it appends unknown arguments. A default for a part of the URL goes through that part's
-    converter; such rules (rare) are compiled as Werkzeug does."""
+    defaults and whether it appends unknown arguments. A default for a part of the URL goes
+    through that part's converter; such rules (rare) are compiled as Werkzeug does."""
     defaults = rule.defaults or {}
     if any(name in rule._converters for name in defaults):
         return None

@@ -120,6 +120,20 @@ def cpu_seconds(url: str) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def sandbox_service_env(tmp: str, **settings: str) -> dict[str, str]:
+    """The environment of the service in sandbox mode with a store of its own in ``tmp``: this
+    process's environment without its ``FLEXITI_`` settings, then ``settings`` (``FLEXITI_…``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLEXITI_")}
+    env.update(
+        BENCH_TMP=tmp,
+        FLEXITI_ENVIRONMENT="sandbox",
+        FLEXITI_STORE_URL=f"sqlite:///{Path(tmp) / 'flexiti.sqlite3'}",
+        FLEXITI_INSTANCE_PATH=str(Path(tmp) / "instance"),
+        **settings,
+    )
+    return env
+
+
 def wait_up(url: str, timeout: float = 30.0) -> None:
     """Gunicorn binds at once, but the first answer waits for a worker to import the app."""
     deadline = time.monotonic() + timeout

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import re
 import statistics
 import sys
@@ -27,7 +26,7 @@ from types import SimpleNamespace
 from urllib.parse import urljoin
 
 import requests
-from harness import gunicorn
+from harness import gunicorn, sandbox_service_env
 
 API = {"Authorization": "Bearer flexiti-sandbox-api-key"}
 RETURN_LINK = re.compile(r'<a href="([^"]+)" id="sandbox-return"')
@@ -73,13 +72,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FLEXITI_")}
-        env.update(
-            BENCH_TMP=tmp,
-            FLEXITI_ENVIRONMENT="sandbox",
-            FLEXITI_STORE_URL=f"sqlite:///{Path(tmp) / 'flexiti.sqlite3'}",
-            FLEXITI_INSTANCE_PATH=str(Path(tmp) / "instance"),
-        )
+        env = sandbox_service_env(tmp)
         server = SimpleNamespace(workers=args.workers, worker_class="sync", threads=1)
         with gunicorn("flexiti_checkout.service:create_app()", Path(tmp), env, server) as url:
             deadline = time.monotonic() + 60

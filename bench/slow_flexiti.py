@@ -13,7 +13,6 @@ reconcile (and reconcile's exit code).
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import ROOT, Workers, gunicorn, wait_up
+from harness import ROOT, Workers, gunicorn, sandbox_service_env, wait_up
 
 from flexiti_checkout._sandbox_keys import SANDBOX_API_KEY
 
@@ -47,12 +46,8 @@ def main() -> int:
     parser.add_argument("--timeout", default="20", help="FLEXITI_TIMEOUT of the service")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="flexiti-slow-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FLEXITI_")}
-        env.update(
-            BENCH_TMP=tmp,
-            FLEXITI_ENVIRONMENT="sandbox",
-            FLEXITI_STORE_URL=f"sqlite:///{Path(tmp) / 'flexiti.sqlite3'}",
-            FLEXITI_INSTANCE_PATH=str(Path(tmp) / "instance"),
+        env = sandbox_service_env(
+            tmp,
             FLEXITI_SIGNING_KEY="bench-slow-signing-key-0123456789",
             FLEXITI_TIMEOUT=args.timeout,
             FLEXITI_MAX_RETRIES="0",

@@ -18,10 +18,12 @@ from flexiti_checkout.client.results import (
     WidgetSession,
 )
 from flexiti_checkout.errors import (
+    ActionInProgressError,
     AmountNotFinanceableError,
     AuthenticationError,
     CheckoutError,
     CheckoutInProgressError,
+    CheckoutStillStartingError,
     ConfigurationError,
     ConflictError,
     ExceedsAmountError,
@@ -51,6 +53,7 @@ from flexiti_checkout.http_errors import (
     CheckoutConflictHTTPError,
     CheckoutMisconfiguredHTTPError,
     CheckoutRefusedHTTPError,
+    CheckoutStillStartingHTTPError,
     CheckoutUnavailableHTTPError,
     FlexitiHTTPError,
     InvalidCheckoutHTTPError,
@@ -72,6 +75,7 @@ from flexiti_checkout.web.extension import FlexitiCheckout
 
 __all__ = [
     "PROVINCES",
+    "ActionInProgressError",
     "Address",
     "AmountError",
     "AmountNotFinanceableError",
@@ -85,6 +89,8 @@ __all__ = [
     "CheckoutRefusedHTTPError",
     "CheckoutRequest",
     "CheckoutSession",
+    "CheckoutStillStartingError",
+    "CheckoutStillStartingHTTPError",
     "CheckoutUnavailableHTTPError",
     "ConfigurationError",
     "ConflictError",

@@ -329,6 +329,15 @@ class CheckoutInProgressError(CheckoutError):
     advice = "Try again in a few seconds."
 
 
+class CheckoutStillStartingError(CheckoutInProgressError):
+    """Flexiti is slower than the request's budget: the start goes on without the request."""
+
+    advice = (
+        "Send the same checkout again after Retry-After seconds: it answers the started "
+        "checkout, never a second Flexiti order."
+    )
+
+
 class RedirectRefusedError(CheckoutError):
     """Flexiti's ``redirection_url`` points at a host that is not Flexiti's: never sent on."""
 
@@ -355,6 +364,16 @@ class UnknownOrderError(OrderActionError, LookupError):
 
 class OrderStateError(OrderActionError):
     """The order is in a status that does not allow this (a refund of a declined order, ...)."""
+
+
+class ActionInProgressError(OrderActionError):
+    """A cancellation or review decision of this order is under way at Flexiti (slower than the
+    request's budget, or asked for by another request): it is not done twice."""
+
+    advice = (
+        "Read the order in a few seconds: its status and history show the outcome. Asking "
+        "again meanwhile does not call Flexiti again."
+    )
 
 
 class RefundTooLargeError(OrderActionError, ValueError):

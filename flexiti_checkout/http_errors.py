@@ -28,10 +28,12 @@ from werkzeug.exceptions import (
 )
 
 from flexiti_checkout.errors import (
+    ActionInProgressError,
     AmountNotFinanceableError,
     AuthenticationError,
     CheckoutError,
     CheckoutInProgressError,
+    CheckoutStillStartingError,
     ConfigurationError,
     ConflictError,
     FlexitiError,
@@ -74,6 +76,16 @@ class CheckoutConflictHTTPError(FlexitiHTTPError, Conflict):
 
     error_name = "CheckoutConflict"
     customer_message = "This order cannot be financed again. Please start a new order."
+
+
+class CheckoutStillStartingHTTPError(FlexitiHTTPError):
+    """Flexiti is slower than ``FLEXITI_REQUEST_BUDGET`` (202, ``Retry-After``): the start goes
+    on, and the same checkout sent again gets it. Not a failure: "we are still confirming"."""
+
+    code = 202
+    description = "The checkout is still starting."
+    error_name = "CheckoutStillStarting"
+    customer_message = "Your checkout is still starting with Flexiti. Please wait a moment."
 
 
 class CheckoutRefusedHTTPError(FlexitiHTTPError, Conflict):
@@ -137,6 +149,8 @@ class ErrorAnswer:
 #: The table, most specific class first; an error takes the row of the nearest class in its MRO.
 ERROR_ANSWERS: tuple[ErrorAnswer, ...] = (
     ErrorAnswer(InvalidCheckoutError, 400, "invalid_checkout", InvalidCheckoutHTTPError),
+    ErrorAnswer(CheckoutStillStartingError, 202, "checkout_in_progress",
+                CheckoutStillStartingHTTPError),
     ErrorAnswer(CheckoutInProgressError, 409, "checkout_in_progress", CheckoutConflictHTTPError,
                 "Your checkout is already starting. Please wait a moment."),
     ErrorAnswer(OrderAlreadySettledError, 409, "order_settled", CheckoutConflictHTTPError),
@@ -153,6 +167,7 @@ ERROR_ANSWERS: tuple[ErrorAnswer, ...] = (
     ErrorAnswer(SchemaBehindError, 503, "schema_behind", StoreNotUpgradedHTTPError),
     ErrorAnswer(ConfigurationError, 500, "misconfigured", CheckoutMisconfiguredHTTPError),
     ErrorAnswer(UnknownOrderError, 404, "not_found", None),
+    ErrorAnswer(ActionInProgressError, 202, "action_in_progress", None),
     ErrorAnswer(RefundTooLargeError, 400, "refund_too_large", None),
     ErrorAnswer(IdempotencyKeyReusedError, 409, "idempotency_key_reused", None),
     ErrorAnswer(OrderStateError, 409, "order_state", None),

@@ -91,7 +91,8 @@ class OrderSchema(AnswerSchema):
         metadata={
             "description": "What Flexiti granted once settled: promo_id, plan_id, term, "
             "administrative_fee, purchase_amount, transaction_total_amount, customer_id, "
-            "address_match"
+            "address_match; while a cancellation or review decision is under way at Flexiti, "
+            "action_in_progress (action, actor, since, until: epoch seconds)"
         },
     )
     error = fields.String(allow_none=True)

@@ -30,6 +30,14 @@ from support.sandbox_server import (
 from support.shop_server import Shop, run_shop
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--background-work", choices=("web", "worker"), default="web",
+        help="FLEXITI_BACKGROUND_WORK of the apps the hostile-input tests attack (worker: the "
+        "web processes leave callbacks, webhooks and token renewal to a worker process)",
+    )  # fmt: skip
+
+
 def pytest_configure(config: pytest.Config) -> None:
     share_url_builders()
     config.addinivalue_line(
@@ -121,6 +129,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     elif marked("postgresql_only"):
         databases = DATABASES[1:]
     metafunc.parametrize("store_url", databases, indirect=True)
+
+
+@pytest.fixture
+def background_work(request: pytest.FixtureRequest) -> str:
+    """``--background-work``: where the apps under attack run their background work."""
+    return str(request.config.getoption("--background-work"))
 
 
 @pytest.fixture(scope="session")

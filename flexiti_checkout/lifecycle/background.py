@@ -1,9 +1,12 @@
-"""Lifecycle work a customer's request waits for only up to its budget.
+"""Lifecycle work a request waits for only up to its budget: the one place budgets live.
 
-A return page or a status poll asks Flexiti about an order; when Flexiti is slow the request
-stops waiting after ``FLEXITI_REQUEST_BUDGET`` and answers ("confirming") while the lookup
-finishes on this pool and lands in the store. The pool and its queue are bounded: when both are
-full a request does not wait at all, and the reconciler or the next poll catches up.
+Every wait for Flexiti that a person or a caller sees goes through ``Background.within``: a
+return page or a status poll's lookup, a checkout's start, a refund, a cancellation, a review
+decision, the console's actions. When Flexiti is slower than ``FLEXITI_REQUEST_BUDGET`` the
+request stops waiting and answers ("confirming", 202 "in progress") while the work finishes on
+this pool and lands in the store, where a retry or the order's page finds it. The pool and its
+queue are bounded: when both are full, a lookup is not waited for at all (the reconciler or the
+next poll catches up) and an action is done by the request itself (``inline_when_full``).
 """
 
 from __future__ import annotations
@@ -37,11 +40,18 @@ class Background:
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
-    def within(self, work: Callable[[], T], budget: float) -> T | None:
-        """``work()``'s result if it ends within ``budget`` seconds; else ``None`` (it goes on)."""
+    def within(
+        self, work: Callable[[], T], budget: float, *, inline_when_full: bool = False
+    ) -> T | None:
+        """``work()``'s result if it ends within ``budget`` seconds; else ``None`` (it goes on).
+
+        ``work`` raising in time raises here. When pool and queue are full, ``work`` is not
+        done (``None``), or with ``inline_when_full`` done here, without a budget: an action a
+        caller asked for is never dropped.
+        """
         future = self.submit(work)
         if future is None:
-            return None
+            return work() if inline_when_full else None
         try:
             return future.result(timeout=budget)
         except WaitedTooLong:

@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import TimeoutError as WaitedTooLong
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -22,6 +21,7 @@ from typing import Any
 from flexiti_checkout.client.flexiti import FlexitiClient
 from flexiti_checkout.client.results import Lookup
 from flexiti_checkout.errors import (
+    CheckoutStillStartingError,
     FlexitiError,
     InvalidRequestError,
     MerchantOrderIdRefusedError,
@@ -37,6 +37,7 @@ from flexiti_checkout.lifecycle.outcome import (
     status_column,
 )
 from flexiti_checkout.lifecycle.starts import CheckoutStarter, NameKey
+from flexiti_checkout.lifecycle.validation import validate_checkout
 from flexiti_checkout.metrics import LOOKUPS
 from flexiti_checkout.models import CheckoutSession, Order, OrderStatus
 from flexiti_checkout.store.repository import Store
@@ -62,6 +63,8 @@ class Refresh:
     error: FlexitiError | None = None
     #: Flexiti's answer, when this refresh got one.
     lookup: Lookup | None = None
+    #: The lookup outlasted the caller's budget and goes on in the background.
+    in_progress: bool = False
 
 
 class OrderService:
@@ -124,18 +127,24 @@ class OrderService:
 
     def start_within(
         self, request: CheckoutRequest | Mapping[str, Any], budget: float
-    ) -> CheckoutSession | None:
-        """``start``, waited for at most ``budget`` seconds: ``None`` when it goes on in the
-        background. It is never started twice: a retry with the same merchant order id meets
-        it (``CheckoutInProgressError`` while it runs, the pending order once it is done), and
-        the order's status tells the outcome too. Raises what ``start`` raises in time."""
-        future = self.background.submit(partial(self.start, request))
-        if future is None:  # the pool is full: this request does the work itself
-            return self.start(request)
-        try:
-            return future.result(timeout=budget)
-        except WaitedTooLong:
-            return None
+    ) -> CheckoutSession:
+        """``start``, waited for at most ``budget`` seconds (``Background.within``).
+
+        Raises what ``start`` raises in time, and ``CheckoutStillStartingError`` when it goes on
+        in the background. It is never started twice: a retry with the same merchant order id
+        meets it (``CheckoutInProgressError`` while it runs, the pending order once it is done),
+        and the order's status tells the outcome too.
+        """
+        checkout = validate_checkout(request)
+        started = self.background.within(
+            partial(self.start, checkout), budget, inline_when_full=True
+        )
+        if started is None:
+            raise CheckoutStillStartingError(
+                f"Flexiti is slow: merchant order {checkout.merchant_order_id} is still starting",
+                retry_after=2.0,
+            )
+        return started
 
     # -- learning the outcome ------------------------------------------------------------------
 
@@ -165,7 +174,7 @@ class OrderService:
         if budget is None:
             return work()
         done = self.background.within(work, budget)
-        return done if done is not None else Refresh(self._reread(order))
+        return done if done is not None else Refresh(self._reread(order), in_progress=True)
 
     def refresh_order(
         self,

@@ -21,7 +21,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
-from flexiti_checkout.errors import ConfigurationError, FlexitiError, InvalidCheckoutError
+from flexiti_checkout.errors import (
+    ConfigurationError,
+    FlexitiError,
+    InvalidCheckoutError,
+)
 from flexiti_checkout.lifecycle.validation import ROUTE_WORDS, validate_checkout
 from flexiti_checkout.models import OrderStatus
 from flexiti_checkout.service.bodies import (
@@ -147,10 +151,14 @@ def create_checkout() -> ResponseReturnValue:
     try:
         started = state.orders.start_within(checkout, state.settings.request_budget)
     except (FlexitiError, InvalidCheckoutError) as exc:
-        return error_response(exc)
-    if started is None:
-        return _still_starting(checkout.merchant_order_id)
-    reused = before is not None and before.status is OrderStatus.PENDING
+        # A 202 (``CheckoutStillStartingError``): the start goes on; the same checkout sent
+        # again answers it once done (200), and the order's URL shows its status meanwhile.
+        order_url = url_for(
+            ".read_order", merchant_order_id=checkout.merchant_order_id, _external=True
+        )
+        return error_response(exc, location=order_url)
+    # Another request made the order (pending, or still starting when this one came): 200.
+    reused = before is not None and before.status in (OrderStatus.PENDING, OrderStatus.CREATED)
     merchant_order_id = started.merchant_order_id
     order_url = url_for(".read_order", merchant_order_id=merchant_order_id, _external=True)
     token = state.modal_signer.dumps({"m": merchant_order_id})
@@ -175,20 +183,6 @@ def create_checkout() -> ResponseReturnValue:
         return response, 200
     response.headers["Location"] = order_url
     return response, 201
-
-
-def _still_starting(merchant_order_id: str) -> ResponseReturnValue:
-    """202: Flexiti is slower than ``FLEXITI_REQUEST_BUDGET``; the start goes on. Sending the
-    same checkout again answers it once done (200), and the order's URL shows its status."""
-    order_url = url_for(".read_order", merchant_order_id=merchant_order_id, _external=True)
-    response = jsonify(
-        error="checkout_in_progress",
-        message=f"Flexiti is slow: order {merchant_order_id} is still starting. Send the same "
-        "checkout again after Retry-After seconds to get where to send the customer.",
-    )
-    response.headers["Retry-After"] = "2"
-    response.headers["Location"] = order_url
-    return response, 202
 
 
 def read_order(merchant_order_id: str) -> ResponseReturnValue:

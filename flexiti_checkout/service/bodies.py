@@ -79,17 +79,22 @@ def error(status: int, code: str, message: str, **extra: Any) -> ResponseReturnV
     return jsonify(error=code, message=message, **extra), status
 
 
-def error_response(exc: Exception, *, invalid: str | None = None) -> ResponseReturnValue:
+def error_response(
+    exc: Exception, *, invalid: str | None = None, location: str | None = None
+) -> ResponseReturnValue:
     """``exc`` answered as ``http_errors.ERROR_ANSWERS`` says: its status and ``error`` code, the
     error's own sentence as ``message``, and its details (``reference_id``, ``fields``,
     ``remaining``). ``invalid`` replaces the code of a plain ``OrderActionError`` (the request's
-    own content) on routes that name it otherwise (``invalid_refund``)."""
+    own content) on routes that name it otherwise (``invalid_refund``); ``location``, where the
+    outcome of work still in progress (a 202) will show."""
     answer = error_answer(exc)
     code = invalid if invalid is not None and answer.error is OrderActionError else answer.code
     if not answer.refused:
         log.warning("The API answered %d %s: %r", answer.status, code, exc)
     response = jsonify(error=code, message=str(exc), **error_details(exc))
     response.headers.update(error_headers(exc))
+    if location is not None and answer.status == 202:
+        response.headers["Location"] = location
     return response, answer.status
 
 

@@ -126,20 +126,12 @@ def _document(prefix: str) -> dict[str, Any]:
                     "200": _json(
                         CheckoutStartedSchema, "Already pending: the same Flexiti order again"
                     ),
-                    "202": {
-                        **_json(
-                            ErrorSchema,
-                            "`checkout_in_progress`: Flexiti is slower than "
-                            "FLEXITI_REQUEST_BUDGET and the start goes on; send the same "
-                            "checkout again after `Retry-After` seconds (200 once started)",
-                        ),
-                        "headers": {
-                            "Retry-After": {
-                                "description": "Seconds to wait before sending it again",
-                                "schema": {"type": "integer", "minimum": 1},
-                            }
-                        },
-                    },
+                    "202": _still_working(
+                        ErrorSchema,
+                        "`checkout_in_progress`: Flexiti is slower than FLEXITI_REQUEST_BUDGET "
+                        "and the start goes on; send the same checkout again after "
+                        "`Retry-After` seconds (200 once started)",
+                    ),
                     "400": _json(ErrorSchema, "Bad fields, each named in `fields`"),
                     "401": unauthorized,
                     "409": {
@@ -215,6 +207,24 @@ def _document(prefix: str) -> dict[str, Any]:
     return document
 
 
+def _still_working(schema: Any, text: str) -> dict[str, Any]:
+    """A 202: Flexiti is slower than FLEXITI_REQUEST_BUDGET and the work goes on; ``Location``
+    is where its outcome shows, ``Retry-After`` when to look or send it again."""
+    return {
+        **_json(schema, text),
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before looking again or sending it again",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            "Location": {
+                "description": "Where the outcome shows (the order, or its refunds)",
+                "schema": {"type": "string", "format": "uri"},
+            },
+        },
+    }
+
+
 def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> None:
     """Refunds, cancellation and review decisions of one order."""
     order_id = [
@@ -226,6 +236,13 @@ def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> 
         "said no (its reason in message)",
     )  # fmt: skip
     body = {"content": {"application/json": {"schema": CancelRequestSchema}}}
+    in_progress = _still_working(
+        ErrorSchema,
+        "`action_in_progress`: Flexiti is slower than FLEXITI_REQUEST_BUDGET, or another "
+        "request's cancellation or review decision of this order is under way. It goes on and "
+        "is never sent to Flexiti twice: read the order (`Location`) until its status changes; "
+        "meanwhile its `details.action_in_progress` names it",
+    )
     spec.path(
         path=f"{prefix}/api/orders/{{merchant_order_id}}/refunds",
         parameters=order_id,
@@ -236,7 +253,10 @@ def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> 
                 "description": "Recorded before Flexiti is called. Send an `Idempotency-Key`: "
                 "the same key returns the same refund (200) and never refunds twice. The "
                 "refund's `status` says what Flexiti did: succeeded, failed (with `error`) or "
-                "unknown (no answer after sending: never sent again; reconcile settles it).",
+                "unknown (no answer after sending: never sent again; reconcile settles it). "
+                "Flexiti slower than FLEXITI_REQUEST_BUDGET: 202 with the refund `requested`; "
+                "send the same request with the same key after `Retry-After` seconds to read it "
+                "as it is then (202 while still requested).",
                 "security": [{"apiKey": []}],
                 "parameters": [
                     {
@@ -257,6 +277,11 @@ def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> 
                 "responses": {
                     "201": _json(RefundAnswerSchema, "A new refund"),
                     "200": _json(RefundAnswerSchema, "The refund this Idempotency-Key made"),
+                    "202": _still_working(
+                        RefundAnswerSchema,
+                        "The refund, still `requested`: Flexiti has not answered within "
+                        "FLEXITI_REQUEST_BUDGET and is still being asked (once)",
+                    ),
                     "400": _json(ErrorSchema, "refund_too_large (with `remaining`), or bad fields"),
                     "401": unauthorized,
                     "404": not_found,
@@ -289,6 +314,7 @@ def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> 
                 "requestBody": body,
                 "responses": {
                     "200": _json(OrderSchema, "The cancelled order"),
+                    "202": in_progress,
                     "400": _json(ErrorSchema, "Not a JSON object, or bad fields"),
                     "401": unauthorized,
                     "404": not_found,
@@ -313,6 +339,7 @@ def _order_actions(spec: APISpec, prefix: str, unauthorized: dict[str, Any]) -> 
                 },
                 "responses": {
                     "200": _json(OrderSchema, "The order as it is now"),
+                    "202": in_progress,
                     "400": _json(ErrorSchema, "Bad fields"),
                     "401": unauthorized,
                     "404": not_found,

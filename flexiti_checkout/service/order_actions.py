@@ -2,6 +2,11 @@
 
 ``POST …/orders/<id>/refunds`` takes the ``Idempotency-Key`` header: the same key returns the
 same refund (200) instead of making another (201). Errors are JSON like the rest of the API.
+
+Each waits for Flexiti at most ``FLEXITI_REQUEST_BUDGET``: a slower refund is answered 202 with
+the refund still ``requested`` (the same key finds it as it is later), a slower cancellation or
+review decision 202 ``action_in_progress`` with the order's URL, whose status tells the outcome.
+Neither is ever sent to Flexiti twice.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 
 from flexiti_checkout.errors import FlexitiError
-from flexiti_checkout.models import Order
+from flexiti_checkout.models import Order, RefundStatus
 from flexiti_checkout.money import AmountError, parse_amount
 from flexiti_checkout.order_json import OrderSchema
 from flexiti_checkout.service.bodies import (
@@ -60,10 +65,11 @@ def create_refund(merchant_order_id: str) -> ResponseReturnValue:
         except AmountError as exc:
             return _invalid("invalid_refund", {"amount": [exc.reason]})
     key = request.headers.get(IDEMPOTENCY_HEADER)
+    state = flexiti_state()
     try:
-        result = flexiti_state().refunds.refund(
+        result = state.refunds.refund(
             merchant_order_id, amount, reason=body.get("reason"), idempotency_key=key,
-            actor=_actor(body),
+            actor=_actor(body), budget=state.settings.request_budget,
         )  # fmt: skip
     except FlexitiError as exc:
         return error_response(exc, invalid="invalid_refund")
@@ -78,6 +84,9 @@ def create_refund(merchant_order_id: str) -> ResponseReturnValue:
     response.headers["Location"] = url_for(
         ".list_refunds", merchant_order_id=merchant_order_id, _external=True
     )
+    if result.refund.status is RefundStatus.REQUESTED:  # Flexiti has not answered yet
+        response.headers["Retry-After"] = "2"
+        return response, 202
     return response, 201 if result.created else 200
 
 
@@ -97,10 +106,11 @@ def cancel_order(merchant_order_id: str) -> ResponseReturnValue:
     state = flexiti_state()
     try:
         order = state.actions.cancel(
-            merchant_order_id, reason=body.get("reason"), actor=_actor(body)
-        )
+            merchant_order_id, reason=body.get("reason"), actor=_actor(body),
+            budget=state.settings.request_budget,
+        )  # fmt: skip
     except FlexitiError as exc:
-        return error_response(exc)
+        return _refused(exc, merchant_order_id)
     return _order_answer(order)
 
 
@@ -109,13 +119,21 @@ def review_order(merchant_order_id: str) -> ResponseReturnValue:
     body, problem = _load(ReviewRequestSchema())
     if problem is not None:
         return problem
+    state = flexiti_state()
     try:
-        order = flexiti_state().actions.resolve_review(
-            merchant_order_id, body["decision"], note=body["note"], actor=_actor(body)
-        )
+        order = state.actions.resolve_review(
+            merchant_order_id, body["decision"], note=body["note"], actor=_actor(body),
+            budget=state.settings.request_budget,
+        )  # fmt: skip
     except FlexitiError as exc:
-        return error_response(exc)
+        return _refused(exc, merchant_order_id)
     return _order_answer(order)
+
+
+def _refused(exc: FlexitiError, merchant_order_id: str) -> ResponseReturnValue:
+    """``exc`` as the API answers it; ``action_in_progress`` (202) with the order's URL."""
+    order_url = url_for(".read_order", merchant_order_id=merchant_order_id, _external=True)
+    return error_response(exc, location=order_url)
 
 
 def _actor(body: dict[str, Any]) -> str:

@@ -126,6 +126,7 @@ class FlexitiCheckout:
             store,
             client,
             notify_refund=lambda order, refund: _notify(app, order, refund),
+            background=orders.background,
         )
         admin = None
         if self._admin_access is not None or settings.admin_keys:
@@ -233,13 +234,17 @@ class FlexitiCheckout:
         modal mode, and the script opens the dialog over the shop's page.
 
         Failures become werkzeug HTTP errors (``flexiti_checkout.http_errors``) that render a
-        page the customer can read; restyle them with ``@app.errorhandler``.
+        page the customer can read; restyle them with ``@app.errorhandler``. Flexiti slower
+        than ``FLEXITI_REQUEST_BUDGET`` is one of them: ``CheckoutConflictHTTPError`` (409)
+        whose ``original`` is a ``CheckoutStillStartingError`` (a ``CheckoutInProgressError``
+        with ``retry_after``), "still starting, wait a moment"; the start goes on, and the same
+        checkout sent again gets it.
         """
         if mode not in ("modal", "redirect"):
             raise ValueError(f"mode must be 'modal' or 'redirect', not {mode!r}")
         state = flexiti_state()
         try:
-            started = state.orders.start(request)
+            started = state.orders.start_within(request, state.settings.request_budget)
         except (FlexitiError, InvalidCheckoutError) as exc:
             raise as_http_error(exc) from exc
         session[RETURN_SESSION_KEY] = state.return_signer.dumps({"m": started.merchant_order_id})

@@ -31,6 +31,8 @@ PUBLIC = [
     # refunds, cancellations and review decisions
     "IdempotencyKeyReusedError", "OrderActionError", "OrderStateError", "Refund", "RefundStatus",
     "RefundTooLargeError", "UnknownOrderError",
+    # work slower than FLEXITI_REQUEST_BUDGET that goes on: a checkout's start, an action
+    "CheckoutStillStartingError", "CheckoutStillStartingHTTPError", "ActionInProgressError",
     # Flexiti's answers a caller can meet: an amount outside the plans, an answer not readable
     "AmountNotFinanceableError", "UnreadableAnswerError",
     # an amount the package refuses (a price, a refund, a checkout's total)

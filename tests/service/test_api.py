@@ -52,8 +52,11 @@ def service_environ(
 
 
 @pytest.fixture
-def service(sandbox: SandboxServer, tmp_path: Path, store_url: str) -> Iterator[Flask]:
-    app = create_app(service_environ(sandbox, tmp_path, store_url))
+def service(
+    sandbox: SandboxServer, tmp_path: Path, store_url: str, background_work: str
+) -> Iterator[Flask]:
+    environ = service_environ(sandbox, tmp_path, store_url, FLEXITI_BACKGROUND_WORK=background_work)
+    app = create_app(environ)
     yield app
     close_app(app)
 

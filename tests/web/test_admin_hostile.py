@@ -16,10 +16,11 @@ from support.shop_server import checkout_request
 
 
 @pytest.fixture
-def console(tmp_path, store_url: str) -> Iterator[tuple[Flask, FlaskClient]]:
+def console(tmp_path, store_url: str, background_work: str) -> Iterator[tuple[Flask, FlaskClient]]:
     """A shop in sandbox mode on ``store_url`` whose host lets everyone in as "Alex"."""
     app = Flask("shop", instance_path=str(tmp_path / "instance"))
-    app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", FLEXITI_STORE_URL=store_url)
+    app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", FLEXITI_STORE_URL=store_url,
+                      FLEXITI_BACKGROUND_WORK=background_work)  # fmt: skip
     FlexitiCheckout(app, admin_access=lambda: "Alex")
     with app.test_request_context():
         for number in range(3):

@@ -24,13 +24,14 @@ PERSONAL = {"customer_fname": "Tommy", "customer_dob": "06/01/1981", "vcc": "411
 
 
 @pytest.fixture
-def app(store_url: str, tmp_path) -> Iterator[Flask]:
+def app(store_url: str, tmp_path, background_work: str) -> Iterator[Flask]:
     app = Flask("hostile", instance_path=str(tmp_path / "instance"))
     app.config.update(
         SECRET_KEY="test-secret-key-0123456789abcdef",
         FLEXITI_ENVIRONMENT="sandbox",
         FLEXITI_STORE_URL=store_url,
         FLEXITI_MAX_RETRIES=0,
+        FLEXITI_BACKGROUND_WORK=background_work,
     )
     flexiti = FlexitiCheckout(app)
     yield app

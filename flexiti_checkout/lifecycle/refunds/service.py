@@ -11,6 +11,10 @@ money (POS ``transactions/{id}/return``). Its answer settles the refund:
 - no answer after the request was sent (a timeout, a 5xx, a garbled body): ``unknown``. It is
   never sent again: ``flask flexiti reconcile`` settles it from Flexiti's records, or a person
   does (``flask flexiti refund-outcome``).
+
+With a ``budget`` the caller waits for Flexiti at most that long (``Background.within``): a
+slower answer leaves the refund ``requested`` in the caller's hands while it is settled in the
+background; the same idempotency key then finds it, as it is now, and never sends it again.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 
 from flexiti_checkout.errors import (
@@ -29,6 +34,7 @@ from flexiti_checkout.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from flexiti_checkout.lifecycle.background import Background
 from flexiti_checkout.models import (
     REFUNDABLE,
     Order,
@@ -92,11 +98,13 @@ class RefundService:
         *,
         notify_refund: NotifyRefund,
         refunds: RefundStore | None = None,
+        background: Background | None = None,
     ) -> None:
         self.store = store
         self.client = client
         self.refunds = refunds or RefundStore(store)
         self._notify_refund = notify_refund
+        self.background = background or Background()
 
     def refund(
         self,
@@ -107,12 +115,15 @@ class RefundService:
         idempotency_key: str | None = None,
         actor: str = "shop",
         allowed: Iterable[OrderStatus] = REFUNDABLE,
+        budget: float | None = None,
     ) -> RefundResult:
         """Refund ``amount`` (``None``: all that remains) of an order, once per key.
 
         Raises ``RefundTooLargeError`` naming what remains, ``IdempotencyKeyReusedError``,
         ``OrderStateError``, ``UnknownOrderError`` or ``OrderActionError`` for bad input. Flexiti's
         refusals do not raise: the refund comes back ``failed`` (or ``unknown``) with the reason.
+        Flexiti slower than ``budget`` seconds: the refund comes back ``requested`` and is
+        settled in the background.
         """
         parsed = None if amount is None else _amount(amount)
         key = _idempotency_key(idempotency_key)
@@ -127,7 +138,12 @@ class RefundService:
         )
         if not requested.created:
             return RefundResult(requested.refund, False, requested.order)
-        refund = self._send(requested.order, requested.refund)
+        send = partial(self._send, requested.order, requested.refund)
+        if budget is None:
+            refund = send()
+        else:
+            sent = self.background.within(send, budget, inline_when_full=True)
+            refund = sent if sent is not None else requested.refund
         order = self.store.get_order(merchant_order_id) or requested.order
         return RefundResult(refund, True, order)
 

@@ -3,7 +3,9 @@
 Each action is offered only when it can succeed: a cancellation only while Flexiti still holds
 the purchase (``OrderActions.cancellable``), a refund while money remains. An outcome is either
 done (``ok``) or not, with what to do next (a key of the console's texts); the console shows a
-refusal as an error, never as a success.
+refusal as an error, never as a success. An action that calls Flexiti waits for it at most
+``FLEXITI_REQUEST_BUDGET``: a slower one goes on and its outcome is ``in_progress``, shown on the
+order page (a refund ``requested``, a cancellation or review decision under way) until it lands.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from flexiti_checkout.errors import (
+    ActionInProgressError,
     FlexitiError,
     OrderActionError,
     OrderStateError,
     RefundTooLargeError,
+    UnknownOrderError,
 )
 from flexiti_checkout.http_errors import error_answer
 from flexiti_checkout.lifecycle.actions import NOT_CANCELLABLE, Cancellable
 from flexiti_checkout.models import REFUNDABLE, Order, OrderStatus, RefundStatus
+from flexiti_checkout.store.claims import claim_of
 from flexiti_checkout.web.state import FlexitiState
 
 
@@ -33,6 +38,8 @@ class Outcome:
     text: str
     todo: str | None = None
     reference_id: str | None = None
+    #: Flexiti is slower than the budget: the action goes on, the order page shows its outcome.
+    in_progress: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class Action:
 
 def failed(name: str, exc: FlexitiError) -> Outcome:
     """A refusal (by Flexiti or by the order's state) or a failure, and what to do about it."""
+    if isinstance(exc, ActionInProgressError):
+        return Outcome(False, f"in progress: {exc.message}", None, exc.reference_id, True)
     refused = error_answer(exc).refused
     text = f"{'refused' if refused else 'failed'}: {exc.message}"
     if name == "cancel_order" and isinstance(exc, NOT_CANCELLABLE):
@@ -67,7 +76,14 @@ def failed(name: str, exc: FlexitiError) -> Outcome:
 
 
 def _recheck(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> Outcome:
-    result = state.orders.refresh_order(order, source="admin", force=True)
+    result = state.orders.refresh(
+        order.merchant_order_id, source="admin", force=True, budget=state.settings.request_budget
+    )
+    if result is None:
+        raise UnknownOrderError(f"No order has merchant order id {order.merchant_order_id!r}")
+    if result.in_progress:
+        return Outcome(False, "in progress: Flexiti is slow; the recheck goes on",
+                       in_progress=True)  # fmt: skip
     if result.error is not None:
         return Outcome(False, f"Flexiti could not be asked; still {order.status}", "todo_failed")
     return Outcome(True, f"now {result.order.status}" if result.changed
@@ -78,8 +94,11 @@ def _refund(state: FlexitiState, order: Order, actor: str, form: Mapping[str, st
     refund = state.refunds.refund(
         order.merchant_order_id, form.get("amount", "").strip() or None,
         reason=form.get("reason", ""), idempotency_key=form.get("key") or None, actor=actor,
+        budget=state.settings.request_budget,
     ).refund  # fmt: skip
     text = f"refund {refund.id} of {refund.amount}: {refund.status}"
+    if refund.status is RefundStatus.REQUESTED:
+        return Outcome(False, text, in_progress=True)
     if refund.status is RefundStatus.FAILED:
         return Outcome(False, f"{text} ({refund.error})", "todo_refund_failed")
     if refund.status is RefundStatus.UNKNOWN:
@@ -88,13 +107,19 @@ def _refund(state: FlexitiState, order: Order, actor: str, form: Mapping[str, st
 
 
 def _cancel(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> Outcome:
-    done = state.actions.cancel(order.merchant_order_id, reason=form.get("reason"), actor=actor)
+    done = state.actions.cancel(
+        order.merchant_order_id, reason=form.get("reason"), actor=actor,
+        budget=state.settings.request_budget,
+    )  # fmt: skip
     return Outcome(True, f"now {done.status}")
 
 
 def _review(state: FlexitiState, order: Order, actor: str, form: Mapping[str, str]) -> Outcome:
     decision, note = form.get("decision", ""), form.get("note", "")
-    done = state.actions.resolve_review(order.merchant_order_id, decision, note=note, actor=actor)
+    done = state.actions.resolve_review(
+        order.merchant_order_id, decision, note=note, actor=actor,
+        budget=state.settings.request_budget,
+    )  # fmt: skip
     return Outcome(True, f"now {done.status}")
 
 
@@ -123,6 +148,9 @@ def whole(value: str | None, default: int) -> int:
         return default
 
 
+#: The actions that claim their order while Flexiti is asked (``OrderActions``).
+CLAIMED = ("cancel_order", "review")
+
 ACTIONS: dict[str, Action] = {
     "recheck": Action(
         "recheck", "recheck_confirm", lambda _, order: order.status is OrderStatus.PENDING,
@@ -134,7 +162,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "cancel_order": Action(
         "cancel_order", "cancel_order_confirm",
-        lambda state, order: state.actions.cancellable(order) is Cancellable.YES, _cancel,
+        lambda state, order: state.actions.may_cancel(order), _cancel,
         "confirm_cancel_order.html",
     ),
     "review": Action(
@@ -151,11 +179,15 @@ ACTIONS: dict[str, Action] = {
 
 def offered(state: FlexitiState, order: Order) -> tuple[list[str], Cancellable]:
     """The actions the order page offers, and whether Flexiti would cancel the purchase (asked
-    once per page: the cancellation is offered exactly when the page says it can be done)."""
-    cancellable = state.actions.cancellable(order)
+    once per page, within the budget: the cancellation is offered exactly when the page says it
+    can be done). A confirmed cancellation checks only the order's state (``may_cancel``):
+    Flexiti's answer to it says the rest."""
+    cancellable = state.actions.cancellable(order, state.settings.request_budget)
     names = [
         name for name, action in ACTIONS.items()
         if (cancellable is Cancellable.YES if name == "cancel_order"
             else action.available(state, order))
     ]  # fmt: skip
+    if claim_of(order, state.store.clock()) is not None:  # under way: its outcome comes first
+        names = [name for name in names if name not in CLAIMED]
     return names, cancellable

@@ -46,6 +46,12 @@ TEXT: dict[str, dict[str, str]] = {
         "bad_form": "This form expired. Reload the page and try again.",
         "done": "Done: {outcome}",
         "not_done": "Not done: {outcome}",
+        "in_progress": "In progress: Flexiti is slow to answer, so this goes on without you "
+        "waiting ({outcome}). This page shows the outcome once Flexiti answers; do not ask again.",
+        "under_way_cancellation": "A cancellation asked by {actor} at {since} is under way at "
+        "Flexiti. This page shows the outcome once Flexiti answers.",
+        "under_way_review_decision": "A review decision by {actor} at {since} is under way at "
+        "Flexiti. This page shows the outcome once Flexiti answers.",
         "reference": "Reference id (for Flexiti's support)",
         "flexiti_order": "Flexiti order",
         "flexiti_status": "Flexiti status",
@@ -158,6 +164,13 @@ TEXT: dict[str, dict[str, str]] = {
         "bad_form": "Ce formulaire a expiré. Rechargez la page et réessayez.",
         "done": "Fait : {outcome}",
         "not_done": "Non effectué : {outcome}",
+        "in_progress": "En cours : Flexiti tarde à répondre, l'action se poursuit sans que vous "
+        "attendiez ({outcome}). Cette page en montre l'issue dès que Flexiti répond; ne la "
+        "demandez pas de nouveau.",
+        "under_way_cancellation": "Une annulation demandée par {actor} à {since} est en cours "
+        "chez Flexiti. Cette page en montre l'issue dès que Flexiti répond.",
+        "under_way_review_decision": "Une décision de revue prise par {actor} à {since} est en "
+        "cours chez Flexiti. Cette page en montre l'issue dès que Flexiti répond.",
         "reference": "Identifiant de référence (pour le soutien de Flexiti)",
         "flexiti_order": "Commande Flexiti",
         "flexiti_status": "Statut chez Flexiti",

@@ -28,7 +28,8 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from flexiti_checkout.errors import ConfigurationError, FlexitiError
-from flexiti_checkout.models import OrderStatus
+from flexiti_checkout.models import OrderStatus, utc
+from flexiti_checkout.store.claims import CLAIM_KEY, claim_of
 from flexiti_checkout.store.order_list import Cursor, search_orders
 from flexiti_checkout.store.refunds import refundable
 from flexiti_checkout.storefront.context import resolve_lang
@@ -223,10 +224,12 @@ def order(merchant_order_id: str) -> ResponseReturnValue:
     if found is None:
         t = admin_texts(g.flexiti_admin_lang)
         return _page("missing.html", 404, message=t["not_found"].format(order=merchant_order_id))
-    details = {k: v for k, v in found.details.items() if k not in ("address_match", "name_key")}
+    hidden = ("address_match", "name_key", CLAIM_KEY)
+    details = {k: v for k, v in found.details.items() if k not in hidden}
     refunds = state.refunds.refunds.for_order(merchant_order_id)
     history = state.store.history(found)
     actions, cancellable = offered(state, found)
+    under_way = claim_of(found, state.store.clock())
     return _page(
         "order.html",
         order=found,
@@ -239,6 +242,8 @@ def order(merchant_order_id: str) -> ResponseReturnValue:
         cancellable=cancellable.value,
         refunds=refunds,
         refundable=refundable(found, refunds),
+        under_way=under_way,
+        under_way_since=utc(under_way.since) if under_way is not None else None,
     )
 
 
@@ -276,6 +281,9 @@ def act(merchant_order_id: str, name: str) -> ResponseReturnValue:
 def _flash_outcome(outcome: Outcome) -> None:
     """Done in green; not done in red, with what to do next and the reference id to quote."""
     t, show = admin_texts(g.flexiti_admin_lang), _presenter()
+    if outcome.in_progress:
+        flash(Markup(t["in_progress"]).format(outcome=show.say(outcome.text)))  # noqa: S704
+        return
     if outcome.ok:
         flash(Markup(t["done"]).format(outcome=show.say(outcome.text)))  # noqa: S704 - our text
         return

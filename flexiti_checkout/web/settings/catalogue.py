@@ -155,9 +155,11 @@ class Settings(FinancingSettings, ConsoleSettings, OperationsSettings):
         value.duration_at_most(25, "a request that waits longer is killed by gunicorn's worker "
                                "timeout"),
         CHECKOUT, "2s",
-        """The longest the customer's return and the status poll wait on Flexiti (at most
-        25 s). A slower lookup goes on in the background while the customer sees "confirming"
-        and the page polls. Callbacks never wait: they are answered once stored.""",
+        """The longest a request waits on Flexiti (at most 25 s): the customer's return and the
+        status poll, a checkout's start, the API's refunds, cancellations and review decisions,
+        the console's actions. Slower work goes on in the background, never twice: the customer
+        sees "confirming" or "still starting", the API answers 202 and the console "in
+        progress". Callbacks never wait: they are answered once stored.""",
     )  # fmt: skip
     callback_secret: str | None = setting(
         "FLEXITI_CALLBACK_SECRET", None, value.callback_secret, CALLBACKS,

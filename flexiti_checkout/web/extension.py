@@ -299,6 +299,7 @@ class FlexitiCheckout:
         reason: str | None = None,
         idempotency_key: str | None = None,
         actor: str = "shop",
+        budget: float | None = None,
     ) -> Refund:
         """Refund ``amount`` (a ``Decimal`` or ``"12.34"``; ``None``: all that remains) at Flexiti.
 
@@ -306,13 +307,15 @@ class FlexitiCheckout:
         refunds twice (it returns the first refund). Raises ``RefundTooLargeError`` (naming what
         remains), ``IdempotencyKeyReusedError``, ``OrderStateError`` or ``UnknownOrderError``.
         Flexiti's refusal comes back as a ``failed`` refund with its reason; no answer as an
-        ``unknown`` one, which ``flask flexiti reconcile`` settles.
+        ``unknown`` one, which ``flask flexiti reconcile`` settles. With a ``budget`` (seconds; a
+        page a person waits on passes ``FLEXITI_REQUEST_BUDGET``), a slower Flexiti leaves the
+        refund ``requested`` while it is settled in the background; the same key then finds it.
         """
         return (
             flexiti_state()
             .refunds.refund(
                 merchant_order_id, amount, reason=reason, idempotency_key=idempotency_key,
-                actor=actor,
+                actor=actor, budget=budget,
             )
             .refund
         )  # fmt: skip
@@ -322,17 +325,35 @@ class FlexitiCheckout:
         return flexiti_state().refunds.refunds.for_order(merchant_order_id)
 
     def cancel_order(
-        self, merchant_order_id: str, *, reason: str | None = None, actor: str = "shop"
+        self,
+        merchant_order_id: str,
+        *,
+        reason: str | None = None,
+        actor: str = "shop",
+        budget: float | None = None,
     ) -> Order:
-        """Cancel an approved order's purchase at Flexiti; the order becomes ``cancelled``."""
-        return flexiti_state().actions.cancel(merchant_order_id, reason=reason, actor=actor)
+        """Cancel an approved order's purchase at Flexiti; the order becomes ``cancelled``.
+
+        With a ``budget`` (seconds), a slower Flexiti raises ``ActionInProgressError`` while the
+        cancellation goes on in the background (asking again meanwhile raises it too)."""
+        return flexiti_state().actions.cancel(
+            merchant_order_id, reason=reason, actor=actor, budget=budget
+        )
 
     def resolve_review(
-        self, merchant_order_id: str, decision: str, *, note: str, actor: str
+        self,
+        merchant_order_id: str,
+        decision: str,
+        *,
+        note: str,
+        actor: str,
+        budget: float | None = None,
     ) -> Order:
-        """Decide a ``needs_review`` order: ``"approve"`` or ``"reject"`` (cancel or return)."""
+        """Decide a ``needs_review`` order: ``"approve"`` or ``"reject"`` (cancel or return).
+
+        ``budget`` as for :meth:`cancel_order`."""
         return flexiti_state().actions.resolve_review(
-            merchant_order_id, decision, note=note, actor=actor
+            merchant_order_id, decision, note=note, actor=actor, budget=budget
         )
 
     def is_available(self, amount: Any) -> bool:

@@ -280,3 +280,36 @@ def test_the_shops_checkout_slower_than_the_budget_says_it_is_still_starting(sho
     history = flexiti_state(shop).store.history(order)
     assert [event.to_status for event in history].count(OrderStatus.PENDING) == 1
     client.patch(f"{SANDBOX}/faults", json={"latency": 0})
+
+
+def test_the_python_api_waits_at_most_its_budget(shop):
+    """``refund(..., budget=)`` returns the refund still requested in time and the same key
+    finds it settled; ``cancel_order(..., budget=)`` raises ActionInProgressError in time, and
+    the cancellation reaches Flexiti once."""
+    from flexiti_checkout import ActionInProgressError, RefundStatus
+
+    flexiti = FlexitiCheckout()  # its methods act on the current app: the shop's
+    client = shop.test_client()
+    settled_order(shop, client, "PB-1", held=False)
+    settled_order(shop, client, "PB-2", held=True)
+    client.patch(f"{SANDBOX}/faults", json={"latency": SLOW})
+    with shop.app_context():
+        began = time.monotonic()
+        refund = flexiti.refund("PB-1", "50.00", idempotency_key="pb-1", budget=1.0)
+        assert time.monotonic() - began < SLOW - 0.5 and refund.status is RefundStatus.REQUESTED
+        began = time.monotonic()
+        with pytest.raises(ActionInProgressError):
+            flexiti.cancel_order("PB-2", reason="out of stock", budget=1.0)
+        assert time.monotonic() - began < SLOW - 0.5
+        again = until(
+            lambda: flexiti.refund("PB-1", "50.00", idempotency_key="pb-1", budget=1.0),
+            lambda found: found.status is not RefundStatus.REQUESTED,
+        )
+        assert again.id == refund.id and again.status is RefundStatus.SUCCEEDED
+        until(
+            lambda: flexiti_state(shop).store.get_order("PB-2").status.value,
+            lambda status: status == "cancelled",
+        )
+    client.patch(f"{SANDBOX}/faults", json={"latency": 0})
+    assert flexiti_state(shop).store.get_order("PB-2").status.value == "cancelled"
+    assert len(flexiti_calls(client, "/cancel")) == 1 and len(flexiti_calls(client, "/return")) == 1

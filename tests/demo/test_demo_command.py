@@ -13,7 +13,7 @@ import time
 import pytest
 import requests
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.timing]
 
 
 def free_port() -> int:
@@ -44,7 +44,10 @@ def test_the_demo_keeps_apart_says_its_console_once_and_stops_on_ctrl_c(tmp_path
             assert session.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
             started = time.monotonic()
             process.send_signal(signal.SIGINT)
-            code = process.wait(10)
+            try:
+                code = process.wait(10)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"still running 10 s after SIGINT:\n{log.read_text(errors='replace')}")
             took = time.monotonic() - started
         finally:
             if process.poll() is None:
